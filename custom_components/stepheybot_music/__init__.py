@@ -1,0 +1,1 @@
+"""The StepheyBot Music integration."""

@@ -1,0 +1,261 @@
+"""HTTP transport shared by every backend client: one request path, one error mapping.
+
+Backends subclass :class:`HttpClient` and call :meth:`HttpClient.request`, which turns
+every aiohttp failure into the hierarchy in :mod:`.errors`, reads the body once and
+counts requests and bytes (the benchmarks and the "only deltas travel" tests read
+:attr:`HttpClient.stats`). Nothing here logs a URL query string or a header, because
+those carry passwords, Subsonic tokens and API keys.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from http.cookies import SimpleCookie
+from typing import Any, ClassVar
+
+import aiohttp
+from multidict import CIMultiDictProxy
+from yarl import URL
+
+from .errors import (
+    BackendTimeoutError,
+    CannotConnectError,
+    InvalidAuthError,
+    StackError,
+    TlsError,
+    UnexpectedResponseError,
+)
+
+_LOGGER = logging.getLogger(__name__)
+
+DEFAULT_TIMEOUT = 10.0
+_SNIPPET = 120
+
+type Params = Mapping[str, str | int | float] | list[tuple[str, str | int | float]]
+
+
+class InvalidUrlError(StackError):
+    """The configured URL is not an http(s) URL with a host."""
+
+
+def normalize_url(url: str, *, backend: str | None = None) -> URL:
+    """Validate a base URL and return it without a trailing slash, query or fragment."""
+    text = url.strip()
+    try:
+        parsed = URL(text)
+    except (ValueError, TypeError) as err:
+        raise InvalidUrlError(
+            f"{text!r} is not a valid URL. Use a URL like http://192.168.1.10:8080.",
+            backend=backend,
+        ) from err
+    if parsed.scheme not in ("http", "https") or not parsed.host:
+        raise InvalidUrlError(
+            f"{text!r} is not an http:// or https:// URL with a host name. "
+            "Use a URL like http://192.168.1.10:8080.",
+            backend=backend,
+        )
+    return parsed.with_query(None).with_fragment(None).with_path(parsed.path.rstrip("/") or "/")
+
+
+def snippet(body: bytes) -> str:
+    """Return the start of a body for an error message (never the whole thing)."""
+    text = body[:_SNIPPET].decode("utf-8", "replace").strip()
+    return text + ("…" if len(body) > _SNIPPET else "")
+
+
+@dataclass(slots=True)
+class TransportStats:
+    """What a client sent and received; cheap to keep, read by tests and benchmarks."""
+
+    requests: int = 0
+    body_bytes: int = 0
+    wire_bytes: int = 0
+    by_path: dict[str, int] = field(default_factory=dict)
+
+    def reset(self) -> None:
+        """Start counting from zero."""
+        self.requests = self.body_bytes = self.wire_bytes = 0
+        self.by_path.clear()
+
+
+@dataclass(frozen=True, slots=True)
+class Response:
+    """A fully read HTTP response."""
+
+    status: int
+    headers: CIMultiDictProxy[str]
+    body: bytes
+    cookies: SimpleCookie
+    url: URL
+    backend: str
+
+    @property
+    def text(self) -> str:
+        """The body decoded as UTF-8 (lenient)."""
+        return self.body.decode("utf-8", "replace")
+
+    def json(self) -> Any:
+        """Parse the body as JSON, or raise :class:`UnexpectedResponseError`."""
+        try:
+            return json.loads(self.body)
+        except ValueError as err:
+            raise UnexpectedResponseError(
+                f"{self.backend} sent a response that is not valid JSON "
+                f"({len(self.body)} bytes, starting {snippet(self.body)!r}). "
+                "Check that the URL points at the right application and look at its logs.",
+                backend=self.backend,
+            ) from err
+
+
+@contextmanager
+def parsing(backend: str, what: str) -> Iterator[None]:
+    """Turn shape errors while reading a payload into :class:`UnexpectedResponseError`."""
+    try:
+        yield
+    except (KeyError, TypeError, ValueError, AttributeError, IndexError) as err:
+        raise UnexpectedResponseError(
+            f"{backend} sent {what} in a shape we do not understand ({type(err).__name__}: {err}). "
+            "The application may be a version this integration does not support yet.",
+            backend=backend,
+        ) from err
+
+
+class HttpClient:
+    """Base class of the HTTP backend clients.
+
+    The caller owns the :class:`aiohttp.ClientSession`; the client never closes it.
+    """
+
+    kind: ClassVar[str] = "backend"
+    """Human name of the application, used in every message (e.g. ``"qBittorrent"``)."""
+
+    def __init__(
+        self,
+        session: aiohttp.ClientSession,
+        url: str,
+        *,
+        timeout: float = DEFAULT_TIMEOUT,
+        verify_ssl: bool = True,
+    ) -> None:
+        self._session = session
+        self.url = normalize_url(url, backend=self.kind)
+        self.timeout = timeout
+        self.verify_ssl = verify_ssl
+        self.stats = TransportStats()
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self.url}>"
+
+    def _url(self, path: str) -> URL:
+        base = self.url.path.rstrip("/")
+        return self.url.with_path(base + "/" + path.lstrip("/"), encoded=False)
+
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Params | None = None,
+        data: Any = None,
+        json_body: Any = None,
+        headers: Mapping[str, str] | None = None,
+        allow_redirects: bool = True,
+        timeout: float | None = None,
+    ) -> Response:
+        """Send one request and read the whole body, mapping every transport failure."""
+        url = self._url(path)
+        limit = timeout if timeout is not None else self.timeout
+        _LOGGER.debug("%s %s %s", self.kind, method, url.path)
+        self.stats.requests += 1
+        self.stats.by_path[url.path] = self.stats.by_path.get(url.path, 0) + 1
+        try:
+            async with self._session.request(
+                method,
+                url,
+                params=params,
+                data=data,
+                json=json_body,
+                headers=headers,
+                allow_redirects=allow_redirects,
+                timeout=aiohttp.ClientTimeout(total=limit),
+                ssl=None if self.verify_ssl else False,
+            ) as resp:
+                body = await resp.read()
+                wire = resp.content_length
+                result = Response(
+                    status=resp.status,
+                    headers=resp.headers,
+                    body=body,
+                    cookies=resp.cookies,
+                    url=resp.url,
+                    backend=self.kind,
+                )
+        except TimeoutError as err:
+            raise BackendTimeoutError(
+                f"{self.kind} at {self.url} did not answer within {limit:g} s. "
+                "It may be overloaded, starting up or stuck; check its container.",
+                backend=self.kind,
+            ) from err
+        except (aiohttp.ClientConnectorCertificateError, aiohttp.ClientSSLError) as err:
+            raise TlsError(
+                f"The TLS connection to {self.kind} at {self.url} failed ({err}). "
+                "If it uses a self-signed certificate, turn off certificate verification; "
+                "otherwise check the host name and the certificate.",
+                backend=self.kind,
+            ) from err
+        except aiohttp.ClientPayloadError as err:
+            raise UnexpectedResponseError(
+                f"{self.kind} at {self.url} sent a truncated or corrupt response ({err}). "
+                "Check its logs; it may be restarting.",
+                backend=self.kind,
+            ) from err
+        except aiohttp.ClientResponseError as err:
+            raise UnexpectedResponseError(
+                f"{self.kind} at {self.url} sent a malformed HTTP response ({err.message}).",
+                backend=self.kind,
+            ) from err
+        except (aiohttp.ClientError, OSError) as err:
+            raise CannotConnectError(
+                f"Cannot connect to {self.kind} at {self.url} ({type(err).__name__}: {err}). "
+                "Check the URL and port, and that the container is running.",
+                backend=self.kind,
+            ) from err
+        except asyncio.CancelledError:
+            raise
+        self.stats.body_bytes += len(body)
+        self.stats.wire_bytes += wire if wire is not None else len(body)
+        return result
+
+    def raise_for_status(self, resp: Response, *, auth_statuses: tuple[int, ...] = (401,)) -> None:
+        """Raise the matching error for a non-2xx status; 3xx is left to the caller."""
+        if resp.status < 400:
+            return
+        if resp.status in auth_statuses:
+            raise InvalidAuthError(
+                f"{self.kind} at {self.url} rejected the credentials (HTTP {resp.status}). "
+                "Check the user name, password or API key.",
+                backend=self.kind,
+            )
+        raise UnexpectedResponseError(
+            f"{self.kind} at {self.url} answered HTTP {resp.status} to {resp.url.path}"
+            f" ({snippet(resp.body)!r}). Check its logs.",
+            backend=self.kind,
+        )
+
+    async def get_json(
+        self,
+        path: str,
+        *,
+        params: Params | None = None,
+        headers: Mapping[str, str] | None = None,
+        timeout: float | None = None,
+    ) -> Any:
+        """GET a JSON document, raising on any non-2xx status."""
+        resp = await self.request("GET", path, params=params, headers=headers, timeout=timeout)
+        self.raise_for_status(resp)
+        return resp.json()

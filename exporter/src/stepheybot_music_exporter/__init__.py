@@ -1,0 +1,3 @@
+"""Prometheus exporter for the StepheyBot music stack."""
+
+__version__ = "0.1.0"
