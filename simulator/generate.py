@@ -6,18 +6,84 @@ import random
 import uuid
 from dataclasses import dataclass
 
-_FIRST = (
-    "Velvet Neon Silver Hollow Golden Electric Crimson Quiet Midnight Paper Glass Wild Lunar "
-    "Static Amber Northern Copper Feral Violet Distant Broken Ocean Marble Secret Iron"
-).split()
-_SECOND = (
-    "Foxes Harbor Engines Lanterns Parade Orchard Satellites Ghosts Rivers Wolves Pilots "
-    "Cathedrals Echoes Tides Machines Sparrows Canyons Comets Gardens Mirrors Owls Atlas"
-).split()
-_WORDS = (
-    "Light Summer Static Home Fire Blue Motion Dreams Shadow Heart Signal Glow Northern "
-    "Window Weather Golden Silence Tides Runaway Hours Radio Forever Distance Paper Bloom"
-).split()
+_FIRST = [
+    "Velvet",
+    "Neon",
+    "Silver",
+    "Hollow",
+    "Golden",
+    "Electric",
+    "Crimson",
+    "Quiet",
+    "Midnight",
+    "Paper",
+    "Glass",
+    "Wild",
+    "Lunar",
+    "Static",
+    "Amber",
+    "Northern",
+    "Copper",
+    "Feral",
+    "Violet",
+    "Distant",
+    "Broken",
+    "Ocean",
+    "Marble",
+    "Secret",
+    "Iron",
+]
+_SECOND = [
+    "Foxes",
+    "Harbor",
+    "Engines",
+    "Lanterns",
+    "Parade",
+    "Orchard",
+    "Satellites",
+    "Ghosts",
+    "Rivers",
+    "Wolves",
+    "Pilots",
+    "Cathedrals",
+    "Echoes",
+    "Tides",
+    "Machines",
+    "Sparrows",
+    "Canyons",
+    "Comets",
+    "Gardens",
+    "Mirrors",
+    "Owls",
+    "Atlas",
+]
+_WORDS = [
+    "Light",
+    "Summer",
+    "Static",
+    "Home",
+    "Fire",
+    "Blue",
+    "Motion",
+    "Dreams",
+    "Shadow",
+    "Heart",
+    "Signal",
+    "Glow",
+    "Northern",
+    "Window",
+    "Weather",
+    "Golden",
+    "Silence",
+    "Tides",
+    "Runaway",
+    "Hours",
+    "Radio",
+    "Forever",
+    "Distance",
+    "Paper",
+    "Bloom",
+]
 _GENRES = ("Rock", "Electronic", "Indie", "Jazz", "Hip-Hop", "Folk", "Ambient", "Pop", "Metal")
 _TYPES = ("Album", "Album", "Album", "EP", "Single")
 _QUALITIES = ("FLAC", "FLAC", "MP3-320", "FLAC 24bit")

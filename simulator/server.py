@@ -26,6 +26,7 @@ from .backends import BackendContext, BackendSpec, builder
 from .clock import SimClock
 from .faults import Fault, FaultState, fault_middleware
 from .generate import Scale
+from .model import Health
 from .world import World
 
 _LOGGER = logging.getLogger(__name__)
@@ -314,8 +315,6 @@ def _control_routes(app: web.Application, sim: Simulator) -> None:
         return web.json_response({"status": v.status, "public_ip": v.public_ip, "leak": v.leak})
 
     async def container(request: web.Request) -> web.Response:
-        from .model import Health
-
         body = await request.json()
         name = str(body.get("name"))
         if name not in sim.world.containers:

@@ -359,13 +359,13 @@ class World:
             raise ValueError("This artist has already been added.")
         now = self.clock.now()
         self._add_to_lidarr(artist, monitored=monitored, when=now)
-        albums = sorted(
-            (self.albums[i] for i in artist.album_ids), key=lambda a: a.release_date
-        )
+        albums = sorted((self.albums[i] for i in artist.album_ids), key=lambda a: a.release_date)
         for album in albums:
-            album.monitored = monitor in ("all", "missing", "future") or (
-                monitor == "latest" and album is albums[-1]
-            ) or (monitor == "first" and album is albums[0])
+            album.monitored = (
+                monitor in ("all", "missing", "future")
+                or (monitor == "latest" and album is albums[-1])
+                or (monitor == "first" and album is albums[0])
+            )
         self.log(f"Lidarr added {artist.name}")
         if search:
             for album in albums:
@@ -388,7 +388,9 @@ class World:
                 releases.append(
                     Release(
                         guid=f"{indexer.slug}-{album.id}-{n}",
-                        title=f"{artist.name} - {album.title} ({album.release_date.year}) [{quality}]",
+                        title=(
+                            f"{artist.name} - {album.title} ({album.release_date.year}) [{quality}]"
+                        ),
                         album_id=album.id,
                         indexer_id=indexer.id,
                         size=album.size * (2 if quality == "FLAC 24bit" else 1),

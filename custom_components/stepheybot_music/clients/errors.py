@@ -64,6 +64,8 @@ class WrongApplicationError(UnexpectedResponseError):
 class BackendRequestError(StackError):
     """The backend understood the request and refused it (validation error, not found, ...)."""
 
-    def __init__(self, message: str, *, backend: str | None = None, code: int | None = None) -> None:
+    def __init__(
+        self, message: str, *, backend: str | None = None, code: int | None = None
+    ) -> None:
         super().__init__(message, backend=backend)
         self.code = code

@@ -183,7 +183,7 @@ class HttpClient:
                 headers=headers,
                 allow_redirects=allow_redirects,
                 timeout=aiohttp.ClientTimeout(total=limit),
-                ssl=None if self.verify_ssl else False,
+                ssl=self.verify_ssl,
             ) as resp:
                 body = await resp.read()
                 wire = resp.content_length
