@@ -69,3 +69,7 @@ class BackendRequestError(StackError):
     ) -> None:
         super().__init__(message, backend=backend)
         self.code = code
+
+
+class AlreadyExistsError(BackendRequestError):
+    """The thing to add is already there (e.g. Lidarr: "This artist has already been added.")."""
