@@ -11,11 +11,10 @@ import sys
 from pathlib import Path
 
 from .generate import Scale
-
-_DEFAULT = Scale()
 from .server import Simulator, default_specs
 
 _LOGGER = logging.getLogger("simulator")
+_DEFAULT = Scale()
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -42,8 +41,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="simulated seconds per real second (default 10; 0 freezes time)",
     )
     parser.add_argument("--artists", type=int, default=_DEFAULT.artists, help="artists in Lidarr")
-    parser.add_argument("--albums", type=int, default=_DEFAULT.albums, help="albums of those artists")
-    parser.add_argument("--tracks", type=int, default=_DEFAULT.tracks, help="tracks of those albums")
+    parser.add_argument(
+        "--albums", type=int, default=_DEFAULT.albums, help="albums of those artists"
+    )
+    parser.add_argument(
+        "--tracks", type=int, default=_DEFAULT.tracks, help="tracks of those albums"
+    )
     parser.add_argument(
         "--torrents", type=int, default=0, help="extra stopped torrents (half in music)"
     )
