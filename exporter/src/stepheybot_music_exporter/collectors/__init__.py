@@ -1,0 +1,21 @@
+"""One collector per backend kind; :func:`make_collector` picks the right one."""
+
+from __future__ import annotations
+
+from stepheybot_music_clients.models import BackendKind
+from stepheybot_music_clients.stackfile import BackendConfig
+
+from ..config import CollectorOptions, ConfigError
+from .base import Collector
+from .subsonic import SubsonicCollector
+
+COLLECTORS: dict[BackendKind, type[Collector]] = {cls.kind: cls for cls in (SubsonicCollector,)}
+"""The collector class of each backend kind."""
+
+
+def make_collector(backend: BackendConfig, options: CollectorOptions) -> Collector:
+    """A new collector for one backend of the stack file."""
+    cls = COLLECTORS.get(backend.kind)
+    if cls is None:
+        raise ConfigError(f"The exporter cannot collect {backend.kind} backends yet.")
+    return cls(backend, options)

@@ -1,0 +1,221 @@
+"""Collect one stack: every backend concurrently, each within its own time budget.
+
+One :class:`StackCollector` per stack lives as long as the process. Concurrent scrapes
+share one in-flight collection (single-flight), a failing backend only turns its own
+``backend_up`` to 0, and collectors that log in go through a :class:`LoginGuard`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from stepheybot_music_clients.errors import (
+    BackendTimeoutError,
+    CannotConnectError,
+    InvalidAuthError,
+    IpBannedError,
+    StackError,
+    TlsError,
+    UnexpectedResponseError,
+    WrongApplicationError,
+)
+from stepheybot_music_clients.stackfile import StackConfig
+
+from . import metrics as m
+from .collectors import make_collector
+from .collectors.base import Collector, Facts
+from .config import CollectorOptions
+from .loginguard import LoginGuard
+
+_LOGGER = logging.getLogger(__name__)
+
+
+def failure_reason(err: BaseException) -> str:
+    """The ``reason`` label of ``stepheybot_music_backend_failure`` for an error."""
+    reasons: list[tuple[type[BaseException], str]] = [
+        (IpBannedError, "banned"),
+        (InvalidAuthError, "auth"),
+        (BackendTimeoutError, "timeout"),
+        (TimeoutError, "timeout"),
+        (TlsError, "tls"),
+        (CannotConnectError, "unreachable"),
+        (WrongApplicationError, "wrong_application"),
+        (UnexpectedResponseError, "bad_response"),
+        (StackError, "error"),
+    ]
+    return next((reason for cls, reason in reasons if isinstance(err, cls)), "internal")
+
+
+@dataclass(frozen=True, slots=True)
+class BackendResult:
+    """How one backend fared in one collection."""
+
+    name: str
+    up: bool
+    duration: float
+    reason: str = ""
+    message: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    """The result of one collection of a stack."""
+
+    samples: m.Samples
+    backends: tuple[BackendResult, ...]
+
+
+class _Backend:
+    """A collector plus what the stack remembers about it between scrapes."""
+
+    def __init__(self, collector: Collector, options: CollectorOptions) -> None:
+        self.collector = collector
+        self.guard = (
+            LoginGuard(options.login_backoff, options.max_login_failures)
+            if collector.logs_in
+            else None
+        )
+        self.last_reason = ""
+
+
+class StackCollector:
+    """Collects every backend of one stack."""
+
+    def __init__(self, stack: StackConfig, options: CollectorOptions) -> None:
+        """Create one long-lived collector per backend (nothing connects yet)."""
+        self.stack = stack
+        self._backends = [_Backend(make_collector(b, options), options) for b in stack.backends]
+        self._inflight: asyncio.Task[Snapshot] | None = None
+        self.collections = 0
+        """How many collections ran (concurrent scrapes that shared one count once)."""
+
+    @property
+    def collectors(self) -> Sequence[Collector]:
+        """The backend collectors, in stack file order."""
+        return [b.collector for b in self._backends]
+
+    async def collect(self, budget: float) -> Snapshot:
+        """Collect the stack, or join the collection already running."""
+        task = self._inflight
+        if task is None:
+            task = asyncio.create_task(self._collect(budget), name=f"collect {self.stack.name}")
+            self._inflight = task
+            task.add_done_callback(self._finished)
+        return await asyncio.shield(task)
+
+    def _finished(self, task: asyncio.Task[Snapshot]) -> None:
+        if self._inflight is task:
+            self._inflight = None
+        if not task.cancelled() and task.exception() is not None:
+            _LOGGER.error("collecting stack %s failed", self.stack.name, exc_info=task.exception())
+
+    async def close(self) -> None:
+        """Wait for a running collection, then release every backend's session."""
+        if self._inflight is not None:
+            await asyncio.gather(self._inflight, return_exceptions=True)
+        for backend in self._backends:
+            await backend.collector.close()
+
+    async def _collect(self, budget: float) -> Snapshot:
+        self.collections += 1
+        results = await asyncio.gather(*(self._collect_backend(b, budget) for b in self._backends))
+        samples = m.Samples()
+        facts = Facts()
+        for result, backend_samples, backend_facts in results:
+            samples.add(m.BACKEND_UP, 1 if result.up else 0, backend=result.name)
+            samples.add(m.BACKEND_SCRAPE_DURATION, result.duration, backend=result.name)
+            if result.up:
+                samples.merge(backend_samples)
+                facts.merge(backend_facts)
+            else:
+                samples.add(m.BACKEND_FAILURE, 1, backend=result.name, reason=result.reason)
+        _add_derived(samples, facts)
+        return Snapshot(samples=samples, backends=tuple(r for r, _, _ in results))
+
+    async def _collect_backend(
+        self, backend: _Backend, budget: float
+    ) -> tuple[BackendResult, m.Samples, Facts]:
+        """Collect one backend; its samples and facts count only if it succeeded."""
+        collector = backend.collector
+        out = m.Samples()
+        facts = Facts()
+        start = time.monotonic()
+        guard = backend.guard
+        if guard is not None and (wait := guard.blocked_for()) is not None:
+            message = (
+                f"not logging in to {collector.name} again until the exporter restarts: "
+                f"{guard.failures} logins failed; fix the credentials and restart"
+                if guard.given_up
+                else f"waiting {wait:.0f} s before logging in to {collector.name} again"
+            )
+            result = BackendResult(collector.name, False, 0.0, "login_backoff", message)
+            self._report(backend, result)
+            return result, out, facts
+        limit = max(0.05, min(collector.timeout, budget))
+        try:
+            async with asyncio.timeout(limit):
+                await collector.collect(out, facts)
+        except IpBannedError as err:
+            if guard is not None:
+                guard.banned(err.retry_after)
+            result = self._failed(collector, start, err)
+        except InvalidAuthError as err:
+            if guard is not None:
+                guard.failed()
+            result = self._failed(collector, start, err)
+        except TimeoutError as err:
+            result = self._failed(
+                collector,
+                start,
+                err,
+                f"{collector.name} did not answer within {limit:g} s (the scrape's time budget "
+                "for it); raise the scrape timeout or the backend's timeout if it is just slow",
+            )
+        except StackError as err:
+            result = self._failed(collector, start, err)
+        except Exception as err:  # a bug or an unforeseen payload must not fail the scrape
+            _LOGGER.exception("collecting %s failed unexpectedly", collector.name)
+            result = self._failed(collector, start, err, f"{type(err).__name__}: {err}")
+        else:
+            if guard is not None:
+                guard.succeeded()
+            result = BackendResult(collector.name, True, time.monotonic() - start)
+        self._report(backend, result)
+        return result, out, facts
+
+    @staticmethod
+    def _failed(
+        collector: Collector, start: float, err: BaseException, message: str = ""
+    ) -> BackendResult:
+        text = message or (err.message if isinstance(err, StackError) else str(err))
+        return BackendResult(
+            collector.name, False, time.monotonic() - start, failure_reason(err), text
+        )
+
+    def _report(self, backend: _Backend, result: BackendResult) -> None:
+        """Log when a backend goes down, changes reason or comes back (not every scrape)."""
+        if result.reason == backend.last_reason:
+            return
+        if result.up:
+            _LOGGER.info("%s/%s is back up", self.stack.name, result.name)
+        else:
+            _LOGGER.warning(
+                "%s/%s is down (%s): %s",
+                self.stack.name,
+                result.name,
+                result.reason,
+                result.message,
+            )
+        backend.last_reason = result.reason
+
+
+def _add_derived(samples: m.Samples, facts: Facts) -> None:
+    """Metrics that need two backends: the VPN leak check."""
+    if facts.vpn_public_ip is None or not facts.external_addresses:
+        return
+    leak = any(ip != facts.vpn_public_ip for ip in facts.external_addresses.values())
+    samples.add(m.VPN_LEAK, 1 if leak else 0)
