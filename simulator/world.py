@@ -108,6 +108,8 @@ class World:
         self.nav_songs = 0
         self._nav_artist_albums: dict[str, int] = {}
         self.events: list[tuple[datetime, str]] = []
+        self.lidarr_artist_profiles: dict[str, tuple[int, int, str]] = {}
+        """Lidarr settings of added artists: mbid -> (quality profile, metadata profile, root)."""
 
         self._rev = 0
         self._next_lidarr_id = 1
@@ -519,6 +521,19 @@ class World:
         )
         self.commands.append(command)
         return command
+
+    def set_albums_monitored(self, album_ids: Iterable[int], monitored: bool) -> list[Album]:
+        """Monitor or unmonitor albums of artists in Lidarr; returns the albums changed."""
+        albums = [self.albums[i] for i in album_ids if i in self.albums]
+        albums = [a for a in albums if self.artists[a.artist_mbid].in_lidarr]
+        for album in albums:
+            album.monitored = monitored
+        return albums
+
+    def download_client_reachable(self) -> bool:
+        """Whether Lidarr can reach a download client (both run behind gluetun)."""
+        running = {n for n, c in self.containers.items() if c.state == "running"}
+        return "gluetun" in running and bool(running & {"qbittorrent", "transmission"})
 
     # ----------------------------------------------------------------- download client
     def add_magnet(
