@@ -571,9 +571,9 @@ class SubsonicClient(HttpClient):
         data = resp.json()
         with parsing(self.kind, "its library list"):
             return LibraryTotals(
-                artists=sum(int(lib.get("totalArtists", 0)) for lib in data),
-                albums=sum(int(lib.get("totalAlbums", 0)) for lib in data),
-                songs=sum(int(lib.get("totalSongs", 0)) for lib in data),
+                artists=sum(int(lib["totalArtists"]) for lib in data),
+                albums=sum(int(lib["totalAlbums"]) for lib in data),
+                songs=sum(int(lib["totalSongs"]) for lib in data),
                 source=TotalsMethod.EXACT_CHEAP,
             )
 
@@ -622,8 +622,7 @@ class SubsonicClient(HttpClient):
 
     async def _native_get(self, path: str, params: _Query) -> Response:
         """GET on the native API with the JWT; log in again once if it is rejected."""
-        if self._jwt is None:
-            await self._login()
+        await self._ensure_login()
         resp = await self.request("GET", path, params=params, headers=self._jwt_header())
         if resp.status == 401:  # expired or revoked: one fresh login, never a loop
             self._jwt = None
