@@ -52,6 +52,8 @@ class CollectorOptions:
     """Seconds to wait after a failed login before the next attempt (doubles each time)."""
     max_login_failures: int = 3
     """Failed logins in a row after which the exporter stops logging in until restarted."""
+    artist_list_interval: float = 900.0
+    """Seconds between two downloads of Lidarr's (possibly huge) artist list."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -160,6 +162,16 @@ def build_parser() -> argparse.ArgumentParser:
             f"wrong password never gets its address banned (default 3, at most "
             f"{MAX_SAFE_LOGIN_FAILURES}).",
             "max-login-failures",
+        ),
+    )
+    parser.add_argument(
+        "--lidarr-artists-interval",
+        metavar="SECONDS",
+        type=float,
+        help=_help(
+            "Download Lidarr's artist list (no count endpoint exists; tens of MB on big "
+            "libraries) at most this often for the artist counts (default 900; 0: every scrape).",
+            "lidarr-artists-interval",
         ),
     )
     parser.add_argument(
@@ -284,6 +296,9 @@ def load_config(
             high=MAX_SAFE_LOGIN_FAILURES,
         )
     )
+    artists_interval = _number(
+        pick("lidarr-artists-interval") or 900, "--lidarr-artists-interval", low=0, high=86400
+    )
 
     username = pick("basic-auth-username") or ""
     password_file = pick("basic-auth-password-file")
@@ -318,6 +333,7 @@ def load_config(
             per_torrent=per_torrent,
             login_backoff=login_backoff,
             max_login_failures=max_failures,
+            artist_list_interval=artists_interval,
         ),
         basic_auth_username=username,
         basic_auth_password=password,

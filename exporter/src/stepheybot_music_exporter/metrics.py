@@ -169,8 +169,16 @@ LIDARR_MISSING_ALBUMS = _gauge(
 LIDARR_CUTOFF_UNMET_ALBUMS = _gauge(
     "lidarr_cutoff_unmet_albums", "Albums on disk below their quality profile's cutoff."
 )
-LIDARR_ARTISTS = _gauge("lidarr_artists", "Artists in Lidarr.")
-LIDARR_MONITORED_ARTISTS = _gauge("lidarr_monitored_artists", "Monitored artists in Lidarr.")
+LIDARR_ARTISTS = _gauge(
+    "lidarr_artists",
+    "Artists in Lidarr (from its full artist list, refreshed at most every "
+    "--lidarr-artists-interval seconds, default 900).",
+)
+LIDARR_MONITORED_ARTISTS = _gauge(
+    "lidarr_monitored_artists",
+    "Monitored artists in Lidarr (from its full artist list, refreshed at most every "
+    "--lidarr-artists-interval seconds, default 900).",
+)
 LIDARR_ROOT_FOLDER_FREE = _gauge(
     "lidarr_root_folder_free_bytes", "Free disk space of each Lidarr root folder, in bytes.", "path"
 )
@@ -215,17 +223,6 @@ CONTAINER_HEALTH = _gauge(
     "container",
     "status",
 )
-CONTAINER_RESTARTS = _counter(
-    "container_restarts_total",
-    "Times Docker restarted the container (its restart policy), since it was created.",
-    "container",
-)
-CONTAINER_START_TIME = _gauge(
-    "container_start_time_seconds",
-    "When the container last started, as a Unix timestamp in seconds.",
-    "container",
-)
-
 # --------------------------------------------------------------------------- Music Brain
 BRAIN_UP = _gauge(
     "brain_service_up",

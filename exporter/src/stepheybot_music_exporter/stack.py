@@ -155,6 +155,8 @@ class StackCollector:
             result = BackendResult(collector.name, False, 0.0, "login_backoff", message)
             self._report(backend, result)
             return result, out, facts
+        if guard is not None and guard.failures:
+            collector.rearm_login()
         limit = max(0.05, min(collector.timeout, budget))
         try:
             async with asyncio.timeout(limit):

@@ -7,9 +7,27 @@ from stepheybot_music_clients.stackfile import BackendConfig
 
 from ..config import CollectorOptions, ConfigError
 from .base import Collector
+from .docker import DockerCollector
+from .gluetun import GluetunCollector
+from .indexers import JackettCollector, ProwlarrCollector
+from .lidarr import LidarrCollector
+from .qbittorrent import QBittorrentCollector
 from .subsonic import SubsonicCollector
+from .transmission import TransmissionCollector
 
-COLLECTORS: dict[BackendKind, type[Collector]] = {cls.kind: cls for cls in (SubsonicCollector,)}
+COLLECTORS: dict[BackendKind, type[Collector]] = {
+    cls.kind: cls
+    for cls in (
+        SubsonicCollector,
+        QBittorrentCollector,
+        TransmissionCollector,
+        LidarrCollector,
+        JackettCollector,
+        ProwlarrCollector,
+        GluetunCollector,
+        DockerCollector,
+    )
+}
 """The collector class of each backend kind."""
 
 

@@ -43,8 +43,8 @@ class Collector(ABC):
     """
 
     kind: ClassVar[BackendKind]
-    logs_in: ClassVar[bool] = False
-    """True for backends with a login step whose failures count towards an IP ban."""
+    logs_in: bool = False
+    """True for backends with a login step whose failures may count towards an IP ban."""
 
     def __init__(self, backend: BackendConfig, options: CollectorOptions) -> None:
         """Prepare a collector; nothing connects before the first :meth:`collect`."""
@@ -75,6 +75,14 @@ class Collector(ABC):
     def make_session(self) -> aiohttp.ClientSession:
         """A new session; the clients send their own cookies, so the jar stays empty."""
         return aiohttp.ClientSession(cookie_jar=aiohttp.DummyCookieJar())
+
+    def rearm_login(self) -> None:
+        """Allow the client to try its credentials again after a rejected login.
+
+        The stack calls this only when its :class:`LoginGuard` says another attempt is safe.
+        Clients that do not remember a rejection need nothing here.
+        """
+        return
 
     @abstractmethod
     async def collect(self, out: Samples, facts: Facts) -> None:

@@ -1,0 +1,121 @@
+"""Lidarr: queue by status, wanted counts, root folder space, health, artists."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from collections import Counter
+
+from stepheybot_music_clients.lidarr import DownloadStatus, HealthType, LibraryStats, LidarrClient
+from stepheybot_music_clients.models import BackendKind
+
+from .. import metrics as m
+from .base import Collector, Facts
+
+QUEUE_PAGE_SIZE = 1000
+QUEUE_STATUSES = tuple(status.value for status in DownloadStatus)
+"""Every ``status`` of ``stepheybot_music_lidarr_queue``; all are exported, 0 included."""
+HEALTH_LEVELS = ("notice", "warning", "error")
+
+
+class LidarrCollector(Collector):
+    """Cheap endpoints every scrape; the artist list at most every ``artist_list_interval``.
+
+    Lidarr has no count endpoint for artists: ``/api/v1/artist`` sends every artist with
+    statistics (tens of MB on big libraries). The artist counts are therefore refreshed at
+    most every ``--lidarr-artists-interval`` seconds, by a refresh a scrape starts; a slow
+    refresh keeps running after that scrape's budget and serves the next ones.
+    """
+
+    kind = BackendKind.LIDARR
+    _client: LidarrClient | None = None
+    _artists: LibraryStats | None = None
+    _artists_at = float("-inf")
+    _refresh: asyncio.Task[None] | None = None
+
+    def client(self) -> LidarrClient:
+        """The long-lived client (API key in the ``X-Api-Key`` header)."""
+        if self._client is None:
+            self._client = LidarrClient(
+                self.session(),
+                self.backend.url,
+                api_key=self.backend.api_key,
+                timeout=self.timeout,
+                verify_ssl=self.backend.verify_ssl,
+            )
+        return self._client
+
+    async def collect(self, out: m.Samples, facts: Facts) -> None:
+        """Everything cheap concurrently, plus the (cached) artist counts."""
+        client = self.client()
+        refresh = self._artist_refresh()
+        statuses, missing, cutoff, folders, health = await asyncio.gather(
+            self._queue_statuses(),
+            client.missing_count(),
+            client.cutoff_unmet_count(),
+            client.root_folders(),
+            client.health(),
+        )
+        if refresh is not None and self._artists is None:
+            await asyncio.shield(refresh)  # the first time, wait (within the budget)
+        for status in QUEUE_STATUSES:
+            out.add(m.LIDARR_QUEUE, statuses[status], status=status)
+        out.add(m.LIDARR_MISSING_ALBUMS, missing)
+        out.add(m.LIDARR_CUTOFF_UNMET_ALBUMS, cutoff)
+        for folder in folders:
+            if folder.free_bytes is not None:
+                out.add(m.LIDARR_ROOT_FOLDER_FREE, folder.free_bytes, path=folder.path)
+            if folder.total_bytes is not None:
+                out.add(m.LIDARR_ROOT_FOLDER_TOTAL, folder.total_bytes, path=folder.path)
+        levels = Counter(item.type.value for item in health if item.type is not HealthType.OK)
+        for level in HEALTH_LEVELS:
+            out.add(m.LIDARR_HEALTH_ISSUES, levels[level], level=level)
+        if self._artists is not None:
+            out.add(m.LIDARR_ARTISTS, self._artists.artists)
+            out.add(m.LIDARR_MONITORED_ARTISTS, self._artists.monitored_artists)
+
+    async def _queue_statuses(self) -> Counter[str]:
+        """Queue items by status, every page (usually one request)."""
+        counts: Counter[str] = Counter()
+        page_number, seen = 1, 0
+        while True:
+            page = await self.client().queue(page=page_number, page_size=QUEUE_PAGE_SIZE)
+            counts.update(item.status.value for item in page.records)
+            seen += len(page.records)
+            if not page.records or seen >= page.total_records:
+                return counts
+            page_number += 1
+
+    def _artist_refresh(self) -> asyncio.Task[None] | None:
+        """The running artist-list refresh, started when the counts are stale."""
+        if self._refresh is None and (
+            time.monotonic() - self._artists_at >= self.options.artist_list_interval
+        ):
+            self._refresh = asyncio.create_task(
+                self._refresh_artists(), name=f"{self.name} artists"
+            )
+            self._refresh.add_done_callback(_retrieve)
+        return self._refresh
+
+    async def _refresh_artists(self) -> None:
+        try:
+            stats = await self.client().library_stats()
+        finally:
+            self._refresh = None
+        self._artists = stats
+        self._artists_at = time.monotonic()
+
+    async def close(self) -> None:
+        """Stop a running artist refresh, then release the session."""
+        if self._refresh is not None:
+            self._refresh.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await self._refresh
+        await super().close()
+
+
+def _retrieve(task: asyncio.Task[None]) -> None:
+    """Mark a refresh's failure as seen: the next stale scrape retries and reports it."""
+    if not task.cancelled():
+        task.exception()

@@ -1,0 +1,77 @@
+"""qBittorrent: one WebUI session and incremental ``sync/maindata`` for the process lifetime."""
+
+from __future__ import annotations
+
+import aiohttp
+from stepheybot_music_clients.models import BackendKind
+from stepheybot_music_clients.qbittorrent import QBittorrentClient
+
+from .. import metrics as m
+from .base import Collector, Facts
+from .downloads import TorrentView, add_download_samples, add_transfer_samples, in_category
+
+
+class QBittorrentCollector(Collector):
+    """One ``sync/maindata`` poll per scrape: after the first, only changes travel."""
+
+    kind = BackendKind.QBITTORRENT
+    logs_in = True
+    _client: QBittorrentClient | None = None
+
+    def make_session(self) -> aiohttp.ClientSession:
+        """A session without a cookie jar: the client sends its session cookie itself."""
+        return aiohttp.ClientSession(cookie_jar=aiohttp.DummyCookieJar())
+
+    def client(self) -> QBittorrentClient:
+        """The long-lived client (one WebUI session, one sync ``rid`` sequence)."""
+        if self._client is None:
+            self._client = QBittorrentClient(
+                self.session(),
+                self.backend.url,
+                username=self.backend.username,
+                password=self.backend.password,
+                timeout=self.timeout,
+                verify_ssl=self.backend.verify_ssl,
+            )
+        return self._client
+
+    def rearm_login(self) -> None:
+        """Allow one more login after a rejected one (the guard decided it is safe)."""
+        if self._client is not None:
+            self._client.set_credentials(self.backend.username, self.backend.password)
+
+    async def collect(self, out: m.Samples, facts: Facts) -> None:
+        """Torrents of the category by state, rates, all-time totals, free space."""
+        data = await self.client().sync()
+        state = data.server_state
+        category = self.backend.category
+        add_download_samples(
+            out,
+            self.name,
+            (
+                TorrentView(
+                    hash=t.hash,
+                    name=t.name,
+                    state=str(t.state),
+                    progress=t.progress,
+                    size=t.size,
+                    download_rate=t.dlspeed,
+                    upload_rate=t.upspeed,
+                )
+                for t in data.torrents.values()
+                if in_category(category, (t.category,))
+            ),
+            per_torrent=self.options.per_torrent,
+        )
+        add_transfer_samples(
+            out,
+            self.name,
+            download_rate=state.dl_info_speed,
+            upload_rate=state.up_info_speed,
+            downloaded=state.alltime_dl,
+            uploaded=state.alltime_ul,
+        )
+        if state.free_space_on_disk is not None:
+            out.add(m.DOWNLOAD_FREE_DISK, state.free_space_on_disk, client=self.name)
+        if state.last_external_address_v4:
+            facts.external_addresses[self.name] = state.last_external_address_v4
