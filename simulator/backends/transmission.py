@@ -1,0 +1,430 @@
+"""Transmission facade: the RPC at ``/transmission/rpc`` over the shared world's torrents.
+
+Plays transmission-daemon 4.0.6 (``spec.flavor`` may name another version: ``"3.00"`` has RPC
+16 and no ``rpc-version-semver``, ``"2.94"`` RPC 15 and no ``labels``). Checks happen in the
+daemon's order: ``rpc-whitelist`` (``spec.extra["whitelist"] = "deny"`` refuses loopback, 403),
+Basic auth against ``spec.username``/``spec.password`` (401; none when both are empty), then
+the CSRF session id (409 with ``X-Transmission-Session-Id``). ``spec.extra["strip_session_header"]``
+plays a reverse proxy that drops that header (every request gets 409).
+
+Methods: ``session-get`` (honours ``fields``), ``session-set`` (``alt-speed-enabled`` drives
+the world's alternative speed limits), ``session-stats``, ``free-space``, ``torrent-get``
+(``fields`` and ``ids``: ids or hashes, one or a list; omitted means all), ``torrent-add``
+(magnets; ``labels`` become the world category and tags), ``torrent-start``,
+``torrent-start-now``, ``torrent-stop`` and ``torrent-remove``.
+
+Faults: ``AUTH_REVOKED`` rejects every credential, ``BANNED`` answers the anti-brute-force
+403, ``SESSION_EXPIRED`` rotates the session id.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hmac
+import json
+import secrets
+from collections.abc import Awaitable, Callable, Iterable
+from typing import Any
+
+from aiohttp import web
+
+from ..faults import Fault
+from ..model import Torrent, TorrentStatus
+from ..world import World
+from . import BackendContext
+
+RPC_PATH = "/transmission/rpc"
+SESSION_HEADER = "X-Transmission-Session-Id"
+DEFAULT_VERSION = "4.0.6"
+COMMIT = "38c164933e"
+KNOWN_DIRS = ("/downloads", "/hot_downloads", "/watch", "/config")
+
+_STATUS = {
+    TorrentStatus.STOPPED_DOWNLOADING: 0,
+    TorrentStatus.STOPPED_SEEDING: 0,
+    TorrentStatus.ERROR: 0,
+    TorrentStatus.CHECKING: 2,
+    TorrentStatus.QUEUED: 3,
+    TorrentStatus.METADATA: 4,
+    TorrentStatus.DOWNLOADING: 4,
+    TorrentStatus.STALLED_DOWNLOADING: 4,
+    TorrentStatus.SEEDING: 6,
+    TorrentStatus.STALLED_SEEDING: 6,
+}
+_IDLE = frozenset(
+    {
+        TorrentStatus.STALLED_DOWNLOADING,
+        TorrentStatus.STALLED_SEEDING,
+        TorrentStatus.STOPPED_DOWNLOADING,
+        TorrentStatus.STOPPED_SEEDING,
+        TorrentStatus.ERROR,
+        TorrentStatus.QUEUED,
+        TorrentStatus.CHECKING,
+    }
+)
+_FORBIDDEN_WHITELIST = (
+    "<h1>403: Forbidden</h1><p>Unauthorized IP Address.</p><p>Either disable the IP address "
+    "whitelist or add your address to it.</p><p>If you're editing settings.json, see the "
+    "'rpc-whitelist' and 'rpc-whitelist-enabled' entries.</p>"
+)
+_FORBIDDEN_BRUTE_FORCE = (
+    "<h1>403: Forbidden</h1><p>Too many unsuccessful login attempts. "
+    "Please restart transmission-daemon.</p>"
+)
+_CONFLICT = (
+    "<h1>409: Conflict</h1><p>Your request had an invalid session-id header.</p><p>To fix "
+    "this, follow these steps:<ol><li> When reading a response, get its "
+    "X-Transmission-Session-Id header and remember it<li> Add the updated header to your "
+    "outgoing requests<li> When you get this 409 error message, resend your request with "
+    "the updated header</ol></p><p>This requirement has been added to help prevent "
+    '<a href="https://en.wikipedia.org/wiki/Cross-site_request_forgery">CSRF</a> attacks.'
+    "</p><p><code>X-Transmission-Session-Id: {sid}</code></p>"
+)
+
+type Args = dict[str, Any]
+
+
+class RpcError(Exception):
+    """An RPC ``result`` other than ``success``."""
+
+
+def _rpc_version(version: str) -> int:
+    major = int(version.split(".", 1)[0] or 0)
+    return 17 if major >= 4 else 16 if major == 3 else 15
+
+
+def peers_connected(torrent: Torrent) -> int:
+    """Peers the daemon would be connected to (none while idle, stalled or stopped)."""
+    if torrent.status in _IDLE:
+        return 0
+    if torrent.status in (TorrentStatus.SEEDING,):
+        return max(1, torrent.peers)
+    return min(torrent.seeds, 50) + torrent.peers
+
+
+def rpc_status(torrent: Torrent) -> int:
+    """The numeric Transmission status of a world torrent."""
+    return _STATUS[torrent.status]
+
+
+def labels_of(torrent: Torrent) -> list[str]:
+    """Transmission labels: the category first, then the tags."""
+    return ([torrent.category] if torrent.category else []) + list(torrent.tags)
+
+
+def _eta(torrent: Torrent) -> int:
+    if torrent.progress >= 1 or torrent.status in (
+        TorrentStatus.STOPPED_DOWNLOADING,
+        TorrentStatus.ERROR,
+    ):
+        return -1
+    eta = torrent.eta
+    return -2 if eta is None else eta
+
+
+class _Daemon:
+    """The daemon's own state (session ids, session start); torrents live in the world."""
+
+    def __init__(self, ctx: BackendContext) -> None:
+        self.ctx = ctx
+        self.world: World = ctx.world
+        self.version = ctx.spec.flavor or DEFAULT_VERSION
+        self.rpc_version = _rpc_version(self.version)
+        self.started = ctx.clock.now()
+        self.base_downloaded = self.world.alltime_downloaded
+        self.base_uploaded = self.world.alltime_uploaded
+        self._session_ids: dict[int, str] = {}
+
+    @property
+    def session_id(self) -> str:
+        """The current CSRF session id (a new one after each ``SESSION_EXPIRED``)."""
+        generation = self.ctx.faults.session_generation
+        if generation not in self._session_ids:
+            self._session_ids[generation] = secrets.token_urlsafe(36)[:48]
+        return self._session_ids[generation]
+
+    # ----------------------------------------------------------------- torrents
+    def torrent_fields(self, torrent: Torrent) -> Args:
+        """Every field this facade knows of one torrent."""
+        added = int(torrent.added_on.timestamp())
+        done = int(torrent.completion_on.timestamp()) if torrent.completion_on else 0
+        fields: Args = {
+            "id": torrent.transmission_id,
+            "hashString": torrent.hash,
+            "name": torrent.name,
+            "status": rpc_status(torrent),
+            "percentDone": round(torrent.progress, 4),
+            "rateDownload": torrent.dl_speed,
+            "rateUpload": torrent.up_speed,
+            "totalSize": torrent.size,
+            "sizeWhenDone": torrent.size,
+            "leftUntilDone": torrent.amount_left,
+            "eta": _eta(torrent),
+            "error": 3 if torrent.status is TorrentStatus.ERROR else 0,
+            "errorString": torrent.error if torrent.status is TorrentStatus.ERROR else "",
+            "downloadDir": torrent.save_path,
+            "addedDate": added,
+            "activityDate": added,
+            "doneDate": done,
+            "uploadedEver": torrent.uploaded,
+            "downloadedEver": torrent.downloaded,
+            "uploadRatio": round(torrent.uploaded / torrent.downloaded, 4)
+            if torrent.downloaded
+            else -1,
+            "peersConnected": peers_connected(torrent),
+            "isFinished": False,
+            "isStalled": torrent.status
+            in (TorrentStatus.STALLED_DOWNLOADING, TorrentStatus.STALLED_SEEDING),
+            "magnetLink": torrent.magnet,
+        }
+        if self.rpc_version >= 16:
+            fields["labels"] = labels_of(torrent)
+        return fields
+
+    def select(self, ids: object) -> list[Torrent]:
+        """The torrents ``ids`` names (ids or hashes, one or a list); omitted: all."""
+        torrents = sorted(self.world.torrents.values(), key=lambda t: t.transmission_id)
+        if ids is None:
+            return torrents
+        wanted = ids if isinstance(ids, list) else [ids]
+        numbers = {i for i in wanted if isinstance(i, int) and not isinstance(i, bool)}
+        hashes = {i.lower() for i in wanted if isinstance(i, str)}
+        return [t for t in torrents if t.transmission_id in numbers or t.hash in hashes]
+
+    # ----------------------------------------------------------------- methods
+    def session_get(self, args: Args) -> Args:
+        """``session-get``: every field, or only ``fields`` (RPC 17)."""
+        world = self.world
+        values: Args = {
+            "version": f"{self.version} ({COMMIT})",
+            "rpc-version": self.rpc_version,
+            "rpc-version-minimum": 14,
+            "download-dir": "/downloads/complete",
+            "incomplete-dir": "/downloads/incomplete",
+            "alt-speed-enabled": world.alt_speed_limits,
+            "alt-speed-down": 50,
+            "alt-speed-up": 50,
+            "speed-limit-down": 100,
+            "speed-limit-down-enabled": False,
+            "speed-limit-up": 100,
+            "speed-limit-up-enabled": False,
+            "peer-port": world.vpn.forwarded_port,
+            "port-forwarding-enabled": False,
+            "session-id": self.session_id,
+            "config-dir": "/config",
+        }
+        if self.rpc_version >= 17:
+            values["rpc-version-semver"] = "5.3.0"
+        fields = args.get("fields")
+        if self.rpc_version >= 17 and isinstance(fields, list):
+            return {k: v for k, v in values.items() if k in fields}
+        return values
+
+    def session_set(self, args: Args) -> Args:
+        """``session-set``: only ``alt-speed-enabled`` changes anything."""
+        if "alt-speed-enabled" in args:
+            self.world.alt_speed_limits = bool(args["alt-speed-enabled"])
+        return {}
+
+    def session_stats(self, _: Args) -> Args:
+        """``session-stats`` from the world's torrents and all-time totals."""
+        world = self.world
+        torrents = list(world.torrents.values())
+        paused = sum(1 for t in torrents if rpc_status(t) == 0)
+        active_seconds = int((self.ctx.clock.now() - self.started).total_seconds())
+        current = {
+            "downloadedBytes": world.alltime_downloaded - self.base_downloaded,
+            "uploadedBytes": world.alltime_uploaded - self.base_uploaded,
+            "filesAdded": len(torrents),
+            "sessionCount": 1,
+            "secondsActive": active_seconds,
+        }
+        cumulative = {
+            "downloadedBytes": world.alltime_downloaded,
+            "uploadedBytes": world.alltime_uploaded,
+            "filesAdded": len(torrents) + 512,
+            "sessionCount": 12,
+            "secondsActive": active_seconds + 9_876_543,
+        }
+        return {
+            "activeTorrentCount": len(torrents) - paused,
+            "pausedTorrentCount": paused,
+            "torrentCount": len(torrents),
+            "downloadSpeed": sum(t.dl_speed for t in torrents),
+            "uploadSpeed": sum(t.up_speed for t in torrents),
+            "cumulative-stats": cumulative,
+            "current-stats": current,
+        }
+
+    def free_space(self, args: Args) -> Args:
+        """``free-space`` of the download disk (only for directories the container has)."""
+        path = str(args.get("path", ""))
+        known = (*KNOWN_DIRS, *self.world.categories.values())
+        if not any(path == d or path.startswith(d.rstrip("/") + "/") for d in known):
+            raise RpcError("No such file or directory")
+        out: Args = {"path": path, "size-bytes": self.world.download_disk_free}
+        if self.rpc_version >= 17:
+            out["total_size"] = self.world.disk_total
+        return out
+
+    def torrent_get(self, args: Args) -> Args:
+        """``torrent-get`` with ``fields`` (required) and optional ``ids``."""
+        fields = args.get("fields")
+        if not isinstance(fields, list) or not fields:
+            raise RpcError("no fields specified")
+        wanted = set(fields)
+        rows = []
+        for torrent in self.select(args.get("ids")):
+            values = self.torrent_fields(torrent)
+            rows.append({k: v for k, v in values.items() if k in wanted})
+        return {"torrents": rows}
+
+    def torrent_add(self, args: Args) -> Args:
+        """``torrent-add`` of a magnet (``.torrent`` URLs cannot be fetched here)."""
+        filename = str(args.get("filename") or "")
+        if not filename:
+            raise RpcError("no filename or metainfo specified")
+        if filename.startswith(("http://", "https://")):
+            raise RpcError("gotMetadataFromURL: http error 404: Not Found")
+        labels = args.get("labels") if self.rpc_version >= 17 else None
+        label_list = [str(x) for x in labels] if isinstance(labels, list) else []
+        before = set(self.world.torrents)
+        torrent = self.world.add_magnet(
+            filename,
+            category=label_list[0] if label_list else "",
+            save_path=str(args["download-dir"]) if args.get("download-dir") else None,
+            stopped=bool(args.get("paused", False)),
+            origin="transmission",
+            tags=label_list[1:],
+        )
+        if torrent is None:
+            raise RpcError("invalid or corrupt torrent file")
+        key = "torrent-duplicate" if torrent.hash in before else "torrent-added"
+        return {
+            key: {"id": torrent.transmission_id, "hashString": torrent.hash, "name": torrent.name}
+        }
+
+    def _each(self, args: Args, action: Callable[[str], None]) -> Args:
+        for torrent in self.select(args.get("ids")):
+            action(torrent.hash)
+        return {}
+
+    def torrent_start(self, args: Args) -> Args:
+        """``torrent-start`` (and ``torrent-start-now``)."""
+        return self._each(args, self.world.start_torrent)
+
+    def torrent_stop(self, args: Args) -> Args:
+        """``torrent-stop``."""
+        return self._each(args, self.world.stop_torrent)
+
+    def torrent_remove(self, args: Args) -> Args:
+        """``torrent-remove`` (``delete-local-data`` is accepted; files are not modelled)."""
+        return self._each(args, self.world.remove_torrent)
+
+    def methods(self) -> dict[str, Callable[[Args], Args]]:
+        """The RPC methods by name."""
+        return {
+            "session-get": self.session_get,
+            "session-set": self.session_set,
+            "session-stats": self.session_stats,
+            "free-space": self.free_space,
+            "torrent-get": self.torrent_get,
+            "torrent-add": self.torrent_add,
+            "torrent-start": self.torrent_start,
+            "torrent-start-now": self.torrent_start,
+            "torrent-stop": self.torrent_stop,
+            "torrent-remove": self.torrent_remove,
+        }
+
+
+def _authorized(request: web.Request, username: str, password: str) -> bool:
+    header = request.headers.get("Authorization", "")
+    scheme, _, value = header.partition(" ")
+    if scheme.lower() != "basic":
+        return False
+    try:
+        user, _, given = base64.b64decode(value, validate=True).decode().partition(":")
+    except (binascii.Error, UnicodeDecodeError):
+        return False
+    return hmac.compare_digest(user.encode(), username.encode()) and hmac.compare_digest(
+        given.encode(), password.encode()
+    )
+
+
+def _html(status: int, text: str, headers: Iterable[tuple[str, str]] = ()) -> web.Response:
+    return web.Response(status=status, text=text, content_type="text/html", headers=dict(headers))
+
+
+def build_app(ctx: BackendContext) -> web.Application:
+    """The Transmission RPC (and a stub web UI) over ``ctx.world``."""
+    daemon = _Daemon(ctx)
+    methods = daemon.methods()
+    spec = ctx.spec
+    needs_auth = bool(spec.username or spec.password)
+
+    def gate(request: web.Request, *, check_session: bool) -> web.Response | None:
+        if spec.extra.get("whitelist") == "deny":
+            return _html(403, _FORBIDDEN_WHITELIST)
+        if ctx.faults.active(Fault.BANNED):
+            return _html(403, _FORBIDDEN_BRUTE_FORCE)
+        if needs_auth and (
+            ctx.faults.active(Fault.AUTH_REVOKED)
+            or not _authorized(request, spec.username, spec.password)
+        ):
+            return _html(
+                401,
+                "<h1>401: Unauthorized</h1>Unauthorized User",
+                [("WWW-Authenticate", 'Basic realm="Transmission"')],
+            )
+        if not check_session:
+            return None
+        sid = daemon.session_id
+        given = (
+            None if spec.extra.get("strip_session_header") else request.headers.get(SESSION_HEADER)
+        )
+        if given != sid:
+            return _html(409, _CONFLICT.format(sid=sid), [(SESSION_HEADER, sid)])
+        return None
+
+    async def rpc(request: web.Request) -> web.Response:
+        refused = gate(request, check_session=True)
+        if refused is not None:
+            return refused
+        headers = {SESSION_HEADER: daemon.session_id}
+        try:
+            body = json.loads(await request.read() or b"null")
+        except ValueError:
+            body = None
+        if not isinstance(body, dict) or not isinstance(body.get("method"), str):
+            return web.json_response({"arguments": {}, "result": "no method name"}, headers=headers)
+        reply: Args = {}
+        if "tag" in body:
+            reply["tag"] = body["tag"]
+        handler = methods.get(body["method"])
+        arguments = body.get("arguments")
+        args: Args = arguments if isinstance(arguments, dict) else {}
+        if handler is None:
+            reply |= {"arguments": {}, "result": "method name not recognized"}
+        else:
+            try:
+                reply |= {"arguments": handler(args), "result": "success"}
+            except RpcError as err:
+                reply |= {"arguments": {}, "result": str(err)}
+        return web.json_response(reply, headers=headers)
+
+    async def web_ui(request: web.Request) -> web.Response:
+        refused = gate(request, check_session=False)
+        if refused is not None:
+            return refused
+        return _html(200, "<!DOCTYPE html><title>Transmission Web</title>")
+
+    async def root(_: web.Request) -> web.Response:
+        raise web.HTTPMovedPermanently("/transmission/web/")
+
+    app = web.Application()
+    handler: Callable[[web.Request], Awaitable[web.Response]] = rpc
+    app.router.add_route("*", RPC_PATH, handler)
+    app.router.add_get("/transmission/web/", web_ui)
+    app.router.add_get("/", root)
+    return app
