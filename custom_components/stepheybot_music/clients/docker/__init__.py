@@ -1,0 +1,18 @@
+"""Docker Engine API client (unix socket or docker-socket-proxy)."""
+
+from __future__ import annotations
+
+from .client import DEFAULT_SOCKET_URL, DockerClient, docker_session_for, socket_path
+from .models import Container, ContainerHealth, ContainerState, DockerVersion, HealthSource
+
+__all__ = [
+    "DEFAULT_SOCKET_URL",
+    "Container",
+    "ContainerHealth",
+    "ContainerState",
+    "DockerClient",
+    "DockerVersion",
+    "HealthSource",
+    "docker_session_for",
+    "socket_path",
+]
