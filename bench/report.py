@@ -1,0 +1,258 @@
+"""Render the results as Markdown (``bench/RESULTS.md``) and as JSON."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from .measure import Summary, summarize
+from .scenarios import Row
+
+NONE = "\u2013"
+"""An en dash: the cell of something not measured."""
+
+SCENARIO_TITLES = {
+    "steady": "Steady state: nothing changed since the last poll",
+    "change_1pct": "1% of the torrents changed since the last poll",
+    "restart": "Session lost: qBittorrent restarted; cost until data flows again",
+    "sessions": "Sessions: 16 polls each while an idle control session is watched",
+}
+
+
+@dataclass(slots=True)
+class Target:
+    """One target of issue 9 and whether the measurement meets it."""
+
+    what: str
+    limit: str
+    measured: str
+    met: bool | None
+    """None: not measured in this run."""
+    note: str = ""
+
+
+@dataclass(slots=True)
+class Report:
+    """Everything one run produced."""
+
+    command: str
+    started: str
+    duration_s: float
+    machine: dict[str, str]
+    versions: dict[str, str]
+    rows: list[Row] = field(default_factory=list)
+    sim_rows: list[dict[str, Any]] = field(default_factory=list)
+    targets: list[Target] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def ms(value: float) -> str:
+    if math.isnan(value):
+        return NONE
+    if value >= 100:
+        return f"{value:.0f}"
+    if value >= 10:
+        return f"{value:.1f}"
+    return f"{value:.2f}"
+
+
+def size(value: float) -> str:
+    """Bytes as B / KB / MB (decimal)."""
+    if math.isnan(value):
+        return NONE
+    if value >= 1e6:
+        return f"{value / 1e6:.2f} MB"
+    if value >= 1e4:
+        return f"{value / 1e3:.1f} KB"
+    return f"{value:.0f} B"
+
+
+def count(value: float) -> str:
+    return NONE if math.isnan(value) else f"{value:g}"
+
+
+def cell(s: Summary | None, fmt: Any, scale: float = 1.0) -> str:
+    if s is None or s.n == 0:
+        return NONE
+    med, low, high = fmt(s.median * scale), fmt(s.low * scale), fmt(s.high * scale)
+    return med if low == high else f"{med} [{low}\u2013{high}]"
+
+
+def ratio(peer: Summary | None, ours: Summary | None) -> str:
+    if peer is None or ours is None or peer.n == 0 or ours.n == 0:
+        return NONE
+    if ours.median <= 0:
+        return "∞" if peer.median > 0 else "1x"
+    value = peer.median / ours.median
+    return f"{value:,.0f}x" if value >= 10 else f"{value:.1f}x"
+
+
+COLUMNS: list[tuple[str, str, Any, float]] = [
+    ("wall ms", "wall", ms, 1000.0),
+    ("client CPU ms", "cpu", ms, 1000.0),
+    ("qBittorrent CPU ms", "backend_cpu", ms, 1000.0),
+    ("requests", "requests", count, 1.0),
+    ("logins", "logins", count, 1.0),
+    ("bytes on the wire (in)", "down_bytes", size, 1.0),
+    ("body bytes (decoded)", "body_bytes", size, 1.0),
+]
+
+
+def _memory(row: Row) -> str:
+    mem = row.memory
+    if "VmRSS" in mem:
+        return f"RSS {mem['VmRSS'] / 1024:.1f} MiB (peak {mem['VmHWM'] / 1024:.1f})"
+    if "poll_peak" in mem:
+        return f"{mem['poll_peak'] / 1024:.2f} MiB allocated at peak in one poll"
+    return NONE
+
+
+def _pairs(rows: Sequence[Row]) -> dict[str, Row]:
+    """For each peer, the row of ours it is compared with (same role)."""
+    ours = {r.role: r for r in rows if r.ours and r.role != "client"}
+    return {r.subject: ours[r.role] for r in rows if not r.ours and r.role in ours}
+
+
+def scenario_table(rows: Sequence[Row]) -> list[str]:
+    stats = {r.subject: summarize(r.samples) for r in rows}
+    head = ["subject", *[c[0] for c in COLUMNS], "memory"]
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for row in rows:
+        st = stats[row.subject]
+        cells = [cell(st.get(key), fmt, scale) for _, key, fmt, scale in COLUMNS]
+        name = f"**{row.subject}**" if row.ours else row.subject
+        failed = sum(1 for s in row.samples if not s.ok)
+        if failed:
+            name += f" ({failed}/{len(row.samples)} polls failed)"
+        lines.append("| " + " | ".join([name, *cells, _memory(row)]) + " |")
+    pairs = _pairs(rows)
+    if pairs:
+        lines += ["", "Ratios, peer ÷ ours (medians):", ""]
+        lines += ["| peer | vs | wall | client CPU | qBittorrent CPU | requests | bytes in |"]
+        lines += ["|---|---|---|---|---|---|---|"]
+        for peer, mine in pairs.items():
+            p, o = stats[peer], stats[mine.subject]
+            lines.append(
+                f"| {peer} | {mine.subject} | {ratio(p.get('wall'), o.get('wall'))} | "
+                f"{ratio(p.get('cpu'), o.get('cpu'))} | "
+                f"{ratio(p.get('backend_cpu'), o.get('backend_cpu'))} | "
+                f"{ratio(p.get('requests'), o.get('requests'))} | "
+                f"{ratio(p.get('down_bytes'), o.get('down_bytes'))} |"
+            )
+    return lines
+
+
+def sessions_table(rows: Sequence[Row]) -> list[str]:
+    lines = [
+        "| subject | polls | logins | idle control session | qBittorrent RSS growth |",
+        "|---|---|---|---|---|",
+    ]
+    for row in rows:
+        e = row.extra
+        kept = "kept" if e.get("control_session_survived") else "**evicted**"
+        lines.append(
+            f"| {row.subject} | {e.get('polls')} | {e.get('logins')} | {kept} | "
+            f"{e.get('qbt_rss_growth_kib', 0) / 1024:+.0f} MiB |"
+        )
+    return lines
+
+
+def targets_table(targets: Iterable[Target]) -> list[str]:
+    lines = ["| target | limit | measured | met |", "|---|---|---|---|"]
+    for t in targets:
+        met = "not measured" if t.met is None else ("yes" if t.met else "**NO**")
+        note = f" ({t.note})" if t.note else ""
+        lines.append(f"| {t.what} | {t.limit} | {t.measured}{note} | {met} |")
+    return lines
+
+
+def sim_table(rows: Sequence[dict[str, Any]]) -> list[str]:
+    lines = [
+        "| backend / coordinator | library | requests per poll | body bytes per poll | "
+        "wall ms | client CPU ms |",
+        "|---|---|---|---|---|---|",
+    ]
+    lines.extend(
+        f"| {r['subject']} | {r['library']} | {cell(r['requests'], count)} | "
+        f"{cell(r['body_bytes'], size)} | {cell(r['wall'], ms, 1000)} | "
+        f"{cell(r['cpu'], ms, 1000)} |"
+        for r in rows
+    )
+    return lines
+
+
+def markdown(report: Report) -> str:
+    out = [
+        "# Benchmark results",
+        "",
+        "Produced by `" + report.command + "` "
+        f"(started {report.started}, took {report.duration_s / 60:.1f} min). "
+        "Each cell is the median [min\u2013max] over the repeated runs; **bold** rows are ours.",
+        "",
+        "## Versions and machine",
+        "",
+        "| | |",
+        "|---|---|",
+    ]
+    out += [f"| {k} | {v} |" for k, v in {**report.versions, **report.machine}.items()]
+    out += ["", "## Targets (issue 9)", "", *targets_table(report.targets), ""]
+    if report.notes:
+        out += ["## Notes", "", *[f"- {n}" for n in report.notes], ""]
+    out += [
+        "## How it is measured",
+        "",
+        "- Real qbittorrent-nox 5.3 with N synthetic stopped torrents (magnets, half in the "
+        "`music` category); every subject talks to it through the same counting relay "
+        "(`bench/relay.py`, its own process), which counts requests, logins and bytes for all "
+        "subjects alike (bytes on the wire include HTTP headers; decoded body = after gzip).",
+        "- Home Assistant subjects are config entries set up in a real `HomeAssistant` "
+        "(pytest-homeassistant-custom-component's), entities included; one poll is "
+        "`coordinator.async_refresh()`, what the update timer calls. Client CPU is the "
+        "benchmark process's CPU clock over the poll (all threads: HA core's library runs "
+        "in the executor).",
+        "- Exporters run as their own processes and are scraped over HTTP with Prometheus's "
+        "headers; client CPU is the exporter process's CPU clock over the scrape, memory its "
+        "RSS after the scenario.",
+        "- qBittorrent CPU is its process CPU clock over the poll (it includes its own "
+        "background work during that time).",
+        "- Polls are interleaved round-robin with a rotating order, so machine load hits "
+        "every subject alike.",
+        "",
+    ]
+    sizes = sorted({r.size for r in report.rows})
+    for n in sizes:
+        out += [f"## N = {n:,} torrents", ""]
+        for scenario, title in SCENARIO_TITLES.items():
+            rows = [r for r in report.rows if r.size == n and r.scenario == scenario]
+            if not rows:
+                continue
+            out += [f"### {title}", ""]
+            if scenario == "sessions":
+                out += sessions_table(rows)
+            else:
+                out += scenario_table(rows)
+                if scenario == "change_1pct":
+                    changed = rows[0].extra.get("changed_per_round")
+                    out += ["", f"{changed} torrents changed category before each round."]
+                if scenario == "restart":
+                    polls = {r.subject: r.extra.get("polls") for r in rows}
+                    out += ["", "Polls until data flowed again, per run:"]
+                    out += [f"- {name}: {p}" for name, p in polls.items()]
+                    stalls = {
+                        r.subject: summarize(r.samples).get("max_stall")
+                        for r in rows
+                        if r.role in ("ha", "client")
+                    }
+                    out += ["", "Longest event-loop stall during those polls (in-process):"]
+                    out += [f"- {name}: {cell(s, ms, 1000)} ms" for name, s in stalls.items()]
+            out.append("")
+    if report.sim_rows:
+        out += ["## Simulator (Lidarr, Navidrome and the rest at small and large scale)", ""]
+        out += sim_table(report.sim_rows)
+        out.append("")
+    return "\n".join(out).rstrip() + "\n"

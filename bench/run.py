@@ -1,0 +1,214 @@
+"""The benchmark suite's one entry point (``scripts/bench`` runs it inside the toolbox).
+
+    python -m bench.run --sizes 1000,10000 --runs 9 --out bench/RESULTS.md
+    python -m bench.run --smoke            # N=200, 2 runs: keeps the harness working (CI)
+
+For each size it starts a real qbittorrent-nox 5.3 with N stopped torrents (half in
+``music``), puts the counting relay in front of it, sets up our HA integration and HA core's
+``qbittorrent`` integration in one Home Assistant, starts our exporter and
+prometheus-qbittorrent-exporter, and runs the scenarios (steady, 1% changing, sessions,
+restart) on all of them side by side. Then it runs the simulator at small and large scale
+for the Lidarr/Navidrome targets and the set-up time of an entry with every backend.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import datetime as dt
+import json
+import os
+import platform
+import shlex
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from . import procs, scenarios, targets
+from .hass import home_assistant
+from .qbt import QbtBackend
+from .report import Report, markdown
+from .scenarios import Row
+from .subjects import (
+    HaCore,
+    OurClient,
+    OurExporter,
+    OurHa,
+    PeerExporter,
+    Subject,
+    git_commit,
+    package_version,
+)
+
+SMOKE_SIZE = 200
+SMOKE_RUNS = 2
+
+
+def log(text: str) -> None:
+    print(text, file=sys.stderr, flush=True)
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="scripts/bench", description=__doc__.split("\n")[0])
+    parser.add_argument("--sizes", default="1000,10000", help="torrent counts (comma-separated)")
+    parser.add_argument("--runs", type=int, default=9, help="measured runs per scenario")
+    parser.add_argument("--out", type=Path, default=Path("bench/RESULTS.md"))
+    parser.add_argument(
+        "--json", type=Path, default=None, help="also write raw results (default: next to --out)"
+    )
+    parser.add_argument("--smoke", action="store_true", help=f"N={SMOKE_SIZE}, {SMOKE_RUNS} runs")
+    parser.add_argument(
+        "--scenarios",
+        default="steady,change_1pct,sessions,restart",
+        help="qBittorrent scenarios to run",
+    )
+    parser.add_argument("--no-simulator", action="store_true", help="skip the simulator part")
+    args = parser.parse_args(argv)
+    if args.smoke:
+        args.sizes, args.runs = str(SMOKE_SIZE), SMOKE_RUNS
+    args.size_list = [int(s) for s in str(args.sizes).split(",") if s.strip()]
+    args.scenario_list = [s.strip() for s in args.scenarios.split(",") if s.strip()]
+    if args.json is None:
+        args.json = args.out.with_suffix(".json")
+    return args
+
+
+def machine() -> dict[str, str]:
+    load = os.getloadavg()
+    mem = Path("/proc/meminfo").read_text().split("\n", 1)[0].split()[1]
+    return {
+        "machine": f"{os.cpu_count()} CPUs, {int(mem) / 1024 / 1024:.0f} GiB, {platform.system()}",
+        "load average at start (1/5/15 min)": " / ".join(f"{x:.2f}" for x in load),
+    }
+
+
+def versions(qbt_version: str) -> dict[str, str]:
+    return {
+        "qBittorrent": qbt_version or "?",
+        "Python": platform.python_version(),
+        "homeassistant": package_version("homeassistant"),
+        "qbittorrent-api (HA core's pin)": package_version("qbittorrent-api"),
+        "prometheus-qbittorrent-exporter": package_version("prometheus-qbittorrent-exporter"),
+        "aiohttp": package_version("aiohttp"),
+        "stepheybot-music commit": git_commit(),
+    }
+
+
+async def _setup(subject: Subject, notes: list[str]) -> bool:
+    try:
+        await subject.setup()
+    except Exception as err:  # one broken subject must not stop the others
+        notes.append(f"{subject.name} could not be set up: {type(err).__name__}: {err}")
+        log(f"  ! {notes[-1]}")
+        await subject.close()
+        return False
+    return True
+
+
+async def qbittorrent_size(
+    size: int, runs: int, scenario_names: list[str], notes: list[str]
+) -> tuple[list[Row], str]:
+    """Every qBittorrent scenario at one size."""
+    log(f"== N={size}: starting qbittorrent-nox 5.3 and adding {size} torrents")
+    started = time.perf_counter()
+    backend = await asyncio.to_thread(QbtBackend.start, size)
+    log(f"   loaded in {time.perf_counter() - started:.1f} s (pid {backend.pid})")
+    rows: list[Row] = []
+    try:
+        async with home_assistant() as hass:
+            user, password = backend.server.username, backend.server.password
+            qbt = {
+                "kind": "qbittorrent",
+                "name": "qbittorrent",
+                "url": backend.url,
+                "username": user,
+                "password": password,
+                "verify_ssl": False,
+                "timeout": 120,
+            }
+            candidates: list[Subject] = [
+                OurHa(
+                    hass,
+                    [{k: v for k, v in qbt.items() if k != "timeout"}],
+                    poll_kinds={"qbittorrent"},
+                ),
+                HaCore(hass, backend.url, user, password),
+                OurExporter([qbt]),
+                PeerExporter(backend.relay_port, user, password),
+                OurClient(backend.url, user, password),
+            ]
+            subjects = [s for s in candidates if await _setup(s, notes)]
+            try:
+                for name in scenario_names:
+                    log(f"-- N={size}: {name}")
+                    if name == "steady":
+                        rows += await scenarios.steady(backend, subjects, runs, log)
+                    elif name == "change_1pct":
+                        rows += await scenarios.one_percent(backend, subjects, runs, log)
+                    elif name == "sessions":
+                        rows += await scenarios.sessions(backend, subjects, log)
+                    elif name == "restart":
+                        rows += await scenarios.restart(backend, subjects, runs, log)
+                    else:
+                        raise SystemExit(f"unknown scenario {name!r}")
+            finally:
+                for subject in subjects:
+                    await subject.close()
+    finally:
+        await asyncio.to_thread(backend.stop)
+    return rows, backend.version
+
+
+async def main_async(args: argparse.Namespace) -> Report:
+    command = "scripts/bench " + shlex.join(sys.argv[1:])
+    report = Report(
+        command=command.strip(),
+        started=dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        duration_s=0.0,
+        machine=machine(),
+        versions={},
+    )
+    began = time.perf_counter()
+    qbt_version = ""
+    for size in args.size_list:
+        rows, qbt_version = await qbittorrent_size(
+            size, args.runs, args.scenario_list, report.notes
+        )
+        report.rows += rows
+    if not args.no_simulator:
+        from . import simulated
+
+        report.sim_rows = await simulated.run(
+            args.runs, smoke=args.smoke, notes=report.notes, log=log
+        )
+    report.versions = versions(qbt_version)
+    report.machine["load average at end (1/5/15 min)"] = " / ".join(
+        f"{x:.2f}" for x in os.getloadavg()
+    )
+    report.duration_s = time.perf_counter() - began
+    report.targets = targets.evaluate(report)
+    return report
+
+
+def write(report: Report, out: Path, json_out: Path) -> None:
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(markdown(report))
+    json_out.write_text(json.dumps(report.to_json(), indent=1, default=str))
+
+
+def main(argv: list[str] | None = None) -> Report:
+    args = parse_args(argv)
+    os.chdir(procs.ROOT)
+    report = asyncio.run(main_async(args))
+    write(report, args.out, args.json)
+    log(f"wrote {args.out} and {args.json}")
+    return report
+
+
+def _entry() -> Any:
+    return main()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,204 @@
+"""Issue 9's targets, checked against a run's measurements (never loosened to pass)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .measure import Summary, summarize
+from .report import NONE, Report, Target, ms, size
+from .scenarios import Row
+
+TARGET_SIZE = 10_000
+HA_WALL_S = 0.005
+HA_CPU_S = 0.003
+HA_BODY_BYTES = 1000
+EXPORTER_P50_S = 0.025
+EXPORTER_RSS_BYTES = 80_000_000
+SETUP_S = 1.0
+
+
+def _row(report: Report, scenario: str, size_: int, subject: str) -> Row | None:
+    return next(
+        (
+            r
+            for r in report.rows
+            if r.scenario == scenario and r.size == size_ and r.subject == subject
+        ),
+        None,
+    )
+
+
+def _stat(row: Row | None, key: str) -> Summary | None:
+    return summarize(row.samples).get(key) if row is not None and row.samples else None
+
+
+def _at(report: Report) -> tuple[int, str]:
+    sizes = sorted({r.size for r in report.rows})
+    if not sizes:
+        return 0, ""
+    biggest = sizes[-1]
+    note = "" if biggest >= TARGET_SIZE else f"only measured at N={biggest}, target is at 10,000"
+    return biggest, note
+
+
+def _le(s: Summary | None, limit: float, *, worst: bool = False) -> bool | None:
+    if s is None or s.n == 0:
+        return None
+    return (s.high if worst else s.median) <= limit
+
+
+def evaluate(report: Report) -> list[Target]:
+    """Every target of issue 9 with the measured value and whether it is met."""
+    n, note = _at(report)
+    ours_ha = _row(report, "steady", n, "our HA integration")
+    wall, cpu, body = (_stat(ours_ha, k) for k in ("wall", "cpu", "body_bytes"))
+    out = [
+        Target(
+            f"HA poll, nothing changed, N={n:,}: wall (median)",
+            "≤ 5 ms",
+            f"{ms(wall.median * 1000)} ms" if wall else NONE,
+            _le(wall, HA_WALL_S),
+            note,
+        ),
+        Target(
+            f"HA poll, nothing changed, N={n:,}: client CPU (median)",
+            "≤ 3 ms",
+            f"{ms(cpu.median * 1000)} ms" if cpu else NONE,
+            _le(cpu, HA_CPU_S),
+            note,
+        ),
+        Target(
+            f"HA poll, nothing changed, N={n:,}: body (worst run)",
+            "≤ 1 KB",
+            f"{size(body.high)}" if body else NONE,
+            _le(body, HA_BODY_BYTES, worst=True),
+            note,
+        ),
+        _proportional(report),
+    ]
+    exporter = _row(report, "steady", n, "our exporter")
+    p50 = _stat(exporter, "wall")
+    out.append(
+        Target(
+            f"Exporter scrape p50, N={n:,}",
+            "≤ 25 ms",
+            f"{ms(p50.median * 1000)} ms" if p50 else NONE,
+            _le(p50, EXPORTER_P50_S),
+            note,
+        )
+    )
+    out.append(_exporter_sessions(report))
+    rss_kib = [
+        r.memory["VmHWM"]
+        for r in report.rows
+        if r.subject == "our exporter" and "VmHWM" in r.memory
+    ]
+    out.append(
+        Target(
+            "Exporter RSS (peak over every scenario and size)",
+            "≤ 80 MB",
+            f"{max(rss_kib) * 1024 / 1e6:.1f} MB" if rss_kib else NONE,
+            (max(rss_kib) * 1024 <= EXPORTER_RSS_BYTES) if rss_kib else None,
+        )
+    )
+    out += _simulator_targets(report.sim_rows)
+    return out
+
+
+def _proportional(report: Report) -> Target:
+    """With 1% changing, our cost must follow the change, not N.
+
+    Per changed torrent, the body bytes and the client CPU above the steady-state poll must
+    stay about the same from the smallest to the largest N (within 2x), while the steady
+    poll itself does not grow with N (the targets above).
+    """
+    sizes = sorted({r.size for r in report.rows if r.scenario == "change_1pct"})
+    what = "HA poll with 1% changing: cost per changed torrent independent of N"
+    if not sizes:
+        return Target(what, "∝ change", NONE, None)
+    per: dict[int, tuple[float, float]] = {}
+    for n in sizes:
+        row = _row(report, "change_1pct", n, "our HA integration")
+        base = _row(report, "steady", n, "our HA integration")
+        body, cpu, steady_cpu = _stat(row, "body_bytes"), _stat(row, "cpu"), _stat(base, "cpu")
+        changed = row.extra.get("changed_per_round", 0) if row else 0
+        if body is None or cpu is None or not changed:
+            continue
+        extra_cpu = cpu.median - (steady_cpu.median if steady_cpu else 0.0)
+        per[n] = (body.median / changed, max(extra_cpu, 0.0) / changed)
+    if not per:
+        return Target(what, "∝ change", NONE, None)
+    text = "; ".join(
+        f"N={n:,}: {b:.0f} B and {c * 1e6:.0f} µs CPU per changed torrent"
+        for n, (b, c) in per.items()
+    )
+    if len(per) < 2:
+        return Target(what, "∝ change", text, None, "needs two sizes")
+    lo, hi = per[min(per)], per[max(per)]
+    met = hi[0] <= 2 * lo[0] and hi[1] <= 2 * max(lo[1], 1e-6)
+    return Target(what, "per-torrent cost within 2x from small to large N", text, met)
+
+
+def _exporter_sessions(report: Report) -> Target:
+    rows = [r for r in report.rows if r.subject == "our exporter"]
+    steady_logins = sum(s.logins for r in rows if r.scenario != "restart" for s in r.samples)
+    restart_logins = [s.logins for r in rows if r.scenario == "restart" for s in r.samples]
+    kept = [r.extra.get("control_session_survived") for r in rows if r.scenario == "sessions"]
+    if not rows:
+        return Target("Exporter: one qBittorrent session for its lifetime", "0 logins", NONE, None)
+    scrapes = sum(len(r.samples) for r in rows if r.scenario != "restart")
+    text = f"{steady_logins} logins in {scrapes} scrapes"
+    if restart_logins:
+        text += f"; {max(restart_logins)} login per restart recovery"
+    if kept:
+        text += "; idle control session " + ("kept" if all(kept) else "evicted")
+    met = steady_logins == 0 and all(kept) and all(n <= 1 for n in restart_logins)
+    return Target(
+        "Exporter: one qBittorrent session for its lifetime, re-login only when lost",
+        "0 logins per scrape; ≤ 1 after a restart",
+        text,
+        met,
+    )
+
+
+def _simulator_targets(rows: list[dict[str, Any]]) -> list[Target]:
+    out: list[Target] = []
+    for kind in ("lidarr", "navidrome"):
+        mine = [r for r in rows if r.get("kind") == kind and "requests" in r]
+        small = [r for r in mine if r["library"] == "small"]
+        large = [r for r in mine if r["library"] == "large"]
+        what = f"{kind}: requests and bytes per poll independent of library size (simulator)"
+        if not small or not large:
+            out.append(Target(what, "constant", NONE, None, "not measured"))
+            continue
+        parts, met = [], True
+        for s, lg in zip(small, large, strict=False):
+            req_s, req_l = s["requests"].median, lg["requests"].median
+            by_s, by_l = s["body_bytes"].median, lg["body_bytes"].median
+            parts.append(f"{s['subject']}: {req_s:g}→{req_l:g} requests, {size(by_s)}→{size(by_l)}")
+            met = met and req_l <= req_s and by_l <= max(by_s * 1.1, by_s + 200)
+        out.append(Target(what, "same requests; bytes within 10%", "; ".join(parts), met))
+    setup = next((r for r in rows if r.get("kind") == "setup"), None)
+    out.append(
+        Target(
+            "Set up an entry with every backend (simulator), to entities available",
+            "≤ 1 s",
+            f"{ms(setup['wall'].median * 1000)} ms (max {ms(setup['wall'].high * 1000)})"
+            if setup
+            else NONE,
+            (setup["wall"].high <= SETUP_S) if setup else None,
+        )
+    )
+    blocking = next((r for r in rows if r.get("kind") == "blocking"), None)
+    out.append(
+        Target(
+            "No blocking I/O in the event loop (HA's detector on, during set-up and polls)",
+            "0 detections",
+            f"{blocking['detections']} detections; longest loop stall "
+            f"{ms(blocking['max_stall'] * 1000)} ms"
+            if blocking
+            else NONE,
+            (blocking["detections"] == 0) if blocking else None,
+        )
+    )
+    return out
