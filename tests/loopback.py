@@ -15,13 +15,19 @@ async def serve(app: web.Application) -> AsyncIterator[str]:
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)
     await site.start()
-    server = site._server
-    assert server is not None
-    port = server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    port = _bound_port(site)
     try:
         yield f"http://127.0.0.1:{port}"
     finally:
         await runner.cleanup()
+
+
+def _bound_port(site: web.TCPSite) -> int:
+    server = site._server
+    sockets = getattr(server, "sockets", None)
+    assert sockets, "the site is not listening"
+    port: int = sockets[0].getsockname()[1]
+    return port
 
 
 def free_port() -> int:
