@@ -93,6 +93,7 @@ class World:
         self.commands: list[LidarrCommand] = []
         self.history: list[HistoryEvent] = []
         self.brain_requests: dict[str, BrainRequest] = {}
+        self.brain_unreachable: set[str] = set()
         self.now_playing: list[NowPlaying] = []
         self.categories: dict[str, str] = {music_category: "/downloads/music"}
         self.alt_speed_limits = False
@@ -683,6 +684,18 @@ class World:
         )
         self.brain_requests[request.id] = request
         return request
+
+    def brain_reaches(self, backend: str) -> bool:
+        """Whether the Music Brain can reach ``backend`` (``navidrome``, ``lidarr``)."""
+        return backend not in self.brain_unreachable
+
+    def set_brain_reachable(self, backend: str, reachable: bool) -> None:
+        """Cut or restore the Music Brain's line to ``backend`` (its view only)."""
+        if reachable:
+            self.brain_unreachable.discard(backend)
+        else:
+            self.brain_unreachable.add(backend)
+            self.log(f"Music Brain lost {backend}")
 
     # ----------------------------------------------------------------- time
     def tick(self) -> None:
