@@ -14,6 +14,7 @@ from pathlib import Path
 
 import aiohttp
 import pytest
+import pytest_socket
 from aiohttp import web
 from prometheus_client.parser import text_string_to_metric_families
 from stepheybot_music_exporter.config import ExporterConfig, load_config
@@ -42,16 +43,17 @@ class Scrape:
     types: dict[str, str] = field(default_factory=dict)
     helps: dict[str, str] = field(default_factory=dict)
 
-    def value(self, name: str, **labels: str) -> float:
+    def value(self, metric: str, /, **labels: str) -> float:
         """The value of one series; fails the test when it is absent."""
-        series = self.samples.get(name, {})
+        series = self.samples.get(metric, {})
         key = frozenset(labels.items())
-        assert key in series, f"{name}{labels} is missing; have {sorted(map(dict, series))}"
+        have = sorted(sorted(s) for s in series)
+        assert key in series, f"{metric}{labels} is missing; have {have}"
         return series[key]
 
-    def get(self, name: str, **labels: str) -> float | None:
+    def get(self, metric: str, /, **labels: str) -> float | None:
         """The value of one series, or None."""
-        return self.samples.get(name, {}).get(frozenset(labels.items()))
+        return self.samples.get(metric, {}).get(frozenset(labels.items()))
 
     def series(self, name: str) -> dict[frozenset[tuple[str, str]], float]:
         """Every series of a metric."""
@@ -144,6 +146,12 @@ def exporter_config(
 
 
 type ExporterStarter = Callable[..., Awaitable[RunningExporter]]
+
+
+@pytest.fixture(autouse=True)
+def _allow_unix_sockets() -> None:
+    """pytest-homeassistant's connect guard blocks AF_UNIX; the Docker socket needs it."""
+    pytest_socket.socket_allow_hosts(["127.0.0.1"], allow_unix_socket=True)
 
 
 @pytest.fixture
