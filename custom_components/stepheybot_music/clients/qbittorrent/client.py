@@ -23,13 +23,15 @@ so the client takes whatever ``Set-Cookie`` the login answered and sends it itse
 from __future__ import annotations
 
 import asyncio
+import re
 import time
 from collections.abc import Callable, Sequence
-from typing import Any, ClassVar, Literal
+from typing import Any, ClassVar, Literal, NoReturn
 
 import aiohttp
 
 from ..errors import (
+    AlreadyExistsError,
     BackendRequestError,
     InvalidAuthError,
     IpBannedError,
@@ -49,6 +51,8 @@ DEFAULT_BAN_SECONDS = 3600.0
 """qBittorrent's default ``WebUI\\BanDuration``."""
 DEFAULT_PASSWORDS = ("", "adminadmin")
 """Passwords that mean "the user never set one" when they are rejected."""
+
+_BTIH = re.compile(r"urn:btih:([0-9a-fA-F]{40})")
 
 type Hashes = Sequence[str] | Literal["all"]
 
@@ -309,6 +313,12 @@ class QBittorrentClient(HttpClient):
         self, path: str, data: dict[str, str] | None = None, *, conflict_ok: bool = False
     ) -> Response:
         resp = await self._call("POST", path, data=data or {})
+        if resp.status == 400:
+            raise BackendRequestError(
+                f"qBittorrent refused {resp.url.path}: {snippet(resp.body)}.",
+                backend=self.kind,
+                code=400,
+            )
         if not (conflict_ok and resp.status == 409):
             self.raise_for_status(resp)
         return resp
@@ -331,8 +341,10 @@ class QBittorrentClient(HttpClient):
         api_resp = await self._call("GET", "app/webapiVersion")
         version = version_resp.text.strip()
         api_text = api_resp.text.strip()
-        if version_resp.status != 200 or api_resp.status != 200 or not version.startswith("v"):
-            raise self._not_qbittorrent(version_resp if version_resp.status != 200 else api_resp)
+        if version_resp.status != 200 or not version.startswith("v"):
+            raise self._not_qbittorrent(version_resp)
+        if api_resp.status != 200:
+            raise self._not_qbittorrent(api_resp)
         try:
             self._api_version = parse_api_version(api_text)
         except ValueError as err:
@@ -439,12 +451,7 @@ class QBittorrentClient(HttpClient):
         resp = await self._post("torrents/add", form, conflict_ok=True)
         text = resp.text.strip()
         if resp.status == 409 or text == "Fails.":
-            raise BackendRequestError(
-                f"qBittorrent added none of the {len(urls)} torrent(s): the links may be invalid "
-                "or the torrents may already be in its list.",
-                backend=self.kind,
-                code=409,
-            )
+            await self._raise_add_failed(urls)
         if text == "Ok.":
             return AddResult()
         payload = resp.json()
@@ -460,6 +467,24 @@ class QBittorrentClient(HttpClient):
                 pending_count=int(payload.get("pending_count", 0)),
                 added_hashes=tuple(str(item) for item in ids),
             )
+
+    async def _raise_add_failed(self, urls: Sequence[str]) -> NoReturn:
+        hashes = [m.group(1).lower() for url in urls if (m := _BTIH.search(url))]
+        if hashes and len(hashes) == len(urls):
+            present = {t.hash for t in await self.torrents(hashes=hashes)}
+            if present >= set(hashes):
+                what = "this torrent" if len(hashes) == 1 else f"all {len(hashes)} torrents"
+                raise AlreadyExistsError(
+                    f"qBittorrent already has {what}.",
+                    backend=self.kind,
+                    code=409,
+                )
+        raise BackendRequestError(
+            f"qBittorrent added none of the {len(urls)} torrent(s): the links may be invalid "
+            "or the torrents may already be in its list.",
+            backend=self.kind,
+            code=409,
+        )
 
     async def stop(self, hashes: Hashes) -> None:
         """Stop (pause, on 4.x) torrents by hash, or ``"all"``."""
@@ -490,9 +515,15 @@ class QBittorrentClient(HttpClient):
             "torrents/createCategory", {"category": name, "savePath": save_path}, conflict_ok=True
         )
         if resp.status == 409:
+            if name in await self.categories():
+                raise AlreadyExistsError(
+                    f"qBittorrent already has a category named {name!r}.",
+                    backend=self.kind,
+                    code=409,
+                )
             raise BackendRequestError(
-                f"qBittorrent did not create the category {name!r}: it exists already or the "
-                "name is not valid.",
+                f"qBittorrent did not create the category {name!r}: the name is not valid "
+                "(no leading or trailing '/', no '//' and no '\\').",
                 backend=self.kind,
                 code=409,
             )
