@@ -1,0 +1,1 @@
+"""Tests of the Grafana dashboards, provisioning files and Prometheus alert rules."""
