@@ -327,11 +327,8 @@ class ServarrClient(HttpClient):
         if resp.status >= 500:
             self.raise_for_status(resp)
         data: Any = None
-        if resp.status == 200:
-            try:
-                data = resp.json()
-            except UnexpectedResponseError:
-                data = None
+        if resp.status == 200 and "json" in resp.headers.get("Content-Type", ""):
+            data = resp.json()  # invalid JSON from a JSON endpoint is a broken reply
         app = data.get("appName") if isinstance(data, dict) else None
         if app != self.app_name:
             found = f"it is {app}, not" if isinstance(app, str) and app else "it is not"

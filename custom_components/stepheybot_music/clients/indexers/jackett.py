@@ -205,11 +205,8 @@ class JackettClient(HttpClient):
         if resp.status >= 500:
             self.raise_for_status(resp)
         data: Any = None
-        if resp.status == 200:
-            try:
-                data = resp.json()
-            except UnexpectedResponseError:
-                data = None
+        if resp.status == 200 and "json" in resp.headers.get("Content-Type", ""):
+            data = resp.json()  # invalid JSON from a JSON endpoint is a broken reply
         if not isinstance(data, dict) or data.get("status") != "OK":
             raise WrongApplicationError(
                 f"Something answers at {self.url}, but it is not Jackett (HTTP {resp.status} "
