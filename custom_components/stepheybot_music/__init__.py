@@ -1,1 +1,104 @@
-"""The StepheyBot Music integration."""
+"""The StepheyBot Music integration: a self-hosted music stack as devices and entities.
+
+Layers: ``clients`` (HA-free) -> ``coordinators`` (one module per backend) -> entity
+platforms. The config entry is the stack; each backend is a config subentry.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+from homeassistant.const import Platform
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.exceptions import ConfigEntryAuthFailed, ConfigEntryNotReady
+from homeassistant.helpers import device_registry as dr
+from homeassistant.helpers.start import async_at_started
+
+from .const import DOMAIN
+from .coordinators import BUILDERS
+from .devices import (
+    async_register_devices,
+    async_remove_unwatched_containers,
+    removable_device,
+)
+from .issues import async_clear_orphan_issues
+from .runtime import BackendRef, StackRuntimeData, StepheyBotConfigEntry
+from .settings import StackSettings
+
+PLATFORMS: list[Platform] = [
+    Platform.BINARY_SENSOR,
+    Platform.BUTTON,
+    Platform.SENSOR,
+    Platform.SWITCH,
+]
+
+
+async def async_setup_entry(hass: HomeAssistant, entry: StepheyBotConfigEntry) -> bool:
+    """Set up a stack: build every backend, refresh the fast data, add the entities."""
+    settings = StackSettings.from_options(entry.options)
+    runtime = StackRuntimeData(settings=settings)
+    for subentry in entry.subentries.values():
+        ref = BackendRef.of(entry, subentry)
+        runtime.backends[subentry.subentry_id] = BUILDERS[ref.kind](hass, entry, ref, settings)
+    entry.runtime_data = runtime
+
+    async_register_devices(hass, entry, runtime)
+
+    fast = [coordinator for backend in runtime.backends.values() for coordinator in backend.fast]
+    await asyncio.gather(*(coordinator.async_refresh() for coordinator in fast))
+    if fast and not any(
+        coordinator.last_update_success
+        or isinstance(coordinator.last_exception, ConfigEntryAuthFailed)
+        for coordinator in fast
+    ):
+        # Nothing answers (HA started before the stack?): let Home Assistant retry.
+        # If only some backends fail, only their entities are unavailable.
+        raise ConfigEntryNotReady(translation_domain=DOMAIN, translation_key="stack_unreachable")
+
+    @callback
+    def _refresh_slow(_: HomeAssistant) -> None:
+        """Refresh the heavy library data in the background, once Home Assistant runs."""
+        for backend in runtime.backends.values():
+            for coordinator in backend.slow:
+                entry.async_create_background_task(
+                    hass, coordinator.async_refresh(), f"{DOMAIN} {coordinator.name} first refresh"
+                )
+
+    entry.async_on_unload(async_at_started(hass, _refresh_slow))
+
+    async_clear_orphan_issues(hass, _all_subentry_ids(hass))
+    async_remove_unwatched_containers(hass, entry)
+
+    await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
+    entry.async_on_unload(entry.add_update_listener(_async_reload))
+    return True
+
+
+async def async_unload_entry(hass: HomeAssistant, entry: StepheyBotConfigEntry) -> bool:
+    """Unload a stack and end the sessions its clients hold (qBittorrent logout)."""
+    unloaded = await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
+    if unloaded:
+        await asyncio.gather(
+            *(backend.async_close() for backend in entry.runtime_data.backends.values())
+        )
+    return unloaded
+
+
+async def _async_reload(hass: HomeAssistant, entry: StepheyBotConfigEntry) -> None:
+    """Apply changed options, backends (subentries) or credentials by reloading."""
+    hass.config_entries.async_schedule_reload(entry.entry_id)
+
+
+async def async_remove_config_entry_device(
+    hass: HomeAssistant, entry: StepheyBotConfigEntry, device: dr.DeviceEntry
+) -> bool:
+    """Let the user delete a container that Docker no longer reports."""
+    return removable_device(entry, device)
+
+
+def _all_subentry_ids(hass: HomeAssistant) -> set[str]:
+    return {
+        subentry_id
+        for stack in hass.config_entries.async_entries(DOMAIN)
+        for subentry_id in stack.subentries
+    }

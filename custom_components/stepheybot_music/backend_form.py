@@ -1,0 +1,168 @@
+"""The form of a backend and its validation: the client's ``probe()`` before anything is saved.
+
+Shared by the subentry flows (add, reconfigure) and the stack's reauthentication flow, so
+every path validates the same way and reports the same precise, translated errors.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import probatio
+from homeassistant.const import CONF_PASSWORD, CONF_URL, CONF_VERIFY_SSL
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers.selector import (
+    BooleanSelector,
+    TextSelector,
+    TextSelectorConfig,
+    TextSelectorType,
+)
+
+from .backends import BACKEND_TYPES, BackendType, CredentialField, SessionKind
+from .clients.docker import socket_path
+from .clients.errors import (
+    BackendTimeoutError,
+    CannotConnectError,
+    InvalidAuthError,
+    IpBannedError,
+    NoPasswordSetError,
+    StackError,
+    TlsError,
+    UnexpectedResponseError,
+    WrongApplicationError,
+)
+from .clients.models import BackendInfo, BackendKind
+from .clients.qbittorrent import QBittorrentClient
+from .clients.transport import InvalidUrlError, normalize_url
+from .const import CONF_NAME, UNIX_SCHEME
+from .coordinators.base import ban_minutes
+from .sessions import flow_session
+
+_LOGGER = logging.getLogger(__name__)
+
+_URL = TextSelector(TextSelectorConfig(type=TextSelectorType.URL))
+_TEXT = TextSelector(TextSelectorConfig(type=TextSelectorType.TEXT))
+_SECRET = TextSelector(TextSelectorConfig(type=TextSelectorType.PASSWORD))
+
+
+def _credential(credential: CredentialField) -> tuple[probatio.Marker, TextSelector]:
+    key: Any = probatio.Secret(credential.key) if credential.secret else credential.key
+    marker: probatio.Marker
+    if credential.required:
+        marker = probatio.Required(key, default=credential.default or probatio.UNDEFINED)
+    else:
+        marker = probatio.Optional(key, default=credential.default or "")
+    return marker, _SECRET if credential.secret else _TEXT
+
+
+def backend_schema(backend: BackendType) -> probatio.Schema:
+    """The add/reconfigure form of a backend: name, URL, credentials, TLS verification."""
+    fields: dict[probatio.Marker, Any] = {
+        probatio.Required(CONF_NAME, default=backend.application): _TEXT,
+        probatio.Required(CONF_URL, default=backend.default_url): (
+            _TEXT if backend.session is SessionKind.DOCKER else _URL
+        ),
+    }
+    for credential in backend.credentials:
+        marker, selector = _credential(credential)
+        fields[marker] = selector
+    fields[probatio.Optional(CONF_VERIFY_SSL, default=True)] = BooleanSelector()
+    return probatio.Schema(fields)
+
+
+def credentials_schema(backend: BackendType) -> probatio.Schema:
+    """The reauthentication form of a backend: its credentials only."""
+    return probatio.Schema(dict(_credential(credential) for credential in backend.credentials))
+
+
+def normalized_url(backend: BackendType, url: str) -> str:
+    """The URL to store and compare (no trailing slash); raises :class:`InvalidUrlError`."""
+    if backend.session is SessionKind.DOCKER and (path := socket_path(url)) is not None:
+        return f"{UNIX_SCHEME}://{path}"
+    return str(normalize_url(url, backend=backend.application)).rstrip("/")
+
+
+def backend_unique_id(kind: BackendKind, url: str) -> str:
+    """The unique id of a backend: one per kind and URL, across every stack."""
+    return f"{kind}_{url}"
+
+
+@dataclass(slots=True)
+class FormErrors:
+    """What a failed validation shows: field errors and the placeholders of their texts."""
+
+    errors: dict[str, str] = field(default_factory=dict)
+    placeholders: dict[str, str] = field(default_factory=dict)
+
+    def __bool__(self) -> bool:
+        """True when there is an error to show."""
+        return bool(self.errors)
+
+
+def _error_key(err: StackError) -> tuple[str, str]:
+    """``(field, translation key)`` of a client error."""
+    if isinstance(err, InvalidUrlError):
+        return CONF_URL, "invalid_url"
+    if isinstance(err, NoPasswordSetError):
+        return CONF_PASSWORD, "no_password_set"
+    if isinstance(err, InvalidAuthError):
+        return "base", "invalid_auth"
+    if isinstance(err, IpBannedError):
+        return "base", "ip_banned"
+    if isinstance(err, BackendTimeoutError):
+        return "base", "timeout_connect"
+    if isinstance(err, TlsError):
+        return "base", "tls_error"
+    if isinstance(err, CannotConnectError):
+        return "base", "cannot_connect"
+    if isinstance(err, WrongApplicationError):
+        return "base", "wrong_application"
+    if isinstance(err, UnexpectedResponseError):
+        return "base", "unexpected_response"
+    return "base", "backend_error"
+
+
+def _placeholders(backend: BackendType, details: str = "", minutes: int = 0) -> dict[str, str]:
+    return {
+        "application": backend.application,
+        "details": details,
+        "minutes": str(minutes),
+    }
+
+
+async def async_validate(
+    hass: HomeAssistant, backend: BackendType, data: Mapping[str, Any]
+) -> tuple[BackendInfo | None, FormErrors]:
+    """Probe the backend with ``data``; return what answered, or the errors to show."""
+    result = FormErrors(placeholders=_placeholders(backend))
+    try:
+        async with flow_session(hass, backend, data) as session:
+            client = backend.create_client(session, data)
+            info = await client.probe()
+            if isinstance(client, QBittorrentClient):
+                await client.logout()
+    except StackError as err:
+        where, key = _error_key(err)
+        minutes = ban_minutes(err) if isinstance(err, IpBannedError) else 0
+        result.errors[where] = key
+        result.placeholders = _placeholders(backend, err.message, minutes)
+        return None, result
+    except Exception:
+        _LOGGER.exception("Unexpected error validating %s", backend.application)
+        result.errors["base"] = "unknown"
+        return None, result
+    if info.kind is not backend.kind:
+        result.errors["base"] = "wrong_application"
+        result.placeholders = _placeholders(
+            backend, f"{info.application} answers at this URL, not {backend.application}."
+        )
+        return None, result
+    return info, result
+
+
+def empty_placeholders(kind: BackendKind) -> dict[str, str]:
+    """The placeholders a form of ``kind`` shows before any validation."""
+    return _placeholders(BACKEND_TYPES[kind])

@@ -1,0 +1,179 @@
+"""Binary sensors: scanning, connectivity and the problems a user should act on."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from homeassistant.components.binary_sensor import (
+    BinarySensorEntity,
+    BinarySensorEntityDescription,
+)
+from homeassistant.components.binary_sensor.const import BinarySensorDeviceClass
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+
+from .coordinators.base import StackCoordinator
+from .coordinators.docker import DockerData, DockerRuntime
+from .coordinators.download_client import DownloadClientData, DownloadClientRuntime
+from .coordinators.gluetun import GluetunCoordinator, GluetunRuntime, VpnData
+from .coordinators.indexers import IndexerData, IndexerRuntime
+from .coordinators.lidarr import LidarrRuntime, LidarrStatus
+from .coordinators.navidrome import NavidromeRuntime, NavidromeStatus
+from .entity import BackendEntity
+from .runtime import StepheyBotConfigEntry
+
+PARALLEL_UPDATES = 0
+
+
+@dataclass(frozen=True, kw_only=True)
+class BackendBinarySensorDescription[DataT](BinarySensorEntityDescription):
+    """A binary sensor of one backend, read from its coordinator's data."""
+
+    is_on_fn: Callable[[DataT], bool | None]
+    attributes_fn: Callable[[DataT], Mapping[str, Any]] | None = None
+
+
+NAVIDROME_SCANNING = BackendBinarySensorDescription[NavidromeStatus](
+    key="scanning",
+    translation_key="scanning",
+    device_class=BinarySensorDeviceClass.RUNNING,
+    is_on_fn=lambda status: status.scanning,
+)
+
+LIDARR_HEALTH = BackendBinarySensorDescription[LidarrStatus](
+    key="health",
+    translation_key="health",
+    device_class=BinarySensorDeviceClass.PROBLEM,
+    is_on_fn=lambda status: bool(status.problems),
+    attributes_fn=lambda status: {
+        "messages": [f"{item.type}: {item.message}" for item in status.health]
+    },
+)
+
+FAILING_INDEXERS = BackendBinarySensorDescription[IndexerData](
+    key="failing_indexers",
+    translation_key="failing_indexers",
+    device_class=BinarySensorDeviceClass.PROBLEM,
+    is_on_fn=lambda data: bool(data.failing),
+    attributes_fn=lambda data: {"failing": [indexer.name for indexer in data.failing]},
+)
+
+VPN_CONNECTED = BackendBinarySensorDescription[VpnData](
+    key="vpn_connected",
+    translation_key="vpn_connected",
+    device_class=BinarySensorDeviceClass.CONNECTIVITY,
+    is_on_fn=lambda vpn: vpn.connected,
+)
+
+VPN_LEAK = BinarySensorEntityDescription(
+    key="vpn_leak",
+    translation_key="vpn_leak",
+    device_class=BinarySensorDeviceClass.PROBLEM,
+)
+
+CONTAINER_PROBLEM = BackendBinarySensorDescription[DockerData](
+    key="container_problem",
+    translation_key="container_problem",
+    device_class=BinarySensorDeviceClass.PROBLEM,
+    is_on_fn=lambda data: bool(data.problems),
+    attributes_fn=lambda data: {"containers": data.problems},
+)
+
+
+class BackendBinarySensor[DataT](BackendEntity[DataT], BinarySensorEntity):
+    """A binary sensor of one backend."""
+
+    entity_description: BackendBinarySensorDescription[DataT]
+
+    @property
+    def is_on(self) -> bool | None:
+        """The state read from the coordinator's data."""
+        return self.entity_description.is_on_fn(self.coordinator.data)
+
+    @property
+    def extra_state_attributes(self) -> Mapping[str, Any] | None:
+        """The details behind a problem (messages, failing indexers, containers)."""
+        if self.entity_description.attributes_fn is None or self.coordinator.data is None:
+            return None
+        return self.entity_description.attributes_fn(self.coordinator.data)
+
+
+class VpnLeakBinarySensor(BackendEntity[VpnData], BinarySensorEntity):
+    """On when a download client's public address is not the VPN's public IP.
+
+    Torrent traffic that bypasses the VPN leaks the home address to every peer; qBittorrent
+    reports the address peers see (``last_external_address_v4``).
+    """
+
+    def __init__(
+        self,
+        coordinator: GluetunCoordinator,
+        download_clients: Sequence[StackCoordinator[DownloadClientData]],
+    ) -> None:
+        """Compare ``coordinator``'s public IP with the ``download_clients``' addresses."""
+        super().__init__(coordinator, VPN_LEAK)
+        self._download_clients = tuple(download_clients)
+
+    @property
+    def _addresses(self) -> list[str]:
+        return [
+            client.data.external_address
+            for client in self._download_clients
+            if client.last_update_success
+            and client.data is not None
+            and client.data.external_address is not None
+        ]
+
+    @property
+    def available(self) -> bool:
+        """Available while gluetun answers and a download client reports its address."""
+        return super().available and bool(self._addresses)
+
+    @property
+    def is_on(self) -> bool | None:
+        """Whether any download client is seen from an address other than the VPN's."""
+        public_ip = self.coordinator.data.public_ip
+        if public_ip is None:
+            return None
+        return any(address != public_ip for address in self._addresses)
+
+    async def async_added_to_hass(self) -> None:
+        """Also follow the download clients."""
+        await super().async_added_to_hass()
+        for client in self._download_clients:
+            self.async_on_remove(client.async_add_listener(self._handle_client_update))
+
+    @callback
+    def _handle_client_update(self) -> None:
+        self.async_write_ha_state()
+
+
+async def async_setup_entry(
+    hass: HomeAssistant,
+    entry: StepheyBotConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+) -> None:
+    """Add every backend's binary sensors."""
+    runtime = entry.runtime_data
+    leak_sources = [
+        backend.coordinator
+        for backend in runtime.of_type(DownloadClientRuntime)
+        if backend.coordinator.supports_external_address
+    ]
+    for backend in runtime.backends.values():
+        entities: list[BinarySensorEntity] = []
+        if isinstance(backend, NavidromeRuntime):
+            entities.append(BackendBinarySensor(backend.status, NAVIDROME_SCANNING))
+        elif isinstance(backend, LidarrRuntime):
+            entities.append(BackendBinarySensor(backend.status, LIDARR_HEALTH))
+        elif isinstance(backend, IndexerRuntime):
+            entities.append(BackendBinarySensor(backend.coordinator, FAILING_INDEXERS))
+        elif isinstance(backend, GluetunRuntime):
+            entities.append(BackendBinarySensor(backend.coordinator, VPN_CONNECTED))
+            if leak_sources:
+                entities.append(VpnLeakBinarySensor(backend.coordinator, leak_sources))
+        elif isinstance(backend, DockerRuntime):
+            entities.append(BackendBinarySensor(backend.coordinator, CONTAINER_PROBLEM))
+        async_add_entities(entities, config_subentry_id=backend.ref.subentry_id)

@@ -1,0 +1,81 @@
+"""Buttons: start a Navidrome scan, search Lidarr's missing albums, run an RSS sync."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+from homeassistant.components.button import ButtonEntity, ButtonEntityDescription
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+
+from .clients.lidarr import LidarrCommand
+from .coordinators.base import StackCoordinator
+from .coordinators.lidarr import LidarrRuntime, LidarrStatusCoordinator
+from .coordinators.navidrome import NavidromeRuntime, NavidromeStatusCoordinator
+from .entity import BackendEntity, async_backend_action
+from .runtime import StepheyBotConfigEntry
+
+PARALLEL_UPDATES = 1
+
+
+@dataclass(frozen=True, kw_only=True)
+class BackendButtonDescription[CoordinatorT: StackCoordinator[Any]](ButtonEntityDescription):
+    """A button that runs one action of a backend's coordinator."""
+
+    press_fn: Callable[[CoordinatorT], Awaitable[None]]
+
+
+START_SCAN = BackendButtonDescription[NavidromeStatusCoordinator](
+    key="start_scan",
+    translation_key="start_scan",
+    press_fn=lambda coordinator: coordinator.async_start_scan(),
+)
+
+LIDARR_BUTTONS: tuple[BackendButtonDescription[LidarrStatusCoordinator], ...] = (
+    BackendButtonDescription[LidarrStatusCoordinator](
+        key="search_missing",
+        translation_key="search_missing",
+        press_fn=lambda coordinator: coordinator.async_command(LidarrCommand.MISSING_ALBUM_SEARCH),
+    ),
+    BackendButtonDescription[LidarrStatusCoordinator](
+        key="rss_sync",
+        translation_key="rss_sync",
+        press_fn=lambda coordinator: coordinator.async_command(LidarrCommand.RSS_SYNC),
+    ),
+)
+
+
+class BackendButton[CoordinatorT: StackCoordinator[Any]](BackendEntity[Any], ButtonEntity):
+    """A button of one backend; available while the backend answers."""
+
+    entity_description: BackendButtonDescription[CoordinatorT]
+
+    def __init__(
+        self, coordinator: CoordinatorT, description: BackendButtonDescription[CoordinatorT]
+    ) -> None:
+        """Press ``description`` on ``coordinator``."""
+        super().__init__(coordinator, description)
+        self._target = coordinator
+
+    async def async_press(self) -> None:
+        """Run the action; a refused one raises a translated error."""
+        await async_backend_action(
+            self.coordinator.backend, self.entity_description.press_fn(self._target)
+        )
+
+
+async def async_setup_entry(
+    hass: HomeAssistant,
+    entry: StepheyBotConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+) -> None:
+    """Add the buttons of Navidrome and Lidarr backends."""
+    for backend in entry.runtime_data.backends.values():
+        entities: list[ButtonEntity] = []
+        if isinstance(backend, NavidromeRuntime):
+            entities.append(BackendButton(backend.status, START_SCAN))
+        elif isinstance(backend, LidarrRuntime):
+            entities.extend(BackendButton(backend.status, d) for d in LIDARR_BUTTONS)
+        async_add_entities(entities, config_subentry_id=backend.ref.subentry_id)

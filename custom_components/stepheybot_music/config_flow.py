@@ -1,0 +1,399 @@
+"""Config flow: name the stack, then add its backends as config subentries.
+
+* The stack (config entry): ``user`` names it, ``reconfigure`` renames it, ``reauth``
+  asks for new credentials of the one backend whose credentials stopped working.
+* Each backend (config subentry, one type per kind): ``user`` adds it and ``reconfigure``
+  changes it; both validate with the client's ``probe()`` before saving and refuse a
+  backend (kind + URL) that any stack already has.
+* Options: poll intervals, the music category, the watched containers.
+
+Saved changes reach the running stack through its update listener, which reloads it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, ClassVar
+
+import probatio
+from homeassistant.config_entries import (
+    ConfigEntry,
+    ConfigFlow,
+    ConfigFlowResult,
+    ConfigSubentry,
+    ConfigSubentryFlow,
+    OptionsFlow,
+    SubentryFlowResult,
+)
+from homeassistant.const import CONF_URL, CONF_VERIFY_SSL
+from homeassistant.core import callback
+from homeassistant.helpers.selector import (
+    NumberSelector,
+    NumberSelectorConfig,
+    NumberSelectorMode,
+    SelectSelector,
+    SelectSelectorConfig,
+    SelectSelectorMode,
+    TextSelector,
+)
+
+from .backend_form import (
+    FormErrors,
+    async_validate,
+    backend_schema,
+    backend_unique_id,
+    credentials_schema,
+    empty_placeholders,
+    normalized_url,
+)
+from .backends import BACKEND_TYPES, BackendType
+from .clients.models import BackendKind
+from .clients.transport import InvalidUrlError
+from .const import (
+    CONF_CONTAINERS,
+    CONF_FAST_INTERVAL,
+    CONF_MUSIC_CATEGORY,
+    CONF_NAME,
+    CONF_SLOW_INTERVAL,
+    CONF_SUBENTRY_ID,
+    DEFAULT_FAST_INTERVAL,
+    DEFAULT_MUSIC_CATEGORY,
+    DEFAULT_SLOW_INTERVAL,
+    DOMAIN,
+    MAX_FAST_INTERVAL,
+    MAX_SLOW_INTERVAL,
+    MIN_FAST_INTERVAL,
+    MIN_SLOW_INTERVAL,
+)
+from .coordinators.docker import DockerRuntime
+from .issues import async_clear_backend_issues
+from .runtime import StepheyBotConfigEntry
+
+STACK_SCHEMA = probatio.Schema({probatio.Required(CONF_NAME): TextSelector()})
+
+
+class StepheyBotConfigFlow(ConfigFlow, domain=DOMAIN):
+    """Create, rename and reauthenticate a stack."""
+
+    VERSION = 1
+    MINOR_VERSION = 1
+
+    _reauth_subentry: ConfigSubentry
+
+    def _name_taken(self, name: str, *, ignore: str | None = None) -> bool:
+        return any(
+            entry.title.casefold() == name.casefold()
+            for entry in self._async_current_entries(include_ignore=False)
+            if entry.entry_id != ignore
+        )
+
+    async def async_step_user(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """Name the stack; its backends are added afterwards."""
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            name = str(user_input[CONF_NAME]).strip()
+            if self._name_taken(name):
+                return self.async_abort(reason="already_configured")
+            if name:
+                return self.async_create_entry(title=name, data={})
+            errors[CONF_NAME] = "empty_name"
+        return self.async_show_form(
+            step_id="user",
+            data_schema=self.add_suggested_values_to_schema(STACK_SCHEMA, user_input),
+            errors=errors,
+        )
+
+    async def async_step_reconfigure(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Rename the stack."""
+        entry = self._get_reconfigure_entry()
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            name = str(user_input[CONF_NAME]).strip()
+            if not name:
+                errors[CONF_NAME] = "empty_name"
+            elif self._name_taken(name, ignore=entry.entry_id):
+                errors[CONF_NAME] = "name_taken"
+            else:
+                return self.async_update_and_abort(entry, title=name)
+        return self.async_show_form(
+            step_id="reconfigure",
+            data_schema=self.add_suggested_values_to_schema(
+                STACK_SCHEMA, user_input or {CONF_NAME: entry.title}
+            ),
+            errors=errors,
+        )
+
+    async def async_step_reauth(self, entry_data: Mapping[str, Any]) -> ConfigFlowResult:
+        """A backend rejected its credentials: find out which one."""
+        entry = self._get_reauth_entry()
+        subentry = entry.subentries.get(str(entry_data.get(CONF_SUBENTRY_ID)))
+        if subentry is None or not BACKEND_TYPES[BackendKind(subentry.subentry_type)].credentials:
+            return self.async_abort(reason="reauth_backend_unknown")
+        self._reauth_subentry = subentry
+        self.context["title_placeholders"] = {"name": f"{entry.title}: {subentry.title}"}
+        return await self.async_step_reauth_confirm()
+
+    async def async_step_reauth_confirm(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Ask for the backend's new credentials and update only that backend."""
+        entry = self._get_reauth_entry()
+        subentry = self._reauth_subentry
+        backend = BACKEND_TYPES[BackendKind(subentry.subentry_type)]
+        result = FormErrors(placeholders=empty_placeholders(backend.kind))
+        if user_input is not None:
+            data = {**subentry.data, **user_input}
+            _, result = await async_validate(self.hass, backend, data)
+            if not result:
+                async_clear_backend_issues(self.hass, subentry.subentry_id)
+                self.hass.config_entries.async_update_subentry(entry, subentry, data=data)
+                return self.async_abort(reason="reauth_successful")
+        schema = self.add_suggested_values_to_schema(
+            credentials_schema(backend), user_input or dict(subentry.data)
+        )
+        return self.async_show_form(
+            step_id="reauth_confirm",
+            data_schema=schema,
+            errors=result.errors,
+            description_placeholders={
+                **result.placeholders,
+                "backend": subentry.title,
+                "url": str(subentry.data[CONF_URL]),
+            },
+        )
+
+    @staticmethod
+    @callback
+    def async_get_options_flow(config_entry: ConfigEntry[Any]) -> StackOptionsFlow:
+        """The stack's options."""
+        return StackOptionsFlow()
+
+    @classmethod
+    @callback
+    def async_get_supported_subentry_types(
+        cls, config_entry: ConfigEntry[Any]
+    ) -> dict[str, type[ConfigSubentryFlow]]:
+        """One subentry type per kind of backend ("Add Navidrome", "Add Lidarr", ...)."""
+        return {str(flow.kind): flow for flow in SUBENTRY_FLOWS}
+
+
+class StackOptionsFlow(OptionsFlow):
+    """Poll intervals, the music category and the watched containers."""
+
+    async def async_step_init(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """Show and save the options."""
+        if user_input is not None:
+            return self.async_create_entry(data=user_input)
+        options = self.config_entry.options
+        watched = [str(name) for name in options.get(CONF_CONTAINERS, [])]
+        schema = probatio.Schema(
+            {
+                probatio.Required(
+                    CONF_FAST_INTERVAL,
+                    default=options.get(CONF_FAST_INTERVAL, DEFAULT_FAST_INTERVAL),
+                ): NumberSelector(
+                    NumberSelectorConfig(
+                        min=MIN_FAST_INTERVAL,
+                        max=MAX_FAST_INTERVAL,
+                        step=1,
+                        unit_of_measurement="s",
+                        mode=NumberSelectorMode.BOX,
+                    )
+                ),
+                probatio.Required(
+                    CONF_SLOW_INTERVAL,
+                    default=options.get(CONF_SLOW_INTERVAL, DEFAULT_SLOW_INTERVAL),
+                ): NumberSelector(
+                    NumberSelectorConfig(
+                        min=MIN_SLOW_INTERVAL,
+                        max=MAX_SLOW_INTERVAL,
+                        step=1,
+                        unit_of_measurement="min",
+                        mode=NumberSelectorMode.BOX,
+                    )
+                ),
+                probatio.Required(
+                    CONF_MUSIC_CATEGORY,
+                    default=options.get(CONF_MUSIC_CATEGORY, DEFAULT_MUSIC_CATEGORY),
+                ): TextSelector(),
+                probatio.Optional(CONF_CONTAINERS, default=watched): SelectSelector(
+                    SelectSelectorConfig(
+                        options=sorted(set(watched) | self._known_containers()),
+                        multiple=True,
+                        custom_value=True,
+                        mode=SelectSelectorMode.DROPDOWN,
+                    )
+                ),
+            }
+        )
+        return self.async_show_form(step_id="init", data_schema=schema)
+
+    def _known_containers(self) -> set[str]:
+        """The containers the stack's Docker backends report now."""
+        entry: StepheyBotConfigEntry = self.config_entry
+        if not hasattr(entry, "runtime_data"):
+            return set()
+        return {
+            name
+            for backend in entry.runtime_data.of_type(DockerRuntime)
+            for name in backend.reported() or ()
+        }
+
+
+class BackendSubentryFlow(ConfigSubentryFlow):
+    """Add or change one backend of a stack; ``kind`` says which kind."""
+
+    kind: ClassVar[BackendKind]
+
+    @property
+    def _backend(self) -> BackendType:
+        return BACKEND_TYPES[self.kind]
+
+    def _duplicate(self, unique_id: str, *, ignore: str | None = None) -> bool:
+        """Whether any stack already has this backend."""
+        return any(
+            subentry.unique_id == unique_id and subentry.subentry_id != ignore
+            for entry in self.hass.config_entries.async_entries(DOMAIN)
+            for subentry in entry.subentries.values()
+        )
+
+    async def _async_check(
+        self, user_input: dict[str, Any], *, ignore: str | None = None
+    ) -> tuple[str, dict[str, Any], FormErrors]:
+        """Validate the form: ``(unique id, data to save, errors)``; aborts on duplicates."""
+        backend = self._backend
+        result = FormErrors(placeholders=empty_placeholders(self.kind))
+        data = {key: value for key, value in user_input.items() if key != CONF_NAME}
+        try:
+            data[CONF_URL] = normalized_url(backend, str(user_input[CONF_URL]))
+        except InvalidUrlError:
+            result.errors[CONF_URL] = "invalid_url"
+            return "", data, result
+        unique_id = backend_unique_id(self.kind, data[CONF_URL])
+        if self._duplicate(unique_id, ignore=ignore):
+            result.errors[CONF_URL] = "already_configured"
+            return unique_id, data, result
+        _, result = await async_validate(self.hass, backend, data)
+        return unique_id, data, result
+
+    def _form(
+        self,
+        step_id: str,
+        values: Mapping[str, Any],
+        result: FormErrors | None = None,
+    ) -> SubentryFlowResult:
+        result = result or FormErrors(placeholders=empty_placeholders(self.kind))
+        return self.async_show_form(
+            step_id=step_id,
+            data_schema=self.add_suggested_values_to_schema(
+                backend_schema(self._backend), dict(values)
+            ),
+            errors=result.errors,
+            description_placeholders=result.placeholders,
+        )
+
+    async def async_step_user(self, user_input: dict[str, Any] | None = None) -> SubentryFlowResult:
+        """Add the backend after proving that it answers with these credentials."""
+        if user_input is None:
+            return self._form("user", {})
+        unique_id, data, result = await self._async_check(user_input)
+        if result:
+            return self._form("user", user_input, result)
+        return self.async_create_entry(
+            title=str(user_input[CONF_NAME]).strip() or self._backend.application,
+            data=data,
+            unique_id=unique_id,
+        )
+
+    async def async_step_reconfigure(
+        self, user_input: dict[str, Any] | None = None
+    ) -> SubentryFlowResult:
+        """Change the backend's name, URL, credentials or TLS verification."""
+        entry = self._get_entry()
+        subentry = self._get_reconfigure_subentry()
+        if user_input is None:
+            return self._form("reconfigure", {**subentry.data, CONF_NAME: subentry.title})
+        unique_id, data, result = await self._async_check(user_input, ignore=subentry.subentry_id)
+        if result:
+            return self._form("reconfigure", user_input, result)
+        async_clear_backend_issues(self.hass, subentry.subentry_id)
+        return self.async_update_and_abort(
+            entry,
+            subentry,
+            title=str(user_input[CONF_NAME]).strip() or subentry.title,
+            data={CONF_VERIFY_SSL: True, **data},
+            unique_id=unique_id,
+        )
+
+
+class MusicBrainSubentryFlow(BackendSubentryFlow):
+    """Add the StepheyBot Music Brain."""
+
+    kind = BackendKind.MUSIC_BRAIN
+
+
+class NavidromeSubentryFlow(BackendSubentryFlow):
+    """Add a Navidrome server."""
+
+    kind = BackendKind.NAVIDROME
+
+
+class LidarrSubentryFlow(BackendSubentryFlow):
+    """Add a Lidarr server."""
+
+    kind = BackendKind.LIDARR
+
+
+class QBittorrentSubentryFlow(BackendSubentryFlow):
+    """Add a qBittorrent Web UI."""
+
+    kind = BackendKind.QBITTORRENT
+
+
+class TransmissionSubentryFlow(BackendSubentryFlow):
+    """Add a Transmission daemon."""
+
+    kind = BackendKind.TRANSMISSION
+
+
+class JackettSubentryFlow(BackendSubentryFlow):
+    """Add a Jackett server."""
+
+    kind = BackendKind.JACKETT
+
+
+class ProwlarrSubentryFlow(BackendSubentryFlow):
+    """Add a Prowlarr server."""
+
+    kind = BackendKind.PROWLARR
+
+
+class GluetunSubentryFlow(BackendSubentryFlow):
+    """Add a gluetun control server."""
+
+    kind = BackendKind.GLUETUN
+
+
+class DockerSubentryFlow(BackendSubentryFlow):
+    """Add a Docker daemon (socket or docker-socket-proxy)."""
+
+    kind = BackendKind.DOCKER
+
+
+SUBENTRY_FLOWS: tuple[type[BackendSubentryFlow], ...] = tuple(
+    flow
+    for flow in (
+        MusicBrainSubentryFlow,
+        NavidromeSubentryFlow,
+        LidarrSubentryFlow,
+        QBittorrentSubentryFlow,
+        TransmissionSubentryFlow,
+        JackettSubentryFlow,
+        ProwlarrSubentryFlow,
+        GluetunSubentryFlow,
+        DockerSubentryFlow,
+    )
+    if flow.kind in BACKEND_TYPES
+)

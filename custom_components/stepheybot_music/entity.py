@@ -1,0 +1,147 @@
+"""Base entities: one device per backend, one for the stack, one per watched container."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Iterable, Sequence
+from functools import partial
+
+from homeassistant.core import callback
+from homeassistant.exceptions import HomeAssistantError
+from homeassistant.helpers.device_registry import DeviceInfo
+from homeassistant.helpers.entity import Entity, EntityDescription
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+from homeassistant.helpers.update_coordinator import CoordinatorEntity
+
+from .clients.errors import StackError
+from .const import DOMAIN
+from .coordinators.base import StackCoordinator
+from .devices import backend_device_info, stack_device_info
+from .runtime import BackendRef, StepheyBotConfigEntry
+
+
+class BackendEntity[DataT](CoordinatorEntity[StackCoordinator[DataT]]):
+    """An entity fed by one coordinator of one backend."""
+
+    _attr_has_entity_name = True
+
+    def __init__(
+        self,
+        coordinator: StackCoordinator[DataT],
+        description: EntityDescription,
+        *,
+        unique_key: str | None = None,
+        device_info: DeviceInfo | None = None,
+    ) -> None:
+        """Describe the entity; ``unique_key`` distinguishes entities of one description."""
+        super().__init__(coordinator)
+        self.entity_description = description
+        ref = coordinator.backend
+        self._attr_unique_id = f"{ref.subentry_id}_{unique_key or description.key}"
+        if device_info is None:
+            version = (
+                coordinator.version_of(coordinator.data) if coordinator.data is not None else None
+            )
+            device_info = backend_device_info(ref)
+            if version:
+                device_info["sw_version"] = version
+        self._attr_device_info = device_info
+
+    @property
+    def available(self) -> bool:
+        """Available while the coordinator succeeds and has data (slow ones start empty)."""
+        return super().available and self.coordinator.data is not None
+
+
+class StackEntity[DataT](Entity):
+    """An entity of the stack's device, aggregating the same data of several backends.
+
+    It is available while at least one of its backends answers, and computes its state
+    from those that do.
+    """
+
+    _attr_has_entity_name = True
+    _attr_should_poll = False
+
+    def __init__(
+        self,
+        entry: StepheyBotConfigEntry,
+        description: EntityDescription,
+        coordinators: Sequence[StackCoordinator[DataT]],
+    ) -> None:
+        """Aggregate ``coordinators`` (at least one)."""
+        self.entity_description = description
+        self._coordinators = tuple(coordinators)
+        self._attr_unique_id = f"{entry.entry_id}_{description.key}"
+        self._attr_device_info = stack_device_info(entry)
+
+    @property
+    def sources(self) -> list[DataT]:
+        """The data of every backend that currently answers."""
+        return [
+            coordinator.data
+            for coordinator in self._coordinators
+            if coordinator.last_update_success and coordinator.data is not None
+        ]
+
+    @property
+    def available(self) -> bool:
+        """Available while at least one backend answers."""
+        return bool(self.sources)
+
+    async def async_added_to_hass(self) -> None:
+        """Follow every source coordinator."""
+        await super().async_added_to_hass()
+        for coordinator in self._coordinators:
+            self.async_on_remove(coordinator.async_add_listener(self._handle_source_update))
+
+    @callback
+    def _handle_source_update(self) -> None:
+        self.async_write_ha_state()
+
+
+@callback
+def async_add_dynamic[DataT](
+    entry: StepheyBotConfigEntry,
+    *,
+    coordinator: StackCoordinator[DataT],
+    keys_fn: Callable[[DataT], Iterable[str]],
+    make: Callable[[str], Entity],
+    async_add_entities: AddConfigEntryEntitiesCallback,
+    subentry_id: str,
+) -> None:
+    """Add an entity for every key the coordinator reports, now and whenever one appears.
+
+    Keys that disappear keep their entity (unavailable) until the user removes it.
+    """
+    known: set[str] = set()
+
+    @callback
+    def _add_new() -> None:
+        if coordinator.data is None:
+            return
+        new = [key for key in keys_fn(coordinator.data) if key not in known]
+        if not new:
+            return
+        entities = []
+        for key in new:
+            known.add(key)
+            entity = make(key)
+            # A deleted device takes its entities along: add them again if the key returns.
+            entity.async_on_remove(partial(known.discard, key))
+            entities.append(entity)
+        async_add_entities(entities, config_subentry_id=subentry_id)
+
+    _add_new()
+    entry.async_on_unload(coordinator.async_add_listener(_add_new))
+
+
+async def async_backend_action(backend: BackendRef, action: Awaitable[None]) -> None:
+    """Run an action on a backend (button, switch); client errors become translated errors."""
+    try:
+        await action
+    except StackError as err:
+        raise HomeAssistantError(
+            translation_domain=DOMAIN,
+            translation_key="action_failed",
+            translation_placeholders={"backend": backend.title, "error": err.message},
+        ) from err

@@ -1,0 +1,85 @@
+"""Runtime data of a stack: one :class:`BackendRuntime` per backend (config subentry)."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Awaitable, Callable, Iterator
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from homeassistant.config_entries import ConfigEntry, ConfigSubentry
+from homeassistant.const import CONF_URL
+
+from .clients.errors import StackError
+from .clients.models import BackendKind
+from .settings import StackSettings
+
+if TYPE_CHECKING:
+    from .coordinators.base import StackCoordinator
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class BackendRef:
+    """Which backend something belongs to: enough to name it, find its device and log."""
+
+    entry_id: str
+    subentry_id: str
+    kind: BackendKind
+    title: str
+    url: str
+
+    @classmethod
+    def of(cls, entry: ConfigEntry[Any], subentry: ConfigSubentry) -> BackendRef:
+        """The reference of a config subentry."""
+        return cls(
+            entry_id=entry.entry_id,
+            subentry_id=subentry.subentry_id,
+            kind=BackendKind(subentry.subentry_type),
+            title=subentry.title,
+            url=str(subentry.data[CONF_URL]),
+        )
+
+
+@dataclass(kw_only=True)
+class BackendRuntime:
+    """One configured backend: its coordinators and how to close its client."""
+
+    ref: BackendRef
+    fast: tuple[StackCoordinator[Any], ...] = ()
+    """Refreshed during set-up (cheap requests, entities need their data to exist)."""
+    slow: tuple[StackCoordinator[Any], ...] = ()
+    """Refreshed in the background after set-up (heavy library requests)."""
+    close: Callable[[], Awaitable[None]] | None = None
+    """Ends the client's session with the backend (e.g. qBittorrent logout)."""
+
+    @property
+    def coordinators(self) -> tuple[StackCoordinator[Any], ...]:
+        """Every coordinator of this backend."""
+        return self.fast + self.slow
+
+    async def async_close(self) -> None:
+        """Log out where the backend keeps sessions; never raises."""
+        if self.close is not None:
+            with contextlib.suppress(StackError):
+                await self.close()
+
+
+@dataclass(kw_only=True)
+class StackRuntimeData:
+    """Everything a loaded stack holds, in ``ConfigEntry.runtime_data``."""
+
+    settings: StackSettings
+    backends: dict[str, BackendRuntime] = field(default_factory=dict)
+    """By config subentry id."""
+
+    def of_type[RuntimeT: BackendRuntime](self, cls: type[RuntimeT]) -> list[RuntimeT]:
+        """The backends whose runtime is a ``cls``."""
+        return [backend for backend in self.backends.values() if isinstance(backend, cls)]
+
+    def coordinators(self) -> Iterator[StackCoordinator[Any]]:
+        """Every coordinator of every backend."""
+        for backend in self.backends.values():
+            yield from backend.coordinators
+
+
+type StepheyBotConfigEntry = ConfigEntry[StackRuntimeData]

@@ -1,0 +1,50 @@
+"""The stack's options (poll intervals, music category, watched containers), typed."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from .const import (
+    CONF_CONTAINERS,
+    CONF_FAST_INTERVAL,
+    CONF_MUSIC_CATEGORY,
+    CONF_SLOW_INTERVAL,
+    DEFAULT_FAST_INTERVAL,
+    DEFAULT_MUSIC_CATEGORY,
+    DEFAULT_SLOW_INTERVAL,
+)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class StackSettings:
+    """What the options flow configures for the whole stack."""
+
+    fast_interval: timedelta
+    """Downloads, Lidarr queue, Navidrome status, VPN, containers, Music Brain."""
+    slow_interval: timedelta
+    """Library totals, Lidarr library and health, disk space, indexers."""
+    music_category: str
+    """The download-client category (qBittorrent) or label (Transmission) that is music."""
+    containers: frozenset[str]
+    """Docker container names to watch; empty means every container."""
+
+    @classmethod
+    def from_options(cls, options: Mapping[str, Any]) -> StackSettings:
+        """Read the options of a config entry, falling back to the defaults."""
+        return cls(
+            fast_interval=timedelta(
+                seconds=int(options.get(CONF_FAST_INTERVAL, DEFAULT_FAST_INTERVAL))
+            ),
+            slow_interval=timedelta(
+                minutes=int(options.get(CONF_SLOW_INTERVAL, DEFAULT_SLOW_INTERVAL))
+            ),
+            music_category=str(options.get(CONF_MUSIC_CATEGORY) or DEFAULT_MUSIC_CATEGORY),
+            containers=frozenset(str(name) for name in options.get(CONF_CONTAINERS, ())),
+        )
+
+    def watches(self, container: str) -> bool:
+        """Whether a container of this name is watched."""
+        return not self.containers or container in self.containers

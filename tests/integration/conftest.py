@@ -1,0 +1,141 @@
+"""Fixtures of the Home Assistant integration tests: the simulated stack and its config entry.
+
+Every test talks real HTTP (and a real unix socket for Docker) to the simulator on
+loopback. Time is frozen, so the simulated world (whose clock starts "now") and every
+snapshot are the same on every run; ``sim.advance`` moves the world, ``freezer.tick`` plus
+``async_fire_time_changed`` make Home Assistant poll.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterable
+from typing import Any
+
+import pytest
+import pytest_socket
+from freezegun.api import FrozenDateTimeFactory
+from homeassistant.config_entries import ConfigSubentryData
+from homeassistant.const import (
+    CONF_API_KEY,
+    CONF_PASSWORD,
+    CONF_URL,
+    CONF_USERNAME,
+    CONF_VERIFY_SSL,
+)
+from homeassistant.core import HomeAssistant
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+
+from custom_components.stepheybot_music.backends import BACKEND_TYPES
+from custom_components.stepheybot_music.clients.models import BackendKind
+from custom_components.stepheybot_music.const import DOMAIN
+from simulator import Simulator
+from simulator.backends import BackendSpec
+from simulator.server import default_specs
+
+FROZEN_NOW = "2026-11-24 12:00:00+00:00"
+ENTRY_ID = "01STACKENTRY0000000000000"
+STACK_TITLE = "Home music"
+
+ALL_BACKENDS = (
+    "music_brain",
+    "navidrome",
+    "lidarr",
+    "qbittorrent",
+    "transmission",
+    "jackett",
+    "prowlarr",
+    "gluetun",
+    "docker",
+)
+
+
+@pytest.fixture(autouse=True)
+def auto_enable_custom_integrations(enable_custom_integrations: None) -> None:
+    """Load ``custom_components.stepheybot_music`` in every test."""
+
+
+@pytest.fixture(autouse=True)
+def _allow_unix_sockets() -> None:
+    """Docker is reached over the simulator's unix socket, as over /var/run/docker.sock."""
+    pytest_socket.socket_allow_hosts(["127.0.0.1"], allow_unix_socket=True)
+
+
+@pytest.fixture
+def frozen(freezer: FrozenDateTimeFactory) -> FrozenDateTimeFactory:
+    """Freeze time at a fixed instant (the simulated world starts from it)."""
+    freezer.move_to(FROZEN_NOW)
+    return freezer
+
+
+def simulator_specs(names: Iterable[str] = ALL_BACKENDS) -> list[BackendSpec]:
+    """The simulator's default backends, limited to ``names``, with fixed credentials."""
+    wanted = set(names)
+    return [spec for spec in default_specs("5eed") if spec.name in wanted]
+
+
+@pytest.fixture
+async def sim(frozen: FrozenDateTimeFactory) -> AsyncIterator[Simulator]:
+    """The whole simulated stack; the world only moves when a test advances it."""
+    async with Simulator(seed=7, specs=simulator_specs(), speed=0, tick_interval=3600) as running:
+        yield running
+
+
+def backend_data(sim: Simulator, name: str) -> dict[str, Any]:
+    """The subentry data that reaches the simulated backend ``name``."""
+    spec = sim.spec(name)
+    data: dict[str, Any] = {CONF_URL: sim.url(name), CONF_VERIFY_SSL: True}
+    if spec.kind == "docker":
+        data[CONF_URL] = f"unix://{sim.docker_socket_path(name)}"
+    if spec.username:
+        data[CONF_USERNAME] = spec.username
+    if spec.password:
+        data[CONF_PASSWORD] = spec.password
+    if spec.api_key:
+        data[CONF_API_KEY] = spec.api_key
+    return data
+
+
+def subentry_id(name: str) -> str:
+    """The fixed subentry id of a simulated backend (stable unique ids in snapshots)."""
+    return f"01SUB{name.upper():0<21}"[:26]
+
+
+def subentry(sim: Simulator, name: str) -> ConfigSubentryData:
+    """The config subentry of one simulated backend."""
+    kind = BackendKind(sim.spec(name).kind)
+    data = backend_data(sim, name)
+    return ConfigSubentryData(
+        data=data,
+        subentry_id=subentry_id(name),
+        subentry_type=str(kind),
+        title=BACKEND_TYPES[kind].application,
+        unique_id=f"{kind}_{data[CONF_URL]}",
+    )
+
+
+def stack_entry(
+    sim: Simulator, names: Iterable[str] = ALL_BACKENDS, options: dict[str, Any] | None = None
+) -> MockConfigEntry:
+    """A stack with the simulated backends ``names``."""
+    return MockConfigEntry(
+        domain=DOMAIN,
+        title=STACK_TITLE,
+        entry_id=ENTRY_ID,
+        data={},
+        options=options or {},
+        subentries_data=[subentry(sim, name) for name in names],
+    )
+
+
+async def setup_stack(
+    hass: HomeAssistant,
+    sim: Simulator,
+    names: Iterable[str] = ALL_BACKENDS,
+    options: dict[str, Any] | None = None,
+) -> MockConfigEntry:
+    """Add a stack with ``names`` and set it up, waiting for the slow first refreshes."""
+    entry = stack_entry(sim, names, options)
+    entry.add_to_hass(hass)
+    await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done(wait_background_tasks=True)
+    return entry
