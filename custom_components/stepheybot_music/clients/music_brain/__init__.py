@@ -1,0 +1,39 @@
+"""StepheyBot Music Brain client."""
+
+from __future__ import annotations
+
+from .client import SEARCH_CATEGORIES, SERVICE, MusicBrainClient
+from .models import (
+    ActiveDownload,
+    BrainHealth,
+    BrainStats,
+    Connection,
+    DownloadRequestResult,
+    DownloadState,
+    DownloadStats,
+    DownloadStatus,
+    LibraryStats,
+    RequestOutcome,
+    SearchResult,
+    SearchResults,
+    SearchSource,
+)
+
+__all__ = [
+    "SEARCH_CATEGORIES",
+    "SERVICE",
+    "ActiveDownload",
+    "BrainHealth",
+    "BrainStats",
+    "Connection",
+    "DownloadRequestResult",
+    "DownloadState",
+    "DownloadStats",
+    "DownloadStatus",
+    "LibraryStats",
+    "MusicBrainClient",
+    "RequestOutcome",
+    "SearchResult",
+    "SearchResults",
+    "SearchSource",
+]
