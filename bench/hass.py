@@ -12,11 +12,14 @@ from __future__ import annotations
 import contextlib
 from collections.abc import AsyncIterator
 from typing import Any
+from unittest.mock import patch
 
 import homeassistant  # noqa: F401  (first: it installs its voluptuous shim)
+from aiohttp.resolver import AsyncResolver
 from homeassistant import loader
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant
+from homeassistant.helpers import frame
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator
 from pytest_homeassistant_custom_component.common import (  # type: ignore[import-untyped]
     MockConfigEntry,
@@ -33,12 +36,27 @@ async def home_assistant() -> AsyncIterator[HomeAssistant]:
     """A running Home Assistant with custom integrations enabled."""
     config_dir = procs.WORK / "hass"
     config_dir.mkdir(parents=True, exist_ok=True)
-    async with async_test_home_assistant(config_dir=str(config_dir)) as hass:
-        hass.data.pop(loader.DATA_CUSTOM_COMPONENTS, None)
-        try:
-            yield hass
-        finally:
-            await hass.async_stop(force=True)
+    # HA's shared aiohttp session resolves names through zeroconf, which needs the network
+    # integration; every URL here is a loopback IP, so aiohttp's plain resolver is used (as
+    # pytest-homeassistant-custom-component's tests do).
+    resolver = patch(
+        "homeassistant.helpers.aiohttp_client._async_make_resolver",
+        side_effect=_plain_resolver,
+    )
+    with resolver:
+        async with async_test_home_assistant(config_dir=str(config_dir)) as hass:
+            frame.async_setup(hass)
+            hass.data.pop(loader.DATA_CUSTOM_COMPONENTS, None)
+            try:
+                yield hass
+            finally:
+                await hass.async_stop(force=True)
+
+
+def _plain_resolver(_: HomeAssistant) -> AsyncResolver:
+    resolver = AsyncResolver()
+    resolver.real_close = resolver.close  # type: ignore[attr-defined]  # HA closes it so
+    return resolver
 
 
 async def add_entry(

@@ -19,7 +19,7 @@ from pathlib import Path
 from tests.servers import qbittorrent as qs
 
 from . import procs
-from .relay import Counters, RelayControl
+from .relay import Counters, RelayProcess
 
 MUSIC = "music"
 RESTART_TIMEOUT = 300.0
@@ -33,9 +33,7 @@ class QbtBackend:
     size: int
     hashes: list[str]
     categories: dict[str, str] = field(default_factory=dict)
-    relay: subprocess.Popen[bytes] | None = None
-    relay_port: int = 0
-    control: RelayControl | None = None
+    relay: RelayProcess | None = None
     version: str = ""
     _round: int = 0
     _cookie: str = ""
@@ -72,31 +70,20 @@ class QbtBackend:
         return backend
 
     def _start_relay(self) -> None:
-        port_file = procs.WORK / f"relay-{self.server.webui_port}.ports"
-        port_file.unlink(missing_ok=True)
-        self.relay = procs.python(
-            "-m",
-            "bench.relay",
-            "--target",
-            self.server.host,
-            "--port-file",
-            str(port_file),
-            name="relay",
-        )
-        procs.wait_for(port_file.exists, what="relay", timeout=20, process=self.relay, log="relay")
-        listen, control = (int(p) for p in port_file.read_text().split())
-        self.relay_port = listen
-        self.control = RelayControl(control)
+        self.relay = RelayProcess.start(self.server.host, "relay-qbittorrent")
 
     def stop(self) -> None:
         """Stop the relay and the server (by PID) and remove the profile."""
-        if self.control is not None:
-            self.control.close()
-            self.control = None
         if self.relay is not None:
-            procs.stop(self.relay)
+            self.relay.stop()
             self.relay = None
         qs.stop_server(self.server)
+
+    @property
+    def relay_port(self) -> int:
+        """Where the relay listens."""
+        assert self.relay is not None
+        return self.relay.port
 
     @property
     def url(self) -> str:
@@ -115,8 +102,8 @@ class QbtBackend:
 
     def counters(self) -> Counters:
         """The relay's cumulative counters."""
-        assert self.control is not None
-        return self.control.stats()
+        assert self.relay is not None
+        return self.relay.stats()
 
     def cpu_seconds(self) -> float:
         """qBittorrent's CPU time so far."""

@@ -19,6 +19,7 @@ import asyncio
 import contextlib
 import json
 import socket
+import subprocess
 import zlib
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -292,6 +293,49 @@ class RelayControl:
             self._sock.sendall(b"quit\n")
         self._file.close()
         self._sock.close()
+
+
+@dataclass(slots=True)
+class RelayProcess:
+    """A relay started by the harness: its process, listening port and control."""
+
+    process: subprocess.Popen[bytes]
+    port: int
+    control: RelayControl
+
+    @classmethod
+    def start(cls, target: str, name: str) -> RelayProcess:
+        """Start ``python -m bench.relay`` in front of ``target`` (``host:port``)."""
+        from . import procs
+
+        port_file = procs.WORK / f"relay-{name}.ports"
+        port_file.unlink(missing_ok=True)
+        process = procs.python(
+            "-m", "bench.relay", "--target", target, "--port-file", str(port_file), name=name
+        )
+        try:
+            procs.wait_for(port_file.exists, what=name, timeout=20, process=process, log=name)
+            listen, control = (int(p) for p in port_file.read_text().split())
+            return cls(process=process, port=listen, control=RelayControl(control))
+        except BaseException:
+            procs.stop(process)
+            raise
+
+    @property
+    def url(self) -> str:
+        """The relay's base URL."""
+        return f"http://127.0.0.1:{self.port}"
+
+    def stats(self) -> Counters:
+        """The cumulative counters."""
+        return self.control.stats()
+
+    def stop(self) -> None:
+        """Stop the relay process by PID."""
+        from . import procs
+
+        self.control.close()
+        procs.stop(self.process)
 
 
 if __name__ == "__main__":

@@ -182,6 +182,7 @@ def sim_table(rows: Sequence[dict[str, Any]]) -> list[str]:
         f"{cell(r['body_bytes'], size)} | {cell(r['wall'], ms, 1000)} | "
         f"{cell(r['cpu'], ms, 1000)} |"
         for r in rows
+        if "requests" in r
     )
     return lines
 

@@ -206,7 +206,7 @@ class _ExporterProcess(Subject):
 
     async def setup(self) -> None:
         self.port = free_port()
-        self.process = self.launch()
+        self.process = await asyncio.to_thread(self.launch)
         self.pid = self.process.pid
         self.http = aiohttp.ClientSession()
         deadline = asyncio.get_running_loop().time() + 60
@@ -249,7 +249,7 @@ class _ExporterProcess(Subject):
         if self.http is not None:
             await self.http.close()
         if self.process is not None:
-            procs.stop(self.process)
+            await asyncio.to_thread(procs.stop, self.process)
 
 
 class PeerExporter(_ExporterProcess):

@@ -15,6 +15,7 @@ HA_BODY_BYTES = 1000
 EXPORTER_P50_S = 0.025
 EXPORTER_RSS_BYTES = 80_000_000
 SETUP_S = 1.0
+SETUP_WHAT = "Set up an entry with every backend (simulator), until every entity is available"
 
 
 def _row(report: Report, scenario: str, size_: int, subject: str) -> Row | None:
@@ -179,23 +180,30 @@ def _simulator_targets(rows: list[dict[str, Any]]) -> list[Target]:
             met = met and req_l <= req_s and by_l <= max(by_s * 1.1, by_s + 200)
         out.append(Target(what, "same requests; bytes within 10%", "; ".join(parts), met))
     setup = next((r for r in rows if r.get("kind") == "setup"), None)
-    out.append(
-        Target(
-            "Set up an entry with every backend (simulator), to entities available",
-            "≤ 1 s",
-            f"{ms(setup['wall'].median * 1000)} ms (max {ms(setup['wall'].high * 1000)})"
-            if setup
-            else NONE,
-            (setup["wall"].high <= SETUP_S) if setup else None,
-        )
-    )
+    if setup is None:
+        out.append(Target(SETUP_WHAT, "\u2264 1 s", NONE, None))
+    else:
+        wall, available = setup["wall"], setup["available"]
+        text = f"set-up returned in {ms(wall.median * 1000)} ms (max {ms(wall.high * 1000)})"
+        if available.n:
+            text += (
+                f"; every entity available after {ms(available.median * 1000)} ms "
+                f"(max {ms(available.high * 1000)})"
+            )
+        if setup["never_available"]:
+            text += (
+                f"; {setup['never_available']}/{setup['runs']} set-ups left entities unavailable"
+            )
+        met = setup["never_available"] == 0 and available.n > 0 and available.high <= SETUP_S
+        out.append(Target(SETUP_WHAT, "\u2264 1 s (worst run)", text, met))
     blocking = next((r for r in rows if r.get("kind") == "blocking"), None)
     out.append(
         Target(
             "No blocking I/O in the event loop (HA's detector on, during set-up and polls)",
             "0 detections",
-            f"{blocking['detections']} detections; longest loop stall "
-            f"{ms(blocking['max_stall'] * 1000)} ms"
+            f"{blocking['detections']} detections; longest event-loop stall: "
+            f"{ms(blocking['setup_stall'] * 1000)} ms during set-up, "
+            f"{ms(blocking['max_stall'] * 1000)} ms during a poll ({blocking['stall_where']})"
             if blocking
             else NONE,
             (blocking["detections"] == 0) if blocking else None,
