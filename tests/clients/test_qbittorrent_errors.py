@@ -556,3 +556,47 @@ def test_no_change_poll_at_10000_torrents_costs_about_nothing() -> None:
     assert idle < 0.0001  # 100 µs: O(1), nothing rebuilt
     assert one < 0.002  # one torrent rebuilt, one dict copy of 10,000 references
     assert store.apply({"rid": 401}).torrents[f"{399:040x}"].dlspeed == 399
+
+
+async def test_missing_api_version_endpoint_is_wrong_application(script, http) -> None:
+    scr, url = script
+    scr.on("auth/login", login_ok())
+    scr.on("app/version", text("v5.3.0"))
+    with pytest.raises(WrongApplicationError) as err:
+        await make(http, url).probe()
+    assert "/api/v2/app/webapiVersion answered HTTP 404" in err.value.message
+
+
+async def test_empty_selections_send_nothing(script, http) -> None:
+    _, url = script
+    client = make(http, url)
+    assert client.username == "admin"
+    await client.stop([])
+    await client.start([])
+    await client.delete([], delete_files=True)
+    assert client.stats.requests == 0
+
+
+async def test_failed_add_of_new_magnets_is_not_already_exists(script, http) -> None:
+    scr, url = script
+    scr.on("auth/login", login_ok())
+    scr.on("torrents/add", text("Fails."))
+    scr.on("torrents/info", as_json([]))
+    with pytest.raises(BackendRequestError) as err:
+        await make(http, url).add_torrent(["magnet:?xt=urn:btih:" + H1])
+    assert not isinstance(err.value, AlreadyExistsError)
+    assert "added none of the 1 torrent(s)" in err.value.message
+
+
+def test_lenient_but_typed_values() -> None:
+    data = MainDataStore().apply(
+        {
+            "rid": 1,
+            "full_update": True,
+            "torrents": {H1: torrent("Float size", size=1000.0, save_path=None)},
+            "server_state": {"global_ratio": 2.5},
+        }
+    )
+    assert data.torrents[H1].size == 1000
+    assert data.torrents[H1].save_path == ""
+    assert data.server_state.global_ratio == 2.5
