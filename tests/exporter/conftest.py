@@ -21,15 +21,6 @@ from stepheybot_music_exporter.config import ExporterConfig, load_config
 from stepheybot_music_exporter.server import Exporter, tls_context
 
 from simulator import Simulator
-from simulator.server import default_specs
-
-
-def _available_specs():  # TEMPORARY while facades land
-    import importlib.util
-
-    return [
-        s for s in default_specs("0007") if importlib.util.find_spec(f"simulator.backends.{s.kind}")
-    ]
 
 
 @dataclass(slots=True)
@@ -157,7 +148,7 @@ def _allow_unix_sockets() -> None:
 @pytest.fixture
 async def sim() -> AsyncIterator[Simulator]:
     """The whole simulated stack (frozen clock: time moves only with ``advance``)."""
-    async with Simulator(seed=7, slow_delay=5.0, specs=_available_specs()) as simulator:
+    async with Simulator(seed=7, slow_delay=5.0) as simulator:
         yield simulator
 
 

@@ -194,7 +194,7 @@ def test_two_download_clients_in_one_stack_are_fine(tmp_path: Path) -> None:
 
 def test_parse_listen() -> None:
     assert parse_listen(":10089") == (None, 10089)
-    assert parse_listen("0.0.0.0:1") == ("0.0.0.0", 1)
+    assert parse_listen("0.0.0.0:1") == ("0.0.0.0", 1)  # noqa: S104
     assert parse_listen("[::]:10089") == ("::", 10089)
 
 

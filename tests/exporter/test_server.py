@@ -19,7 +19,7 @@ from cryptography.x509.oid import NameOID
 from custom_components.stepheybot_music.clients.stackfile import dump_stack_file
 from simulator import Fault, Simulator
 
-from .conftest import ExporterStarter, _available_specs, exporter_config, running_exporter
+from .conftest import ExporterStarter, exporter_config, running_exporter
 
 
 async def test_healthz_and_landing_page_touch_no_backend(
@@ -178,8 +178,8 @@ async def test_tls(stack_file: Path, tmp_path: Path) -> None:
 
 async def test_probe_serves_each_stack_by_name(tmp_path: Path) -> None:
     async with (
-        Simulator(seed=11, stack_name="home", specs=_available_specs()) as home,
-        Simulator(seed=12, stack_name="cabin", specs=_available_specs()) as cabin,
+        Simulator(seed=11, stack_name="home") as home,
+        Simulator(seed=12, stack_name="cabin") as cabin,
     ):
         path = tmp_path / "stacks.yaml"
         dump_stack_file([home.stack_config(), cabin.stack_config()], path)

@@ -9,6 +9,7 @@ import pytest
 from stepheybot_music_exporter import metrics as m
 
 from simulator import Simulator
+from simulator.backends.music_brain import PROCESS_INTERVAL
 from simulator.model import Health, Torrent, TorrentStatus
 from simulator.world import GIB, MIB
 
@@ -37,7 +38,7 @@ def _labels(series: frozenset[tuple[str, str]]) -> dict[str, str]:
 async def test_every_metric_is_present_with_its_help_and_type(
     sim: Simulator, start_exporter: ExporterStarter
 ) -> None:
-    sim.world.set_vpn(leak=False)
+    await sim.advance(60)  # the Music Brain's download monitor has run
     exporter = await start_exporter("--per-torrent")
     scrape = await exporter.scrape()
     assert scrape.status == 200
@@ -477,3 +478,35 @@ async def test_scrape_is_cheap_after_the_first(
     assert "/api/v2/auth/login" not in stats.by_path, "one session for the process lifetime"
     assert stats.by_path["/api/v2/sync/maindata"] == 5
     assert stats.body_bytes < full / 10, "only changes travel"
+
+
+async def test_music_brain(sim: Simulator, start_exporter: ExporterStarter) -> None:
+    world = sim.world
+    for n in range(3):
+        magnet = f"magnet:?xt=urn:btih:{500 + n:040x}&dn=Requested+{n}"
+        world.brain_request(artist=f"A{n}", title="T", album=None, magnet=magnet, source="test")
+    world.brain_request(artist="B", title="T", album=None, magnet="magnet:?dn=no-hash", source="t")
+    await sim.advance(300, step=5)  # handed to the download client, downloaded, processed
+    world.brain_request(
+        artist="C", title="T", album=None, magnet=f"magnet:?xt=urn:btih:{600:040x}", source="t"
+    )
+    exporter = await start_exporter()
+    scrape = await exporter.scrape()
+    assert scrape.up("music_brain") == 1
+    requests = list(world.brain_requests.values())
+    active = [r for r in requests if r.torrent_hash in world.torrents and r.status != "cancelled"]
+    now = world.clock.now()
+    completed = sum(
+        1 + int((now - t.completion_on).total_seconds() // PROCESS_INTERVAL)
+        for t in (world.torrents[r.torrent_hash] for r in active if r.torrent_hash)
+        if t.progress >= 1 and t.completion_on is not None
+    )
+    assert len(active) == 3
+    assert completed >= 3
+    assert scrape.value("stepheybot_music_brain_requests", status="queued") == 1
+    assert scrape.value("stepheybot_music_brain_requests", status="active") == 3
+    assert scrape.value("stepheybot_music_brain_requests_accepted_total") == 5
+    assert scrape.value("stepheybot_music_brain_requests_failed_total") == 1
+    assert scrape.value("stepheybot_music_brain_requests_completed_total") == completed
+    monitor = scrape.value("stepheybot_music_brain_download_monitor_timestamp_seconds")
+    assert now.timestamp() - 30 < monitor <= now.timestamp()

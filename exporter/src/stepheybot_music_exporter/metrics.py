@@ -224,13 +224,10 @@ CONTAINER_HEALTH = _gauge(
     "status",
 )
 # --------------------------------------------------------------------------- Music Brain
-BRAIN_UP = _gauge(
-    "brain_service_up",
-    "1 when the Music Brain reports itself healthy, else 0.",
-)
 BRAIN_REQUESTS = _gauge(
     "brain_requests",
-    "Download requests the Music Brain currently holds, by status (queued, active).",
+    "Download requests the Music Brain holds now: queued (not yet sent to Transmission) and "
+    "active (sent; finished torrents stay active until cancelled).",
     "status",
 )
 BRAIN_REQUESTS_ACCEPTED = _counter(
@@ -239,11 +236,17 @@ BRAIN_REQUESTS_ACCEPTED = _counter(
 )
 BRAIN_REQUESTS_COMPLETED = _counter(
     "brain_requests_completed_total",
-    "Completed downloads the Music Brain processed since it started (it may count one twice).",
+    "Completed downloads the Music Brain processed since it started; inflated, as it re-counts "
+    "a finished torrent about once a minute while the torrent stays in Transmission.",
 )
 BRAIN_REQUESTS_FAILED = _counter(
     "brain_requests_failed_total",
     "Download requests the Music Brain failed to hand to the download client since it started.",
+)
+BRAIN_MONITOR_TIMESTAMP = _gauge(
+    "brain_download_monitor_timestamp_seconds",
+    "When the Music Brain's download monitor last ran (every 30 s while it reaches "
+    "Transmission), as a Unix timestamp in seconds.",
 )
 
 

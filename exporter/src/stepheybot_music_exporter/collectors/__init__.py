@@ -11,6 +11,7 @@ from .docker import DockerCollector
 from .gluetun import GluetunCollector
 from .indexers import JackettCollector, ProwlarrCollector
 from .lidarr import LidarrCollector
+from .music_brain import MusicBrainCollector
 from .qbittorrent import QBittorrentCollector
 from .subsonic import SubsonicCollector
 from .transmission import TransmissionCollector
@@ -26,6 +27,7 @@ COLLECTORS: dict[BackendKind, type[Collector]] = {
         ProwlarrCollector,
         GluetunCollector,
         DockerCollector,
+        MusicBrainCollector,
     )
 }
 """The collector class of each backend kind."""
