@@ -26,6 +26,7 @@ from custom_components.stepheybot_music.clients.errors import (
     WrongApplicationError,
 )
 from custom_components.stepheybot_music.clients.lidarr import (
+    Album,
     CommandStatus,
     DownloadStatus,
     HealthType,
@@ -269,7 +270,7 @@ async def test_wanted_counts_and_pages_match_the_world(
     missing = world.missing_albums()
     assert await client.missing_count() == len(missing) > 0
     assert await client.cutoff_unmet_count() == len(world.cutoff_unmet_albums()) > 0
-    seen = []
+    seen: list[Album] = []
     page_number = 1
     while True:
         page = await client.missing(page_number, page_size=3)
@@ -279,7 +280,8 @@ async def test_wanted_counts_and_pages_match_the_world(
         seen.extend(page.records)
         page_number += 1
     assert {a.id for a in seen} == {a.id for a in missing}
-    dates = [a.release_date for a in seen]
+    dates = [a.release_date for a in seen if a.release_date is not None]
+    assert len(dates) == len(seen)
     assert dates == sorted(dates, reverse=True)
     for album in seen:
         source = world.albums[album.id]
@@ -313,9 +315,9 @@ async def test_artists_are_typed_views_of_the_world(sim: Simulator, client: Lida
         assert artist.statistics.track_file_count == sum(a.track_files for a in albums)
     one = artists[3]
     assert await client.artist(one.id) == one
-    albums = await client.albums(artist_id=one.id)
-    assert {a.id for a in albums} == set(world.artists_by_lidarr_id[one.id].album_ids)
-    assert await client.album(albums[0].id) == albums[0]
+    typed = await client.albums(artist_id=one.id)
+    assert {a.id for a in typed} == set(world.artists_by_lidarr_id[one.id].album_ids)
+    assert await client.album(typed[0].id) == typed[0]
 
 
 async def test_library_counts_come_from_one_artist_list(
