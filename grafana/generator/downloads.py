@@ -152,19 +152,21 @@ def _pipeline() -> Row:
                 "Items in Lidarr's download queue by status. 'completed' items wait for "
                 "import; 'warning' and 'failed' need a look in Activity > Queue.",
                 Query(f"sum by (status) ({metric('lidarr_queue')})", "{{status}}"),
-                width=8,
+                width=6,
                 stacked=True,
             ),
             timeseries(
                 "Music Brain requests",
                 "Download requests the Music Brain currently holds, by status.",
                 Query(f"sum by (status) ({metric('brain_requests')})", "{{status}}"),
-                width=8,
+                width=6,
                 stacked=True,
             ),
             timeseries(
                 "Music Brain throughput",
-                "Requests the Music Brain accepted, completed and failed per interval.",
+                "Requests the Music Brain accepted, completed and failed per interval. "
+                "'completed' is inflated: the Brain re-counts a finished torrent about once "
+                "a minute while it stays in Transmission.",
                 Query(
                     f"sum(increase({metric('brain_requests_accepted_total')}[$__rate_interval]))",
                     "accepted",
@@ -177,9 +179,20 @@ def _pipeline() -> Row:
                     f"sum(increase({metric('brain_requests_failed_total')}[$__rate_interval]))",
                     "failed",
                 ),
-                width=8,
+                width=6,
                 bars=True,
                 decimals=0,
+            ),
+            stat(
+                "Music Brain monitor last ran",
+                "How long ago the Music Brain's download monitor last ran (every 30 s while "
+                "it reaches Transmission). Minutes mean the Brain cannot reach Transmission: "
+                "check its STEPHEYBOT__TRANSMISSION__URL and credentials.",
+                Query(f"time() - {metric('brain_download_monitor_timestamp_seconds')}", "ago"),
+                unit="s",
+                width=6,
+                height=8,
+                thresholds=[(None, "green"), (120, "orange"), (300, "red")],
             ),
         ],
     )

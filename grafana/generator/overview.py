@@ -67,13 +67,14 @@ def _health() -> Row:
                 color_mode="background",
             ),
             stat(
-                "Music Brain",
-                "Whether the StepheyBot Music Brain reports itself healthy.",
-                Query(metric("brain_service_up"), "{{instance}}"),
-                unit="none",
+                "Music Brain monitor",
+                "How long ago the Music Brain's download monitor last ran. It runs every "
+                "30 s while the Brain reaches Transmission; minutes mean the Brain cannot "
+                "reach its download client.",
+                Query(f"time() - {metric('brain_download_monitor_timestamp_seconds')}", "ago"),
+                unit="s",
                 height=5,
-                mappings=UP_DOWN,
-                thresholds=[(None, "red"), (1, "green")],
+                thresholds=[(None, "green"), (120, "orange"), (300, "red")],
                 color_mode="background",
             ),
             stat(
@@ -158,15 +159,16 @@ def _downloads() -> Row:
             ),
             timeseries(
                 "Recent completions",
-                "Downloads the Music Brain completed per interval, and finished downloads "
-                "in Lidarr's queue that wait for import.",
-                Query(
-                    f"sum(increase({metric('brain_requests_completed_total')}[$__rate_interval]))",
-                    "Music Brain completions",
-                ),
+                "Finished downloads waiting for Lidarr's import, and albums that reached "
+                "the music library per interval (imported and scanned: the end of a "
+                "download's journey).",
                 Query(
                     f"sum({metric('lidarr_queue', status='completed')})",
-                    "Lidarr: completed, awaiting import",
+                    "Downloaded, waiting for import",
+                ),
+                Query(
+                    f"clamp_min(sum(delta({metric('library_albums')}[$__rate_interval])), 0)",
+                    "Albums added to the library",
                 ),
                 width=8,
                 bars=True,

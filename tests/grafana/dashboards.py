@@ -184,7 +184,7 @@ def lint(dashboard: dict[str, Any]) -> list[str]:
 
 
 def _lint_variables(dashboard: dict[str, Any]) -> list[str]:
-    problems = []
+    problems: list[str] = []
     by_name = {v.get("name"): v for v in dashboard.get("templating", {}).get("list", [])}
     variables = set(by_name)
     problems.extend(f"no {name} variable" for name in REQUIRED_VARIABLES if name not in by_name)
