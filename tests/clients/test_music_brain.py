@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import AsyncIterator
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import aiohttp
 import pytest
@@ -25,6 +25,7 @@ from custom_components.stepheybot_music.clients.music_brain import (
     RequestOutcome,
     SearchSource,
 )
+from custom_components.stepheybot_music.clients.timestamps import parse_timestamp
 from custom_components.stepheybot_music.clients.transmission import (
     TorrentState,
     TransmissionClient,
@@ -446,3 +447,19 @@ async def test_timestamps_with_z_and_nanoseconds(
         stamp = (await resp.json())["timestamp"]
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}\+00:00", stamp)
     assert (await client.download_stats()).timestamp == (await client.health()).timestamp
+
+
+def test_timestamp_parsing() -> None:
+    want = datetime(2025, 6, 28, 3, 59, 4, 512345, tzinfo=UTC)
+    assert parse_timestamp("2025-06-28T03:59:04.512345678+00:00") == want
+    assert parse_timestamp("2025-06-28T03:59:04.512345678Z") == want
+    assert parse_timestamp("2025-06-28T03:59:04.51Z") == want.replace(microsecond=510000)
+    assert parse_timestamp("2025-06-28T03:59:04") == want.replace(microsecond=0)
+    assert parse_timestamp("1970-01-01T00:00:00Z") is None
+    assert parse_timestamp("0001-01-01T00:00:00Z") is None
+    assert parse_timestamp(None) is None
+    assert parse_timestamp("") is None
+    with pytest.raises(ValueError, match="Invalid isoformat"):
+        parse_timestamp("yesterday")
+    with pytest.raises(TypeError):
+        parse_timestamp(1751083144)

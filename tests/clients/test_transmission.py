@@ -145,9 +145,13 @@ async def test_session_and_turtle_mode(sim: Simulator, session: aiohttp.ClientSe
 async def test_torrents_equal_the_world(sim: Simulator, session: aiohttp.ClientSession) -> None:
     world = sim.world
     await sim.advance(5)
-    stopped = next(t for t in world.torrents.values() if t.status.name.startswith("STOPPED"))
+    idle = [t for t in world.torrents.values() if t.status.name.startswith("STOPPED")]
+    stopped, queued, checking, idle_seed, *_ = idle
     stopped.status = TorrentStatus.ERROR
     stopped.error = "No data found! Ensure your drives are connected"
+    queued.status = TorrentStatus.QUEUED
+    checking.status = TorrentStatus.CHECKING
+    idle_seed.status, idle_seed.progress = TorrentStatus.STALLED_SEEDING, 1.0
     client = _client(sim, session)
 
     torrents = await client.torrents()
@@ -155,7 +159,14 @@ async def test_torrents_equal_the_world(sim: Simulator, session: aiohttp.ClientS
     for torrent in torrents:
         _assert_matches(torrent, world.torrents[torrent.hash])
     states = {t.state for t in torrents}
-    assert {TorrentState.DOWNLOADING, TorrentState.STOPPED, TorrentState.ERROR} <= states
+    assert {
+        TorrentState.DOWNLOADING,
+        TorrentState.STOPPED,
+        TorrentState.ERROR,
+        TorrentState.QUEUED,
+        TorrentState.CHECKING,
+        TorrentState.STALLED_UPLOADING,
+    } <= states
     errored = next(t for t in torrents if t.hash == stopped.hash)
     assert errored.error == 3
     assert errored.error_string.startswith("No data found")
@@ -412,3 +423,12 @@ async def test_times_are_aware(sim: Simulator, session: aiohttp.ClientSession) -
     torrents = await _client(sim, session).torrents()
     assert all(t.added is not None and t.added.tzinfo is UTC for t in torrents)
     assert all(t.added is not None and t.added <= datetime.now(UTC) for t in torrents)
+
+
+def test_state_derivation_edges() -> None:
+    derive = TorrentState.derive
+    assert derive(6, error=0, rate_download=0, rate_upload=512, peers=0) is TorrentState.SEEDING
+    assert derive(5, error=0, rate_download=0, rate_upload=0, peers=0) is TorrentState.QUEUED
+    assert derive(1, error=0, rate_download=0, rate_upload=0, peers=0) is TorrentState.CHECKING
+    assert derive(4, error=2, rate_download=9, rate_upload=0, peers=3) is TorrentState.DOWNLOADING
+    assert derive(9, error=0, rate_download=0, rate_upload=0, peers=0) is TorrentState.UNKNOWN
