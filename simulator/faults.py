@@ -71,6 +71,11 @@ def fault_middleware(state: FaultState) -> Middleware:
 
     @web.middleware
     async def middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+        if state.active(Fault.DOWN):
+            # a kept-alive connection that outlived the listener: drop it like a dead host
+            if request.transport is not None:
+                request.transport.close()
+            raise web.HTTPServiceUnavailable
         if state.active(Fault.SLOW):
             await asyncio.sleep(state.slow_delay)
         if state.active(Fault.HTTP_500):
@@ -80,6 +85,7 @@ def fault_middleware(state: FaultState) -> Middleware:
             return web.Response(
                 status=response.status,
                 body=b'{"oops": [1, 2,, <html>not json',
+                headers=_kept_headers(response),
                 content_type="application/json",
             )
         if state.active(Fault.TRUNCATED_JSON) and isinstance(response, web.Response):
@@ -87,8 +93,15 @@ def fault_middleware(state: FaultState) -> Middleware:
             return web.Response(
                 status=response.status,
                 body=body[: max(1, len(body) // 2)],
+                headers=_kept_headers(response),
                 content_type=response.content_type,
             )
         return response
 
     return middleware
+
+
+def _kept_headers(response: web.Response) -> dict[str, str]:
+    """The headers of a rebuilt response, minus those describing the old body."""
+    dropped = {"content-length", "content-type", "content-encoding", "transfer-encoding"}
+    return {k: v for k, v in response.headers.items() if k.lower() not in dropped}

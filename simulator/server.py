@@ -204,13 +204,14 @@ class Simulator:
     async def set_fault(self, name: str, fault: Fault) -> None:
         """Put a backend into a fault (``DOWN`` closes its TCP listener)."""
         running = self._running[name]
+        running.faults.set(fault)
         if fault is Fault.DOWN:
             if running.site is not None:
                 await running.site.stop()
                 running.site = None
-            running.faults.set(fault)
-            return
-        running.faults.set(fault)
+            server = running.runner.server
+            for connection in server.connections if server is not None else ():
+                connection.force_close()
 
     async def clear_fault(self, name: str, fault: Fault | None = None) -> None:
         """Lift one fault, or every fault, of a backend."""

@@ -123,6 +123,20 @@ async def test_time_runs_at_speed() -> None:
         assert (sim.clock.now() - start).total_seconds() >= 20
 
 
+async def test_down_also_drops_kept_alive_connections() -> None:
+    async with _sim() as sim, aiohttp.ClientSession() as session:
+        url = sim.url("navidrome") + PING
+        async with session.get(url) as resp:
+            assert resp.status == 200
+        await sim.set_fault("navidrome", Fault.DOWN)
+        with pytest.raises(aiohttp.ClientError):
+            async with session.get(url) as resp:
+                await resp.read()
+        await sim.clear_fault("navidrome")
+        async with session.get(url) as resp:
+            assert resp.status == 200
+
+
 def test_unknown_kind_is_refused() -> None:
     with pytest.raises(KeyError, match="unknown backend kind"):
         builder("plex")
