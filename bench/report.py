@@ -7,7 +7,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from . import procs
 from .measure import Summary, summarize
+from .profiles import Profile
+from .profiles import markdown as profile_markdown
 from .scenarios import Row
 
 NONE = "\u2013"
@@ -46,6 +49,7 @@ class Report:
     sim_rows: list[dict[str, Any]] = field(default_factory=list)
     targets: list[Target] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    profiles: list[Profile] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -202,6 +206,12 @@ def markdown(report: Report) -> str:
     ]
     out += [f"| {k} | {v} |" for k, v in {**report.versions, **report.machine}.items()]
     out += ["", "## Targets (issue 9)", "", *targets_table(report.targets), ""]
+    findings = procs.ROOT / "bench" / "FINDINGS.md"
+    if findings.exists():
+        out += [findings.read_text().rstrip(), ""]
+    if report.profiles:
+        out += ["## Where our steady-state poll's CPU goes (cProfile, largest N)", ""]
+        out += profile_markdown(report.profiles)
     if report.notes:
         out += ["## Notes", "", *[f"- {n}" for n in report.notes], ""]
     out += [

@@ -25,7 +25,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from . import procs, scenarios, targets
+from . import procs, profiles, scenarios, targets
 from .hass import home_assistant
 from .qbt import QbtBackend
 from .report import Report, markdown
@@ -107,14 +107,15 @@ async def _setup(subject: Subject, notes: list[str]) -> bool:
 
 
 async def qbittorrent_size(
-    size: int, runs: int, scenario_names: list[str], notes: list[str]
-) -> tuple[list[Row], str]:
+    size: int, runs: int, scenario_names: list[str], notes: list[str], *, profile: bool
+) -> tuple[list[Row], str, list[profiles.Profile]]:
     """Every qBittorrent scenario at one size."""
     log(f"== N={size}: starting qbittorrent-nox 5.3 and adding {size} torrents")
     started = time.perf_counter()
     backend = await asyncio.to_thread(QbtBackend.start, size)
     log(f"   loaded in {time.perf_counter() - started:.1f} s (pid {backend.pid})")
     rows: list[Row] = []
+    found: list[profiles.Profile] = []
     try:
         async with home_assistant() as hass:
             user, password = backend.server.username, backend.server.password
@@ -152,12 +153,38 @@ async def qbittorrent_size(
                         rows += await scenarios.restart(backend, subjects, runs, log)
                     else:
                         raise SystemExit(f"unknown scenario {name!r}")
+                if profile:
+                    found = await _profiles(backend, subjects, size, notes)
             finally:
                 for subject in subjects:
                     await subject.close()
     finally:
         await asyncio.to_thread(backend.stop)
-    return rows, backend.version
+    return rows, backend.version, found
+
+
+async def _profiles(
+    backend: QbtBackend, subjects: list[Subject], size: int, notes: list[str]
+) -> list[profiles.Profile]:
+    """cProfile our steady-state HA poll and exporter collection (not timed)."""
+    log(f"-- N={size}: profiles")
+    found: list[profiles.Profile] = []
+    ours_ha = next((s for s in subjects if isinstance(s, OurHa)), None)
+    if ours_ha is not None:
+        found.append(await profiles.profile("our HA integration", size, ours_ha.poll))
+    try:
+        scrape, close = await profiles.exporter_collection(
+            backend.url, backend.server.username, backend.server.password
+        )
+        try:
+            found.append(
+                await profiles.profile("our exporter (collection + rendering)", size, scrape)
+            )
+        finally:
+            await close()
+    except Exception as err:  # a profile is a diagnosis, not a result
+        notes.append(f"exporter profile failed: {type(err).__name__}: {err}")
+    return found
 
 
 async def main_async(args: argparse.Namespace) -> Report:
@@ -172,10 +199,15 @@ async def main_async(args: argparse.Namespace) -> Report:
     began = time.perf_counter()
     qbt_version = ""
     for size in args.size_list:
-        rows, qbt_version = await qbittorrent_size(
-            size, args.runs, args.scenario_list, report.notes
+        rows, qbt_version, found = await qbittorrent_size(
+            size,
+            args.runs,
+            args.scenario_list,
+            report.notes,
+            profile=size == max(args.size_list) and not args.smoke,
         )
         report.rows += rows
+        report.profiles += found
     if not args.no_simulator:
         from . import simulated
 
