@@ -12,6 +12,7 @@ from collections.abc import AsyncIterator
 
 import aiohttp
 import pytest
+from aiohttp import web
 
 from custom_components.stepheybot_music.clients.errors import (
     BackendTimeoutError,
@@ -32,6 +33,7 @@ from simulator import Fault, Simulator
 from simulator.backends import BackendSpec
 from simulator.model import Release
 from simulator.world import World
+from tests.loopback import serve
 
 JACKETT_KEY = "jackettkey0123456789abcdefghijkl"
 PROWLARR_KEY = "prowlarrkey0123456789abcdefghijk"
@@ -403,3 +405,67 @@ def test_strip_secrets() -> None:
     assert strip_secrets("http://h/1/download?ApiKey=K&link=l") == "http://h/1/download?link=l"
     assert strip_secrets("http://h/t?passkey=K") == "http://h/t"
     assert strip_secrets("http://h/plain") == "http://h/plain"
+
+
+# --- Jackett at its edges (a loopback server playing odd answers) ----------------------------
+
+
+def _odd_jackett(admin_location: str, login_status: int = 302) -> web.Application:
+    async def login(_: web.Request) -> web.Response:
+        if login_status >= 500:
+            return web.Response(status=login_status, text="boom")
+        resp = web.Response(status=302, headers={"Location": "Dashboard"})
+        resp.set_cookie("Jackett", "token")
+        return resp
+
+    async def admin(_: web.Request) -> web.Response:
+        return web.Response(status=302, headers={"Location": admin_location})
+
+    async def results(_: web.Request) -> web.Response:
+        bare = {"Title": "Bare release", "Size": 1, "Tracker": "T", "TrackerId": "t", "Link": None}
+        return web.json_response({"Results": [bare], "Indexers": []})
+
+    app = web.Application()
+    app.router.add_get("/UI/Login", login)
+    app.router.add_get("/api/v2.0/indexers", admin)
+    app.router.add_get("/api/v2.0/indexers/all/results", results)
+    return app
+
+
+async def test_jackett_that_keeps_asking_for_a_login(session: aiohttp.ClientSession) -> None:
+    async with serve(_odd_jackett("/UI/Login?ReturnUrl=%2F")) as url:
+        client = JackettClient(session, url, api_key=JACKETT_KEY)
+        with pytest.raises(InvalidAuthError, match="keeps asking for a login"):
+            await client.indexers()
+        assert client.stats.by_path["/UI/Login"] == 2
+
+
+async def test_jackett_redirecting_elsewhere(session: aiohttp.ClientSession) -> None:
+    async with serve(_odd_jackett("/jackett/UI/Dashboard")) as url:
+        client = JackettClient(session, url, api_key=JACKETT_KEY)
+        with pytest.raises(UnexpectedResponseError, match=r"redirected /api/v2\.0/indexers"):
+            await client.indexers()
+
+
+async def test_jackett_login_failing(session: aiohttp.ClientSession) -> None:
+    async with serve(_odd_jackett("/", login_status=503)) as url:
+        client = JackettClient(session, url, api_key=JACKETT_KEY)
+        with pytest.raises(UnexpectedResponseError, match="answered HTTP 503"):
+            await client.indexers()
+
+
+async def test_jackett_result_without_magnet_or_hash(session: aiohttp.ClientSession) -> None:
+    async with serve(_odd_jackett("/")) as url:
+        client = JackettClient(session, url, api_key=JACKETT_KEY)
+        [result] = (await client.search("bare")).results
+    assert (result.magnet, result.info_hash, result.link, result.publish_date) == (
+        None,
+        None,
+        None,
+        None,
+    )
+    assert (result.seeders, result.leechers, result.categories) == (None, None, ())
+
+
+def test_strip_secrets_of_a_broken_link() -> None:
+    assert strip_secrets("http://[::1") is None

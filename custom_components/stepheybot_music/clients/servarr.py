@@ -238,13 +238,18 @@ class ServarrClient(HttpClient):
         json_body: Any = None,
         timeout: float | None = None,
     ) -> Response:
-        """Send one authenticated API request and map error statuses."""
+        """Send one authenticated API request and map error statuses.
+
+        Redirects are not followed: the API never redirects, so one means a wrong URL or a
+        login page in front of the application, and the error says so.
+        """
         resp = await self.request(
             method,
             API + path,
             params=params,
             json_body=json_body,
             headers=self._headers(),
+            allow_redirects=False,
             timeout=timeout,
         )
         self._check(resp)

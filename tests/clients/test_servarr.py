@@ -1,0 +1,223 @@
+"""The Servarr conventions shared by the Lidarr and Prowlarr clients, at their edges.
+
+The simulator plays well-formed Servarr replies; these tests feed the clients the odd
+ones a real server (or a proxy in front of it) can send, from a tiny loopback server.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta, timezone
+
+import aiohttp
+import pytest
+from aiohttp import web
+
+from custom_components.stepheybot_music.clients.errors import (
+    BackendRequestError,
+    InvalidAuthError,
+    UnexpectedResponseError,
+)
+from custom_components.stepheybot_music.clients.indexers import ProwlarrClient
+from custom_components.stepheybot_music.clients.lidarr import (
+    DownloadStatus,
+    HealthType,
+    LidarrClient,
+    TrackedDownloadState,
+)
+from custom_components.stepheybot_music.clients.servarr import (
+    as_bool,
+    parse_time,
+    parse_timespan,
+)
+from tests.loopback import serve
+
+KEY = "servarrkey0123456789abcdefghijkl"
+
+
+@pytest.fixture
+async def session() -> AsyncIterator[aiohttp.ClientSession]:
+    async with aiohttp.ClientSession() as http:
+        yield http
+
+
+def test_timespans() -> None:
+    assert parse_timespan("00:12:34") == 754
+    assert parse_timespan("1.02:03:04") == 93784
+    assert parse_timespan("1.02:03:04.5000000") == pytest.approx(93784.5)
+    assert parse_timespan("-00:00:05") == -5
+    assert parse_timespan(None) is None
+    assert parse_timespan("") is None
+    with pytest.raises(ValueError, match="is not a TimeSpan"):
+        parse_timespan("soon")
+    with pytest.raises(TypeError):
+        parse_timespan(12)
+
+
+def test_timestamps() -> None:
+    assert parse_time("2025-09-06T14:47:11.1234567Z") == datetime(
+        2025, 9, 6, 14, 47, 11, 123456, tzinfo=UTC
+    )
+    assert parse_time("2025-09-06T14:47:11") == datetime(2025, 9, 6, 14, 47, 11, tzinfo=UTC)
+    assert parse_time("2025-09-06T16:47:11+02:00") == datetime(
+        2025, 9, 6, 16, 47, 11, tzinfo=timezone(timedelta(hours=2))
+    )
+    assert parse_time("0001-01-01T00:00:00Z") is None
+    assert parse_time(None) is None
+    with pytest.raises(TypeError):
+        parse_time(1757170031)
+    assert as_bool(None) is False
+    with pytest.raises(TypeError):
+        as_bool("true")
+
+
+def _odd_lidarr() -> web.Application:
+    async def health(_: web.Request) -> web.Response:
+        return web.json_response([{"source": "FutureCheck", "type": "catastrophic"}])
+
+    async def queue(_: web.Request) -> web.Response:
+        record = {"id": 7, "status": "teleporting", "trackedDownloadState": "levitating"}
+        return web.json_response({"totalRecords": 1, "records": [record]})
+
+    async def status(_: web.Request) -> web.Response:
+        return web.Response(status=302, headers={"Location": "/login?returnUrl=%2F"})
+
+    async def album(request: web.Request) -> web.Response:
+        if request.match_info["id"] == "5":
+            return web.Response(status=400, text="Album id is not valid")
+        return web.Response(status=409, text="")
+
+    async def profiles(_: web.Request) -> web.Response:
+        items = [
+            {"name": "Lossless", "items": [], "allowed": True},
+            {"quality": {"id": 4, "name": "MP3-320"}, "allowed": False},
+            {"quality": {"id": 6, "name": "FLAC"}, "allowed": True},
+        ]
+        return web.json_response([{"id": 3, "name": "Mine", "cutoff": 6, "items": items}])
+
+    seen: list[dict[str, str]] = []
+
+    async def calendar(request: web.Request) -> web.Response:
+        seen.append(dict(request.query))
+        return web.json_response([])
+
+    app = web.Application()
+    app["seen"] = seen
+    app.router.add_get("/api/v1/health", health)
+    app.router.add_get("/api/v1/queue", queue)
+    app.router.add_get("/api/v1/system/status", status)
+    app.router.add_get("/api/v1/album/{id}", album)
+    app.router.add_get("/api/v1/qualityprofile", profiles)
+    app.router.add_get("/api/v1/calendar", calendar)
+    return app
+
+
+async def test_unknown_values_are_kept_as_unknown(session: aiohttp.ClientSession) -> None:
+    async with serve(_odd_lidarr()) as url:
+        client = LidarrClient(session, url, api_key=KEY)
+        [item] = await client.health()
+        assert (item.type, item.message, item.wiki_url) == (HealthType.UNKNOWN, "", None)
+        [record] = (await client.queue()).records
+        assert record.status is DownloadStatus.UNKNOWN
+        assert record.tracked_download_state is TrackedDownloadState.UNKNOWN
+        assert (record.size, record.progress, record.time_left, record.quality) == (
+            0,
+            0.0,
+            None,
+            None,
+        )
+        [profile] = await client.quality_profiles()
+        assert profile.allowed == ("Lossless", "FLAC")
+
+
+async def test_odd_statuses(session: aiohttp.ClientSession) -> None:
+    async with serve(_odd_lidarr()) as url:
+        client = LidarrClient(session, url, api_key=KEY)
+        with pytest.raises(UnexpectedResponseError) as caught:
+            await client.system_status()
+        assert "redirected /api/v1/system/status (HTTP 302)" in caught.value.message
+        assert "no login page is in front of Lidarr" in caught.value.message
+        with pytest.raises(BackendRequestError) as refused:
+            await client.add_album(5)
+        assert refused.value.code == 400
+        assert refused.value.message == (
+            "Lidarr refused the request (/api/v1/album/5): Album id is not valid"
+        )
+        with pytest.raises(BackendRequestError) as conflict:
+            await client.album(6)
+        assert (conflict.value.code, conflict.value.message) == (
+            409,
+            "Lidarr refused the request (/api/v1/album/6): HTTP 409",
+        )
+
+
+async def test_calendar_sends_timestamps_as_given(session: aiohttp.ClientSession) -> None:
+    app = _odd_lidarr()
+    async with serve(app) as url:
+        client = LidarrClient(session, url, api_key=KEY)
+        start = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
+        assert await client.calendar(start, start + timedelta(days=7), unmonitored=True) == []
+    assert app["seen"] == [
+        {
+            "start": "2026-01-01T12:00:00+00:00",
+            "end": "2026-01-08T12:00:00+00:00",
+            "unmonitored": "true",
+            "includeArtist": "true",
+        }
+    ]
+
+
+async def test_a_new_api_key_is_used_at_once(session: aiohttp.ClientSession) -> None:
+    async def status(request: web.Request) -> web.Response:
+        if request.headers.get("X-Api-Key") != KEY:
+            return web.Response(status=401)
+        return web.json_response({"appName": "Prowlarr", "version": "2.3.5.5323"})
+
+    app = web.Application()
+    app.router.add_get("/api/v1/system/status", status)
+    async with serve(app) as url:
+        client = ProwlarrClient(session, url, api_key="old-key")
+        with pytest.raises(InvalidAuthError):
+            await client.probe()
+        client.set_api_key(KEY)
+        assert (await client.probe()).version == "2.3.5.5323"
+
+
+async def test_prowlarr_failure_states(session: aiohttp.ClientSession) -> None:
+    now = datetime.now(UTC)
+
+    def at(delta: timedelta) -> str:
+        return (now + delta).isoformat()
+
+    async def indexers(_: web.Request) -> web.Response:
+        return web.json_response(
+            [{"id": n, "name": f"Indexer {n}", "enable": True} for n in range(1, 5)]
+        )
+
+    async def statuses(_: web.Request) -> web.Response:
+        return web.json_response(
+            [
+                # failed ten minutes ago, not disabled: failing
+                {"indexerId": 1, "mostRecentFailure": at(timedelta(minutes=-10))},
+                # disabled until a past time, last failure two days ago: recovered
+                {
+                    "indexerId": 2,
+                    "disabledTill": at(timedelta(hours=-40)),
+                    "mostRecentFailure": at(timedelta(days=-2)),
+                },
+                # disabled for another hour, no failure times given
+                {"indexerId": 3, "disabledTill": at(timedelta(hours=1))},
+            ]
+        )
+
+    app = web.Application()
+    app.router.add_get("/api/v1/indexer", indexers)
+    app.router.add_get("/api/v1/indexerstatus", statuses)
+    async with serve(app) as url:
+        found = await ProwlarrClient(session, url, api_key=KEY).indexers()
+    assert [i.failing for i in found] == [True, False, True, False]
+    assert found[0].last_error is not None
+    assert found[0].last_error.startswith("Last query failed at ")
+    assert found[2].last_error is not None
+    assert found[2].last_error.endswith("after failures.")
+    assert found[1].last_error is None
