@@ -12,7 +12,8 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-WORK = ROOT / "bench" / ".work"
+WORK = ROOT / "bench" / ".work" / f"run-{os.getpid()}"
+"""This run's scratch files (logs, port files, stack files): per process, so runs never collide."""
 CPUCLOCK_SCHED = 2
 
 
@@ -39,7 +40,7 @@ def memory_kib(pid: int) -> dict[str, int]:
 def start(
     args: Sequence[str], *, name: str, env: dict[str, str] | None = None
 ) -> subprocess.Popen[bytes]:
-    """Start a helper process in its own process group, logging to ``bench/.work/<name>.log``."""
+    """Start a helper process in its own process group, logging to ``<WORK>/<name>.log``."""
     WORK.mkdir(parents=True, exist_ok=True)
     with (WORK / f"{name}.log").open("wb") as log:
         return subprocess.Popen(

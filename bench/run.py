@@ -20,6 +20,7 @@ import json
 import os
 import platform
 import shlex
+import shutil
 import sys
 import time
 from pathlib import Path
@@ -235,6 +236,7 @@ def main(argv: list[str] | None = None) -> Report:
     report = asyncio.run(main_async(args))
     write(report, args.out, args.json)
     log(f"wrote {args.out} and {args.json}")
+    shutil.rmtree(procs.WORK, ignore_errors=True)  # kept only when the run failed
     return report
 
 
