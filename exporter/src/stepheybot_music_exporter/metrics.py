@@ -78,7 +78,9 @@ BACKEND_FAILURE = _gauge(
 # --------------------------------------------------------------------------- library (Subsonic)
 LIBRARY_ARTISTS = _gauge("library_artists", "Artists in the music library (Navidrome/Subsonic).")
 LIBRARY_ALBUMS = _gauge("library_albums", "Albums in the music library (Navidrome/Subsonic).")
-LIBRARY_TRACKS = _gauge("library_tracks", "Tracks (songs) in the music library.")
+LIBRARY_TRACKS = _gauge(
+    "library_tracks", "Tracks (songs) in the music library (Navidrome/Subsonic)."
+)
 LIBRARY_SCAN_IN_PROGRESS = _gauge(
     "library_scan_in_progress", "1 while the music server is scanning the library, else 0."
 )
@@ -183,7 +185,9 @@ LIDARR_ROOT_FOLDER_FREE = _gauge(
     "lidarr_root_folder_free_bytes", "Free disk space of each Lidarr root folder, in bytes.", "path"
 )
 LIDARR_ROOT_FOLDER_TOTAL = _gauge(
-    "lidarr_root_folder_size_bytes", "Total size of the disk of each Lidarr root folder.", "path"
+    "lidarr_root_folder_size_bytes",
+    "Total size of the disk holding each Lidarr root folder, in bytes.",
+    "path",
 )
 LIDARR_HEALTH_ISSUES = _gauge(
     "lidarr_health_issues",
@@ -193,7 +197,7 @@ LIDARR_HEALTH_ISSUES = _gauge(
 
 # --------------------------------------------------------------------------- indexers
 INDEXERS = _gauge(
-    "indexers", "Indexers configured (and enabled) in Jackett or Prowlarr.", "backend"
+    "indexers", "Indexers configured in Jackett or Prowlarr (enabled or not).", "backend"
 )
 INDEXERS_FAILING = _gauge(
     "indexers_failing",
@@ -209,7 +213,8 @@ VPN_FORWARDED_PORT = _gauge(
 VPN_LEAK = _gauge(
     "vpn_leak",
     "1 when a download client reports a public address that is not the VPN's, else 0. "
-    "Absent while no download client reports its public address.",
+    "Present only while gluetun reports the VPN's address and a download client reports "
+    "its own (qBittorrent 4.6+).",
 )
 
 # --------------------------------------------------------------------------- Docker
