@@ -106,6 +106,7 @@ async def test_basic_auth(start_exporter: ExporterStarter, tmp_path: Path) -> No
     )
     denied = await exporter.scrape()
     assert denied.status == 401
+    assert denied.text == "Authentication required.\n"
     assert denied.headers["WWW-Authenticate"] == 'Basic realm="stepheybot-music-exporter"'
     wrong = await exporter.scrape(auth=("prom", "nope"))
     assert wrong.status == 401

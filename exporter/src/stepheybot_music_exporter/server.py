@@ -5,10 +5,12 @@ from __future__ import annotations
 import base64
 import binascii
 import hmac
+import html
 import logging
 import platform
 import ssl
 from collections.abc import Awaitable, Callable, Iterable
+from urllib.parse import quote
 
 from aiohttp import hdrs, web
 from aiohttp.typedefs import Middleware
@@ -148,13 +150,16 @@ class Exporter:
 
     async def _landing(self, _: web.Request) -> web.Response:
         probes = "\n".join(
-            f'<li><a href="probe?target={name}">/probe?target={name}</a></li>'
+            f'<li><a href="probe?target={html.escape(quote(name))}">'
+            f"/probe?target={html.escape(name)}</a></li>"
             for name in self.stacks
         )
-        html = _LANDING.format(
-            version=__version__, default=self.config.default_stack.name, probes=probes
+        page = _LANDING.format(
+            version=__version__,
+            default=html.escape(self.config.default_stack.name),
+            probes=probes,
         )
-        return web.Response(text=html, content_type="text/html")
+        return web.Response(text=page, content_type="text/html")
 
 
 type _Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
