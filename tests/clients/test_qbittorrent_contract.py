@@ -246,7 +246,11 @@ async def eventually(
         if predicate(data):
             return data
         if time.monotonic() > deadline:
-            raise AssertionError(f"condition not met; last torrents: {dict(data.torrents)}")
+            sample = {h: t.state_raw for h, t in list(data.torrents.items())[:5]}
+            raise AssertionError(
+                f"condition not met; {len(data.torrents)} torrents, e.g. {sample}, "
+                f"last changed {len(data.changed)}"
+            )
         await asyncio.sleep(0.2)
 
 
@@ -733,3 +737,29 @@ async def test_logout_frees_the_session(backend: Backend, http: aiohttp.ClientSe
     await client.logout()  # no session: nothing sent
     assert client.stats.by_path["/api/v2/auth/logout"] == 1
     assert (await client.sync()).full_update
+
+
+async def test_idle_poll_at_10000_torrents_is_cheap(make_backend: Factory) -> None:
+    """Full update once; then a no-change poll moves a few bytes and costs about nothing."""
+    backend = await make_backend()
+    _, _, cookie = await raw_login(backend)
+    for batch in range(10):
+        links = "\n".join(magnet(f"Bulk {batch}-{i}")[1] for i in range(1000))
+        form = {"urls": links, "stopped": "true", "paused": "true", "category": "music"}
+        assert (await raw(backend, "POST", "/api/v2/torrents/add", form=form, cookie=cookie))[
+            0
+        ] == 200
+    async with aiohttp.ClientSession() as http:
+        client = new_client(backend, http)
+        await eventually(client, lambda d: len(d.torrents) >= 10_000, timeout=60)
+        quiet = await eventually(client, lambda d: not d.changed, timeout=30)
+        cpu: list[float] = []
+        for _ in range(20):
+            before_bytes = client.stats.body_bytes
+            start = time.process_time()
+            idle = await client.sync()
+            cpu.append(time.process_time() - start)
+            assert client.stats.body_bytes - before_bytes < 100
+            assert idle.torrents is quiet.torrents
+        assert sorted(cpu)[len(cpu) // 2] < 0.003  # median; the simulator's handler runs in-process
+        assert logins(client) == 1
