@@ -148,7 +148,7 @@ def _allow_unix_sockets() -> None:
 @pytest.fixture
 async def sim() -> AsyncIterator[Simulator]:
     """The whole simulated stack (frozen clock: time moves only with ``advance``)."""
-    async with Simulator(seed=7, slow_delay=5.0) as simulator:
+    async with Simulator(seed=7, slow_delay=3.0) as simulator:
         yield simulator
 
 

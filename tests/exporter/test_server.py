@@ -15,6 +15,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
+from stepheybot_music_exporter.server import scrape_budget
 
 from custom_components.stepheybot_music.clients.stackfile import dump_stack_file
 from simulator import Fault, Simulator
@@ -71,7 +72,8 @@ async def test_scrape_timeout_header_bounds_a_slow_backend(
     exporter = await start_exporter()
     await sim.set_fault("navidrome", Fault.SLOW)  # 5 s per request
     started = time.monotonic()
-    scrape = await exporter.scrape(headers={"X-Prometheus-Scrape-Timeout-Seconds": "1.5"})
+    # lower case, as an HTTP/2 proxy would forward it
+    scrape = await exporter.scrape(headers={"x-prometheus-scrape-timeout-seconds": "1.5"})
     elapsed = time.monotonic() - started
     assert scrape.status == 200
     assert elapsed < 1.5, "the exporter answered within Prometheus's timeout"
@@ -228,3 +230,21 @@ async def test_openmetrics_and_gzip(start_exporter: ExporterStarter) -> None:
     text = gzip.decompress(body).decode()
     assert text.endswith("# EOF\n")
     assert "stepheybot_music_backend_up" in text
+
+
+@pytest.mark.parametrize(
+    ("header", "budget"),
+    [
+        (None, 9.0),  # Prometheus's default 10 s, minus 1 s for the answer
+        ("10", 9.0),
+        ("2", 1.8),
+        ("0.5", 0.45),
+        ("60", 59.0),
+        ("soon", 9.0),
+        ("0", 9.0),
+        ("-3", 9.0),
+    ],
+)
+def test_scrape_budget(header: str | None, budget: float) -> None:
+    headers = {} if header is None else {"X-Prometheus-Scrape-Timeout-Seconds": header}
+    assert scrape_budget(headers, 10.0) == pytest.approx(budget)

@@ -9,7 +9,7 @@ import html
 import logging
 import platform
 import ssl
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from urllib.parse import quote
 
 from aiohttp import hdrs, web
@@ -40,8 +40,11 @@ _LANDING = """<!DOCTYPE html>
 """
 
 
-def scrape_budget(headers: dict[str, str] | None, default_timeout: float) -> float:
-    """Seconds the collection may take: the scrape timeout minus a margin for the reply."""
+def scrape_budget(headers: Mapping[str, str] | None, default_timeout: float) -> float:
+    """Seconds the collection may take: the scrape timeout minus a margin for the reply.
+
+    Pass the request's (case-insensitive) headers: proxies may lower-case header names.
+    """
     timeout = default_timeout
     raw = (headers or {}).get(SCRAPE_TIMEOUT_HEADER)
     if raw:
@@ -116,7 +119,7 @@ class Exporter:
     async def _scrape(
         self, request: web.Request, stack: StackCollector, extra: m.Samples | None
     ) -> web.Response:
-        budget = scrape_budget(dict(request.headers), self.config.scrape_timeout)
+        budget = scrape_budget(request.headers, self.config.scrape_timeout)
         snapshot = await stack.collect(budget)
         samples = m.Samples()
         samples.merge(snapshot.samples)
