@@ -17,6 +17,7 @@ import yaml
 from tests.servers.qbittorrent import (
     QbtServer,
     add_synthetic_torrents,
+    http_request,
     login_cookie,
     raw_login,
     start_server,
@@ -143,6 +144,11 @@ async def test_one_session_and_incremental_sync_on_the_real_server(
         last = await exporter.scrape()
         collector = exporter.exporter.stacks["real"].collectors[0]
         stats = collector.client().stats  # type: ignore[attr-defined]
+        session = collector.client()._cookie  # type: ignore[attr-defined]
+        assert session is not None
+        assert http_request(server, "GET", "/api/v2/app/version", cookie=session)[0] == 200
+    # the exporter logged out when it stopped: its session no longer counts against the 15
+    assert http_request(server, "GET", "/api/v2/app/version", cookie=session)[0] == 403
     total = sum(
         value
         for labels, value in last.series("stepheybot_music_downloads").items()

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+
 import aiohttp
+from stepheybot_music_clients.errors import StackError
 from stepheybot_music_clients.models import BackendKind
 from stepheybot_music_clients.qbittorrent import QBittorrentClient
 
@@ -75,3 +79,11 @@ class QBittorrentCollector(Collector):
             out.add(m.DOWNLOAD_FREE_DISK, state.free_space_on_disk, client=self.name)
         if state.last_external_address_v4:
             facts.external_addresses[self.name] = state.last_external_address_v4
+
+    async def close(self) -> None:
+        """Log out (qBittorrent keeps only 15 sessions), then release the HTTP session."""
+        if self._client is not None and self._client.logged_in:
+            with contextlib.suppress(StackError, TimeoutError):
+                async with asyncio.timeout(2):
+                    await self._client.logout()
+        await super().close()
