@@ -73,16 +73,16 @@ async def test_scrape_timeout_header_bounds_a_slow_backend(
     await sim.set_fault("navidrome", Fault.SLOW)  # 5 s per request
     started = time.monotonic()
     # lower case, as an HTTP/2 proxy would forward it
-    scrape = await exporter.scrape(headers={"x-prometheus-scrape-timeout-seconds": "1.5"})
+    scrape = await exporter.scrape(headers={"x-prometheus-scrape-timeout-seconds": "2"})
     elapsed = time.monotonic() - started
     assert scrape.status == 200
-    assert elapsed < 1.5, "the exporter answered within Prometheus's timeout"
+    assert elapsed < 2, "the exporter answered within Prometheus's timeout"
     assert scrape.up("navidrome") == 0
     assert (
         scrape.value("stepheybot_music_backend_failure", backend="navidrome", reason="timeout") == 1
     )
     duration = scrape.value("stepheybot_music_backend_scrape_duration_seconds", backend="navidrome")
-    assert 1.2 <= duration < 1.5
+    assert 1.7 <= duration < 1.9  # the budget: 2 s minus 10 %
 
 
 async def test_backend_timeout_from_stack_file_is_used_below_the_scrape_timeout(
