@@ -37,22 +37,33 @@ class Sample:
     body_bytes: int
     paths: dict[str, int] = field(default_factory=dict)
     max_stall: float | None = None
+    """Longest event-loop delay during the poll (in-process subjects, when watched)."""
+    max_busy: float | None = None
+    """Most loop-thread CPU between two wake-ups of the watcher (code blocking the loop)."""
 
 
 class LoopStallMonitor:
-    """Measures the longest time the event loop could not run a 1 ms sleeper."""
+    """Watches the event loop with a 1 ms sleeper.
+
+    ``max_stall`` is the longest wall-clock delay of the sleeper (the loop could not run it:
+    blocked by code, or the process was not scheduled on a loaded machine); ``max_busy`` is the
+    most CPU the loop thread burned between two wake-ups, which only code running in the loop
+    (blocking it) can do, whatever the machine's load.
+    """
 
     def __init__(self, interval: float = 0.001) -> None:
         self.interval = interval
         self.max_stall = 0.0
+        self.max_busy = 0.0
         self._task: asyncio.Task[None] | None = None
 
     async def _run(self) -> None:
         loop = asyncio.get_running_loop()
         while True:
-            before = loop.time()
+            before, cpu = loop.time(), time.thread_time()
             await asyncio.sleep(self.interval)
             self.max_stall = max(self.max_stall, loop.time() - before - self.interval)
+            self.max_busy = max(self.max_busy, time.thread_time() - cpu)
 
     def __enter__(self) -> LoopStallMonitor:
         self._task = asyncio.get_running_loop().create_task(self._run())
@@ -108,6 +119,7 @@ async def measure(
         body_bytes=after.body_bytes - before.body_bytes,
         paths=paths,
         max_stall=monitor.max_stall if monitor else None,
+        max_busy=monitor.max_busy if monitor else None,
     )
 
 
@@ -139,6 +151,7 @@ METRICS: dict[str, Callable[[Sample], float | None]] = {
     "body_wire_bytes": lambda s: s.body_wire_bytes,
     "body_bytes": lambda s: s.body_bytes,
     "max_stall": lambda s: s.max_stall,
+    "max_busy": lambda s: s.max_busy,
 }
 
 

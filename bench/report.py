@@ -254,13 +254,21 @@ def markdown(report: Report) -> str:
                     polls = {r.subject: r.extra.get("polls") for r in rows}
                     out += ["", "Polls until data flowed again, per run:"]
                     out += [f"- {name}: {p}" for name, p in polls.items()]
-                    stalls = {
-                        r.subject: summarize(r.samples).get("max_stall")
-                        for r in rows
-                        if r.role in ("ha", "client")
-                    }
-                    out += ["", "Longest event-loop stall during those polls (in-process):"]
-                    out += [f"- {name}: {cell(s, ms, 1000)} ms" for name, s in stalls.items()]
+                    watched = [r for r in rows if r.role in ("ha", "client")]
+                    out += [
+                        "",
+                        "Event loop during those polls (in-process subjects): the most CPU the "
+                        "loop thread spent between two wake-ups of a 1 ms watcher (code blocking "
+                        "the loop), and the longest delay of that watcher (also counts time the "
+                        "process was not scheduled):",
+                        "",
+                    ]
+                    for r in watched:
+                        st = summarize(r.samples)
+                        out.append(
+                            f"- {r.subject}: busy {cell(st.get('max_busy'), ms, 1000)} ms, "
+                            f"delayed {cell(st.get('max_stall'), ms, 1000)} ms"
+                        )
             out.append("")
     if report.sim_rows:
         out += ["## Simulator (Lidarr, Navidrome and the rest at small and large scale)", ""]

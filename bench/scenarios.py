@@ -116,6 +116,7 @@ async def restart(
 
 def _combine(polls: list[Sample]) -> Sample:
     stalls = [p.max_stall for p in polls if p.max_stall is not None]
+    busy = [p.max_busy for p in polls if p.max_busy is not None]
     paths: dict[str, int] = {}
     for p in polls:
         for path, n in p.paths.items():
@@ -134,6 +135,7 @@ def _combine(polls: list[Sample]) -> Sample:
         body_bytes=sum(p.body_bytes for p in polls),
         paths=paths,
         max_stall=max(stalls) if stalls else None,
+        max_busy=max(busy) if busy else None,
     )
 
 

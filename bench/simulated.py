@@ -130,6 +130,7 @@ class SetupResult:
     available_seconds: float | None
     """Until every enabled entity had a state other than ``unavailable`` (None: never)."""
     max_stall: float
+    max_busy: float
     entities: int
     unavailable: list[str]
 
@@ -171,7 +172,9 @@ async def _setup_entry(hass: HomeAssistant, subentries: list[dict[str, Any]]) ->
                 break
             await asyncio.sleep(0.005)
     count = len(er.async_entries_for_config_entry(er.async_get(hass), entry.entry_id))
-    return SetupResult(entry, seconds, available, monitor.max_stall, count, missing)
+    return SetupResult(
+        entry, seconds, available, monitor.max_stall, monitor.max_busy, count, missing
+    )
 
 
 class _Coordinator(Subject):
@@ -265,7 +268,7 @@ async def _scale(
                         sample = await measure(
                             subject, relay.stats, stack.process.pid, watch_loop=True
                         )
-                        poll_stalls.append((sample.max_stall or 0.0, subject.name))
+                        poll_stalls.append((sample.max_busy or 0.0, subject.name))
                         samples.append(sample)
                     rows.append(_row(subject.name, kind, label, samples))
         for kind, relay in stack.relays.items():
@@ -333,6 +336,7 @@ async def run(runs: int, *, smoke: bool, notes: list[str], log: Log) -> list[dic
             "detections": len(reports),
             "reports": sorted(set(reports))[:10],
             "setup_stall": max((r.max_stall for r in setups), default=0.0),
+            "setup_busy": max((r.max_busy for r in setups), default=0.0),
             "max_stall": max((s for s, _ in stalls), default=0.0),
             "stall_where": max(stalls, default=(0.0, ""))[1],
         }

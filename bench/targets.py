@@ -208,8 +208,9 @@ def _simulator_targets(rows: list[dict[str, Any]]) -> list[Target]:
         Target(
             "No blocking I/O in the event loop (HA's detector on, during set-up and polls)",
             "0 detections",
-            f"{blocking['detections']} detections; longest event-loop stall: "
-            f"{ms(blocking['setup_stall'] * 1000)} ms during set-up, "
+            f"{blocking['detections']} detections; the event loop thread ran at most "
+            f"{ms(blocking['setup_busy'] * 1000)} ms of CPU without yielding during set-up "
+            f"(longest delay {ms(blocking['setup_stall'] * 1000)} ms, load included), "
             f"{ms(blocking['max_stall'] * 1000)} ms during a poll ({blocking['stall_where']})"
             if blocking
             else NONE,
