@@ -65,13 +65,21 @@ class LoopStallMonitor:
             self.max_stall = max(self.max_stall, loop.time() - before - self.interval)
             self.max_busy = max(self.max_busy, time.thread_time() - cpu)
 
-    def __enter__(self) -> LoopStallMonitor:
+    def start(self) -> None:
         self._task = asyncio.get_running_loop().create_task(self._run())
-        return self
 
-    def __exit__(self, *_: object) -> None:
+    async def stop(self) -> None:
+        """Let the watcher see the last stretch (a block right before the end), then stop."""
+        await asyncio.sleep(self.interval * 2)
         if self._task is not None:
             self._task.cancel()
+
+    async def __aenter__(self) -> LoopStallMonitor:
+        self.start()
+        return self
+
+    async def __aexit__(self, *_: object) -> None:
+        await self.stop()
 
 
 async def measure(
@@ -89,17 +97,17 @@ async def measure(
     cpu0 = procs.cpu_seconds(pid) if pid else time.process_time()
     monitor = LoopStallMonitor() if watch_loop else None
     if monitor:
-        monitor.__enter__()
+        monitor.start()
     t0 = time.perf_counter()
     try:
         ok = await subject.poll()
     except Exception:  # a failed poll is a result too (e.g. right after a restart)
         ok = False
     wall = time.perf_counter() - t0
-    if monitor:
-        monitor.__exit__()
     cpu = (procs.cpu_seconds(pid) if pid else time.process_time()) - cpu0
     backend_cpu = procs.cpu_seconds(backend_pid) - backend0 if backend_pid else None
+    if monitor:
+        await monitor.stop()
     after = counters() if counters else Counters()
     paths = {
         path: n - before.by_path.get(path, 0)

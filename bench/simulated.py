@@ -157,7 +157,7 @@ async def _setup_entry(hass: HomeAssistant, subentries: list[dict[str, Any]]) ->
             and ((state := hass.states.get(e.entity_id)) is None or state.state == "unavailable")
         ]
 
-    with LoopStallMonitor() as monitor:
+    async with LoopStallMonitor() as monitor:
         started = time.perf_counter()
         ok = await hass.config_entries.async_setup(entry.entry_id)
         await hass.async_block_till_done()

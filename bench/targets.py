@@ -36,7 +36,7 @@ def _stat(row: Row | None, key: str) -> Summary | None:
 def _at(report: Report) -> tuple[int, str]:
     sizes = sorted({r.size for r in report.rows})
     if not sizes:
-        return 0, ""
+        return TARGET_SIZE, "qBittorrent part not run"
     biggest = sizes[-1]
     note = "" if biggest >= TARGET_SIZE else f"only measured at N={biggest}, target is at 10,000"
     return biggest, note
