@@ -50,6 +50,8 @@ class Report:
     targets: list[Target] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     profiles: list[Profile] = field(default_factory=list)
+    machine_load_start: str = "0"
+    """5-minute load average when the run started."""
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)

@@ -198,6 +198,7 @@ async def main_async(args: argparse.Namespace) -> Report:
         versions={},
     )
     began = time.perf_counter()
+    report.machine_load_start = f"{os.getloadavg()[1]:.2f}"
     qbt_version = ""
     for size in args.size_list:
         rows, qbt_version, found = await qbittorrent_size(
@@ -220,6 +221,15 @@ async def main_async(args: argparse.Namespace) -> Report:
         f"{x:.2f}" for x in os.getloadavg()
     )
     report.duration_s = time.perf_counter() - began
+    busiest = max(os.getloadavg()[1], float(report.machine_load_start))
+    if busiest > 0.5 * (os.cpu_count() or 1):
+        report.notes.insert(
+            0,
+            f"The machine was busy during this run (5-minute load average up to {busiest:.1f} "
+            f"on {os.cpu_count()} CPUs, from other processes): wall times and the worst runs "
+            "are inflated; CPU times, requests, bytes and sessions are not. Re-run on a quiet "
+            "machine for the final numbers.",
+        )
     report.targets = targets.evaluate(report)
     return report
 
