@@ -201,13 +201,19 @@ async def main_async(args: argparse.Namespace) -> Report:
     report.machine_load_start = f"{os.getloadavg()[1]:.2f}"
     qbt_version = ""
     for size in args.size_list:
-        rows, qbt_version, found = await qbittorrent_size(
-            size,
-            args.runs,
-            args.scenario_list,
-            report.notes,
-            profile=size == max(args.size_list) and not args.smoke,
-        )
+        try:
+            rows, version, found = await qbittorrent_size(
+                size,
+                args.runs,
+                args.scenario_list,
+                report.notes,
+                profile=size == max(args.size_list) and not args.smoke,
+            )
+        except Exception as err:  # keep what the other sizes measure
+            report.notes.append(f"N={size}: the run failed: {type(err).__name__}: {err}")
+            log(f"  ! {report.notes[-1]}")
+            continue
+        qbt_version = version or qbt_version
         report.rows += rows
         report.profiles += found
     if not args.no_simulator:
