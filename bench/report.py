@@ -56,6 +56,38 @@ class Report:
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
 
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Report:
+        """Rebuild a report from :meth:`to_json` output (targets are evaluated again)."""
+        from .measure import Sample
+        from .profiles import Hotspot
+
+        def summaries(row: dict[str, Any]) -> dict[str, Any]:
+            return {
+                k: Summary(**v)
+                if isinstance(v, dict) and set(v) == {"median", "low", "high", "n"}
+                else v
+                for k, v in row.items()
+            }
+
+        return cls(
+            command=data["command"],
+            started=data["started"],
+            duration_s=data["duration_s"],
+            machine=data["machine"],
+            versions=data["versions"],
+            rows=[
+                Row(**{**r, "samples": [Sample(**s) for s in r["samples"]]}) for r in data["rows"]
+            ],
+            sim_rows=[summaries(r) for r in data["sim_rows"]],
+            notes=data["notes"],
+            profiles=[
+                Profile(**{**p, "hotspots": tuple(Hotspot(**h) for h in p["hotspots"])})
+                for p in data.get("profiles", [])
+            ],
+            machine_load_start=data.get("machine_load_start", "0"),
+        )
+
 
 def ms(value: float) -> str:
     if math.isnan(value):

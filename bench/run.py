@@ -65,6 +65,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="qBittorrent scenarios to run",
     )
     parser.add_argument("--no-simulator", action="store_true", help="skip the simulator part")
+    parser.add_argument(
+        "--from-json",
+        type=Path,
+        metavar="PATH",
+        help="measure nothing: render --out again from a previous run's JSON (targets re-checked)",
+    )
     args = parser.parse_args(argv)
     if args.smoke:
         args.sizes, args.runs = str(SMOKE_SIZE), SMOKE_RUNS
@@ -249,6 +255,12 @@ def write(report: Report, out: Path, json_out: Path) -> None:
 def main(argv: list[str] | None = None) -> Report:
     args = parse_args(argv)
     os.chdir(procs.ROOT)
+    if args.from_json:
+        report = Report.from_json(json.loads(args.from_json.read_text()))
+        report.targets = targets.evaluate(report)
+        args.out.write_text(markdown(report))
+        log(f"wrote {args.out} from {args.from_json}")
+        return report
     report = asyncio.run(main_async(args))
     write(report, args.out, args.json)
     log(f"wrote {args.out} and {args.json}")

@@ -77,14 +77,17 @@ def evaluate(report: Report) -> list[Target]:
         ),
         _proportional(report),
     ]
-    exporter = _row(report, "steady", n, "our exporter")
-    p50 = _stat(exporter, "wall")
+    p50s = {
+        scenario: _stat(_row(report, scenario, n, "our exporter"), "wall")
+        for scenario in ("steady", "change_1pct")
+    }
+    measured = {k: v for k, v in p50s.items() if v is not None}
     out.append(
         Target(
-            f"Exporter scrape p50, N={n:,}",
-            "≤ 25 ms",
-            f"{ms(p50.median * 1000)} ms" if p50 else NONE,
-            _le(p50, EXPORTER_P50_S),
+            f"Exporter scrape p50, N={n:,} (nothing changed; 1% changing)",
+            "\u2264 25 ms in both",
+            "; ".join(f"{k}: {ms(v.median * 1000)} ms" for k, v in measured.items()) or NONE,
+            all(v.median <= EXPORTER_P50_S for v in measured.values()) if measured else None,
             note,
         )
     )
