@@ -145,10 +145,13 @@ async def sessions(
     """Does a subject open sessions? An idle control session must survive its polls.
 
     qBittorrent 5.3 keeps 15 sessions and evicts the least recently used, so a subject that
-    logs in per poll evicts the idle control session within 15 polls. qBittorrent's RSS
-    before and after shows what the sessions cost inside it.
+    logs in per poll evicts the idle control session within 15 polls. qBittorrent restarts
+    first, so the session table starts empty and its RSS before and after each subject's polls
+    shows what the sessions cost inside it.
     """
     rows = _rows("sessions", backend.size, subjects)
+    await asyncio.to_thread(backend.restart)  # start from an empty session table
+    await asyncio.sleep(1.0)
     for subject in subjects:
         await subject.poll()
         cookie = await asyncio.to_thread(backend.control_session)
