@@ -51,7 +51,8 @@ from .dashboards import (
 
 pytestmark = [pytest.mark.real_server, pytest.mark.asyncio(loop_scope="module")]
 
-SCRAPE_INTERVAL = "2s"
+SCRAPE_SECONDS = 2
+SCRAPE_INTERVAL = f"{SCRAPE_SECONDS}s"
 RATE_INTERVAL = "1m"
 """What ``$__rate_interval`` becomes (Grafana: 4 x the scrape interval at least)."""
 MIN_SCRAPES = 4
@@ -80,6 +81,8 @@ class Live:
     session: aiohttp.ClientSession
     variables: dict[str, dict[str, list[str]]] = field(default_factory=dict)
     """Dashboard file -> variable -> the values Prometheus offers for it."""
+    at: float | None = None
+    """Evaluation time of the checks: a moment at which every backend was up."""
 
     async def api(self, path: str, **params: str) -> Any:
         """GET a Prometheus API path; the ``data`` of a successful answer."""
@@ -88,9 +91,11 @@ class Live:
         assert body.get("status") == "success", f"{path} {params}: {body}"
         return body["data"]
 
-    async def query(self, expr: str) -> list[dict[str, Any]]:
-        """Evaluate an instant query; its result vector (or a scalar as one sample)."""
-        data = await self.api("/api/v1/query", query=expr)
+    async def query(self, expr: str, at: float | None = None) -> list[dict[str, Any]]:
+        """Evaluate an instant query (at ``at``, else :attr:`at`, else now)."""
+        when = at if at is not None else self.at
+        params = {"query": expr} if when is None else {"query": expr, "time": f"{when:.3f}"}
+        data = await self.api("/api/v1/query", **params)
         result = data["result"]
         if data["resultType"] in ("scalar", "string"):
             return [{"metric": {}, "value": result}]
@@ -204,6 +209,28 @@ async def _wait_for_scrapes_and_rules(live: Live) -> None:
     pytest.fail("Prometheus did not scrape the exporter and evaluate the rules in time")
 
 
+async def _pick_healthy_moment(live: Live) -> None:
+    """Fix :attr:`Live.at` to a moment when every target and simulated backend was up.
+
+    A scrape in which a backend timed out (a loaded machine) marks its series stale; the
+    checks evaluate at a fixed good moment so they never depend on one unlucky scrape.
+    """
+    deadline = time.monotonic() + STARTUP_TIMEOUT
+    checks = (
+        f'min(up{{job=~"{SINGLE_JOB}|{PROBE_JOB}"}})',
+        f'min(stepheybot_music_backend_up{{stack="{live.stack}"}})',
+    )
+    while time.monotonic() < deadline:
+        # Old enough that every scrape started before it has been stored.
+        moment = time.time() - SCRAPE_SECONDS - 1
+        values = [await live.query(check, at=moment) for check in checks]
+        if all(v and float(v[0]["value"][1]) == 1 for v in values):
+            live.at = moment
+            return
+        await asyncio.sleep(1)
+    pytest.fail("no scrape had every simulated backend up")
+
+
 async def _resolve_variables(live: Live) -> None:
     """Resolve each dashboard's query variables in order, as Grafana does."""
     for name, dashboard in DASHBOARDS.items():
@@ -212,8 +239,14 @@ async def _resolve_variables(live: Live) -> None:
             if variable["type"] != "query":
                 continue
             selector, label = parse_label_values(variable["query"])
+            assert live.at is not None
             found = await live.api(
-                f"/api/v1/label/{label}/values", **{"match[]": substitute(selector, values)}
+                f"/api/v1/label/{label}/values",
+                **{
+                    "match[]": substitute(selector, values),
+                    "start": f"{live.at - 60:.3f}",
+                    "end": f"{live.at:.3f}",
+                },
             )
             assert found, f"{name}: ${variable['name']} has no values"
             values[variable["name"]] = sorted(found)
@@ -305,6 +338,7 @@ async def live(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Live]:
             await _wait_http(session, f"{prometheus}/-/ready", "Prometheus", prometheus_log)
             running = Live(prometheus, exporter, stack, session)
             await _wait_for_scrapes_and_rules(running)
+            await _pick_healthy_moment(running)
             await _resolve_variables(running)
             yield running
         finally:
