@@ -245,10 +245,11 @@ async def _scale(
                 + ", ".join(
                     f"{r.seconds * 1000:.0f} ms"
                     + (
-                        f" (all available {r.available_seconds * 1000:.0f} ms)"
+                        f" (all available {r.available_seconds * 1000:.0f} ms"
                         if r.available_seconds is not None
-                        else " (not all available)"
+                        else " (not all available"
                     )
+                    + f", loop busy {r.max_busy * 1000:.0f} ms)"
                     for r in setups
                 )
             )
