@@ -185,6 +185,18 @@ def scenario_table(rows: Sequence[Row]) -> list[str]:
     return lines
 
 
+def endpoints(rows: Sequence[Row]) -> list[str]:
+    """What one steady-state poll of each subject asks for (from the relay)."""
+    lines = ["Requests of one poll, by endpoint:", ""]
+    for row in rows:
+        if not row.samples:
+            continue
+        paths = row.samples[-1].paths
+        text = ", ".join(f"`{path}` x{n}" if n > 1 else f"`{path}`" for path, n in paths.items())
+        lines.append(f"- {row.subject}: {text or NONE}")
+    return lines
+
+
 def sessions_table(rows: Sequence[Row]) -> list[str]:
     lines = [
         "| subject | polls | logins | idle control session | qBittorrent RSS growth |",
@@ -281,6 +293,8 @@ def markdown(report: Report) -> str:
                 out += sessions_table(rows)
             else:
                 out += scenario_table(rows)
+                if scenario == "steady":
+                    out += ["", *endpoints(rows)]
                 if scenario == "change_1pct":
                     changed = rows[0].extra.get("changed_per_round")
                     out += ["", f"{changed} torrents changed category before each round."]
