@@ -54,7 +54,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="scripts/bench", description=__doc__.split("\n")[0])
     parser.add_argument("--sizes", default="1000,10000", help="torrent counts (comma-separated)")
     parser.add_argument("--runs", type=int, default=9, help="measured runs per scenario")
-    parser.add_argument("--out", type=Path, default=Path("bench/RESULTS.md"))
+    parser.add_argument(
+        "--out", type=Path, default=Path("bench/RESULTS.md"), help="the Markdown report"
+    )
     parser.add_argument(
         "--json", type=Path, default=None, help="also write raw results (default: next to --out)"
     )
