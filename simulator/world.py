@@ -10,6 +10,7 @@ in Navidrome's counts after the next scan. Time is :class:`SimClock` time; call
 
 from __future__ import annotations
 
+import bisect
 import random
 import re
 from collections.abc import Iterable, Iterator
@@ -49,6 +50,11 @@ STACK_CONTAINERS = (
     ("prowlarr", "lscr.io/linuxserver/prowlarr:2.3.5", Health.NONE),
     ("stepheybot-music", "stepheybot/music-brain:0.1.0", Health.HEALTHY),
 )
+
+REV_TIMES_HORIZON = 3600.0
+"""Simulated seconds for which :meth:`World.rev_at` is exact."""
+REV_TIMES_KEPT = 4096
+"""Past this many remembered moments, those older than the horizon are dropped."""
 
 _BTIH = re.compile(r"urn:btih:([0-9a-fA-F]{40}|[A-Z2-7]{32})")
 
@@ -113,6 +119,8 @@ class World:
         """Lidarr settings of added artists: mbid -> (quality profile, metadata profile, root)."""
 
         self._rev = 0
+        self._rev_times: list[tuple[datetime, int]] = []
+        """(moment, latest revision handed out at that moment), oldest first: see rev_at."""
         self._next_lidarr_id = 1
         self._next_id = 1
         self._active: set[str] = set()
@@ -224,9 +232,30 @@ class World:
 
     # ----------------------------------------------------------------- revisions
     def next_rev(self) -> int:
-        """A new revision number (monotonic across the world)."""
+        """A new revision number (monotonic across the world), remembered with its moment."""
         self._rev += 1
+        now = self.clock.now()
+        times = self._rev_times
+        if times and times[-1][0] == now:
+            times[-1] = (now, self._rev)
+        else:
+            times.append((now, self._rev))
+            if len(times) > REV_TIMES_KEPT:
+                # keep the newest moment before the horizon, so later ones stay exact
+                horizon = now - timedelta(seconds=REV_TIMES_HORIZON)
+                del times[: max(0, bisect.bisect_right(times, horizon, key=_moment) - 1)]
         return self._rev
+
+    def rev_at(self, moment: datetime, *, inclusive: bool = True) -> int:
+        """The latest revision handed out at (``inclusive``) or before ``moment``; 0 if none.
+
+        Exact for the last ``REV_TIMES_HORIZON`` simulated seconds; older moments may get a
+        lower revision (never a higher one), so "changed since" answers err on the safe side.
+        """
+        times = self._rev_times
+        find = bisect.bisect_right if inclusive else bisect.bisect_left
+        index = find(times, moment, key=_moment)
+        return times[index - 1][1] if index else 0
 
     @property
     def rev(self) -> int:
@@ -805,6 +834,10 @@ class World:
             for t in self.torrents.values()
             if t.album_id is not None and t.category == self.music_category and not t.imported
         ]
+
+
+def _moment(entry: tuple[datetime, int]) -> datetime:
+    return entry[0]
 
 
 def _int(value: object) -> int:

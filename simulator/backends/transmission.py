@@ -9,9 +9,22 @@ plays a reverse proxy that drops that header (every request gets 409).
 
 Methods: ``session-get`` (honours ``fields``), ``session-set`` (``alt-speed-enabled`` drives
 the world's alternative speed limits), ``session-stats``, ``free-space``, ``torrent-get``
-(``fields`` and ``ids``: ids or hashes, one or a list; omitted means all), ``torrent-add``
-(magnets; ``labels`` become the world category and tags), ``torrent-start``,
-``torrent-start-now``, ``torrent-stop`` and ``torrent-remove``.
+(``fields`` and ``ids``: ids or hashes, one or a list, or ``"recently-active"``; omitted means
+all), ``torrent-add`` (magnets; ``labels`` become the world category and tags),
+``torrent-start``, ``torrent-start-now``, ``torrent-stop`` and ``torrent-remove``.
+
+``"recently-active"`` follows transmission-daemon (github.com/transmission/transmission:
+``libtransmission/rpcimpl.cc``, ``getTorrents`` and ``torrentGet``;
+``tr_torrents::removedSince`` in ``torrents.cc``; ``docs/rpc-spec.md``, section 3.3): it selects
+the torrents whose ``date_changed`` is later than now minus ``RecentlyActiveSeconds`` (60), and
+only then the reply also carries ``removed``, the ids of torrents removed at or after that
+cutoff, for every caller alike (the daemon keeps no per-session state). A torrent's change time
+here is the simulated moment of its world revision (:meth:`World.rev_at`); a torrent moving data
+counts as changed now, as the daemon bumps ``date_changed`` whenever it sends or receives data
+(``set_date_active``), while ``torrent-stop`` of a torrent that moved no data does not count as
+a change (``torrentStop`` in ``torrent.cc`` does not call ``mark_changed``; ``torrentStartImpl``
+does). A torrent that was added and removed between two requests was never seen by any caller,
+so its id is unknown here and it is left out of ``removed``.
 
 Faults: ``AUTH_REVOKED`` rejects every credential, ``BANNED`` answers the anti-brute-force
 403, ``SESSION_EXPIRED`` rotates the session id.
@@ -21,10 +34,12 @@ from __future__ import annotations
 
 import base64
 import binascii
+import bisect
 import hmac
 import json
 import secrets
 from collections.abc import Awaitable, Callable, Iterable
+from datetime import timedelta
 from typing import Any
 
 from aiohttp import web
@@ -39,6 +54,9 @@ SESSION_HEADER = "X-Transmission-Session-Id"
 DEFAULT_VERSION = "4.0.6"
 COMMIT = "38c164933e"
 KNOWN_DIRS = ("/downloads", "/hot_downloads", "/watch", "/config")
+RECENTLY_ACTIVE = "recently-active"
+RECENTLY_ACTIVE_SECONDS = 60
+"""``RecentlyActiveSeconds`` in libtransmission/rpcimpl.cc."""
 
 _STATUS = {
     TorrentStatus.STOPPED_DOWNLOADING: 0,
@@ -135,6 +153,13 @@ class _Daemon:
         self.base_downloaded = self.world.alltime_downloaded
         self.base_uploaded = self.world.alltime_uploaded
         self._session_ids: dict[int, str] = {}
+        self._ids: dict[str, int] = {}
+        """The id each hash had when a caller last saw it (``torrent-get``, ``torrent-add``)."""
+        self._removed: list[tuple[int, int]] = []
+        """(world revision, id) of every removed torrent a caller had seen, oldest first."""
+        self._removed_rev = self.world.rev
+        self._quiet: dict[str, tuple[int, int]] = {}
+        """hash -> (revision a ``torrent-stop`` gave it, the revision that marked it before)."""
 
     @property
     def session_id(self) -> str:
@@ -146,7 +171,8 @@ class _Daemon:
 
     # ----------------------------------------------------------------- torrents
     def torrent_fields(self, torrent: Torrent) -> Args:
-        """Every field this facade knows of one torrent."""
+        """Every field this facade knows of one torrent (and remember its id)."""
+        self._ids[torrent.hash] = torrent.transmission_id
         added = int(torrent.added_on.timestamp())
         done = int(torrent.completion_on.timestamp()) if torrent.completion_on else 0
         fields: Args = {
@@ -182,8 +208,44 @@ class _Daemon:
             fields["labels"] = labels_of(torrent)
         return fields
 
+    def catch_up(self) -> None:
+        """Note the ids of torrents removed from the world since the last request.
+
+        Runs before each request is handled, so a hash removed and added again (a new id)
+        is reported removed under the id callers knew it by.
+        """
+        removed = self.world.removed_torrents
+        start = bisect.bisect_right(removed, self._removed_rev, key=lambda entry: entry[0])
+        for rev, info_hash in removed[start:]:
+            known = self._ids.pop(info_hash, None)
+            if known is not None:
+                self._removed.append((rev, known))
+        self._removed_rev = self.world.rev
+
+    def recently_active(self) -> tuple[list[Torrent], list[int]]:
+        """Torrents changed within the last 60 simulated seconds, and ids removed since."""
+        world = self.world
+        cutoff = self.ctx.clock.now() - timedelta(seconds=RECENTLY_ACTIVE_SECONDS)
+        changed_after = world.rev_at(cutoff)  # date_changed > cutoff
+        removed_after = world.rev_at(cutoff, inclusive=False)  # removed at >= cutoff
+        torrents = [
+            t
+            for t in world.torrents.values()
+            if self.changed_rev(t) > changed_after or t.dl_speed > 0 or t.up_speed > 0
+        ]
+        torrents.sort(key=lambda t: t.transmission_id)
+        start = bisect.bisect_right(self._removed, removed_after, key=lambda entry: entry[0])
+        return torrents, sorted({torrent_id for _, torrent_id in self._removed[start:]})
+
+    def changed_rev(self, torrent: Torrent) -> int:
+        """The world revision that last marked the torrent changed (a stop does not)."""
+        quiet = self._quiet.get(torrent.hash)
+        return quiet[1] if quiet is not None and quiet[0] == torrent.rev else torrent.rev
+
     def select(self, ids: object) -> list[Torrent]:
-        """The torrents ``ids`` names (ids or hashes, one or a list); omitted: all."""
+        """The torrents ``ids`` names (ids or hashes, one or a list, or recently active)."""
+        if ids == RECENTLY_ACTIVE:
+            return self.recently_active()[0]
         torrents = sorted(self.world.torrents.values(), key=lambda t: t.transmission_id)
         if ids is None:
             return torrents
@@ -274,11 +336,16 @@ class _Daemon:
         if not isinstance(fields, list) or not fields:
             raise RpcError("no fields specified")
         wanted = set(fields)
-        rows = []
-        for torrent in self.select(args.get("ids")):
-            values = self.torrent_fields(torrent)
-            rows.append({k: v for k, v in values.items() if k in wanted})
-        return {"torrents": rows}
+        ids = args.get("ids")
+        out: Args = {}
+        if ids == RECENTLY_ACTIVE:
+            torrents, out["removed"] = self.recently_active()
+        else:
+            torrents = self.select(ids)
+        out["torrents"] = [
+            {k: v for k, v in self.torrent_fields(t).items() if k in wanted} for t in torrents
+        ]
+        return out
 
     def torrent_add(self, args: Args) -> Args:
         """``torrent-add`` of a magnet (``.torrent`` URLs cannot be fetched here)."""
@@ -301,6 +368,7 @@ class _Daemon:
         if torrent is None:
             raise RpcError("invalid or corrupt torrent file")
         key = "torrent-duplicate" if torrent.hash in before else "torrent-added"
+        self._ids[torrent.hash] = torrent.transmission_id
         return {
             key: {"id": torrent.transmission_id, "hashString": torrent.hash, "name": torrent.name}
         }
@@ -315,8 +383,14 @@ class _Daemon:
         return self._each(args, self.world.start_torrent)
 
     def torrent_stop(self, args: Args) -> Args:
-        """``torrent-stop``."""
-        return self._each(args, self.world.stop_torrent)
+        """``torrent-stop``; unlike other changes, it does not make an idle torrent recent."""
+        for torrent in self.select(args.get("ids")):
+            idle = torrent.dl_speed == 0 and torrent.up_speed == 0
+            marked = self.changed_rev(torrent)
+            self.world.stop_torrent(torrent.hash)
+            if idle:
+                self._quiet[torrent.hash] = (torrent.rev, marked)
+        return {}
 
     def torrent_remove(self, args: Args) -> Args:
         """``torrent-remove`` (``delete-local-data`` is accepted; files are not modelled)."""
@@ -402,6 +476,7 @@ def build_app(ctx: BackendContext) -> web.Application:
         if "tag" in body:
             reply["tag"] = body["tag"]
         handler = methods.get(body["method"])
+        daemon.catch_up()
         arguments = body.get("arguments")
         args: Args = arguments if isinstance(arguments, dict) else {}
         if handler is None:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import UTC, datetime
 from typing import Any, ClassVar
 
 import aiohttp
@@ -32,9 +31,12 @@ from .models import (
     SessionInfo,
     SessionStats,
     Torrent,
-    TorrentState,
+    TorrentId,
+    TorrentSnapshot,
     TransferTotals,
 )
+from .parse import parse_torrents
+from .sync import TransmissionSync
 
 SESSION_HEADER = "X-Transmission-Session-Id"
 DEFAULT_RPC_PATH = "/transmission/rpc"
@@ -46,18 +48,10 @@ _SESSION_FIELDS = (
     "alt-speed-enabled",
 )
 
-type TorrentId = int | str
-"""A torrent's numeric id or its info-hash."""
-
 
 def basic_auth(username: str, password: str) -> str:
     """The ``Authorization`` header value for HTTP Basic credentials (UTF-8)."""
     return "Basic " + base64.b64encode(f"{username}:{password}".encode()).decode("ascii")
-
-
-def _time(value: Any) -> datetime | None:
-    seconds = int(value or 0)
-    return datetime.fromtimestamp(seconds, UTC) if seconds > 0 else None
 
 
 def _totals(data: Mapping[str, Any]) -> TransferTotals:
@@ -67,43 +61,6 @@ def _totals(data: Mapping[str, Any]) -> TransferTotals:
         files_added=int(data.get("filesAdded", 0)),
         session_count=int(data.get("sessionCount", 0)),
         seconds_active=int(data.get("secondsActive", 0)),
-    )
-
-
-def parse_torrent(data: Mapping[str, Any]) -> Torrent:
-    """Build a :class:`Torrent` from one ``torrent-get`` object (``TORRENT_FIELDS``)."""
-    status = int(data["status"])
-    error = int(data.get("error", 0))
-    rate_down = int(data.get("rateDownload", 0))
-    rate_up = int(data.get("rateUpload", 0))
-    peers = int(data.get("peersConnected", 0))
-    eta = int(data.get("eta", -1))
-    labels = data.get("labels") or []
-    if not isinstance(labels, list):
-        raise TypeError(f"labels is {type(labels).__name__}, not a list")
-    return Torrent(
-        id=int(data["id"]),
-        hash=str(data["hashString"]).lower(),
-        name=str(data["name"]),
-        state=TorrentState.derive(
-            status, error=error, rate_download=rate_down, rate_upload=rate_up, peers=peers
-        ),
-        status=status,
-        progress=float(data["percentDone"]),
-        rate_download=rate_down,
-        rate_upload=rate_up,
-        size=int(data["totalSize"]),
-        left_until_done=int(data.get("leftUntilDone", 0)),
-        eta=eta if eta >= 0 else None,
-        error=error,
-        error_string=str(data.get("errorString") or ""),
-        labels=tuple(str(label) for label in labels),
-        download_dir=str(data.get("downloadDir") or ""),
-        added=_time(data.get("addedDate")),
-        done=_time(data.get("doneDate")),
-        uploaded=int(data.get("uploadedEver", 0)),
-        downloaded=int(data.get("downloadedEver", 0)),
-        peers_connected=peers,
     )
 
 
@@ -135,6 +92,8 @@ class TransmissionClient(HttpClient):
         self.username = username
         self._authorization = basic_auth(username, password) if username or password else None
         self._session_id: str | None = None
+        self._session_generation = 0
+        self._torrent_sync: TransmissionSync | None = None
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.url} user={self.username!r}>"
@@ -143,6 +102,15 @@ class TransmissionClient(HttpClient):
     def has_session_id(self) -> bool:
         """Whether the client holds a CSRF session id from the daemon."""
         return self._session_id is not None
+
+    @property
+    def session_generation(self) -> int:
+        """How many different session ids the daemon has handed out to this client.
+
+        It changes when the daemon restarts (torrent ids are only valid within one run) and
+        when it rotates the id; :class:`TransmissionSync` lists everything again then.
+        """
+        return self._session_generation
 
     # ----------------------------------------------------------------- RPC plumbing
 
@@ -179,6 +147,8 @@ class TransmissionClient(HttpClient):
                 f"header at {self.rpc_path}, so it is not a Transmission RPC. Check the URL.",
                 backend=self.kind,
             )
+        if session_id != self._session_id:
+            self._session_generation += 1
         self._session_id = session_id
 
     def _check(self, resp: Response) -> None:
@@ -299,8 +269,30 @@ class TransmissionClient(HttpClient):
 
     # ----------------------------------------------------------------- torrents
 
+    @property
+    def torrent_sync(self) -> TransmissionSync:
+        """The incremental torrent list behind :meth:`sync` (created on first use)."""
+        if self._torrent_sync is None:
+            self._torrent_sync = TransmissionSync(self)
+        return self._torrent_sync
+
+    @torrent_sync.setter
+    def torrent_sync(self, sync: TransmissionSync) -> None:
+        """Use ``sync`` (e.g. with other settings) for :meth:`sync` and action refetches."""
+        if sync.client is not self:
+            raise ValueError("the sync belongs to another client")
+        self._torrent_sync = sync
+
+    async def sync(self, *, torrent_count: int | None = None) -> TorrentSnapshot:
+        """Poll the torrent list incrementally: after the first call, only changes travel.
+
+        ``torrent_count`` (``session-stats``' ``torrentCount`` from the same poll) lets a
+        merged list that lost count of the daemon's torrents be listed again in full.
+        """
+        return await self.torrent_sync.poll(torrent_count=torrent_count)
+
     async def torrents(self, ids: Sequence[TorrentId] | None = None) -> list[Torrent]:
-        """Torrents (all, or those with these ids or hashes), with only the fields we use."""
+        """Torrents (all, or those with these ids or hashes): one full listing; see :meth:`sync`."""
         arguments: dict[str, Any] = {"fields": list(TORRENT_FIELDS)}
         if ids is not None:
             if not ids:
@@ -308,7 +300,7 @@ class TransmissionClient(HttpClient):
             arguments["ids"] = list(ids)
         args = await self.rpc("torrent-get", arguments)
         with parsing(self.kind, "the torrent list"):
-            return [parse_torrent(item) for item in args["torrents"]]
+            return parse_torrents(args["torrents"])
 
     async def add(
         self,
@@ -336,17 +328,27 @@ class TransmissionClient(HttpClient):
                 duplicate=duplicate,
             )
 
+    async def _act(
+        self, method: str, ids: Sequence[TorrentId], arguments: Mapping[str, Any] | None = None
+    ) -> None:
+        if not ids:
+            return
+        try:
+            await self.rpc(method, {"ids": list(ids), **(arguments or {})})
+        finally:
+            # the daemon does not flag every change as recent (a stop is not), so the next
+            # sync asks for these torrents by id
+            if self._torrent_sync is not None:
+                self._torrent_sync.refetch(ids)
+
     async def start(self, ids: Sequence[TorrentId]) -> None:
         """Start (resume) torrents by id or hash; an empty list does nothing."""
-        if ids:
-            await self.rpc("torrent-start", {"ids": list(ids)})
+        await self._act("torrent-start", ids)
 
     async def stop(self, ids: Sequence[TorrentId]) -> None:
         """Stop (pause) torrents by id or hash; an empty list does nothing."""
-        if ids:
-            await self.rpc("torrent-stop", {"ids": list(ids)})
+        await self._act("torrent-stop", ids)
 
     async def remove(self, ids: Sequence[TorrentId], *, delete_data: bool = False) -> None:
         """Remove torrents by id or hash, deleting their files when asked."""
-        if ids:
-            await self.rpc("torrent-remove", {"ids": list(ids), "delete-local-data": delete_data})
+        await self._act("torrent-remove", ids, {"delete-local-data": delete_data})

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from enum import IntEnum, StrEnum
+
+type TorrentId = int | str
+"""A torrent's numeric id or its info-hash."""
 
 
 class RpcStatus(IntEnum):
@@ -137,6 +141,22 @@ class Torrent:
     def is_complete(self) -> bool:
         """True when every wanted byte is present."""
         return self.progress >= 1.0
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TorrentSnapshot:
+    """The merged torrent list after one incremental poll; never changes after return."""
+
+    torrents: Mapping[int, Torrent]
+    """By id."""
+    by_hash: Mapping[str, Torrent]
+    """The same torrents by info-hash."""
+    full: bool
+    """True when this poll listed every torrent (first poll, periodic or forced refresh)."""
+    changed: frozenset[int]
+    """Ids of torrents added or different from the previous snapshot (all on the first)."""
+    removed: frozenset[int]
+    """Ids in the previous snapshot that are gone from this one."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
