@@ -9,6 +9,7 @@ right exception with a message that helps and never contains the API key.
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import AsyncIterator
 from datetime import timedelta
 
@@ -37,6 +38,7 @@ from custom_components.stepheybot_music.clients.lidarr import (
     TrackedDownloadState,
     TrackedDownloadStatus,
 )
+from custom_components.stepheybot_music.clients.lidarr.models import library_stats
 from custom_components.stepheybot_music.clients.models import BackendKind
 from simulator import Fault, Scale, Simulator
 from simulator.backends import BackendSpec
@@ -338,6 +340,13 @@ async def test_library_counts_come_from_one_artist_list(
     assert await client.artist_counts() == (stats.artists, stats.monitored_artists)
     assert await client.album_count_estimate() == stats.albums
     assert client.stats.by_path == {"/api/v1/artist": 2}
+    assert library_stats(await client.artists()) == stats
+
+
+async def test_the_artist_list_is_parsed_off_the_event_loop(client: LidarrClient) -> None:
+    """Megabytes of JSON on big libraries: the loop's thread must not parse them."""
+    worker = await client._artist_list(lambda _: threading.get_ident())
+    assert worker != threading.get_ident()
 
 
 async def test_cheap_counts_cost_the_same_for_a_small_and_a_large_library(

@@ -10,13 +10,15 @@ so their cost does not grow with the library.
 :meth:`LidarrClient.library_stats` download the whole artist list (with statistics), about
 7 KB per artist: 35 MB for 5,000 artists, and a user reported 83 s for 7,100 artists.
 Poll them slowly (Home Assistant: every few hours) and get every total from one
-:meth:`LidarrClient.library_stats` call rather than several.
+:meth:`LidarrClient.library_stats` call rather than several. Their JSON (about 5 MB for
+5,000 artists, 100+ ms of CPU) is parsed in a worker thread, so the event loop stays free.
 """
 
 from __future__ import annotations
 
+import asyncio
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import date, datetime
 from typing import Any, ClassVar
 
@@ -38,7 +40,7 @@ from .models import (
     QueueItem,
     QueueStatus,
     RootFolder,
-    library_stats,
+    library_stats_of_payload,
     parse_album,
     parse_artist,
     parse_command,
@@ -172,11 +174,20 @@ class LidarrClient(ServarrClient):
 
     # --- library ------------------------------------------------------------------------------
 
+    async def _artist_list[T](self, convert: Callable[[Any], T]) -> T:
+        """GET the whole artist list and convert it in a worker thread."""
+        resp = await self._call("GET", "artist")
+
+        def work() -> T:
+            data = resp.json()
+            with parsing(self.kind, "its artist list"):
+                return convert(data)
+
+        return await asyncio.to_thread(work)
+
     async def artists(self) -> list[Artist]:
         """Every artist with statistics. Expensive on big libraries (see the module doc)."""
-        data = await self._get("artist")
-        with parsing(self.kind, "its artist list"):
-            return [parse_artist(item) for item in data]
+        return await self._artist_list(lambda data: [parse_artist(item) for item in data])
 
     async def artist(self, artist_id: int) -> Artist:
         """One artist by Lidarr id."""
@@ -186,7 +197,7 @@ class LidarrClient(ServarrClient):
 
     async def library_stats(self) -> LibraryStats:
         """Artist, album, track and size totals from one (expensive) artist list."""
-        return library_stats(await self.artists())
+        return await self._artist_list(library_stats_of_payload)
 
     async def artist_counts(self) -> tuple[int, int]:
         """``(total, monitored)`` artists, from one (expensive) artist list."""

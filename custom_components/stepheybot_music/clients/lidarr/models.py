@@ -598,6 +598,28 @@ def parse_history_record(data: Any) -> HistoryRecord:
     )
 
 
+def library_stats_of_payload(data: Any) -> LibraryStats:
+    """Totals of a raw ``/api/v1/artist`` list, without building a model per artist."""
+    artists = monitored = albums = tracks = files = size = 0
+    for item in data:
+        artists += 1
+        monitored += 1 if as_bool(item.get("monitored")) else 0
+        stats = item.get("statistics")
+        if isinstance(stats, dict):
+            albums += int(stats.get("albumCount") or 0)
+            tracks += int(stats.get("totalTrackCount") or 0)
+            files += int(stats.get("trackFileCount") or 0)
+            size += int(stats.get("sizeOnDisk") or 0)
+    return LibraryStats(
+        artists=artists,
+        monitored_artists=monitored,
+        albums=albums,
+        tracks=tracks,
+        track_files=files,
+        size_on_disk=size,
+    )
+
+
 def library_stats(artists: list[Artist]) -> LibraryStats:
     """Totals of an artist list (its per-artist statistics)."""
     stats = [a.statistics for a in artists if a.statistics is not None]
