@@ -11,7 +11,10 @@ from .downloads import TorrentView, add_download_samples, add_transfer_samples, 
 
 
 class TransmissionCollector(Collector):
-    """``session-stats`` plus one ``torrent-get`` (only the fields it needs) per scrape.
+    """``session-stats`` plus one incremental ``torrent-get`` per scrape.
+
+    The client keeps the torrent list between scrapes and asks only for the torrents that
+    changed in the last minute (``recently-active``); see ``TransmissionSync``.
 
     Every RPC call carries the credentials, and Transmission can lock the RPC after many
     failed ones, so it goes through the login guard like a backend with a login step.
@@ -41,7 +44,7 @@ class TransmissionCollector(Collector):
         if self._download_dir is None:
             self._download_dir = (await client.session()).download_dir
         stats = await client.session_stats()
-        torrents = await client.torrents()
+        torrents = (await client.sync(torrent_count=stats.torrent_count)).torrents.values()
         free = await client.free_space(self._download_dir) if self._download_dir else None
         category = self.backend.category
         add_download_samples(

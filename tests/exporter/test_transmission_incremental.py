@@ -1,0 +1,62 @@
+"""The Transmission collector asks only for ``recently-active`` torrents after its first scrape."""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+
+from stepheybot_music_clients.transmission import TransmissionClient
+
+from simulator import Scale, Simulator
+
+from .conftest import Scrape, exporter_config, running_exporter
+from .test_values import EXPECTED_STATE
+
+CLIENT = "transmission"
+
+
+def _assert_music_states(sim: Simulator, scrape: Scrape) -> None:
+    world = sim.world
+    expected = Counter(
+        EXPECTED_STATE[t.status]
+        for t in world.torrents.values()
+        if t.category == world.music_category
+    )
+    for state in set(EXPECTED_STATE.values()):
+        value = scrape.value("stepheybot_music_downloads", client=CLIENT, state=state)
+        assert value == expected[state], (state, value, expected)
+
+
+async def test_later_scrapes_fetch_only_what_changed(tmp_path: Path) -> None:
+    async with Simulator(seed=7, scale=Scale(torrents=400), slow_delay=3.0) as sim:
+        world = sim.world
+        await sim.advance(61)  # the daemon's recently-active window starts after set-up
+        path = tmp_path / "stack.yaml"
+        sim.write_stack_file(path)
+        async with running_exporter(exporter_config(path)) as exporter:
+            collector = next(
+                c for c in exporter.exporter.stacks[sim.stack_name].collectors if c.name == CLIENT
+            )
+            client = collector.client()
+            assert isinstance(client, TransmissionClient)
+            first = await exporter.scrape()
+            assert first.up(CLIENT) == 1
+            _assert_music_states(sim, first)
+            listing = client.stats.body_bytes
+
+            # a new music torrent, one removed, one stopped; the next scrape seconds later
+            music = [t for t in world.torrents.values() if t.category == world.music_category]
+            new = world.add_magnet(
+                f"magnet:?xt=urn:btih:{0xFEED:040x}&dn=New+Album", category=world.music_category
+            )
+            assert new is not None
+            world.remove_torrent(music[0].hash)
+            world.stop_torrent(music[1].hash)
+            await sim.advance(5)
+            client.stats.reset()
+            second = await exporter.scrape()
+            assert second.up(CLIENT) == 1
+            _assert_music_states(sim, second)
+            assert client.stats.by_path == {client.rpc_path: 3}  # stats, torrents, free space
+            assert listing > 100_000
+            assert client.stats.body_bytes < 10_000
