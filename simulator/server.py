@@ -31,6 +31,8 @@ from .world import World
 
 _LOGGER = logging.getLogger(__name__)
 HOST = "127.0.0.1"
+BRAIN_PEERS = frozenset({"navidrome", "lidarr", "transmission"})
+"""Backend kinds the Music Brain calls: while one is ``DOWN`` the Brain cannot reach it."""
 
 
 def default_specs(rng_token: str = "") -> list[BackendSpec]:
@@ -111,6 +113,8 @@ class Simulator:
         self._control: web.AppRunner | None = None
         self._ticker: asyncio.Task[None] | None = None
         self._tmp: tempfile.TemporaryDirectory[str] | None = None
+        self._brain_cut: set[str] = set()
+        """Kinds whose ``DOWN`` cut the Music Brain's line (restored when it clears)."""
 
     async def __aenter__(self) -> Self:
         await self.start()
@@ -206,6 +210,7 @@ class Simulator:
         running = self._running[name]
         running.faults.set(fault)
         if fault is Fault.DOWN:
+            self._brain_line(running.spec.kind, down=True)
             if running.site is not None:
                 await running.site.stop()
                 running.site = None
@@ -218,7 +223,24 @@ class Simulator:
         running = self._running[name]
         if (fault is None or fault is Fault.DOWN) and running.site is None:
             await self._bind(running)
+        if fault is None or fault is Fault.DOWN:
+            self._brain_line(running.spec.kind, down=False)
         running.faults.clear(fault)
+
+    def _brain_line(self, kind: str, *, down: bool) -> None:
+        """A ``DOWN`` backend the Music Brain calls is unreachable for it too, until it clears.
+
+        A line cut on purpose with :meth:`World.set_brain_reachable` stays cut.
+        """
+        world = self.world
+        if kind not in BRAIN_PEERS:
+            return
+        if down and world.brain_reaches(kind):
+            world.set_brain_reachable(kind, False)
+            self._brain_cut.add(kind)
+        elif not down and kind in self._brain_cut:
+            world.set_brain_reachable(kind, True)
+            self._brain_cut.discard(kind)
 
     async def advance(self, seconds: float, *, step: float = 1.0) -> None:
         """Move simulated time forward in steps, letting the story play out."""

@@ -13,7 +13,8 @@ brain cannot reach Navidrome; ``uptime_seconds`` counts from the Unix epoch;
 ``completed_downloads`` re-counts finished torrents once a minute.
 
 What the brain can reach is world state (:meth:`World.set_brain_reachable` with
-``navidrome``, ``lidarr`` or ``transmission``); ``spec.extra["navidrome"]`` or
+``navidrome``, ``lidarr`` or ``transmission``; the simulator cuts it too while one of those
+backends is ``DOWN``); ``spec.extra["navidrome"]`` or
 ``spec.extra["lidarr"]`` = ``"unconfigured"`` plays missing environment variables. Download
 requests are ``world.brain_requests`` (the world hands magnets to the download client on its
 ticks); active downloads are read from the world's torrents.
@@ -56,6 +57,24 @@ MOCK_LIBRARY = {"total_tracks": 1250, "total_albums": 89, "total_artists": 67}
 SPA = "<!doctype html><html><head><title>StepheyBot Music</title></head><body></body></html>"
 
 type Json = dict[str, Any]
+
+NAVIDROME_REFUSED = (
+    f"error sending request for url ({NAVIDROME_URL}/): error trying to connect: "
+    "tcp connect error: Connection refused (os error 111)"
+)
+"""reqwest's text for a Navidrome that refuses the connection (``/api/v1/status``)."""
+STATUS_LISTS: Json = {
+    "api_version": "v1",
+    "features": [
+        "health_checks",
+        "basic_routing",
+        "placeholder_endpoints",
+        "navidrome_integration",
+    ],
+    "implemented": ["health", "status", "navidrome_test"],
+    "planned": ["music_streaming", "recommendations", "library_management", "playlist_management"],
+}
+"""The static part of ``/api/v1/status``."""
 
 
 def rfc3339(moment: datetime) -> str:
@@ -167,6 +186,25 @@ class _Brain:
             return f"{backend.capitalize()} not configured"
         url = NAVIDROME_URL + "/rest/getArtists" if backend == "navidrome" else LIDARR_URL
         return f"{what} request failed: error sending request for url ({url})"
+
+    def navidrome_addon(self) -> Json:
+        """``test_connection()`` of ``navidrome_addon.rs``: a GET of Navidrome's root URL."""
+        configured = self.configured("navidrome")
+        connected = self.connected("navidrome")
+        if not configured:
+            error: str | None = "Navidrome not configured"
+        elif not connected:
+            error = NAVIDROME_REFUSED
+        else:
+            error = None
+        return {
+            "enabled": configured,
+            "connected": connected,
+            "url": NAVIDROME_URL if configured else "",
+            "error": error,
+            "features": ["basic_connectivity", "library_stats", "random_tracks"],
+            "version": "simple_addon_v1",
+        }
 
     # ----------------------------------------------------------------- downloads
     def active(self) -> list[tuple[BrainRequest, Torrent]]:
@@ -455,20 +493,13 @@ def build_app(ctx: BackendContext) -> web.Application:
         return reply({"status": "alive", "timestamp": rfc3339(brain.now)})
 
     async def api_status(_: web.Request) -> web.Response:
-        configured = brain.configured("navidrome")
-        connected = brain.connected("navidrome")
-        addon = {
-            "enabled": configured,
-            "connected": connected,
-            "url": NAVIDROME_URL if configured else "",
-            "error": None if connected else brain.failure("navidrome", "Navidrome"),
-            "features": ["basic_connectivity", "library_stats", "random_tracks"],
-            "version": "simple_addon_v1",
-        }
         return reply(
-            {
-                "api_version": "v1",
-                "navidrome": {"navidrome_addon": addon, "timestamp": zulu(brain.now)},
+            STATUS_LISTS
+            | {
+                "navidrome": {
+                    "navidrome_addon": brain.navidrome_addon(),
+                    "timestamp": zulu(brain.now),
+                },
                 "timestamp": rfc3339(brain.now),
             }
         )

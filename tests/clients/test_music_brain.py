@@ -20,6 +20,7 @@ from custom_components.stepheybot_music.clients.errors import (
 from custom_components.stepheybot_music.clients.gluetun import GluetunClient
 from custom_components.stepheybot_music.clients.models import BackendKind
 from custom_components.stepheybot_music.clients.music_brain import (
+    Connection,
     DownloadState,
     MusicBrainClient,
     RequestOutcome,
@@ -130,9 +131,102 @@ async def test_stats_when_navidrome_is_unreachable(
     assert stats.lidarr_size_bytes is None
 
 
+async def test_status_follows_the_line_to_navidrome(
+    sim: Simulator, client: MusicBrainClient, session: aiohttp.ClientSession
+) -> None:
+    status = await client.status()
+    assert status.api_version == "v1"
+    assert status.navidrome == Connection(
+        enabled=True, connected=True, url="http://navidrome:4533", error=None
+    )
+    assert status.serves_mock_library is False
+    assert status.timestamp == sim.clock.now()
+
+    sim.world.set_brain_reachable("navidrome", False)
+    cut = await client.status()
+    assert cut.navidrome.enabled
+    assert not cut.navidrome.connected
+    assert cut.navidrome.url == "http://navidrome:4533"
+    assert cut.navidrome.error is not None
+    assert cut.navidrome.error.startswith(
+        "error sending request for url (http://navidrome:4533/): error trying to connect"
+    )
+    assert cut.serves_mock_library is True
+    assert (await client.library_stats()).is_mock  # what the flag predicts
+
+    sim.world.set_brain_reachable("navidrome", True)
+    assert (await client.status()).serves_mock_library is False
+    assert client.stats.by_path["/api/v1/status"] == 3
+
+    # the payload keeps the service's static lists and both timestamp spellings
+    async with session.get(sim.url("music_brain") + "/api/v1/status") as resp:
+        raw = await resp.json()
+    assert raw["implemented"] == ["health", "status", "navidrome_test"]
+    assert "navidrome_integration" in raw["features"]
+    assert raw["timestamp"].endswith("+00:00")
+    assert raw["navidrome"]["timestamp"].endswith("Z")
+    assert raw["navidrome"]["navidrome_addon"]["version"] == "simple_addon_v1"
+
+
+async def test_status_when_the_navidrome_container_stops(session: aiohttp.ClientSession) -> None:
+    specs = [
+        *_specs(),
+        BackendSpec(name="navidrome", kind="navidrome", username="admin", password="nd-pw"),
+    ]
+    async with Simulator(seed=8, specs=specs, speed=0, docker_socket=False) as sim:
+        client = MusicBrainClient(session, sim.url("music_brain"))
+        assert (await client.status()).navidrome.connected
+        await sim.set_fault("navidrome", Fault.DOWN)
+        down = await client.status()
+        assert down.navidrome.enabled
+        assert not down.navidrome.connected
+        assert down.serves_mock_library
+        assert (await client.library_stats()).is_mock
+        await sim.clear_fault("navidrome")
+        assert (await client.status()).navidrome.connected
+
+        # a line cut on purpose stays cut when the container comes back
+        sim.world.set_brain_reachable("navidrome", False)
+        await sim.set_fault("navidrome", Fault.DOWN)
+        await sim.clear_fault("navidrome", Fault.DOWN)
+        assert (await client.status()).serves_mock_library
+
+
+async def test_status_errors(sim: Simulator, session: aiohttp.ClientSession) -> None:
+    other = web.Application()
+
+    async def old_status(_: web.Request) -> web.Response:
+        return web.json_response({"api_version": "v1", "features": []})
+
+    other.router.add_get("/api/v1/status", old_status)
+    async with serve(other) as url:
+        with pytest.raises(UnexpectedResponseError) as shape:
+            await MusicBrainClient(session, url).status()
+    assert "sent its status in a shape we do not understand (KeyError: 'navidrome')" in (
+        shape.value.message
+    )
+
+    await sim.set_fault("music_brain", Fault.HTTP_500)
+    with pytest.raises(UnexpectedResponseError, match="HTTP 500"):
+        await MusicBrainClient(session, sim.url("music_brain")).status()
+    await sim.clear_fault("music_brain")
+
+    await sim.set_fault("music_brain", Fault.DOWN)
+    async with aiohttp.ClientSession() as fresh:
+        with pytest.raises(CannotConnectError) as down:
+            await MusicBrainClient(fresh, sim.url("music_brain")).status()
+    assert "Cannot connect to StepheyBot Music Brain" in down.value.message
+
+
 async def test_unconfigured_backends(session: aiohttp.ClientSession) -> None:
     async with _sim(navidrome="unconfigured", lidarr="unconfigured") as sim:
         client = MusicBrainClient(session, sim.url("music_brain"))
+        status = await client.status()
+        assert status.navidrome == Connection(
+            enabled=False, connected=False, url=None, error="Navidrome not configured"
+        )
+        assert status.serves_mock_library  # no Navidrome: library numbers are made up
+        assert (await client.library_stats()).is_mock
         stats = await client.brain_stats()
         assert stats.navidrome.enabled is False
         assert stats.navidrome.url is None
@@ -372,6 +466,7 @@ async def test_static_and_leaky_routes_are_never_called(
     sim: Simulator, client: MusicBrainClient
 ) -> None:
     await client.probe()
+    await client.status()
     await client.brain_stats()
     await client.library_stats()
     await client.download_stats()

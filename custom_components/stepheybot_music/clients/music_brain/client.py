@@ -29,6 +29,7 @@ from .models import (
     ActiveDownload,
     BrainHealth,
     BrainStats,
+    BrainStatus,
     Connection,
     DownloadRequestResult,
     DownloadState,
@@ -186,6 +187,20 @@ class MusicBrainClient(HttpClient):
         return BackendInfo(
             kind=BackendKind.MUSIC_BRAIN, application="StepheyBot Music", version=health.version
         )
+
+    async def status(self) -> BrainStatus:
+        """Whether the Brain reaches Navidrome (``/api/v1/status``, one GET of its root).
+
+        Cheap, unlike the statistics endpoints: it tells whether :meth:`library_stats`
+        would be made up (:attr:`BrainStatus.serves_mock_library`) without asking for it.
+        """
+        data = await self._get("/api/v1/status", "its status")
+        with parsing(self.kind, "its status"):
+            return BrainStatus(
+                api_version=str(data.get("api_version") or ""),
+                navidrome=_connection(data["navidrome"]["navidrome_addon"]),
+                timestamp=parse_timestamp(data.get("timestamp")),
+            )
 
     # ----------------------------------------------------------------- statistics
 

@@ -98,6 +98,26 @@ class Connection:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class BrainStatus:
+    """``/api/v1/status``: the Music Brain's live line to Navidrome.
+
+    The service checks it on every call with one GET of Navidrome's root URL (any 2xx
+    counts as connected; wrong credentials are not noticed), so it is cheap, unlike the
+    statistics endpoints.
+    """
+
+    api_version: str
+    navidrome: Connection
+    """``enabled`` is False when its ``STEPHEYBOT__NAVIDROME__*`` variables are not all set."""
+    timestamp: datetime | None
+
+    @property
+    def serves_mock_library(self) -> bool:
+        """True while ``/api/v1/library/stats`` answers made-up numbers (no Navidrome)."""
+        return not self.navidrome.connected
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class BrainStats:
     """``/api/v1/stats``: backend connections and counts.
 
