@@ -248,6 +248,18 @@ BRAIN_REQUESTS_FAILED = _counter(
     "brain_requests_failed_total",
     "Download requests the Music Brain failed to hand to the download client since it started.",
 )
+BRAIN_LIBRARY_MOCK = _gauge(
+    "brain_library_mock",
+    "1 when the Music Brain cannot reach Navidrome (down, unreachable, or not configured: see "
+    "brain_navidrome_configured) and serves made-up library numbers (source mock), else 0. "
+    "Check its STEPHEYBOT__NAVIDROME__URL, __ADMIN_USER and __ADMIN_PASSWORD, and that "
+    "Navidrome is up and reachable from the Brain's container.",
+)
+BRAIN_NAVIDROME_CONFIGURED = _gauge(
+    "brain_navidrome_configured",
+    "1 when the Music Brain's STEPHEYBOT__NAVIDROME__URL, __ADMIN_USER and __ADMIN_PASSWORD "
+    "are all set, 0 when one is missing (it then has no Navidrome and serves mock data).",
+)
 BRAIN_MONITOR_TIMESTAMP = _gauge(
     "brain_download_monitor_timestamp_seconds",
     "When the Music Brain's download monitor last ran (every 30 s while it reaches "
