@@ -157,6 +157,35 @@ def _indexers() -> Row:
     )
 
 
+def _music_brain() -> Row:
+    """0 connected, 1 configured but unreachable, 2 not configured (1 and 2: mock data)."""
+    return Row(
+        "Music Brain",
+        [
+            state_timeline(
+                "Music Brain's Navidrome",
+                "Whether the Music Brain reaches Navidrome (its /api/v1/status). While it does "
+                "not, it answers its library statistics with made-up numbers (MOCK) and cannot "
+                "search or stream the library. Not configured: one of its "
+                "STEPHEYBOT__NAVIDROME__URL, __ADMIN_USER and __ADMIN_PASSWORD is missing. "
+                "Unreachable: Navidrome is down, or not reachable from the Brain's container.",
+                Query(
+                    f"{metric('brain_library_mock')} "
+                    f"+ (1 - {metric('brain_navidrome_configured')})",
+                    "{{instance}}",
+                ),
+                mappings=value_map(
+                    (0, "connected", "green"),
+                    (1, "unreachable: MOCK data", "red"),
+                    (2, "not configured: MOCK data", "orange"),
+                ),
+                width=24,
+                height=5,
+            ),
+        ],
+    )
+
+
 def build() -> Json:
     """The infrastructure dashboard."""
     return dashboard(
@@ -164,9 +193,10 @@ def build() -> Json:
         title="StepheyBot Music / Infrastructure",
         description=(
             "What the stack runs on: the exporter and each backend's collection, the "
-            "gluetun VPN, Docker containers and the indexers."
+            "gluetun VPN, Docker containers, the indexers and the Music Brain's line to "
+            "Navidrome."
         ),
-        rows=[_backends(), _vpn(), _containers(), _indexers()],
+        rows=[_backends(), _vpn(), _containers(), _indexers(), _music_brain()],
         extra_variables=[
             (
                 "container",

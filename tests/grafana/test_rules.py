@@ -23,8 +23,9 @@ REQUIRED_ALERTS = {
     "StepheyBotMusicContainerUnhealthy",
     "StepheyBotMusicIndexersFailing",
     "StepheyBotMusicAllIndexersFailing",
+    "StepheyBotMusicBrainServingMockData",
 }
-"""Alerts the issue asks for (Music Brain mock data needs a metric the exporter lacks)."""
+"""Alerts the issue asks for."""
 
 
 def promtool(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
@@ -130,6 +131,12 @@ def _mutated(tmp_path: Path, old: str, new: str) -> subprocess.CompletedProcess[
         ),
         ("< 0.10", "< 0.01", "StepheyBotMusicLibraryDiskAlmostFull"),
         ("(reason: {{", "(cause: {{", "StepheyBotMusicBackendDown"),
+        ("if eq .Value 0.0", "if eq .Value 1.0", "StepheyBotMusicBrainServingMockData"),
+        (
+            "expr: stepheybot_music_brain_library_mock == 1\n        for: 10m",
+            "expr: stepheybot_music_brain_library_mock == 1\n        for: 5m",
+            "StepheyBotMusicBrainServingMockData",
+        ),
     ],
 )
 def test_the_unit_tests_catch_a_broken_rule(
