@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from .. import metrics as m
@@ -77,13 +77,23 @@ def add_download_samples(
     for torrent in torrents:
         counts[normalize_state(torrent.state)] += 1
         if per_torrent:
-            labels = {"client": client, "hash": torrent.hash, "name": torrent.name}
-            out.add(m.TORRENT_PROGRESS, torrent.progress, **labels)
-            out.add(m.TORRENT_SIZE, torrent.size, **labels)
-            out.add(m.TORRENT_DOWNLOAD_RATE, torrent.download_rate, **labels)
-            out.add(m.TORRENT_UPLOAD_RATE, torrent.upload_rate, **labels)
+            add_torrent_samples(out, client, torrent)
+    add_state_counts(out, client, counts)
+
+
+def add_state_counts(out: m.Samples, client: str, counts: Mapping[str, int]) -> None:
+    """``stepheybot_music_downloads`` for every state (absent from ``counts`` means 0)."""
     for state in DOWNLOAD_STATES:
-        out.add(m.DOWNLOADS, counts[state], client=client, state=state)
+        out.add(m.DOWNLOADS, counts.get(state, 0), client=client, state=state)
+
+
+def add_torrent_samples(out: m.Samples, client: str, torrent: TorrentView) -> None:
+    """The opt-in per-torrent series of one torrent."""
+    labels = {"client": client, "hash": torrent.hash, "name": torrent.name}
+    out.add(m.TORRENT_PROGRESS, torrent.progress, **labels)
+    out.add(m.TORRENT_SIZE, torrent.size, **labels)
+    out.add(m.TORRENT_DOWNLOAD_RATE, torrent.download_rate, **labels)
+    out.add(m.TORRENT_UPLOAD_RATE, torrent.upload_rate, **labels)
 
 
 def add_transfer_samples(

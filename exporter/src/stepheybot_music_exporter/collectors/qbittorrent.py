@@ -12,15 +12,23 @@ from stepheybot_music_clients.qbittorrent import QBittorrentClient
 
 from .. import metrics as m
 from .base import Collector, Facts
-from .downloads import TorrentView, add_download_samples, add_transfer_samples, in_category
+from .downloads import TorrentView, add_state_counts, add_torrent_samples, add_transfer_samples
+from .qbittorrent_states import CategoryStates
 
 
 class QBittorrentCollector(Collector):
-    """One ``sync/maindata`` poll per scrape: after the first, only changes travel."""
+    """One ``sync/maindata`` poll per scrape: after the first, only changes travel.
+
+    The counts by state are kept between scrapes and updated from the hashes the poll names
+    as changed or removed (:class:`CategoryStates`), so a scrape costs O(changes), not
+    O(torrents). The opt-in per-torrent series (``--per-torrent``) stay O(torrents of the
+    category): every series is written on every scrape.
+    """
 
     kind = BackendKind.QBITTORRENT
     logs_in = True
     _client: QBittorrentClient | None = None
+    _states: CategoryStates | None = None
 
     def make_session(self) -> aiohttp.ClientSession:
         """A session without a cookie jar: the client sends its session cookie itself."""
@@ -48,25 +56,25 @@ class QBittorrentCollector(Collector):
         """Torrents of the category by state, rates, all-time totals, free space."""
         data = await self.client().sync()
         state = data.server_state
-        category = self.backend.category
-        add_download_samples(
-            out,
-            self.name,
-            (
-                TorrentView(
-                    hash=t.hash,
-                    name=t.name,
-                    state=str(t.state),
-                    progress=t.progress,
-                    size=t.size,
-                    download_rate=t.dlspeed,
-                    upload_rate=t.upspeed,
+        if self._states is None:
+            self._states = CategoryStates(self.backend.category)
+        add_state_counts(out, self.name, self._states.update(data))
+        if self.options.per_torrent:
+            for info_hash in self._states.members():
+                t = data.torrents[info_hash]
+                add_torrent_samples(
+                    out,
+                    self.name,
+                    TorrentView(
+                        hash=t.hash,
+                        name=t.name,
+                        state=str(t.state),
+                        progress=t.progress,
+                        size=t.size,
+                        download_rate=t.dlspeed,
+                        upload_rate=t.upspeed,
+                    ),
                 )
-                for t in data.torrents.values()
-                if in_category(category, (t.category,))
-            ),
-            per_torrent=self.options.per_torrent,
-        )
         add_transfer_samples(
             out,
             self.name,
