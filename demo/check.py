@@ -1,0 +1,192 @@
+"""``scripts/demo --check``: prove that every part of the running demo works with the others.
+
+Each check compares two real things: Home Assistant's states and the exporter's samples
+with the simulated world (through the simulator's control endpoint), Prometheus's
+targets and rules with the exporter and the rule files. Values that move (library
+counts change after imports) are compared until they agree, within a time limit.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import time
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import yaml
+
+from .children import DemoError
+from .ha_client import HomeAssistantApi
+from .integration import entry_state, our_entities
+from .monitoring import JOB, alert_rule_files, loaded_alert_rules, prometheus_query
+from .stack import ROOT, Demo
+
+_SAMPLE = re.compile(r"^(?P<name>[a-z_:]+)(?:\{(?P<labels>[^}]*)\})? (?P<value>\S+)$")
+
+
+def parse_metrics(text: str) -> dict[str, float]:
+    """Samples of a Prometheus text exposition by ``name{labels}``."""
+    samples: dict[str, float] = {}
+    for line in text.splitlines():
+        match = _SAMPLE.match(line)
+        if match:
+            key = match["name"] + (f"{{{match['labels']}}}" if match["labels"] else "")
+            samples[key] = float(match["value"])
+    return samples
+
+
+def rule_names(files: list[Path]) -> set[str]:
+    """The alert names defined in Prometheus rule files."""
+    names: set[str] = set()
+    for path in files:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        for group in data.get("groups", []):
+            names.update(str(r["alert"]) for r in group.get("rules", []) if "alert" in r)
+    return names
+
+
+async def world(session: aiohttp.ClientSession, control_url: str) -> dict[str, Any]:
+    """The simulated world's summary (the control endpoint's state)."""
+    async with session.get(control_url) as resp:
+        state: dict[str, Any] = await resp.json()
+    return state
+
+
+async def agree(
+    what: str,
+    ours: Callable[[], Awaitable[object]],
+    truth: Callable[[], Awaitable[object]],
+    timeout: float = 90.0,
+) -> str | None:
+    """None once ``ours()`` equals ``truth()``; else a problem after ``timeout``."""
+    deadline = time.monotonic() + timeout
+    seen: tuple[object, object] = (None, None)
+    while time.monotonic() < deadline:
+        seen = (await ours(), await truth())
+        if seen[0] == seen[1]:
+            return None
+        await asyncio.sleep(2)
+    return f"{what}: shows {seen[0]!r}, the simulated world has {seen[1]!r}"
+
+
+async def _exporter_samples(session: aiohttp.ClientSession, url: str) -> dict[str, float]:
+    async with session.get(f"{url}/metrics") as resp:
+        return parse_metrics(await resp.text())
+
+
+async def check_exporter(demo: Demo) -> list[str]:
+    """Every backend is up in the exporter's metrics, and its library matches the world."""
+    info, session = demo.info, demo.session
+    assert info.stack is not None
+    samples = await _exporter_samples(session, info.exporter_url)
+    problems = [
+        f"the exporter reports {b.name} down"
+        for b in info.stack.backends
+        if samples.get(f'stepheybot_music_backend_up{{backend="{b.name}"}}') != 1
+    ]
+
+    async def exported() -> object:
+        return (await _exporter_samples(session, info.exporter_url)).get(
+            "stepheybot_music_library_tracks"
+        )
+
+    async def tracks() -> object:
+        return float((await world(session, info.control_url))["navidrome"]["songs"])
+
+    problem = await agree("the exporter's library tracks", exported, tracks)
+    return [*problems, *([problem] if problem else [])]
+
+
+async def check_prometheus(demo: Demo) -> list[str]:
+    """Prometheus scrapes the exporter and has loaded every alert rule."""
+    info, session = demo.info, demo.session
+    problems: list[str] = []
+    deadline = time.monotonic() + 60
+    up: list[Any] = []
+    while time.monotonic() < deadline:
+        up = await prometheus_query(session, info.prometheus_url, f'up{{job="{JOB}"}}')
+        if up and up[0]["value"][1] == "1":
+            break
+        await asyncio.sleep(2)
+    else:
+        problems.append(f"Prometheus does not scrape the exporter (up = {up!r})")
+    expected = rule_names(alert_rule_files(ROOT))
+    loaded = set(await loaded_alert_rules(session, info.prometheus_url))
+    if not expected or expected - loaded:
+        problems.append(
+            f"Prometheus has not loaded the alert rules {sorted(expected - loaded) or '(none)'}"
+        )
+    return problems
+
+
+async def check_home_assistant(demo: Demo) -> list[str]:
+    """The stack is loaded, its entities have values that match the world and change."""
+    info = demo.info
+    assert info.login is not None
+    assert info.setup is not None
+    assert info.stack is not None
+    problems: list[str] = []
+    async with HomeAssistantApi(
+        demo.session, info.home_assistant_url, info.login.access_token
+    ) as api:
+        state = await entry_state(api, info.setup.entry_id)
+        if state != "loaded":
+            problems.append(f"the stack's config entry is {state}, not loaded")
+        missing = [b.name for b in info.stack.backends if b.name not in info.setup.backends]
+        if len(missing) == len(info.stack.backends):
+            problems.append("Home Assistant has none of the stack's backends")
+        problems += [
+            f"Home Assistant shows no entities for {b}" for b in info.setup.without_entities
+        ]
+        entities = await our_entities(api, info.setup.entry_id)
+        tracks = [e["entity_id"] for e in entities if e.get("translation_key") == "tracks"]
+        if not tracks:
+            problems.append("Home Assistant has no Navidrome tracks sensor")
+        else:
+
+            async def shown() -> object:
+                answer = await api.get(f"/api/states/{tracks[0]}")
+                return answer["state"]
+
+            async def songs() -> object:
+                return str((await world(demo.session, info.control_url))["navidrome"]["songs"])
+
+            problem = await agree(f"Home Assistant's {tracks[0]}", shown, songs)
+            problems += [problem] if problem else []
+        problems += await _check_changes(api, {e["entity_id"] for e in entities})
+    return problems
+
+
+async def _check_changes(api: HomeAssistantApi, ids: set[str], wait: float = 60.0) -> list[str]:
+    """Some state of ours changes while the simulated stack downloads."""
+
+    async def snapshot() -> dict[str, str]:
+        return {
+            s["entity_id"]: s["state"]
+            for s in await api.get("/api/states")
+            if s["entity_id"] in ids
+        }
+
+    before = await snapshot()
+    deadline = time.monotonic() + wait
+    while time.monotonic() < deadline:
+        await asyncio.sleep(3)
+        after = await snapshot()
+        if any(after.get(i) != value for i, value in before.items()):
+            return []
+    return [f"no state of the stack changed in {wait:.0f} s: the stack does not live"]
+
+
+async def run_checks(demo: Demo) -> list[str]:
+    """Every check; the problems found (empty when the demo works)."""
+    problems: list[str] = []
+    try:
+        demo.check_children()
+    except DemoError as err:
+        return [str(err)]
+    for check in (check_home_assistant, check_exporter, check_prometheus):
+        problems += await check(demo)
+    return problems
