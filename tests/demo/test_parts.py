@@ -1,0 +1,179 @@
+"""The demo runner's parts, without starting the demo: children, waits, parsing, the dashboard.
+
+Children are real processes (``sh``), started and stopped by PID as the demo does it.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+from pathlib import Path
+
+import pytest
+
+from demo.browser import chromium_path
+from demo.check import parse_metrics, rule_names
+from demo.children import Child, DemoError, wait_until
+from demo.dashboard import build_dashboard
+from demo.monitoring import alert_rule_files, prometheus_config
+from demo.stack import ROOT
+
+
+def test_a_child_that_exits_is_reported_with_the_end_of_its_log(tmp_path: Path) -> None:
+    child = Child(
+        "crasher", ["sh", "-c", "echo 'bind: address in use'; exit 3"], log=tmp_path / "c.log"
+    )
+    child.start()
+    assert child.process is not None
+    child.process.wait(10)
+    with pytest.raises(DemoError) as failed:
+        child.check_alive()
+    message = str(failed.value)
+    assert message.startswith(f"crasher exited with code 3; its log is {tmp_path / 'c.log'}")
+    assert message.endswith("bind: address in use")
+
+
+async def test_waiting_stops_as_soon_as_the_child_dies(tmp_path: Path) -> None:
+    child = Child("quitter", ["sh", "-c", "exit 7"], log=tmp_path / "q.log")
+    child.start()
+
+    async def never() -> bool:
+        return False
+
+    started = time.monotonic()
+    with pytest.raises(DemoError, match="quitter exited with code 7"):
+        await wait_until("the quitter", never, child=child, timeout=30, interval=0.1)
+    assert time.monotonic() - started < 10
+
+
+async def test_waiting_too_long_says_what_and_the_last_error() -> None:
+    async def refuses() -> bool:
+        raise ConnectionRefusedError(111, "Connection refused")
+
+    with pytest.raises(DemoError) as late:
+        await wait_until("the exporter", refuses, timeout=0.3, interval=0.1)
+    assert str(late.value) == (
+        "the exporter was not ready after 0 s "
+        "(last error: ConnectionRefusedError: [Errno 111] Connection refused)"
+    )
+
+
+def test_stop_ends_the_whole_process_group(tmp_path: Path) -> None:
+    # the leader ignores SIGTERM and has a grandchild: both must be gone
+    script = "trap '' TERM; sleep 300 & echo $! > grandchild; wait"
+    child = Child("stubborn", ["sh", "-c", script], log=tmp_path / "s.log", cwd=tmp_path)
+    child.start()
+    deadline = time.monotonic() + 10
+    while not (tmp_path / "grandchild").exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    grandchild = int((tmp_path / "grandchild").read_text())
+    assert child.stop(timeout=1) == -signal.SIGKILL
+    assert not child.running()
+    assert _gone(grandchild), "the grandchild outlived its process group"
+
+
+def _gone(pid: int, within: float = 10.0) -> bool:
+    """Whether ``pid`` ends (and is reaped by init) within ``within`` seconds."""
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def test_a_missing_chromium_says_how_to_get_it(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("PATH", str(tmp_path))
+    with pytest.raises(DemoError, match=r"Chromium is not installed: run scripts/setup"):
+        chromium_path()
+
+
+def test_metrics_are_parsed_by_name_and_labels() -> None:
+    text = (
+        "# HELP stepheybot_music_backend_up 1 if collected\n"
+        "# TYPE stepheybot_music_backend_up gauge\n"
+        'stepheybot_music_backend_up{backend="lidarr"} 1.0\n'
+        "stepheybot_music_library_tracks 843.0\n"
+    )
+    assert parse_metrics(text) == {
+        'stepheybot_music_backend_up{backend="lidarr"}': 1.0,
+        "stepheybot_music_library_tracks": 843.0,
+    }
+
+
+def test_prometheus_gets_every_alert_rule_file_and_the_stack_label() -> None:
+    files = alert_rule_files(ROOT)
+    assert files, "grafana/alerts has no *.rules.yml"
+    assert not any(f.name.endswith(".test.yml") for f in files)
+    assert "StepheyBotMusicExporterDown" in rule_names(files)
+    config = prometheus_config("http://127.0.0.1:10089", "home", files)
+    job = config["scrape_configs"][0]
+    assert job["job_name"].startswith("stepheybot-music")  # what the exporter-down rule matches
+    assert job["static_configs"] == [{"targets": ["127.0.0.1:10089"], "labels": {"stack": "home"}}]
+    assert config["rule_files"] == [str(f) for f in files]
+
+
+def test_the_dashboard_has_a_section_per_device_in_stack_order() -> None:
+    entry = "E1"
+    devices = [
+        {"id": "d-docker", "name": "Docker", "model": "Docker", "config_entries": [entry]},
+        {"id": "d-nav", "name": "Navidrome", "model": "Navidrome", "config_entries": [entry]},
+        {"id": "d-stack", "name": "Home", "model": "Music stack", "config_entries": [entry]},
+        {"id": "d-web", "name": "web", "model": "Container", "config_entries": [entry]},
+        {"id": "d-other", "name": "Kitchen", "model": "Lamp", "config_entries": ["E2"]},
+    ]
+    entities = [
+        {"entity_id": "sensor.navidrome_tracks", "device_id": "d-nav", "original_name": "Tracks"},
+        {
+            "entity_id": "button.navidrome_start_scan",
+            "device_id": "d-nav",
+            "original_name": "Start scan",
+        },
+        {
+            "entity_id": "sensor.navidrome_hidden",
+            "device_id": "d-nav",
+            "disabled_by": "integration",
+        },
+        {
+            "entity_id": "sensor.home_download_speed",
+            "device_id": "d-stack",
+            "original_name": "Download speed",
+            "translation_key": "total_download_speed",
+        },
+        {
+            "entity_id": "binary_sensor.docker_problem",
+            "device_id": "d-docker",
+            "original_name": "Problem",
+        },
+        {
+            "entity_id": "sensor.web_state",
+            "device_id": "d-web",
+            "original_name": "State",
+            "translation_key": "container_state",
+        },
+        {"entity_id": "light.kitchen", "device_id": "d-other", "original_name": "Light"},
+    ]
+    view = build_dashboard(entry, devices, entities)["views"][0]
+    assert view["type"] == "sections"
+    headings = [s["cards"][0]["heading"] for s in view["sections"]]
+    assert headings == ["Home", "Navidrome", "Docker", "Containers"]
+    navidrome = view["sections"][1]["cards"][1:]
+    assert navidrome == [
+        {"type": "tile", "entity": "sensor.navidrome_tracks", "name": "Tracks"},
+        {
+            "type": "tile",
+            "entity": "button.navidrome_start_scan",
+            "name": "Start scan",
+            "hide_state": True,
+        },
+    ]
+    graph = view["sections"][0]["cards"][-1]
+    assert graph["type"] == "history-graph"
+    assert graph["entities"] == ["sensor.home_download_speed"]
+    containers = view["sections"][3]["cards"][1]
+    assert containers["entities"] == [{"entity": "sensor.web_state", "name": "web"}]
