@@ -228,12 +228,6 @@ async def test_prints_where_everything_is_and_the_credentials_work(running: Runn
         assert (await api.get("/api/"))["message"] == "API running."
 
 
-async def test_a_wrong_password_is_refused_with_the_reason(running: RunningDemo) -> None:
-    info = running.info
-    with pytest.raises(DemoError, match="refused the login of 'demo'"):
-        await api_log_in(running.http, info["home_assistant"], "demo", "not-the-password")
-
-
 # --------------------------------------------------------------------------- the dashboard
 async def test_dashboard_has_a_section_per_backend_with_values(
     dashboard: Page, running: RunningDemo
@@ -342,6 +336,7 @@ async def test_metrics_page_shows_every_backend_up_and_the_library(
 ) -> None:
     assert running.stack is not None
     page = await browser.new_page()
+    await page.set_viewport_size({"width": 1280, "height": 800})
     metrics_url = f"{running.info['exporter']}/metrics"
 
     async def scraped() -> tuple[dict[str, float], int]:
@@ -359,6 +354,13 @@ async def test_metrics_page_shows_every_backend_up_and_the_library(
         )
     await screenshot(page, shots / "screenshot-metrics.png", whole=False)
     assert (shots / "screenshot-metrics.png").stat().st_size > 20_000
+
+
+# after the screenshots: Home Assistant notifies about the failed login
+async def test_a_wrong_password_is_refused_with_the_reason(running: RunningDemo) -> None:
+    info = running.info
+    with pytest.raises(DemoError, match="refused the login of 'demo'"):
+        await api_log_in(running.http, info["home_assistant"], "demo", "not-the-password")
 
 
 # --------------------------------------------------------------------------- Ctrl-C
