@@ -1,174 +1,39 @@
-"""Parsing of qBittorrent payloads and the incremental ``sync/maindata`` merge.
+"""The incremental ``sync/maindata`` merge.
 
 qBittorrent answers ``sync/maindata?rid=N`` with only what changed since ``rid`` N: torrents
 keyed by hash carrying only their changed fields, removed hashes, category and tag deltas,
-and the changed ``server_state`` keys. :class:`MainDataStore` merges those field by field and
-publishes immutable :class:`MainData` snapshots. Publishing costs nothing when nothing changed:
-unchanged torrents keep their frozen objects, and the published torrent mapping is only
-copied when a torrent was added, changed or removed.
+and the changed ``server_state`` keys. :class:`MainDataStore` merges those field by field
+straight into the previous frozen :class:`Torrent` objects (it keeps no raw JSON of the
+torrents) and publishes immutable :class:`MainData` snapshots. Publishing costs nothing when
+nothing changed: unchanged torrents keep their frozen objects, and the published torrent
+mapping is only copied when a torrent was added, changed or removed.
+
+A merge is two steps so that the expensive one can run in a worker thread: :meth:`prepare`
+(or :meth:`prepare_text`, which reads a big reply torrent by torrent) computes the next
+state without touching the store, and :meth:`commit` installs it in the event loop. A
+prepared update that is never committed (the caller was cancelled) changes nothing.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from datetime import UTC, datetime
+import dataclasses
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
 from types import MappingProxyType
-from typing import Any
 
-from .models import (
-    EMPTY_CATEGORIES,
-    EMPTY_TORRENTS,
-    ETA_INFINITE,
-    Category,
-    ConnectionStatus,
-    MainData,
-    ServerState,
-    Torrent,
-    TorrentState,
-    TransferInfo,
+from .models import EMPTY_CATEGORIES, EMPTY_TORRENTS, Category, MainData, ServerState, Torrent
+from .parse import (
+    Changes,
+    Raw,
+    new_torrent,
+    obj,
+    parse_bool,
+    parse_category,
+    parse_int,
+    parse_server_state,
+    torrent_changes,
 )
-
-type Raw = dict[str, Any]
-
-
-def _obj(value: object, what: str) -> Raw:
-    if not isinstance(value, dict):
-        raise TypeError(f"{what} is a {type(value).__name__}, expected a JSON object")
-    return value
-
-
-def _int(raw: Raw, key: str, default: int = 0) -> int:
-    value = raw.get(key, default)
-    if type(value) is int:
-        return value
-    if type(value) is float and value.is_integer():
-        return int(value)
-    raise TypeError(f"field {key!r} is {value!r}, expected an integer")
-
-
-def _float(raw: Raw, key: str, default: float = 0.0) -> float:
-    value = raw.get(key, default)
-    if type(value) is float or type(value) is int:
-        return float(value)
-    raise TypeError(f"field {key!r} is {value!r}, expected a number")
-
-
-def _str(raw: Raw, key: str, default: str = "") -> str:
-    value = raw.get(key, default)
-    if type(value) is str:
-        return value
-    if value is None:
-        return default
-    raise TypeError(f"field {key!r} is {value!r}, expected a string")
-
-
-def _bool(raw: Raw, key: str, default: bool = False) -> bool:
-    value = raw.get(key, default)
-    if type(value) is bool:
-        return value
-    raise TypeError(f"field {key!r} is {value!r}, expected true or false")
-
-
-def _time(raw: Raw, key: str) -> datetime | None:
-    seconds = _int(raw, key, -1)
-    return datetime.fromtimestamp(seconds, UTC) if seconds > 0 else None
-
-
-def _optional_text(raw: Raw, key: str) -> str | None:
-    return _str(raw, key) or None
-
-
-def parse_torrent(info_hash: str, raw: Raw) -> Torrent:
-    """Build a :class:`Torrent` from a complete (merged) torrent object."""
-    state = _str(raw, "state", "unknown")
-    eta = _int(raw, "eta", ETA_INFINITE)
-    tags = _str(raw, "tags")
-    return Torrent(
-        hash=info_hash,
-        name=_str(raw, "name"),
-        state=TorrentState.from_api(state),
-        state_raw=state,
-        category=_optional_text(raw, "category"),
-        tags=tuple(tags.split(", ")) if tags else (),
-        size=_int(raw, "size"),
-        progress=_float(raw, "progress"),
-        dlspeed=_int(raw, "dlspeed"),
-        upspeed=_int(raw, "upspeed"),
-        eta=None if eta >= ETA_INFINITE or eta < 0 else eta,
-        added_on=_time(raw, "added_on"),
-        completion_on=_time(raw, "completion_on"),
-        save_path=_str(raw, "save_path"),
-        amount_left=_int(raw, "amount_left"),
-        downloaded=_int(raw, "downloaded"),
-        uploaded=_int(raw, "uploaded"),
-        num_seeds=_int(raw, "num_seeds"),
-        num_leechs=_int(raw, "num_leechs"),
-        ratio=_float(raw, "ratio"),
-    )
-
-
-def parse_torrent_list(payload: object) -> list[Torrent]:
-    """Parse a ``torrents/info`` reply (a JSON list of torrent objects with ``hash``)."""
-    if not isinstance(payload, list):
-        raise TypeError(f"the torrent list is a {type(payload).__name__}, expected a JSON list")
-    torrents = []
-    for item in payload:
-        raw = _obj(item, "a torrent")
-        torrents.append(parse_torrent(_str(raw, "hash"), raw))
-    return torrents
-
-
-def parse_category(name: str, raw: object) -> Category:
-    """Build a :class:`Category` from a ``categories`` entry."""
-    data = _obj(raw, f"category {name!r}")
-    return Category(name=_str(data, "name", name) or name, save_path=_str(data, "savePath"))
-
-
-def parse_categories(payload: object) -> dict[str, Category]:
-    """Parse ``torrents/categories`` (an object keyed by name)."""
-    return {
-        name: parse_category(name, raw) for name, raw in _obj(payload, "the categories").items()
-    }
-
-
-def _transfer_fields(raw: Raw) -> dict[str, Any]:
-    return {
-        "dl_info_speed": _int(raw, "dl_info_speed"),
-        "up_info_speed": _int(raw, "up_info_speed"),
-        "dl_info_data": _int(raw, "dl_info_data"),
-        "up_info_data": _int(raw, "up_info_data"),
-        "dl_rate_limit": _int(raw, "dl_rate_limit"),
-        "up_rate_limit": _int(raw, "up_rate_limit"),
-        "dht_nodes": _int(raw, "dht_nodes"),
-        "connection_status": ConnectionStatus.from_api(_str(raw, "connection_status", "unknown")),
-        "last_external_address_v4": _optional_text(raw, "last_external_address_v4"),
-        "last_external_address_v6": _optional_text(raw, "last_external_address_v6"),
-    }
-
-
-def parse_transfer_info(payload: object) -> TransferInfo:
-    """Parse ``transfer/info``."""
-    return TransferInfo(**_transfer_fields(_obj(payload, "the transfer info")))
-
-
-def parse_server_state(raw: Raw) -> ServerState:
-    """Build a :class:`ServerState` from a complete (merged) ``server_state``."""
-    free = _int(raw, "free_space_on_disk", -1)
-    ratio = raw.get("global_ratio", "-")
-    if isinstance(ratio, str):
-        global_ratio = None if ratio in ("-", "") else float(ratio)
-    else:
-        global_ratio = _float(raw, "global_ratio")
-    return ServerState(
-        **_transfer_fields(raw),
-        alltime_dl=_int(raw, "alltime_dl"),
-        alltime_ul=_int(raw, "alltime_ul"),
-        free_space_on_disk=free if free >= 0 else None,
-        use_alt_speed_limits=_bool(raw, "use_alt_speed_limits"),
-        global_ratio=global_ratio,
-        total_peer_connections=_int(raw, "total_peer_connections"),
-        queueing=_bool(raw, "queueing"),
-    )
+from .stream import read_maindata
 
 
 def _names(value: object, what: str) -> list[str]:
@@ -177,82 +42,139 @@ def _names(value: object, what: str) -> list[str]:
     return value
 
 
+def _entries(data: Raw) -> Iterator[tuple[str, Changes]]:
+    """The torrent deltas of a decoded reply, converted one by one as they are read."""
+    for info_hash, fields in obj(data.get("torrents", {}), "'torrents'").items():
+        yield info_hash, torrent_changes(obj(fields, f"torrent {info_hash}"))
+
+
+def _merge(old: Torrent, changes: Changes) -> Torrent:
+    """``old`` with ``changes``; ``old`` itself when no attribute really changes."""
+    for attr, value in changes.items():
+        if getattr(old, attr) != value:
+            return dataclasses.replace(old, **changes)
+    return old
+
+
+@dataclass(frozen=True, slots=True)
+class PreparedUpdate:
+    """A merged snapshot computed by :meth:`MainDataStore.prepare`, not installed yet."""
+
+    data: MainData
+    raw_server: Raw
+    base: int
+    """The store's generation it was computed from."""
+
+
 class MainDataStore:
     """The client's merged copy of ``sync/maindata`` for one WebUI session."""
 
     def __init__(self) -> None:
         """Start empty, at ``rid`` 0 (the next poll asks for a full update)."""
+        self._generation = 0
         self.reset()
 
     def reset(self) -> None:
         """Forget everything: the next poll sends ``rid=0``."""
         self.rid = 0
-        self._raw_torrents: dict[str, Raw] = {}
         self._torrents: Mapping[str, Torrent] = EMPTY_TORRENTS
         self._categories: Mapping[str, Category] = EMPTY_CATEGORIES
         self._tags: tuple[str, ...] = ()
         self._raw_server: Raw = {}
-        self._server = parse_server_state({})
+        self._server: ServerState = parse_server_state({})
+        # last, so a worker thread that sees the new generation also sees the new state
+        self._generation += 1
 
     def apply(self, payload: object) -> MainData:
-        """Merge one reply and return the new snapshot.
+        """Merge one decoded reply and return the new snapshot.
 
         The merge is all or nothing: a reply in a shape we do not understand raises
         (``TypeError``/``ValueError``) and leaves the store reset, so the next poll
         starts over with a full update.
         """
         try:
-            return self._apply(_obj(payload, "the sync/maindata reply"))
+            return self.commit(self.prepare(payload))
         except BaseException:
             self.reset()
             raise
 
-    def _apply(self, data: Raw) -> MainData:
-        rid = _int(data, "rid", -1)
+    def prepare(self, payload: object) -> PreparedUpdate:
+        """Merge a decoded reply into a new snapshot without changing the store.
+
+        Raises ``TypeError``/``ValueError`` for a reply in a shape we do not understand.
+        Only reads the store, so it may run in a worker thread.
+        """
+        data = obj(payload, "the sync/maindata reply")
+        return self._prepare(data, _entries(data))
+
+    def prepare_text(self, text: str) -> PreparedUpdate:
+        """Like :meth:`prepare`, from the reply's JSON text, reading it torrent by torrent.
+
+        Raises :class:`~.stream.NotStreamableError` for text that is not a JSON object of
+        torrent objects (decode it with ``json.loads`` and call :meth:`prepare` instead).
+        """
+        data, torrents = read_maindata(text)
+        return self._prepare(data, _entries(data) if torrents is None else torrents)
+
+    def commit(self, update: PreparedUpdate) -> MainData:
+        """Install a prepared snapshot and return it.
+
+        An update computed before the store last changed (reset, or another commit) is
+        returned but not installed.
+        """
+        if update.base == self._generation:
+            data = update.data
+            self.rid = data.rid
+            self._torrents = data.torrents
+            self._categories = data.categories
+            self._tags = data.tags
+            self._raw_server = update.raw_server
+            self._server = data.server_state
+            self._generation += 1
+        return update.data
+
+    def _prepare(self, data: Raw, entries: Iterable[tuple[str, Changes]]) -> PreparedUpdate:
+        base = self._generation
+        rid = parse_int(data, "rid", -1)
         if rid < 0:
             raise ValueError(f"the reply has no valid 'rid' ({data.get('rid')!r})")
-        full = _bool(data, "full_update")
-        changed: set[str] = set()
-        removed: set[str] = set()
+        full = parse_bool(data, "full_update")
+        changed: frozenset[str] = frozenset()
+        removed: frozenset[str] = frozenset()
 
-        # Torrents: rebuild only the ones the reply mentions.
-        raw_torrents = self._raw_torrents
-        torrents: Mapping[str, Torrent] = self._torrents
-        delta = _obj(data.get("torrents", {}), "'torrents'")
+        # Torrents: rebuild only the ones the reply really changes.
+        old = self._torrents
+        torrents = old
         if full:
-            raw_torrents = {}
-            published: dict[str, Torrent] = {}
-            for info_hash, fields in delta.items():
-                raw = _obj(fields, f"torrent {info_hash}")
-                raw_torrents[info_hash] = raw
-                published[info_hash] = parse_torrent(info_hash, raw)
-            changed = set(published)
-            removed = set(self._torrents) - changed
+            published = {info_hash: new_torrent(info_hash, c) for info_hash, c in entries}
+            changed = frozenset(published)
+            removed = frozenset(old.keys() - published.keys())
             torrents = MappingProxyType(published)
         else:
-            gone = _names(data.get("torrents_removed", []), "'torrents_removed'")
-            if delta or gone:
-                published = dict(self._torrents)
-                updates: dict[str, Raw] = {}
-                for info_hash, fields in delta.items():
-                    merged = {
-                        **raw_torrents.get(info_hash, {}),
-                        **_obj(fields, f"torrent {info_hash}"),
-                    }
-                    updates[info_hash] = merged
-                    published[info_hash] = parse_torrent(info_hash, merged)
+            updates: dict[str, Torrent] = {}
+            for info_hash, torrent_delta in entries:
+                before = updates.get(info_hash) or old.get(info_hash)
+                if before is None:
+                    updates[info_hash] = new_torrent(info_hash, torrent_delta)
+                elif (after := _merge(before, torrent_delta)) is not before:
+                    updates[info_hash] = after
+            gone = {
+                h
+                for h in _names(data.get("torrents_removed", []), "'torrents_removed'")
+                if h in old or h in updates
+            }
+            if updates or gone:
+                copy = dict(old)
+                copy.update(updates)
                 for info_hash in gone:
-                    published.pop(info_hash, None)
-                raw_torrents.update(updates)
-                for info_hash in gone:
-                    raw_torrents.pop(info_hash, None)
-                changed = set(updates)
-                removed = set(gone)
-                torrents = MappingProxyType(published)
+                    del copy[info_hash]
+                changed = frozenset(updates.keys() - gone)
+                removed = frozenset(gone)
+                torrents = MappingProxyType(copy)
 
         # Categories: full objects per changed name.
         categories = self._categories
-        cat_delta = _obj(data.get("categories", {}), "'categories'")
+        cat_delta = obj(data.get("categories", {}), "'categories'")
         cats_gone = _names(data.get("categories_removed", []), "'categories_removed'")
         if full or cat_delta or cats_gone:
             new_cats = {} if full else dict(categories)
@@ -276,26 +198,19 @@ class MainDataStore:
         # Server state: changed keys only.
         server = self._server
         raw_server = self._raw_server
-        server_delta = _obj(data.get("server_state", {}), "'server_state'")
+        server_delta = obj(data.get("server_state", {}), "'server_state'")
         if full or server_delta:
             raw_server = dict(server_delta) if full else {**raw_server, **server_delta}
             server = parse_server_state(raw_server)
 
-        # Commit (nothing above touched the store).
-        self.rid = rid
-        self._raw_torrents = raw_torrents
-        self._torrents = torrents
-        self._categories = categories
-        self._tags = tags
-        self._raw_server = raw_server
-        self._server = server
-        return MainData(
+        snapshot = MainData(
             rid=rid,
             full_update=full,
             torrents=torrents,
             categories=categories,
             tags=tags,
             server_state=server,
-            changed=frozenset(changed),
-            removed=frozenset(removed),
+            changed=changed,
+            removed=removed,
         )
+        return PreparedUpdate(data=snapshot, raw_server=raw_server, base=base)
