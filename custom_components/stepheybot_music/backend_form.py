@@ -36,7 +36,7 @@ from .clients.errors import (
 )
 from .clients.models import BackendInfo, BackendKind
 from .clients.qbittorrent import QBittorrentClient
-from .clients.transport import InvalidUrlError, normalize_url
+from .clients.transport import normalize_url
 from .const import CONF_NAME, UNIX_SCHEME
 from .coordinators.base import ban_minutes
 from .sessions import flow_session
@@ -81,7 +81,7 @@ def credentials_schema(backend: BackendType) -> probatio.Schema:
 def normalized_url(backend: BackendType, url: str) -> str:
     """The URL to store and compare (no trailing slash); raises :class:`InvalidUrlError`."""
     if backend.session is SessionKind.DOCKER and (path := socket_path(url)) is not None:
-        return f"{UNIX_SCHEME}://{path}"
+        return f"{UNIX_SCHEME}://{path.rstrip('/')}"
     return str(normalize_url(url, backend=backend.application)).rstrip("/")
 
 
@@ -104,8 +104,6 @@ class FormErrors:
 
 def _error_key(err: StackError) -> tuple[str, str]:
     """``(field, translation key)`` of a client error."""
-    if isinstance(err, InvalidUrlError):
-        return CONF_URL, "invalid_url"
     if isinstance(err, NoPasswordSetError):
         return CONF_PASSWORD, "no_password_set"
     if isinstance(err, InvalidAuthError):

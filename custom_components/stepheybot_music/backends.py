@@ -25,6 +25,7 @@ from .clients.gluetun import GluetunClient
 from .clients.indexers import JackettClient, ProwlarrClient
 from .clients.lidarr import LidarrClient
 from .clients.models import BackendInfo, BackendKind
+from .clients.music_brain import MusicBrainClient
 from .clients.qbittorrent import QBittorrentClient
 from .clients.subsonic import SubsonicClient
 from .clients.transmission import TransmissionClient
@@ -188,11 +189,25 @@ def docker_client(session: aiohttp.ClientSession, data: Mapping[str, Any]) -> Do
     )
 
 
+def music_brain_client(session: aiohttp.ClientSession, data: Mapping[str, Any]) -> MusicBrainClient:
+    """A Music Brain client (the service has no credentials)."""
+    return MusicBrainClient(
+        session, str(data[CONF_URL]), timeout=REQUEST_TIMEOUT, verify_ssl=_verify(data)
+    )
+
+
 _USER_AND_PASSWORD = (CredentialField(CONF_USERNAME), CredentialField(CONF_PASSWORD))
 
 BACKEND_TYPES: dict[BackendKind, BackendType] = {
     backend.kind: backend
     for backend in (
+        BackendType(
+            kind=BackendKind.MUSIC_BRAIN,
+            application="StepheyBot Music Brain",
+            manufacturer="StepheyBot",
+            default_url="http://192.168.1.10:8083",
+            create_client=music_brain_client,
+        ),
         BackendType(
             kind=BackendKind.NAVIDROME,
             application="Navidrome",

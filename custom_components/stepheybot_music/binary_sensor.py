@@ -20,6 +20,7 @@ from .coordinators.download_client import DownloadClientData, DownloadClientRunt
 from .coordinators.gluetun import GluetunCoordinator, GluetunRuntime, VpnData
 from .coordinators.indexers import IndexerData, IndexerRuntime
 from .coordinators.lidarr import LidarrRuntime, LidarrStatus
+from .coordinators.music_brain import BrainRequests, MusicBrainRuntime
 from .coordinators.navidrome import NavidromeRuntime, NavidromeStatus
 from .entity import BackendEntity
 from .runtime import StepheyBotConfigEntry
@@ -73,6 +74,12 @@ VPN_LEAK = BinarySensorEntityDescription(
     device_class=BinarySensorDeviceClass.PROBLEM,
 )
 
+REACHABLE = BinarySensorEntityDescription(
+    key="reachable",
+    translation_key="reachable",
+    device_class=BinarySensorDeviceClass.CONNECTIVITY,
+)
+
 CONTAINER_PROBLEM = BackendBinarySensorDescription[DockerData](
     key="container_problem",
     translation_key="container_problem",
@@ -98,6 +105,20 @@ class BackendBinarySensor[DataT](BackendEntity[DataT], BinarySensorEntity):
         if self.entity_description.attributes_fn is None or self.coordinator.data is None:
             return None
         return self.entity_description.attributes_fn(self.coordinator.data)
+
+
+class ReachableBinarySensor(BackendEntity[BrainRequests], BinarySensorEntity):
+    """Whether the Music Brain answers; never unavailable itself."""
+
+    @property
+    def available(self) -> bool:
+        """Always available: unreachable is its "off" state."""
+        return True
+
+    @property
+    def is_on(self) -> bool:
+        """Whether the last poll succeeded."""
+        return self.coordinator.last_update_success
 
 
 class VpnLeakBinarySensor(BackendEntity[VpnData], BinarySensorEntity):
@@ -176,4 +197,6 @@ async def async_setup_entry(
                 entities.append(VpnLeakBinarySensor(backend.coordinator, leak_sources))
         elif isinstance(backend, DockerRuntime):
             entities.append(BackendBinarySensor(backend.coordinator, CONTAINER_PROBLEM))
+        elif isinstance(backend, MusicBrainRuntime):
+            entities.append(ReachableBinarySensor(backend.requests, REACHABLE))
         async_add_entities(entities, config_subentry_id=backend.ref.subentry_id)

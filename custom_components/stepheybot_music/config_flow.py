@@ -25,7 +25,7 @@ from homeassistant.config_entries import (
     OptionsFlow,
     SubentryFlowResult,
 )
-from homeassistant.const import CONF_URL, CONF_VERIFY_SSL
+from homeassistant.const import CONF_URL
 from homeassistant.core import callback
 from homeassistant.helpers.selector import (
     NumberSelector,
@@ -323,7 +323,7 @@ class BackendSubentryFlow(ConfigSubentryFlow):
             entry,
             subentry,
             title=str(user_input[CONF_NAME]).strip() or subentry.title,
-            data={CONF_VERIFY_SSL: True, **data},
+            data=data,
             unique_id=unique_id,
         )
 
@@ -382,18 +382,14 @@ class DockerSubentryFlow(BackendSubentryFlow):
     kind = BackendKind.DOCKER
 
 
-SUBENTRY_FLOWS: tuple[type[BackendSubentryFlow], ...] = tuple(
-    flow
-    for flow in (
-        MusicBrainSubentryFlow,
-        NavidromeSubentryFlow,
-        LidarrSubentryFlow,
-        QBittorrentSubentryFlow,
-        TransmissionSubentryFlow,
-        JackettSubentryFlow,
-        ProwlarrSubentryFlow,
-        GluetunSubentryFlow,
-        DockerSubentryFlow,
-    )
-    if flow.kind in BACKEND_TYPES
+SUBENTRY_FLOWS: tuple[type[BackendSubentryFlow], ...] = (
+    MusicBrainSubentryFlow,
+    NavidromeSubentryFlow,
+    LidarrSubentryFlow,
+    QBittorrentSubentryFlow,
+    TransmissionSubentryFlow,
+    JackettSubentryFlow,
+    ProwlarrSubentryFlow,
+    GluetunSubentryFlow,
+    DockerSubentryFlow,
 )

@@ -22,6 +22,7 @@ from homeassistant.helpers.typing import StateType
 from .clients.docker import ContainerHealth, ContainerState
 from .clients.lidarr import LibraryStats, QueueStatus
 from .clients.models import BackendKind
+from .clients.music_brain import LibraryStats as BrainLibraryStats
 from .clients.subsonic import LibraryTotals
 from .coordinators.base import StackCoordinator
 from .coordinators.docker import DockerData, DockerRuntime
@@ -34,6 +35,7 @@ from .coordinators.download_client import (
 from .coordinators.gluetun import GluetunRuntime, VpnData
 from .coordinators.indexers import IndexerData, IndexerRuntime
 from .coordinators.lidarr import LidarrRuntime, LidarrStatus
+from .coordinators.music_brain import BrainRequests, MusicBrainRuntime
 from .coordinators.navidrome import NavidromeRuntime, NavidromeStatus
 from .devices import container_device_info
 from .entity import BackendEntity, StackEntity, async_add_dynamic
@@ -221,6 +223,21 @@ def _root_folder_free(path: str, status: LidarrStatus) -> int | None:
     return None
 
 
+MUSIC_BRAIN_SENSORS: tuple[BackendSensorDescription[BrainRequests], ...] = tuple(
+    BackendSensorDescription[BrainRequests](
+        key=key,
+        translation_key=key,
+        state_class=SensorStateClass.MEASUREMENT,
+        value_fn=value_fn,
+    )
+    for key, value_fn in (
+        ("requests_queued", lambda data: data.stats.queued_downloads),
+        ("requests_active", lambda data: data.stats.active_downloads),
+        ("requests_completed", lambda data: data.stats.completed_downloads),
+        ("requests_failed", lambda data: data.stats.failed_downloads),
+    )
+)
+
 INDEXER_SENSORS: tuple[BackendSensorDescription[IndexerData], ...] = (
     BackendSensorDescription[IndexerData](
         key="indexers",
@@ -292,6 +309,20 @@ def _lidarr_statuses(runtime: StackRuntimeData) -> list[StackCoordinator[LidarrS
     return [backend.status for backend in runtime.of_type(LidarrRuntime)]
 
 
+def _brain_libraries(runtime: StackRuntimeData) -> list[StackCoordinator[BrainLibraryStats]]:
+    if runtime.of_type(NavidromeRuntime):
+        return []
+    return [backend.library for backend in runtime.of_type(MusicBrainRuntime)]
+
+
+def _real_total(
+    count: Callable[[BrainLibraryStats], int | None], sources: list[BrainLibraryStats]
+) -> int | None:
+    """The sum over the Music Brains that report real numbers (None if none does)."""
+    values = [value for stats in sources if (value := count(stats)) is not None]
+    return sum(values) if values else None
+
+
 def _navidrome_libraries(runtime: StackRuntimeData) -> list[StackCoordinator[LibraryTotals]]:
     return [backend.library for backend in runtime.of_type(NavidromeRuntime)]
 
@@ -350,6 +381,22 @@ STACK_SENSORS: tuple[StackSensorDescription[Any], ...] = (
         )
     ),
 )
+
+BRAIN_LIBRARY_SENSORS: tuple[StackSensorDescription[BrainLibraryStats], ...] = tuple(
+    StackSensorDescription[BrainLibraryStats](
+        key=key,
+        translation_key=key,
+        state_class=SensorStateClass.MEASUREMENT,
+        sources_fn=_brain_libraries,
+        value_fn=partial(_real_total, count),
+    )
+    for key, count in (
+        ("library_artists", lambda stats: stats.total_artists),
+        ("library_albums", lambda stats: stats.total_albums),
+        ("library_tracks", lambda stats: stats.total_tracks),
+    )
+)
+"""The library totals from the Music Brain, for stacks without a Navidrome backend."""
 
 
 class BackendSensor[DataT](BackendEntity[DataT], SensorEntity):
@@ -426,7 +473,7 @@ async def async_setup_entry(
     runtime = entry.runtime_data
     async_add_entities(
         StackSensor(entry, description, sources)
-        for description in STACK_SENSORS
+        for description in (*STACK_SENSORS, *BRAIN_LIBRARY_SENSORS)
         if (sources := description.sources_fn(runtime))
     )
 
@@ -448,6 +495,8 @@ async def async_setup_entry(
             entities += _backend_sensors(backend.coordinator, VPN_SENSORS)
         elif isinstance(backend, DockerRuntime):
             _add_containers(entry, backend, async_add_entities)
+        elif isinstance(backend, MusicBrainRuntime):
+            entities += _backend_sensors(backend.requests, MUSIC_BRAIN_SENSORS)
         async_add_entities(entities, config_subentry_id=backend.ref.subentry_id)
 
 

@@ -9,13 +9,23 @@ from homeassistant.core import HomeAssistant
 from ..clients.models import BackendKind
 from ..runtime import BackendRef, BackendRuntime, StepheyBotConfigEntry
 from ..settings import StackSettings
-from . import docker, gluetun, indexers, lidarr, navidrome, qbittorrent, transmission
+from . import (
+    docker,
+    gluetun,
+    indexers,
+    lidarr,
+    music_brain,
+    navidrome,
+    qbittorrent,
+    transmission,
+)
 
 type Builder = Callable[
     [HomeAssistant, StepheyBotConfigEntry, BackendRef, StackSettings], BackendRuntime
 ]
 
 BUILDERS: dict[BackendKind, Builder] = {
+    BackendKind.MUSIC_BRAIN: music_brain.build,
     BackendKind.NAVIDROME: navidrome.build,
     BackendKind.LIDARR: lidarr.build,
     BackendKind.QBITTORRENT: qbittorrent.build,

@@ -31,7 +31,11 @@ _BUCKETS: dict[TorrentState, TorrentBucket] = {
 
 
 class TransmissionCoordinator(DownloadClientCoordinator):
-    """Four small RPC calls per poll; the music torrents are those with the music label."""
+    """Four small RPC calls per poll; the music torrents are those with the music label.
+
+    The torrent list is polled incrementally (``recently-active``): after the first poll only
+    the torrents that changed in the last minute travel.
+    """
 
     def __init__(
         self,
@@ -57,10 +61,10 @@ class TransmissionCoordinator(DownloadClientCoordinator):
     async def _async_fetch(self) -> DownloadClientData:
         session = await self.client.session()
         stats = await self.client.session_stats()
-        torrents = await self.client.torrents()
+        snapshot = await self.client.sync(torrent_count=stats.torrent_count)
         free = await self.client.free_space(session.download_dir) if session.download_dir else None
         counts, total, music, active, running = summarize(
-            self._summary(torrent) for torrent in torrents
+            self._summary(torrent) for torrent in snapshot.torrents.values()
         )
         return DownloadClientData(
             download_rate=stats.download_speed,
