@@ -68,7 +68,7 @@ def _to_time(key: str, value: object) -> datetime | None:
         return None
     try:
         return datetime.fromtimestamp(seconds, UTC)
-    except (OverflowError, OSError) as err:
+    except (OverflowError, OSError, ValueError) as err:
         raise ValueError(f"field {key!r} is {seconds}, not a valid time") from err
 
 
