@@ -26,6 +26,7 @@ from custom_components.stepheybot_music.clients.errors import (
     BackendRequestError,
     CannotConnectError,
     InvalidAuthError,
+    IpBannedError,
     UnexpectedResponseError,
     WrongApplicationError,
 )
@@ -578,8 +579,25 @@ async def test_login_rate_limit_is_reported(session: aiohttp.ClientSession) -> N
         client = SubsonicClient(
             session, sim.url("navidrome"), username=SIM_ADMIN[0], password=SIM_ADMIN[1]
         )
-        with pytest.raises(UnexpectedResponseError, match="HTTP 429"):
+        with pytest.raises(IpBannedError, match="HTTP 429: too many login attempts") as err:
             await client.library_totals()
+        assert err.value.retry_after is None, "the simulator sends no Retry-After"
+
+
+async def test_login_rate_limit_takes_retry_after(session: aiohttp.ClientSession) -> None:
+    def answer(method: str, request: web.Request) -> web.StreamResponse:
+        return ok(type="navidrome", serverVersion="0.58.0", openSubsonic=True)
+
+    async def login(_: web.Request) -> web.Response:
+        return web.Response(status=429, text="Too Many Requests\n", headers={"Retry-After": "20"})
+
+    app = envelope_app(answer)
+    app.router.add_post("/auth/login", login)
+    async with serve(app) as url:
+        client = SubsonicClient(session, url, username="u", password="pw")
+        with pytest.raises(IpBannedError, match="refuses logins from this address") as err:
+            await client.library_totals()
+    assert err.value.retry_after == 20
 
 
 @pytest.mark.parametrize("fault", [Fault.MALFORMED_JSON, Fault.TRUNCATED_JSON])

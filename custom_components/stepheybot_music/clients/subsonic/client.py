@@ -22,6 +22,7 @@ import aiohttp
 from ..errors import (
     BackendRequestError,
     InvalidAuthError,
+    IpBannedError,
     StackError,
     UnexpectedResponseError,
     WrongApplicationError,
@@ -602,6 +603,15 @@ class SubsonicClient(HttpClient):
         )
         if resp.status in (404, 405):
             raise _NativeApiUnavailableError
+        if resp.status == 429:
+            retry = resp.headers.get("Retry-After", "")
+            raise IpBannedError(
+                f"{self.name} at {self.url} refuses logins from this address for now (HTTP 429: "
+                "too many login attempts). It lets them in again after its rate-limit window; "
+                "check that no other client keeps trying a wrong password.",
+                backend=self.kind,
+                retry_after=float(retry) if retry.isdigit() else None,
+            )
         if resp.status in (401, 403):
             raise InvalidAuthError(
                 f"{self.name} at {self.url} rejected the login of user '{self.username}' "
