@@ -55,3 +55,20 @@ def test_ban_is_waited_out() -> None:
     clock.now += DEFAULT_BAN_SECONDS
     assert guard.blocked_for() is None
     assert guard.failures == 0, "a ban is not a rejected password"
+
+
+def test_a_ban_is_told_apart_from_a_back_off() -> None:
+    clock = Clock()
+    guard = LoginGuard(backoff=10, max_failures=3, clock=clock)
+    guard.failed()
+    assert not guard.banned_now, "a rejected password is not a ban"
+    guard.banned(120)
+    assert guard.banned_now
+    clock.now += 119
+    assert guard.banned_now
+    clock.now += 1
+    assert not guard.banned_now
+    assert guard.blocked_for() is None
+    guard.banned(60)
+    guard.succeeded()
+    assert not guard.banned_now

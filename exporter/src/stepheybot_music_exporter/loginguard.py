@@ -30,12 +30,19 @@ class LoginGuard:
         self.failures = 0
         """Failed logins in a row."""
         self.blocked_until = 0.0
+        self.ban_until = 0.0
+        """When a ban the backend reported should be over (0: no ban)."""
         self._clock = clock
 
     @property
     def given_up(self) -> bool:
         """True once ``max_failures`` logins in a row failed: no more attempts."""
         return self.failures >= self.max_failures
+
+    @property
+    def banned_now(self) -> bool:
+        """True while waiting out a ban the backend reported."""
+        return self.ban_until > self._clock()
 
     def blocked_for(self) -> float | None:
         """Seconds until the next login may be tried; None when it may be tried now.
@@ -55,9 +62,10 @@ class LoginGuard:
     def banned(self, retry_after: float | None) -> None:
         """Record a ban: wait it out (an hour when the backend does not say)."""
         seconds = retry_after if retry_after and retry_after > 0 else DEFAULT_BAN_SECONDS
-        self.blocked_until = max(self.blocked_until, self._clock() + seconds)
+        self.ban_until = max(self.ban_until, self._clock() + seconds)
+        self.blocked_until = max(self.blocked_until, self.ban_until)
 
     def succeeded(self) -> None:
         """A collection worked: the credentials are good, forget earlier failures."""
         self.failures = 0
-        self.blocked_until = 0.0
+        self.blocked_until = self.ban_until = 0.0

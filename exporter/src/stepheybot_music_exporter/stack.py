@@ -146,13 +146,21 @@ class StackCollector:
         start = time.monotonic()
         guard = backend.guard
         if guard is not None and (wait := guard.blocked_for()) is not None:
-            message = (
-                f"not logging in to {collector.name} again until the exporter restarts: "
-                f"{guard.failures} logins failed; fix the credentials and restart"
-                if guard.given_up
-                else f"waiting {wait:.0f} s before logging in to {collector.name} again"
-            )
-            result = BackendResult(collector.name, False, 0.0, "login_backoff", message)
+            reason = "login_backoff"
+            if guard.given_up:
+                message = (
+                    f"not logging in to {collector.name} again until the exporter restarts: "
+                    f"{guard.failures} logins failed; fix the credentials and restart"
+                )
+            elif guard.banned_now:
+                reason = "banned"
+                message = (
+                    f"{collector.name} banned this address; waiting {wait:.0f} s for the ban "
+                    "to expire before logging in again"
+                )
+            else:
+                message = f"waiting {wait:.0f} s before logging in to {collector.name} again"
+            result = BackendResult(collector.name, False, 0.0, reason, message)
             self._report(backend, result)
             return result, out, facts
         if guard is not None and guard.failures:
