@@ -12,7 +12,14 @@ from pathlib import Path
 
 from .check import run_checks
 from .children import DemoError
-from .stack import DEFAULT_DOWNLOAD_SPEED, DEFAULT_SPEED, ROOT, Demo, DemoOptions
+from .stack import (
+    DEFAULT_DOWNLOAD_SPEED,
+    DEFAULT_SPEED,
+    DEFAULT_STORY_AFTER,
+    ROOT,
+    Demo,
+    DemoOptions,
+)
 from .summary import summary
 
 
@@ -79,11 +86,11 @@ async def run(args: argparse.Namespace) -> int:
         seed=args.seed,
         speed=args.speed,
         download_speed=args.download_speed,
-        story_after=-1 if args.no_story else 20.0,
+        story_after=-1 if args.no_story else DEFAULT_STORY_AFTER,
     )
     _write("starting the demo (Home Assistant takes about half a minute)...")
     demo = Demo(options)
-    starting = asyncio.create_task(demo.__aenter__())
+    starting = asyncio.create_task(demo.up())
     stopped = asyncio.create_task(stop.wait())
     await asyncio.wait({starting, stopped}, return_when=asyncio.FIRST_COMPLETED)
     if not starting.done():
@@ -91,12 +98,14 @@ async def run(args: argparse.Namespace) -> int:
         starting.cancel()
         with contextlib.suppress(asyncio.CancelledError, DemoError):
             await starting
+        _write("everything stopped")
         return 130
     stopped.cancel()
     try:
         starting.result()
     except DemoError as err:
         _write(f"the demo failed to start: {err}")
+        _write(f"everything stopped; the logs are in {demo.info.logs}")
         return 1
     try:
         if args.check:

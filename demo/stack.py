@@ -46,6 +46,7 @@ ROOT = Path(__file__).resolve().parent.parent
 DASHBOARD_PATH = "music-stack"
 DEFAULT_SPEED = 1.0
 DEFAULT_DOWNLOAD_SPEED = 4.0
+DEFAULT_STORY_AFTER = 20.0
 INFO_FILE = "demo.json"
 """Written into the workdir once everything runs: URLs, credentials, PIDs (mode 0600)."""
 
@@ -66,7 +67,7 @@ class DemoOptions:
     """Simulated seconds per real second (above 1, the stack's clock runs ahead of yours)."""
     download_speed: float = DEFAULT_DOWNLOAD_SPEED
     """MiB/s of simulated time per torrent: an album downloads in one or two minutes."""
-    story_after: float = 20.0
+    story_after: float = DEFAULT_STORY_AFTER
     """Real seconds before the first request through Lidarr (negative: never)."""
     story_every: float = 180.0
     """Real seconds between later requests (0: only one)."""
@@ -129,12 +130,16 @@ class Demo:
         return self._session
 
     async def __aenter__(self) -> Self:
+        await self.up()
+        return self
+
+    async def up(self) -> None:
+        """:meth:`start`, or stop whatever did start and re-raise."""
         try:
             await self.start()
         except BaseException:
             await self.stop()
             raise
-        return self
 
     async def __aexit__(
         self,

@@ -1,0 +1,67 @@
+"""``scripts/demo --check`` (``python -m demo --check``) end to end, and a start that fails."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from demo.stack import ROOT
+
+pytestmark = pytest.mark.real_server
+
+
+def _demo(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "demo", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=400,
+        check=False,
+    )
+
+
+def _processes_using(path: Path) -> list[str]:
+    """Command lines of running processes that mention ``path`` (the demo's children do)."""
+    found = []
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            cmdline = (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+        except OSError:
+            continue
+        if str(path) in cmdline:
+            found.append(cmdline)
+    return found
+
+
+def test_check_mode_verifies_every_part_and_exits_0(tmp_path: Path) -> None:
+    workdir = tmp_path / "demo"
+    result = _demo("--check", "--no-story", "--workdir", str(workdir))
+    assert result.returncode == 0, result.stdout + result.stderr
+    lines = result.stdout.splitlines()
+    assert "check passed: every part is up and works with the others" in lines
+    assert lines[-1] == "everything stopped"
+    assert not _processes_using(workdir)
+    assert (workdir / "logs" / "home-assistant.log").exists()
+
+
+def test_a_part_that_cannot_start_stops_the_others_and_says_why(tmp_path: Path) -> None:
+    workdir = tmp_path / "demo"
+    empty = tmp_path / "bin"
+    empty.mkdir()
+    result = _demo("--check", "--workdir", str(workdir), env={**os.environ, "PATH": str(empty)})
+    assert result.returncode == 1, result.stdout + result.stderr
+    lines = result.stdout.splitlines()
+    assert (
+        "the demo failed to start: prometheus is not installed; "
+        "run the demo inside the toolbox (scripts/demo does)"
+    ) in lines
+    assert lines[-1] == f"everything stopped; the logs are in {workdir / 'logs'}"
+    assert not _processes_using(workdir)
