@@ -46,12 +46,16 @@ async def async_setup_entry(hass: HomeAssistant, entry: StepheyBotConfigEntry) -
 
     fast = [coordinator for backend in runtime.backends.values() for coordinator in backend.fast]
     await asyncio.gather(*(coordinator.async_refresh() for coordinator in fast))
-    if fast and not any(
-        coordinator.last_update_success
-        or isinstance(coordinator.last_exception, ConfigEntryAuthFailed)
-        for coordinator in fast
+    if runtime.backends and all(
+        backend.fast
+        and not any(
+            coordinator.last_update_success
+            or isinstance(coordinator.last_exception, ConfigEntryAuthFailed)
+            for coordinator in backend.fast
+        )
+        for backend in runtime.backends.values()
     ):
-        # Nothing answers (HA started before the stack?): let Home Assistant retry.
+        # Nothing answers (Home Assistant started before the stack?): let it retry.
         # If only some backends fail, only their entities are unavailable.
         raise ConfigEntryNotReady(translation_domain=DOMAIN, translation_key="stack_unreachable")
 

@@ -80,11 +80,6 @@ class BackendType:
     session: SessionKind = SessionKind.SHARED
     create_client: ClientFactory
 
-    @property
-    def has_credentials(self) -> bool:
-        """Whether the backend can ask for reauthentication."""
-        return bool(self.credentials)
-
 
 def _text(data: Mapping[str, Any], key: str) -> str:
     value = data.get(key)

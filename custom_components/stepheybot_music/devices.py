@@ -75,29 +75,28 @@ def async_register_devices(
         )
 
 
-def _container_of(entry: StepheyBotConfigEntry, device: dr.DeviceEntry) -> tuple[str, str] | None:
-    """``(subentry id, container name)`` when ``device`` is a container of this stack."""
-    for domain, identifier in device.identifiers:
-        if domain != DOMAIN or CONTAINER_MARK not in identifier:
-            continue
-        subentry_id, name = identifier.split(CONTAINER_MARK, 1)
-        if subentry_id in entry.subentries:
-            return subentry_id, name
+def _container_of(
+    entry: StepheyBotConfigEntry, device: dr.DeviceEntry
+) -> tuple[DockerRuntime, str] | None:
+    """``(Docker backend, container name)`` when ``device`` is a container of this stack."""
+    for _, identifier in device.identifiers:
+        subentry_id, mark, name = identifier.partition(CONTAINER_MARK)
+        backend = entry.runtime_data.backends.get(subentry_id)
+        if mark and isinstance(backend, DockerRuntime):
+            return backend, name
     return None
 
 
 def removable_device(entry: StepheyBotConfigEntry, device: dr.DeviceEntry) -> bool:
     """Whether the user may delete ``device``: a container Docker answers without.
 
-    The stack's and the backends' devices go with the stack and its backends.
+    The stack's and the backends' devices go with the stack and its backends; while
+    Docker does not answer, nobody can tell whether a container is gone.
     """
     found = _container_of(entry, device)
     if found is None:
         return False
-    subentry_id, name = found
-    backend = entry.runtime_data.backends.get(subentry_id)
-    if not isinstance(backend, DockerRuntime):
-        return True
+    backend, name = found
     reported = backend.reported()
     return reported is not None and name not in reported
 

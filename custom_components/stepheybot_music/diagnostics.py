@@ -12,7 +12,6 @@ from homeassistant.const import CONF_API_KEY, CONF_PASSWORD, CONF_USERNAME
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import device_registry as dr
 
-from .const import DOMAIN
 from .coordinators.base import StackCoordinator
 from .devices import CONTAINER_MARK
 from .runtime import BackendRuntime, StepheyBotConfigEntry
@@ -86,9 +85,7 @@ async def async_get_device_diagnostics(
     hass: HomeAssistant, entry: StepheyBotConfigEntry, device: dr.DeviceEntry
 ) -> dict[str, Any]:
     """One backend (for a container: its Docker backend), or the stack for its own device."""
-    for domain, identifier in device.identifiers:
-        if domain != DOMAIN:
-            continue
+    for _, identifier in device.identifiers:
         subentry_id = identifier.split(CONTAINER_MARK, 1)[0]
         if (backend := entry.runtime_data.backends.get(subentry_id)) is not None:
             return _backend(entry, backend)

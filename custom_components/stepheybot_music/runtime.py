@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -75,11 +75,6 @@ class StackRuntimeData:
     def of_type[RuntimeT: BackendRuntime](self, cls: type[RuntimeT]) -> list[RuntimeT]:
         """The backends whose runtime is a ``cls``."""
         return [backend for backend in self.backends.values() if isinstance(backend, cls)]
-
-    def coordinators(self) -> Iterator[StackCoordinator[Any]]:
-        """Every coordinator of every backend."""
-        for backend in self.backends.values():
-            yield from backend.coordinators
 
 
 type StepheyBotConfigEntry = ConfigEntry[StackRuntimeData]

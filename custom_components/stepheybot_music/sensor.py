@@ -217,10 +217,7 @@ ROOT_FOLDER_SENSOR = BackendSensorDescription[LidarrStatus](
 
 
 def _root_folder_free(path: str, status: LidarrStatus) -> int | None:
-    for folder in status.root_folders:
-        if folder.path == path:
-            return folder.free_bytes
-    return None
+    return next((f.free_bytes for f in status.root_folders if f.path == path), None)
 
 
 MUSIC_BRAIN_SENSORS: tuple[BackendSensorDescription[BrainRequests], ...] = tuple(
@@ -292,9 +289,7 @@ def _container_state(name: str, data: DockerData) -> str | None:
 
 def _container_health(name: str, data: DockerData) -> str | None:
     info = data.containers.get(name)
-    if info is None or not info.has_healthcheck:
-        return None
-    return str(info.health)
+    return str(info.health) if info is not None and info.has_healthcheck else None
 
 
 def _download_sources(runtime: StackRuntimeData) -> list[StackCoordinator[DownloadClientData]]:

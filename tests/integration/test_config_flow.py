@@ -8,19 +8,10 @@ handshake with a self-signed certificate) and its translated message checked.
 from __future__ import annotations
 
 import dataclasses
-import ssl
-import threading
-from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
+from datetime import timedelta
 from typing import Any
 
 import pytest
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.config_entries import SOURCE_RECONFIGURE, SOURCE_USER, ConfigEntryState
 from homeassistant.const import (
@@ -236,74 +227,6 @@ async def test_add_timeout(hass: HomeAssistant, monkeypatch: pytest.MonkeyPatch)
     assert result["errors"] == {"base": "timeout_connect"}
     assert _error(result).startswith("Prowlarr did not answer in time. Prowlarr at http://")
     assert "did not answer within 0.2 s" in _error(result)
-
-
-def _self_signed(directory: Path) -> ssl.SSLContext:
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
-    now = datetime.now(UTC)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - timedelta(days=1))
-        .not_valid_after(now + timedelta(days=30))
-        .sign(key, hashes.SHA256())
-    )
-    cert_file, key_file = directory / "cert.pem", directory / "key.pem"
-    cert_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    key_file.write_bytes(
-        key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        )
-    )
-    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    context.load_cert_chain(cert_file, key_file)
-    return context
-
-
-class _Page(BaseHTTPRequestHandler):
-    """Any request: a router's login page (not the backend the user wants)."""
-
-    def _reply(self) -> None:
-        body = b"<html>a router login page</html>"
-        self.send_response(200)
-        self.send_header("Content-Type", "text/html")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    do_GET = do_POST = _reply  # noqa: N815 (http.server's method names)
-
-    def log_message(self, *args: object) -> None:
-        """Quiet."""
-
-
-class _QuietServer(ThreadingHTTPServer):
-    def handle_error(self, request: object, client_address: object) -> None:
-        """A refused handshake is the point of the test, not an error."""
-
-
-@pytest.fixture
-def https_url(tmp_path: Path) -> Iterator[str]:
-    """An HTTPS server with a self-signed certificate, in its own thread.
-
-    A thread keeps the handshake the client refuses out of Home Assistant's event loop.
-    """
-    server = _QuietServer(("127.0.0.1", 0), _Page)
-    server.socket = _self_signed(tmp_path).wrap_socket(server.socket, server_side=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"https://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join()
 
 
 async def test_add_tls_error_then_wrong_application(

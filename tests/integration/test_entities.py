@@ -153,6 +153,7 @@ async def test_every_entity_of_a_full_stack(
     hass: HomeAssistant,
     sim: Simulator,
     frozen: FrozenDateTimeFactory,
+    *,
     entity_registry: er.EntityRegistry,
     device_registry: dr.DeviceRegistry,
     snapshot: SnapshotAssertion,

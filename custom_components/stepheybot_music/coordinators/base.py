@@ -160,10 +160,8 @@ class StackCoordinator[DataT](DataUpdateCoordinator[DataT]):
         """Keep the backend device's software version current."""
         if version is None or version == self._reported_version:
             return
-        registry = dr.async_get(self.hass)
-        device = registry.async_get_device_by_identifier(
-            (DOMAIN, self.backend.subentry_id), self.backend.entry_id
+        device_id = dr.async_get_device_id_by_identifier(
+            self.hass, (DOMAIN, self.backend.subentry_id), config_entry_id=self.backend.entry_id
         )
-        if device is not None:
-            registry.async_update_device(device.id, sw_version=version)
-            self._reported_version = version
+        dr.async_get(self.hass).async_update_device(device_id, sw_version=version)
+        self._reported_version = version

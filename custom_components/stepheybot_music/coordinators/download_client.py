@@ -127,13 +127,13 @@ class DownloadClientCoordinator(StackCoordinator[DownloadClientData]):
     async def async_set_alt_speed(self, enabled: bool) -> None:
         """Turn the alternative speed limits on or off, then refresh."""
         await self._async_set_alt_speed(enabled)
-        await self.async_request_refresh()
+        await self.async_refresh()
 
     async def async_set_music_running(self, running: bool) -> None:
         """Resume (``running``) or pause every music torrent, then refresh."""
         if self.data is not None and self.data.music_ids:
             await self._async_set_running(self.data.music_ids, running)
-        await self.async_request_refresh()
+        await self.async_refresh()
 
 
 @dataclass(kw_only=True)

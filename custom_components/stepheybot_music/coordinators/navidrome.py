@@ -68,7 +68,7 @@ class NavidromeStatusCoordinator(NavidromeCoordinator[NavidromeStatus]):
     async def async_start_scan(self) -> None:
         """Start a library scan, then show the scanner running."""
         await self.client.start_scan()
-        await self.async_request_refresh()
+        await self.async_refresh()
 
 
 class NavidromeLibraryCoordinator(NavidromeCoordinator[LibraryTotals]):

@@ -1,4 +1,4 @@
-"""Transmission: session, statistics, torrents and free space, in the download-client shape."""
+"""Transmission: session, statistics, incremental torrent list and free space."""
 
 from __future__ import annotations
 
@@ -61,7 +61,9 @@ class TransmissionCoordinator(DownloadClientCoordinator):
     async def _async_fetch(self) -> DownloadClientData:
         session = await self.client.session()
         stats = await self.client.session_stats()
-        snapshot = await self.client.sync(torrent_count=stats.torrent_count)
+        snapshot = await self.client.sync(
+            torrent_count=stats.torrent_count, uptime=stats.current.seconds_active
+        )
         free = await self.client.free_space(session.download_dir) if session.download_dir else None
         counts, total, music, active, running = summarize(
             self._summary(torrent) for torrent in snapshot.torrents.values()

@@ -1,0 +1,126 @@
+"""Buttons and switches act on the simulated backends; refusals are translated errors."""
+
+from __future__ import annotations
+
+import pytest
+from freezegun.api import FrozenDateTimeFactory
+from homeassistant.components.button import DOMAIN as BUTTON_DOMAIN
+from homeassistant.components.button import SERVICE_PRESS
+from homeassistant.components.switch import DOMAIN as SWITCH_DOMAIN
+from homeassistant.const import ATTR_ENTITY_ID, SERVICE_TURN_OFF, SERVICE_TURN_ON
+from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import HomeAssistantError
+
+from simulator import Fault, Simulator
+from simulator.model import TorrentStatus
+
+from .conftest import setup_stack
+from .helpers import poll, text
+
+
+def _state(hass: HomeAssistant, entity_id: str) -> str:
+    state = hass.states.get(entity_id)
+    assert state is not None, entity_id
+    return state.state
+
+
+async def _call(hass: HomeAssistant, domain: str, service: str, entity_id: str) -> None:
+    await hass.services.async_call(domain, service, {ATTR_ENTITY_ID: entity_id}, blocking=True)
+    await hass.async_block_till_done(wait_background_tasks=True)
+
+
+@pytest.mark.parametrize("client", ["qbittorrent", "transmission"])
+async def test_alternative_speed_limits(hass: HomeAssistant, sim: Simulator, client: str) -> None:
+    await setup_stack(hass, sim, [client])
+    entity_id = f"switch.{client}_alternative_speed_limits"
+    assert _state(hass, entity_id) == "off"
+    await _call(hass, SWITCH_DOMAIN, SERVICE_TURN_ON, entity_id)
+    assert sim.world.alt_speed_limits is True
+    assert _state(hass, entity_id) == "on"
+    await _call(hass, SWITCH_DOMAIN, SERVICE_TURN_OFF, entity_id)
+    assert sim.world.alt_speed_limits is False
+    assert _state(hass, entity_id) == "off"
+
+
+@pytest.mark.parametrize("client", ["qbittorrent", "transmission"])
+async def test_pause_and_resume_music_downloads(
+    hass: HomeAssistant, sim: Simulator, client: str
+) -> None:
+    await setup_stack(hass, sim, [client])
+    world = sim.world
+    music = [t for t in world.torrents.values() if t.category == world.music_category]
+    others = [t for t in world.torrents.values() if t.category != world.music_category]
+    assert music
+    others_before = {t.hash: t.status for t in others}
+    entity_id = f"switch.{client}_music_downloads"
+    assert _state(hass, entity_id) == "on"
+
+    await _call(hass, SWITCH_DOMAIN, SERVICE_TURN_OFF, entity_id)
+    assert all(t.status.startswith("stopped") for t in music)
+    assert {t.hash: t.status for t in others} == others_before
+    assert _state(hass, entity_id) == "off"
+    assert _state(hass, "sensor.home_music_active_music_downloads") == "0"
+
+    await _call(hass, SWITCH_DOMAIN, SERVICE_TURN_ON, entity_id)
+    assert not any(t.status.startswith("stopped") for t in music)
+    assert _state(hass, entity_id) == "on"
+    downloading = [t for t in music if t.progress < 1]
+    assert _state(hass, "sensor.home_music_active_music_downloads") == str(len(downloading))
+
+
+async def test_music_downloads_switch_without_music(hass: HomeAssistant, sim: Simulator) -> None:
+    for torrent in sim.world.torrents.values():
+        torrent.category = "linux-isos"
+        torrent.status = TorrentStatus.STOPPED_DOWNLOADING
+    await setup_stack(hass, sim, ["qbittorrent"])
+    # no music torrent: nothing is paused, so the switch is on; turning it off is harmless
+    assert _state(hass, "switch.qbittorrent_music_downloads") == "on"
+    await _call(hass, SWITCH_DOMAIN, SERVICE_TURN_OFF, "switch.qbittorrent_music_downloads")
+    assert _state(hass, "switch.qbittorrent_music_downloads") == "on"
+
+
+async def test_navidrome_start_scan(
+    hass: HomeAssistant, sim: Simulator, frozen: FrozenDateTimeFactory
+) -> None:
+    await setup_stack(hass, sim, ["navidrome"])
+    assert _state(hass, "binary_sensor.navidrome_scanning") == "off"
+    await _call(hass, BUTTON_DOMAIN, SERVICE_PRESS, "button.navidrome_start_scan")
+    assert sim.world.navidrome_scanning is True
+    assert _state(hass, "binary_sensor.navidrome_scanning") == "on"
+    await sim.advance(sim.world.scan_duration + 1)
+    await poll(hass, frozen, 20)
+    assert _state(hass, "binary_sensor.navidrome_scanning") == "off"
+    assert _state(hass, "sensor.navidrome_last_scan") == sim.world.navidrome_last_scan.isoformat()
+
+
+@pytest.mark.parametrize(
+    ("button", "command"),
+    [("search_missing_albums", "MissingAlbumSearch"), ("rss_sync", "RssSync")],
+)
+async def test_lidarr_commands(
+    hass: HomeAssistant, sim: Simulator, button: str, command: str
+) -> None:
+    await setup_stack(hass, sim, ["lidarr"])
+    before = len(sim.world.commands)
+    await _call(hass, BUTTON_DOMAIN, SERVICE_PRESS, f"button.lidarr_{button}")
+    assert [c.name for c in sim.world.commands[before:]] == [command]
+
+
+async def test_a_refused_action_is_a_translated_error(hass: HomeAssistant, sim: Simulator) -> None:
+    await setup_stack(hass, sim, ["lidarr", "transmission"])
+    await sim.set_fault("lidarr", Fault.HTTP_500)
+    with pytest.raises(HomeAssistantError) as caught:
+        await _call(hass, BUTTON_DOMAIN, SERVICE_PRESS, "button.lidarr_rss_sync")
+    assert caught.value.translation_key == "action_failed"
+    placeholders = caught.value.translation_placeholders
+    assert placeholders is not None
+    assert placeholders["backend"] == "Lidarr"
+    message = text("exceptions", "action_failed", "message", **placeholders)
+    assert message.startswith("Lidarr did not do it: Lidarr at http://127.0.0.1:")
+    assert "answered HTTP 500" in message
+
+    await sim.set_fault("transmission", Fault.MALFORMED_JSON)
+    with pytest.raises(HomeAssistantError, match="Transmission did not do it"):
+        await _call(
+            hass, SWITCH_DOMAIN, SERVICE_TURN_ON, "switch.transmission_alternative_speed_limits"
+        )
