@@ -206,6 +206,36 @@ async def test_a_gap_longer_than_the_window_lists_everything(
     await _assert_current(client, snapshot)
 
 
+async def test_the_daemon_uptime_measures_the_gap(
+    sim: Simulator, session: aiohttp.ClientSession
+) -> None:
+    """With ``uptime`` the gap is the daemon's, whatever the local clock says."""
+    client = TransmissionClient(
+        session, sim.url("transmission"), username="admin", password=PASSWORD
+    )
+    frozen = TransmissionSync(client, clock=lambda: 0.0)  # no local time ever passes
+    client.torrent_sync = frozen
+
+    async def poll() -> TorrentSnapshot:
+        stats = await client.session_stats()
+        return await client.sync(
+            torrent_count=stats.torrent_count, uptime=stats.current.seconds_active
+        )
+
+    assert (await poll()).full
+    sim.clock.advance(30)
+    assert not (await poll()).full
+    torrent = next(t for t in sim.world.torrents.values() if t.name.startswith("Synthetic"))
+    sim.world.start_torrent(torrent.hash)
+    sim.clock.advance(70)
+    snapshot = await poll()
+    assert snapshot.full, "70 s of daemon time passed, so the window no longer covers the gap"
+    assert snapshot.changed == {torrent.transmission_id}
+    await _assert_current(client, snapshot)
+    assert (await client.sync()).full, "switching clocks lists everything"
+    assert not (await client.sync()).full
+
+
 async def test_the_simulated_window_and_removed_ids(
     sim: Simulator, session: aiohttp.ClientSession
 ) -> None:

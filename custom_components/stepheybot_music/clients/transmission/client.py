@@ -283,13 +283,15 @@ class TransmissionClient(HttpClient):
             raise ValueError("the sync belongs to another client")
         self._torrent_sync = sync
 
-    async def sync(self, *, torrent_count: int | None = None) -> TorrentSnapshot:
+    async def sync(
+        self, *, torrent_count: int | None = None, uptime: float | None = None
+    ) -> TorrentSnapshot:
         """Poll the torrent list incrementally: after the first call, only changes travel.
 
-        ``torrent_count`` (``session-stats``' ``torrentCount`` from the same poll) lets a
-        merged list that lost count of the daemon's torrents be listed again in full.
+        Pass ``torrent_count`` and ``uptime`` from a :meth:`session_stats` of the same poll
+        (``torrent_count`` and ``current.seconds_active``); see :meth:`TransmissionSync.poll`.
         """
-        return await self.torrent_sync.poll(torrent_count=torrent_count)
+        return await self.torrent_sync.poll(torrent_count=torrent_count, uptime=uptime)
 
     async def torrents(self, ids: Sequence[TorrentId] | None = None) -> list[Torrent]:
         """Torrents (all, or those with these ids or hashes): one full listing; see :meth:`sync`."""

@@ -2,16 +2,17 @@
 
 Asked for ``"ids": "recently-active"``, the daemon returns only the torrents whose
 ``date_changed`` lies within the last 60 seconds (``RecentlyActiveSeconds`` in
-``libtransmission/rpcimpl.cc``) and a ``removed`` array of the ids removed in that window
-(RPC spec, section 3.3). The window is the daemon's clock and the same for every caller,
-so :class:`TransmissionSync` merges these replies into its copy of the list only while
-they cover the whole time since its previous poll (``max_gap``), and otherwise lists every
-torrent. It also lists everything on the first poll, after an error, when the RPC session
-id changes (a restarted daemon numbers its torrents anew), when ``session-stats`` counts a
-different number of torrents than the merged list holds, and every ``full_every`` polls,
-which bounds drift in fields the daemon changes without bumping ``date_changed``.
-Stopping a torrent is such a change (``torrentStop`` in ``torrent.cc`` does not mark it),
-so the torrents this client starts, stops or removes are fetched by id on the next poll.
+``libtransmission/rpcimpl.cc``) and a ``removed`` array of the ids removed in that window (RPC
+spec, section 3.3). The window is the daemon's clock and the same for every caller, so
+:class:`TransmissionSync` merges these replies into its copy of the list only while they cover
+the whole time since its previous poll (``max_gap``, measured on the daemon's uptime when the
+caller passes it), and otherwise lists every torrent. It also lists everything on the first
+poll, after an error, when the RPC session id changes (a restarted daemon numbers its torrents
+anew), when ``session-stats`` counts a different number of torrents than the merged list holds,
+and every ``full_every`` polls, which bounds drift in fields the daemon changes without bumping
+``date_changed``. Stopping a torrent is such a change (``torrentStop`` in ``torrent.cc`` does
+not mark it), so the torrents this client starts, stops or removes are fetched by id on the next
+poll.
 """
 
 from __future__ import annotations
@@ -78,6 +79,8 @@ class TransmissionSync:
         self._valid = False
         self._polls_since_full = 0
         self._last_sent = 0.0
+        self._uptime: float | None = None
+        self._on_uptime = False
         self._generation = -1
         self._refetch: dict[TorrentId, None] = {}
 
@@ -90,16 +93,22 @@ class TransmissionSync:
         for torrent_id in ids:
             self._refetch[torrent_id.lower() if isinstance(torrent_id, str) else torrent_id] = None
 
-    async def poll(self, *, torrent_count: int | None = None) -> TorrentSnapshot:
+    async def poll(
+        self, *, torrent_count: int | None = None, uptime: float | None = None
+    ) -> TorrentSnapshot:
         """Bring the list up to date and return it.
 
-        ``torrent_count`` is the daemon's own count (``session-stats``); when the merged
-        list holds a different number, it is listed again in full. Any error leaves the
-        previous list in place and makes the next poll a full listing.
+        Both arguments come from a ``session-stats`` call made just before. ``torrent_count``
+        is the daemon's own count: when the merged list holds a different number, it is
+        listed again in full. ``uptime`` (``current-stats.secondsActive``) is the daemon's
+        clock: when given, the time between polls is measured on it instead of the local
+        clock, which stays right when this host sleeps. Any error leaves the previous list
+        in place and makes the next poll a full listing.
         """
         async with self._lock:
             previous = self._published
             merged_onto = self._torrents
+            self._uptime = uptime
             try:
                 delta = await self._update()
                 if delta is not None and torrent_count not in (None, len(self._torrents)):
@@ -108,6 +117,8 @@ class TransmissionSync:
             except Exception:
                 self._valid = False
                 raise
+            finally:
+                self._uptime = None
             current = self._published = self._torrents
             if delta is not None and merged_onto is previous:
                 changed, removed = delta
@@ -128,31 +139,38 @@ class TransmissionSync:
 
     async def _update(self) -> _Delta | None:
         """Apply one poll: what a merge changed and removed, or None after a full listing."""
-        if not self._needs_full(self._clock()):
+        if not self._needs_full():
             delta = await self._merge_recent()
             if delta is not None:
                 return delta
         await self._list_all()
         return None
 
-    def _needs_full(self, now: float) -> bool:
+    def _now(self) -> float:
+        """Seconds on the daemon's clock when the caller gave it, else on the local one."""
+        return self._clock() if self._uptime is None else self._uptime
+
+    def _within_gap(self) -> bool:
+        """Whether the daemon's window still reaches back to the previous poll."""
+        return (self._uptime is not None) == self._on_uptime and (
+            0 <= self._now() - self._last_sent < self.max_gap
+        )
+
+    def _needs_full(self) -> bool:
         return (
             not self._valid
             or self._polls_since_full + 1 >= self.full_every
             or self.client.session_generation != self._generation
-            or now - self._last_sent >= self.max_gap
+            or not self._within_gap()
         )
 
     def _covered(self) -> bool:
         """Whether the reply just received covers everything since the previous poll."""
-        return (
-            self.client.session_generation == self._generation
-            and self._clock() - self._last_sent < self.max_gap
-        )
+        return self.client.session_generation == self._generation and self._within_gap()
 
     async def _list_all(self) -> None:
         refetch = list(self._refetch)
-        sent = self._clock()
+        sent = self._now()
         args = await self.client.rpc("torrent-get", {"fields": list(TORRENT_FIELDS)})
         with parsing(self.client.kind, "the torrent list"):
             listed = parse_torrents(args["torrents"])
@@ -175,7 +193,7 @@ class TransmissionSync:
     async def _merge_recent(self) -> _Delta | None:
         """Merge the recently active torrents (and those to refetch); None if not covered."""
         refetch = list(self._refetch)
-        sent = self._clock()
+        sent = self._now()
         what = "the recently active torrents"
         args = await self.client.rpc(
             "torrent-get", {"ids": RECENTLY_ACTIVE, "fields": list(TORRENT_FIELDS)}
@@ -248,5 +266,6 @@ class TransmissionSync:
         for key in refetched:
             self._refetch.pop(key, None)
         self._last_sent = sent
+        self._on_uptime = self._uptime is not None
         self._generation = self.client.session_generation
         self._valid = True

@@ -44,7 +44,10 @@ class TransmissionCollector(Collector):
         if self._download_dir is None:
             self._download_dir = (await client.session()).download_dir
         stats = await client.session_stats()
-        torrents = (await client.sync(torrent_count=stats.torrent_count)).torrents.values()
+        snapshot = await client.sync(
+            torrent_count=stats.torrent_count, uptime=stats.current.seconds_active
+        )
+        torrents = snapshot.torrents.values()
         free = await client.free_space(self._download_dir) if self._download_dir else None
         category = self.backend.category
         add_download_samples(
