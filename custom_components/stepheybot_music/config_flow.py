@@ -72,6 +72,11 @@ from .runtime import StepheyBotConfigEntry
 STACK_SCHEMA = probatio.Schema({probatio.Required(CONF_NAME): TextSelector()})
 
 
+def stack_unique_id(name: str) -> str:
+    """A stack's unique id: its name, case-insensitively (one "Home music" only)."""
+    return name.casefold()
+
+
 class StepheyBotConfigFlow(ConfigFlow, domain=DOMAIN):
     """Create, rename and reauthenticate a stack."""
 
@@ -80,9 +85,9 @@ class StepheyBotConfigFlow(ConfigFlow, domain=DOMAIN):
 
     _reauth_subentry: ConfigSubentry
 
-    def _name_taken(self, name: str, *, ignore: str | None = None) -> bool:
+    def _name_taken(self, name: str, *, ignore: str) -> bool:
         return any(
-            entry.title.casefold() == name.casefold()
+            entry.unique_id == stack_unique_id(name)
             for entry in self._async_current_entries(include_ignore=False)
             if entry.entry_id != ignore
         )
@@ -92,9 +97,9 @@ class StepheyBotConfigFlow(ConfigFlow, domain=DOMAIN):
         errors: dict[str, str] = {}
         if user_input is not None:
             name = str(user_input[CONF_NAME]).strip()
-            if self._name_taken(name):
-                return self.async_abort(reason="already_configured")
             if name:
+                await self.async_set_unique_id(stack_unique_id(name))
+                self._abort_if_unique_id_configured()
                 return self.async_create_entry(title=name, data={})
             errors[CONF_NAME] = "empty_name"
         return self.async_show_form(
@@ -116,7 +121,9 @@ class StepheyBotConfigFlow(ConfigFlow, domain=DOMAIN):
             elif self._name_taken(name, ignore=entry.entry_id):
                 errors[CONF_NAME] = "name_taken"
             else:
-                return self.async_update_and_abort(entry, title=name)
+                return self.async_update_and_abort(
+                    entry, title=name, unique_id=stack_unique_id(name)
+                )
         return self.async_show_form(
             step_id="reconfigure",
             data_schema=self.add_suggested_values_to_schema(

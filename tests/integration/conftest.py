@@ -138,6 +138,7 @@ def stack_entry(
         domain=DOMAIN,
         title=STACK_TITLE,
         entry_id=ENTRY_ID,
+        unique_id=STACK_TITLE.casefold(),
         data={},
         options=options or {},
         subentries_data=[subentry(sim, name) for name in names],

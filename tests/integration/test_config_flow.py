@@ -56,7 +56,9 @@ from .helpers import form_input, poll, text
 
 
 async def _empty_stack(hass: HomeAssistant) -> MockConfigEntry:
-    entry = MockConfigEntry(domain=DOMAIN, title=STACK_TITLE, entry_id=ENTRY_ID, data={})
+    entry = MockConfigEntry(
+        domain=DOMAIN, title=STACK_TITLE, entry_id=ENTRY_ID, data={}, unique_id="home music"
+    )
     entry.add_to_hass(hass)
     await hass.config_entries.async_setup(entry.entry_id)
     await hass.async_block_till_done()
@@ -99,6 +101,7 @@ async def test_user_names_the_stack(hass: HomeAssistant) -> None:
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert result["title"] == "Home music"
     assert result["data"] == {}
+    assert result["result"].unique_id == "home music"
     await hass.async_block_till_done()
     entry = hass.config_entries.async_entries(DOMAIN)[0]
     assert entry.state is ConfigEntryState.LOADED
@@ -119,7 +122,7 @@ async def test_user_refuses_a_second_stack_of_the_same_name(hass: HomeAssistant)
 
 async def test_reconfigure_renames_the_stack(hass: HomeAssistant) -> None:
     entry = await _empty_stack(hass)
-    other = MockConfigEntry(domain=DOMAIN, title="Cabin", data={})
+    other = MockConfigEntry(domain=DOMAIN, title="Cabin", data={}, unique_id="cabin")
     other.add_to_hass(hass)
 
     result = await entry.start_reconfigure_flow(hass)
@@ -136,6 +139,7 @@ async def test_reconfigure_renames_the_stack(hass: HomeAssistant) -> None:
     assert result["reason"] == "reconfigure_successful"
     await hass.async_block_till_done()
     assert entry.title == "Living room"
+    assert entry.unique_id == "living room"
     assert entry.state is ConfigEntryState.LOADED
 
 
