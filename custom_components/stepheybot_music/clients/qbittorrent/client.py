@@ -23,6 +23,7 @@ so the client takes whatever ``Set-Cookie`` the login answered and sends it itse
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import re
 import time
 from collections.abc import Callable, Sequence
@@ -76,6 +77,21 @@ def parse_api_version(text: str) -> tuple[int, ...]:
     if len(parts) < 2:
         raise ValueError(f"{text!r} is not a version number")
     return parts
+
+
+class _Handoff:
+    """Passes a reply to a worker thread, which takes the only reference to it."""
+
+    __slots__ = ("_resp",)
+
+    def __init__(self, resp: Response) -> None:
+        self._resp: Response | None = resp
+
+    def take(self) -> Response:
+        resp, self._resp = self._resp, None
+        if resp is None:
+            raise RuntimeError("the reply was taken already")
+        return resp
 
 
 class QBittorrentClient(HttpClient):
@@ -399,31 +415,37 @@ class QBittorrentClient(HttpClient):
         self.raise_for_status(resp)
         try:
             if asked == 0 or len(resp.body) >= self.offload_bytes:
-                update = await asyncio.to_thread(self._prepare_sync, resp)
+                handoff = _Handoff(resp)
+                del resp  # the worker then holds the only reference to the body
+                update = await asyncio.to_thread(self._prepare_big, handoff)
             else:
-                payload = resp.json()
-                with parsing(self.kind, "sync/maindata"):
-                    update = self._store.prepare(payload)
+                update = self._prepare_payload(resp.json())
         except UnexpectedResponseError:
             self._store.reset()  # start over with a full update
             raise
         return self._store.commit(update)
 
-    def _prepare_sync(self, resp: Response) -> PreparedUpdate:
-        """Decode and merge a ``sync/maindata`` reply (runs in a worker thread)."""
+    def _prepare_big(self, handoff: _Handoff) -> PreparedUpdate:
+        """Decode and merge a big ``sync/maindata`` reply (runs in a worker thread).
+
+        The body is swapped for its text, so one copy of it is alive at a time, and the text
+        is read torrent by torrent.
+        """
+        resp = handoff.take()
         try:
             text = resp.body.decode("utf-8")
         except UnicodeDecodeError:
-            pass
-        else:
-            try:
-                with parsing(self.kind, "sync/maindata"):
-                    return self._store.prepare_text(text)
-            except NotStreamableError:
-                pass  # not an object of torrent objects: json.loads says what is wrong
-            finally:
-                del text
-        payload = resp.json()
+            return self._prepare_payload(resp.json())
+        head = dataclasses.replace(resp, body=b"")
+        del resp
+        try:
+            with parsing(self.kind, "sync/maindata"):
+                return self._store.prepare_text(text)
+        except NotStreamableError:
+            # not an object of torrent objects: json.loads says what is wrong
+            return self._prepare_payload(dataclasses.replace(head, body=text.encode()).json())
+
+    def _prepare_payload(self, payload: Any) -> PreparedUpdate:
         with parsing(self.kind, "sync/maindata"):
             return self._store.prepare(payload)
 

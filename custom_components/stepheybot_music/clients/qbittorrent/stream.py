@@ -4,7 +4,7 @@ A full update at 10,000 torrents is about 15 MB of JSON with ~55 fields per torr
 ``json.loads`` of it builds every one of those fields at once (tens of MB). :func:`read_maindata`
 walks the top-level object itself and decodes one torrent object at a time, keeping only the
 attribute values :class:`~.models.Torrent` needs (:func:`~.parse.torrent_changes`), so the
-peak is the text plus one torrent. Values of other keys are decoded as usual.
+peak is the text, one raw torrent and the typed view. Values of other keys are decoded as usual.
 """
 
 from __future__ import annotations
@@ -14,7 +14,8 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from .parse import Changes, Raw, torrent_changes
+from .models import Torrent
+from .parse import Changes, Raw, new_torrent, torrent_changes
 
 _SPACE = re.compile(r"[ \t\n\r]*")
 _DECODER = json.JSONDecoder()
@@ -73,24 +74,32 @@ class _Reader:
             self.expect(",")
 
 
-def read_maindata(text: str) -> tuple[Raw, list[tuple[str, Changes]] | None]:
+type Entry = tuple[str, Torrent | Changes]
+"""A torrent of the reply: built already in a full update, its changes in a delta."""
+
+
+def read_maindata(text: str) -> tuple[Raw, list[Entry] | None]:
     """Decode a ``sync/maindata`` reply, converting each torrent as soon as it is read.
 
-    Returns the reply without ``torrents`` and the torrents as ``(hash, changes)`` in reply
-    order (None when the reply has no ``torrents``). Raises :class:`NotStreamableError` for
-    text that is not such an object (invalid JSON included), and ``TypeError``/``ValueError``
-    for a torrent field of the wrong type, as the ordinary merge would.
+    Returns the reply without ``torrents`` and the torrents in reply order (None when the
+    reply has no ``torrents``). When ``full_update`` came first (qBittorrent sorts its keys)
+    each torrent is built at once, otherwise its changes are kept. Raises
+    :class:`NotStreamableError` for text that is not such an object (invalid JSON included),
+    and ``TypeError``/``ValueError`` for a torrent field of the wrong type, as the ordinary
+    merge would.
     """
     reader = _Reader(text)
     data: Raw = {}
-    torrents: list[tuple[str, Changes]] | None = None
+    torrents: list[Entry] | None = None
     for key in reader.members():
         if key == "torrents" and reader.peek() == "{":
+            full = data.get("full_update") is True
             torrents = []
             for info_hash in reader.members():
                 if reader.peek() != "{":
                     raise NotStreamableError(f"torrent {info_hash} is not an object")
-                torrents.append((info_hash, torrent_changes(reader.value())))
+                changes = torrent_changes(reader.value())
+                torrents.append((info_hash, new_torrent(info_hash, changes) if full else changes))
         else:
             data[key] = reader.value()
     if reader.peek():

@@ -33,7 +33,7 @@ from .parse import (
     parse_server_state,
     torrent_changes,
 )
-from .stream import read_maindata
+from .stream import Entry, read_maindata
 
 
 def _names(value: object, what: str) -> list[str]:
@@ -42,7 +42,7 @@ def _names(value: object, what: str) -> list[str]:
     return value
 
 
-def _entries(data: Raw) -> Iterator[tuple[str, Changes]]:
+def _entries(data: Raw) -> Iterator[Entry]:
     """The torrent deltas of a decoded reply, converted one by one as they are read."""
     for info_hash, fields in obj(data.get("torrents", {}), "'torrents'").items():
         yield info_hash, torrent_changes(obj(fields, f"torrent {info_hash}"))
@@ -133,7 +133,7 @@ class MainDataStore:
             self._generation += 1
         return update.data
 
-    def _prepare(self, data: Raw, entries: Iterable[tuple[str, Changes]]) -> PreparedUpdate:
+    def _prepare(self, data: Raw, entries: Iterable[Entry]) -> PreparedUpdate:
         base = self._generation
         rid = parse_int(data, "rid", -1)
         if rid < 0:
@@ -146,7 +146,10 @@ class MainDataStore:
         old = self._torrents
         torrents = old
         if full:
-            published = {info_hash: new_torrent(info_hash, c) for info_hash, c in entries}
+            published = {
+                info_hash: e if isinstance(e, Torrent) else new_torrent(info_hash, e)
+                for info_hash, e in entries
+            }
             changed = frozenset(published)
             removed = frozenset(old.keys() - published.keys())
             torrents = MappingProxyType(published)
@@ -154,7 +157,9 @@ class MainDataStore:
             updates: dict[str, Torrent] = {}
             for info_hash, torrent_delta in entries:
                 before = updates.get(info_hash) or old.get(info_hash)
-                if before is None:
+                if isinstance(torrent_delta, Torrent):
+                    updates[info_hash] = torrent_delta
+                elif before is None:
                     updates[info_hash] = new_torrent(info_hash, torrent_delta)
                 elif (after := _merge(before, torrent_delta)) is not before:
                     updates[info_hash] = after
