@@ -22,7 +22,7 @@ from homeassistant.helpers.selector import (
 )
 
 from .backends import BACKEND_TYPES, BackendType, CredentialField, SessionKind
-from .clients.docker import socket_path
+from .clients.docker import DockerClient, socket_path
 from .clients.errors import (
     BackendTimeoutError,
     CannotConnectError,
@@ -102,8 +102,10 @@ class FormErrors:
         return bool(self.errors)
 
 
-def _error_key(err: StackError) -> tuple[str, str]:
+def _error_key(err: StackError, backend: BackendType) -> tuple[str, str]:
     """``(field, translation key)`` of a client error."""
+    if isinstance(err, InvalidAuthError) and not backend.credentials:
+        return "base", "access_denied"
     if isinstance(err, NoPasswordSetError):
         return CONF_PASSWORD, "no_password_set"
     if isinstance(err, InvalidAuthError):
@@ -140,10 +142,13 @@ async def async_validate(
         async with flow_session(hass, backend, data) as session:
             client = backend.create_client(session, data)
             info = await client.probe()
+            if isinstance(client, DockerClient):
+                # a docker-socket-proxy answers the probe but may block the containers
+                await client.containers()
             if isinstance(client, QBittorrentClient):
                 await client.logout()
     except StackError as err:
-        where, key = _error_key(err)
+        where, key = _error_key(err, backend)
         minutes = ban_minutes(err) if isinstance(err, IpBannedError) else 0
         result.errors[where] = key
         result.placeholders = _placeholders(backend, err.message, minutes)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.device_registry import DeviceEntryType, DeviceInfo
@@ -91,8 +92,11 @@ def removable_device(entry: StepheyBotConfigEntry, device: dr.DeviceEntry) -> bo
     """Whether the user may delete ``device``: a container Docker answers without.
 
     The stack's and the backends' devices go with the stack and its backends; while
-    Docker does not answer, nobody can tell whether a container is gone.
+    Docker does not answer (or the stack is not loaded), nobody can tell whether a
+    container is gone.
     """
+    if entry.state is not ConfigEntryState.LOADED:
+        return False
     found = _container_of(entry, device)
     if found is None:
         return False

@@ -40,6 +40,7 @@ from custom_components.stepheybot_music.const import (
     DOMAIN,
 )
 from simulator import Fault, Simulator
+from simulator.backends import BackendSpec
 
 from .conftest import (
     ALL_BACKENDS,
@@ -186,6 +187,21 @@ async def test_add_docker_over_a_socket_proxy_url(hass: HomeAssistant, sim: Simu
     result = await _add(hass, "docker", form_input(sim, "docker", **{CONF_URL: sim.url("docker")}))
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert result["data"][CONF_URL] == sim.url("docker")
+
+
+async def test_add_docker_behind_a_proxy_that_blocks_containers(
+    hass: HomeAssistant, frozen: FrozenDateTimeFactory
+) -> None:
+    await _empty_stack(hass)
+    proxy = BackendSpec(name="docker", kind="docker", extra={"containers": "0"})
+    async with Simulator(seed=7, specs=[proxy], speed=0, docker_socket=False) as blocked:
+        result = await _add(
+            hass, "docker", form_input(blocked, "docker", **{CONF_URL: blocked.url("docker")})
+        )
+    assert result["errors"] == {"base": "access_denied"}
+    message = _error(result)
+    assert message.startswith("Docker refused access. Docker at http://127.0.0.1:")
+    assert "set CONTAINERS=1 in the proxy's environment" in message
 
 
 @pytest.mark.parametrize(

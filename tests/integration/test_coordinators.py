@@ -22,6 +22,7 @@ from custom_components.stepheybot_music.clients.errors import (
 from custom_components.stepheybot_music.const import DOMAIN
 from custom_components.stepheybot_music.coordinators.base import error_key
 from simulator import Fault, Simulator
+from simulator.backends import BackendSpec
 
 from .conftest import ENTRY_ID, STACK_TITLE, simulator_specs, subentry, subentry_id
 from .helpers import text
@@ -84,3 +85,32 @@ async def test_tls_failure_at_run_time(hass: HomeAssistant, https_url: str) -> N
         assert error.translation_key == "tls_error"
         # its only backend does not answer: Home Assistant retries the set-up later
         assert entry.state is ConfigEntryState.SETUP_RETRY
+
+
+async def test_docker_proxy_denying_access_keeps_polling(
+    hass: HomeAssistant, sim: Simulator
+) -> None:
+    proxy = BackendSpec(name="docker", kind="docker", extra={"containers": "0"})
+    async with Simulator(seed=7, specs=[proxy], speed=0, docker_socket=False) as blocked:
+        docker = subentry(blocked, "docker")
+        docker["data"] = {**docker["data"], CONF_URL: blocked.url("docker")}
+        entry = MockConfigEntry(
+            domain=DOMAIN,
+            title=STACK_TITLE,
+            entry_id=ENTRY_ID,
+            data={},
+            subentries_data=[docker, subentry(sim, "gluetun")],
+        )
+        entry.add_to_hass(hass)
+        await hass.config_entries.async_setup(entry.entry_id)
+        await hass.async_block_till_done()
+        assert entry.state is ConfigEntryState.LOADED
+        coordinator = entry.runtime_data.backends[subentry_id("docker")].fast[0]
+        error = coordinator.last_exception
+        assert isinstance(error, UpdateFailed)
+        assert error.translation_key == "access_denied"
+        assert str(error).startswith("Docker refused access: Docker at http://127.0.0.1:")
+        # nothing to reauthenticate: no flow asks for credentials, polling goes on
+        assert not list(entry.async_get_active_flows(hass, {"reauth"}))
+        assert coordinator.update_interval is not None
+        await hass.config_entries.async_unload(entry.entry_id)

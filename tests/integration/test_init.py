@@ -278,7 +278,19 @@ async def test_docker_unreachable_keeps_container_entities(
     await poll(hass, frozen, 20)
     assert _state(hass, "sensor.gluetun_state") == "running"
     assert _state(hass, "sensor.jackett_state") == "unavailable"
-    assert _container_device(device_registry, "jackett") is not None
+    jackett = _container_device(device_registry, "jackett")
+    assert jackett is not None
+
+    # nor while the stack is not loaded
+    assert await hass.config_entries.async_unload(entry.entry_id)
+    await client.send_json_auto_id(
+        {
+            "type": "config/device_registry/remove_config_entry",
+            "config_entry_id": entry.entry_id,
+            "device_id": jackett.id,
+        }
+    )
+    assert not (await client.receive_json())["success"]
 
 
 async def test_unwatched_containers_lose_their_devices(

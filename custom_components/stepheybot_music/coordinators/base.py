@@ -5,7 +5,8 @@ the entities of this coordinator (only) unavailable. On top of it this base maps
 client layer's errors:
 
 * :class:`InvalidAuthError` starts a reauthentication flow *for this backend* and raises
-  ``ConfigEntryAuthFailed``, which stops polling until the credentials change;
+  ``ConfigEntryAuthFailed``, which stops polling until the credentials change (a backend
+  without credentials, such as Docker behind a proxy, just reports access denied);
 * :class:`NoPasswordSetError` (qBittorrent's temporary password) does the same and raises a
   repair issue explaining where the temporary password is and how to set one;
 * :class:`IpBannedError` raises a repair issue (for how long and why) and waits for the ban
@@ -25,6 +26,7 @@ from homeassistant.exceptions import ConfigEntryAuthFailed
 from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
 
+from ..backends import BACKEND_TYPES
 from ..clients.errors import (
     BackendTimeoutError,
     CannotConnectError,
@@ -133,6 +135,14 @@ class StackCoordinator[DataT](DataUpdateCoordinator[DataT]):
                 translation_placeholders=placeholders,
             ) from err
         except InvalidAuthError as err:
+            if not BACKEND_TYPES[self.backend.kind].credentials:
+                # nothing to reauthenticate (a docker-socket-proxy blocking a section):
+                # keep polling, it recovers once the user fixes the backend
+                raise UpdateFailed(
+                    translation_domain=DOMAIN,
+                    translation_key="access_denied",
+                    translation_placeholders={**placeholders, "error": err.message},
+                ) from err
             self._start_reauth()
             raise ConfigEntryAuthFailed(
                 translation_domain=DOMAIN,
