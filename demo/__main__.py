@@ -105,7 +105,10 @@ async def run(args: argparse.Namespace) -> int:
         starting.result()
     except DemoError as err:
         _write(f"the demo failed to start: {err}")
-        _write(f"everything stopped; the logs are in {demo.info.logs}")
+        logs = demo.info.logs
+        _write(
+            f"everything stopped; the logs are in {logs}" if logs.parts else "everything stopped"
+        )
         return 1
     try:
         if args.check:

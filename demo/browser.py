@@ -80,7 +80,8 @@ def chromium_path() -> str:
         if found:
             return found
     raise DemoError(
-        "Chromium is not installed: run scripts/setup (it adds Debian's chromium to the toolbox)"
+        "Chromium is not installed: run scripts/setup, which adds Debian's chromium to the "
+        "toolbox (without the toolbox: apt-get install chromium)"
     )
 
 

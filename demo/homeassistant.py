@@ -31,7 +31,7 @@ LANGUAGE = "en"
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Login:
-    """The demo user and the tokens the onboarding gave it."""
+    """The demo user and its tokens (from the onboarding or a login)."""
 
     username: str
     password: str = field(repr=False)

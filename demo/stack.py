@@ -47,6 +47,8 @@ DASHBOARD_PATH = "music-stack"
 DEFAULT_SPEED = 1.0
 DEFAULT_DOWNLOAD_SPEED = 4.0
 DEFAULT_STORY_AFTER = 20.0
+MARKER = ".stepheybot-demo"
+"""Marks a workdir the demo made, which it may wipe."""
 INFO_FILE = "demo.json"
 """Written into the workdir once everything runs: URLs, credentials, PIDs (mode 0600)."""
 
@@ -150,11 +152,18 @@ class Demo:
         await self.stop()
 
     def _prepare_workdir(self) -> Path:
+        """Empty the workdir (only one the demo made: it never wipes anything else)."""
         workdir = self.options.workdir
-        if workdir.exists():
+        if workdir.exists() and any(workdir.iterdir()):
+            if not (workdir / MARKER).exists():
+                raise DemoError(
+                    f"{workdir} is not empty and the demo did not make it; "
+                    "choose another --workdir (the demo wipes it at every start)"
+                )
             shutil.rmtree(workdir)
         logs = workdir / "logs"
         logs.mkdir(parents=True)
+        (workdir / MARKER).write_text("made by scripts/demo; wiped at its next start\n")
         self.info.logs = logs
         return logs
 

@@ -65,3 +65,15 @@ def test_a_part_that_cannot_start_stops_the_others_and_says_why(tmp_path: Path) 
     ) in lines
     assert lines[-1] == f"everything stopped; the logs are in {workdir / 'logs'}"
     assert not _processes_using(workdir)
+
+
+def test_a_folder_the_demo_did_not_make_is_never_wiped(tmp_path: Path) -> None:
+    (tmp_path / "precious.txt").write_text("keep me")
+    result = _demo("--check", "--workdir", str(tmp_path))
+    assert result.returncode == 1
+    assert (
+        f"the demo failed to start: {tmp_path} is not empty and the demo did not make it; "
+        "choose another --workdir (the demo wipes it at every start)"
+    ) in result.stdout.splitlines()
+    assert result.stdout.splitlines()[-1] == "everything stopped"
+    assert (tmp_path / "precious.txt").read_text() == "keep me"

@@ -89,8 +89,12 @@ def test_a_missing_chromium_says_how_to_get_it(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     monkeypatch.setenv("PATH", str(tmp_path))
-    with pytest.raises(DemoError, match=r"Chromium is not installed: run scripts/setup"):
+    with pytest.raises(DemoError) as missing:
         chromium_path()
+    assert str(missing.value) == (
+        "Chromium is not installed: run scripts/setup, which adds Debian's chromium to the "
+        "toolbox (without the toolbox: apt-get install chromium)"
+    )
 
 
 def test_metrics_are_parsed_by_name_and_labels() -> None:
