@@ -116,7 +116,7 @@ async def test_a_refused_action_is_a_translated_error(hass: HomeAssistant, sim: 
     assert placeholders is not None
     assert placeholders["backend"] == "Lidarr"
     message = text("exceptions", "action_failed", "message", **placeholders)
-    assert message.startswith("Lidarr did not do it: Lidarr at http://127.0.0.1:")
+    assert message.startswith("Lidarr did not do it. Lidarr at http://127.0.0.1:")
     assert "answered HTTP 500" in message
 
     await sim.set_fault("transmission", Fault.MALFORMED_JSON)

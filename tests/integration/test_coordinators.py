@@ -31,12 +31,12 @@ from .helpers import text
 @pytest.mark.parametrize(
     ("error", "key", "message"),
     [
-        (BackendTimeoutError("it took too long"), "timeout", "Lidarr did not answer in time"),
-        (TlsError("bad certificate"), "tls_error", "The TLS connection to Lidarr failed"),
-        (CannotConnectError("refused"), "cannot_connect", "Cannot connect to Lidarr"),
-        (WrongApplicationError("not Lidarr"), "wrong_application", "Lidarr is not the expected"),
+        (BackendTimeoutError("it took too long"), "timeout", "Lidarr is too slow."),
+        (TlsError("bad certificate"), "tls_error", "Lidarr: the TLS connection failed."),
+        (CannotConnectError("refused"), "cannot_connect", "Lidarr is unreachable."),
+        (WrongApplicationError("not Lidarr"), "wrong_application", "Lidarr: something else"),
         (UnexpectedResponseError("HTTP 500"), "unexpected_response", "Lidarr sent an answer"),
-        (BackendRequestError("refused", code=400), "backend_error", "Lidarr refused a request"),
+        (BackendRequestError("refused", code=400), "backend_error", "Lidarr refused a request."),
     ],
 )
 def test_every_error_has_a_translated_message(error: StackError, key: str, message: str) -> None:
@@ -71,7 +71,7 @@ async def test_timeout_at_run_time(hass: HomeAssistant, monkeypatch: pytest.Monk
         error = coordinator.last_exception
         assert isinstance(error, UpdateFailed)
         assert error.translation_key == "timeout"
-        assert str(error).startswith("gluetun did not answer in time: gluetun at http://")
+        assert str(error).startswith("gluetun is too slow. gluetun at http://")
 
 
 async def test_tls_failure_at_run_time(hass: HomeAssistant, https_url: str) -> None:
@@ -109,7 +109,7 @@ async def test_docker_proxy_denying_access_keeps_polling(
         error = coordinator.last_exception
         assert isinstance(error, UpdateFailed)
         assert error.translation_key == "access_denied"
-        assert str(error).startswith("Docker refused access: Docker at http://127.0.0.1:")
+        assert str(error).startswith("Docker refused access. Docker at http://127.0.0.1:")
         # nothing to reauthenticate: no flow asks for credentials, polling goes on
         assert not list(entry.async_get_active_flows(hass, {"reauth"}))
         assert coordinator.update_interval is not None

@@ -85,7 +85,7 @@ async def test_one_failing_backend_affects_only_its_entities(
     )
     failures = [r for r in caplog.records if "Error fetching qBittorrent" in r.getMessage()]
     assert len(failures) == 1, "logged once, not at every poll"
-    assert "Cannot connect to qBittorrent: Cannot connect to qBittorrent at" in failures[0].message
+    assert "qBittorrent is unreachable. Cannot connect to qBittorrent at" in failures[0].message
 
     await sim.clear_fault("qbittorrent", Fault.DOWN)
     for _ in range(2):
@@ -125,7 +125,7 @@ async def test_malformed_answers_make_entities_unavailable(
     coordinator = entry.runtime_data.backends[subentry_id("gluetun")].fast[0]
     assert coordinator.last_exception is not None
     assert str(coordinator.last_exception).startswith(
-        "gluetun sent an answer the integration does not understand:"
+        "gluetun sent an answer the integration does not understand. gluetun sent"
     )
 
 
