@@ -27,6 +27,7 @@ from custom_components.stepheybot_music.clients.qbittorrent import (
     MainData,
     QBittorrentClient,
     Torrent,
+    stream,
 )
 from custom_components.stepheybot_music.clients.qbittorrent.parse import (
     TORRENT_DEFAULTS,
@@ -182,7 +183,7 @@ async def test_big_reply_is_parsed_off_the_loop_and_small_delta_in_it(
 
     monkeypatch.setattr(MainDataStore, "prepare", spy("prepare", MainDataStore.prepare))
     monkeypatch.setattr(
-        MainDataStore, "prepare_text", spy("prepare_text", MainDataStore.prepare_text)
+        MainDataStore, "prepare_body", spy("prepare_body", MainDataStore.prepare_body)
     )
     scale = Scale(artists=4, albums=10, tracks=80, catalog_artists=1, torrents=2_000)
     async with Simulator(specs=[spec("5.3")], scale=scale, seed=3) as sim:
@@ -190,7 +191,7 @@ async def test_big_reply_is_parsed_off_the_loop_and_small_delta_in_it(
         full = await client.sync()
         assert client.stats.body_bytes > QBittorrentClient.offload_bytes
         (name, thread), *_ = threads
-        assert name == "prepare_text"
+        assert name == "prepare_body"
         assert thread is not threading.main_thread()
         assert len(full.torrents) >= 2_000
 
@@ -206,14 +207,14 @@ async def test_cancelled_sync_leaves_the_store_untouched(
     http: aiohttp.ClientSession, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     entered, release = threading.Event(), threading.Event()
-    prepare_text = MainDataStore.prepare_text
+    prepare_body = MainDataStore.prepare_body
 
-    def slow(self: MainDataStore, text_: str) -> PreparedUpdate:
+    def slow(self: MainDataStore, body: bytes) -> PreparedUpdate:
         entered.set()
         release.wait(10)
-        return prepare_text(self, text_)
+        return prepare_body(self, body)
 
-    monkeypatch.setattr(MainDataStore, "prepare_text", slow)
+    monkeypatch.setattr(MainDataStore, "prepare_body", slow)
     async with Simulator(specs=[spec("5.3")], scale=SMALL, seed=3) as sim:
         client = client_for(sim, http)
         task = asyncio.create_task(client.sync())
@@ -223,7 +224,7 @@ async def test_cancelled_sync_leaves_the_store_untouched(
         with pytest.raises(asyncio.CancelledError):
             await task
         await asyncio.sleep(0.05)  # the worker thread finishes meanwhile
-        monkeypatch.setattr(MainDataStore, "prepare_text", prepare_text)
+        monkeypatch.setattr(MainDataStore, "prepare_body", prepare_body)
         again = await client.sync()
         assert again.full_update  # the lost reply was not installed: rid 0 again
         assert again.changed == again.torrents.keys()
@@ -309,3 +310,50 @@ def test_defaults_cover_every_attribute() -> None:
     assert set(TORRENT_DEFAULTS) == attributes
     assert "state" in TORRENT_FIELDS
     assert "time_active" not in TORRENT_FIELDS
+
+
+@pytest.mark.parametrize("chunk", [1, 2, 3, 5, 7, 64, 4096])
+def test_body_read_in_chunks_equals_json_loads(monkeypatch: pytest.MonkeyPatch, chunk: int) -> None:
+    """Chunk edges in numbers, keys, escapes and multi-byte characters change nothing."""
+    monkeypatch.setattr(stream, "CHUNK_BYTES", chunk)
+    rng = random.Random(chunk)
+    names = ["Bj\u00f6rk \u2013 Homogenic", 'Say "Hi" \\ back', "\U0001f3b5 Songs", "plain"]
+    for full in (True, False):
+        torrents = {
+            f"{i:040x}": torrent(
+                rng.choice(names) + str(i),
+                size=rng.randrange(10**12),
+                progress=rng.random(),
+                tags=rng.choice(["", "a", "a, b"]),
+                category=rng.choice(CATEGORIES),
+            )
+            for i in range(12)
+        }
+        reply = {
+            "full_update": full,
+            "rid": 123456789,
+            "server_state": {"dl_info_speed": 987654321, "global_ratio": "1.25"},
+            "torrents": torrents,
+            "trackers": {"udp://t.example:1337": list(torrents)},
+            "categories": {"music": {"name": "music", "savePath": "/m\u00fcsik"}},
+        }
+        for body in (json.dumps(reply), json.dumps(reply, indent=1, ensure_ascii=False)):
+            expected = MainDataStore().prepare(json.loads(body)).data
+            assert MainDataStore().prepare_body(body.encode()).data == expected
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"",
+        b"[1]",
+        b'{"rid": 1, "torrents": {"x": {',
+        b'{"rid": 1} trailing',
+        b'{"rid": 1, "torrents": {"x": 5}}',
+        b'{"rid": 1, "name": "\xff"}',
+        b'\xef\xbb\xbf{"rid": 1}',
+    ],
+)
+def test_bodies_left_to_json_loads(body: bytes) -> None:
+    with pytest.raises(stream.NotStreamableError):
+        MainDataStore().prepare_body(body)

@@ -23,7 +23,6 @@ so the client takes whatever ``Set-Cookie`` the login answered and sends it itse
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import re
 import time
 from collections.abc import Callable, Sequence
@@ -77,21 +76,6 @@ def parse_api_version(text: str) -> tuple[int, ...]:
     if len(parts) < 2:
         raise ValueError(f"{text!r} is not a version number")
     return parts
-
-
-class _Handoff:
-    """Passes a reply to a worker thread, which takes the only reference to it."""
-
-    __slots__ = ("_resp",)
-
-    def __init__(self, resp: Response) -> None:
-        self._resp: Response | None = resp
-
-    def take(self) -> Response:
-        resp, self._resp = self._resp, None
-        if resp is None:
-            raise RuntimeError("the reply was taken already")
-        return resp
 
 
 class QBittorrentClient(HttpClient):
@@ -415,9 +399,7 @@ class QBittorrentClient(HttpClient):
         self.raise_for_status(resp)
         try:
             if asked == 0 or len(resp.body) >= self.offload_bytes:
-                handoff = _Handoff(resp)
-                del resp  # the worker then holds the only reference to the body
-                update = await asyncio.to_thread(self._prepare_big, handoff)
+                update = await asyncio.to_thread(self._prepare_big, resp)
             else:
                 update = self._prepare_payload(resp.json())
         except UnexpectedResponseError:
@@ -425,25 +407,14 @@ class QBittorrentClient(HttpClient):
             raise
         return self._store.commit(update)
 
-    def _prepare_big(self, handoff: _Handoff) -> PreparedUpdate:
-        """Decode and merge a big ``sync/maindata`` reply (runs in a worker thread).
-
-        The body is swapped for its text, so one copy of it is alive at a time, and the text
-        is read torrent by torrent.
-        """
-        resp = handoff.take()
-        try:
-            text = resp.body.decode("utf-8")
-        except UnicodeDecodeError:
-            return self._prepare_payload(resp.json())
-        head = dataclasses.replace(resp, body=b"")
-        del resp
+    def _prepare_big(self, resp: Response) -> PreparedUpdate:
+        """Decode and merge a big ``sync/maindata`` reply torrent by torrent (in a worker)."""
         try:
             with parsing(self.kind, "sync/maindata"):
-                return self._store.prepare_text(text)
+                return self._store.prepare_body(resp.body)
         except NotStreamableError:
-            # not an object of torrent objects: json.loads says what is wrong
-            return self._prepare_payload(dataclasses.replace(head, body=text.encode()).json())
+            # not a JSON object of torrent objects: json.loads says what is wrong
+            return self._prepare_payload(resp.json())
 
     def _prepare_payload(self, payload: Any) -> PreparedUpdate:
         with parsing(self.kind, "sync/maindata"):

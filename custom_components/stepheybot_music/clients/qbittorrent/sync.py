@@ -9,7 +9,7 @@ nothing changed: unchanged torrents keep their frozen objects, and the published
 mapping is only copied when a torrent was added, changed or removed.
 
 A merge is two steps so that the expensive one can run in a worker thread: :meth:`prepare`
-(or :meth:`prepare_text`, which reads a big reply torrent by torrent) computes the next
+(or :meth:`prepare_body`, which reads a big reply torrent by torrent) computes the next
 state without touching the store, and :meth:`commit` installs it in the event loop. A
 prepared update that is never committed (the caller was cancelled) changes nothing.
 """
@@ -107,13 +107,13 @@ class MainDataStore:
         data = obj(payload, "the sync/maindata reply")
         return self._prepare(data, _entries(data))
 
-    def prepare_text(self, text: str) -> PreparedUpdate:
-        """Like :meth:`prepare`, from the reply's JSON text, reading it torrent by torrent.
+    def prepare_body(self, body: bytes) -> PreparedUpdate:
+        """Like :meth:`prepare`, from the reply's body, reading it torrent by torrent.
 
-        Raises :class:`~.stream.NotStreamableError` for text that is not a JSON object of
-        torrent objects (decode it with ``json.loads`` and call :meth:`prepare` instead).
+        Raises :class:`~.stream.NotStreamableError` for a body that is not a UTF-8 JSON object
+        of torrent objects (decode it with ``json.loads`` and call :meth:`prepare` instead).
         """
-        data, torrents = read_maindata(text)
+        data, torrents = read_maindata(body)
         return self._prepare(data, _entries(data) if torrents is None else torrents)
 
     def commit(self, update: PreparedUpdate) -> MainData:
