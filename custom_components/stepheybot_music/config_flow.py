@@ -18,6 +18,7 @@ from typing import Any, ClassVar
 import probatio
 from homeassistant.config_entries import (
     ConfigEntry,
+    ConfigEntryState,
     ConfigFlow,
     ConfigFlowResult,
     ConfigSubentry,
@@ -240,7 +241,7 @@ class StackOptionsFlow(OptionsFlow):
     def _known_containers(self) -> set[str]:
         """The containers the stack's Docker backends report now."""
         entry: StepheyBotConfigEntry = self.config_entry
-        if not hasattr(entry, "runtime_data"):
+        if entry.state is not ConfigEntryState.LOADED:
             return set()
         return {
             name
