@@ -437,3 +437,21 @@ async def test_session_expiry_is_transparent(
     await poll(hass, frozen, 20)
     backend = entry.runtime_data.backends[subentry_id(name)]
     assert all(coordinator.last_update_success for coordinator in backend.fast)
+
+
+async def test_qbittorrent_is_polled_incrementally(
+    hass: HomeAssistant, sim: Simulator, frozen: FrozenDateTimeFactory
+) -> None:
+    entry = await setup_stack(hass, sim, ["qbittorrent"])
+    client = entry.runtime_data.backends[subentry_id("qbittorrent")].fast[0].client
+    client.stats.reset()
+    await poll(hass, frozen, 20)
+    # nothing changed: one sync/maindata with the last rid, a few bytes, no new login
+    assert client.stats.by_path == {"/api/v2/sync/maindata": 1}
+    assert client.stats.body_bytes < 100
+
+    sim.world.stop_torrent(next(iter(sim.world.torrents)))
+    client.stats.reset()
+    await poll(hass, frozen, 20)
+    assert client.stats.by_path == {"/api/v2/sync/maindata": 1}
+    assert _state(hass, "sensor.qbittorrent_paused_torrents") == "1"
