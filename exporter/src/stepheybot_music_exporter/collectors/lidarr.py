@@ -14,6 +14,8 @@ from .. import metrics as m
 from .base import Collector, Facts
 
 QUEUE_PAGE_SIZE = 1000
+ARTIST_REFRESH_GRACE = 2.0
+"""Seconds a scrape waits for a started artist-list refresh before serving cached counts."""
 QUEUE_STATUSES = tuple(status.value for status in DownloadStatus)
 """Every ``status`` of ``stepheybot_music_lidarr_queue``; all are exported, 0 included."""
 HEALTH_LEVELS = ("notice", "warning", "error")
@@ -57,8 +59,12 @@ class LidarrCollector(Collector):
             client.root_folders(),
             client.health(),
         )
-        if refresh is not None and self._artists is None:
-            await asyncio.shield(refresh)  # the first time, wait (within the budget)
+        if refresh is not None:
+            if self._artists is None:
+                await asyncio.shield(refresh)  # the first time, wait (within the budget)
+            else:
+                # fresh counts when the refresh is quick, the cached ones otherwise
+                await asyncio.wait({refresh}, timeout=ARTIST_REFRESH_GRACE)
         for status in QUEUE_STATUSES:
             out.add(m.LIDARR_QUEUE, statuses[status], status=status)
         out.add(m.LIDARR_MISSING_ALBUMS, missing)
