@@ -16,8 +16,8 @@ from .download_client import (
     DownloadClientRuntime,
     TorrentBucket,
     TorrentSummary,
-    summarize,
 )
+from .torrent_tally import TorrentTally
 
 _BUCKETS: dict[TorrentState, TorrentBucket] = {
     TorrentState.DOWNLOADING: TorrentBucket.DOWNLOADING,
@@ -40,7 +40,11 @@ _CONNECTION: dict[ConnectionStatus, ConnectionState] = {
 
 
 class QBittorrentCoordinator(DownloadClientCoordinator):
-    """Polls ``sync/maindata`` with the last ``rid``: a few bytes when nothing changed."""
+    """Polls ``sync/maindata`` with the last ``rid``: a few bytes when nothing changed.
+
+    The torrent counts are updated from what the poll changed (:class:`TorrentTally`), so a
+    poll costs O(changed torrents), not O(all torrents).
+    """
 
     supports_external_address = True
 
@@ -57,6 +61,7 @@ class QBittorrentCoordinator(DownloadClientCoordinator):
         self.client = client
         self._music_category = settings.music_category
         self._version: str | None = None
+        self._tally = TorrentTally[str, Torrent](self._summary)
 
     def _summary(self, info_hash: str, torrent: Torrent) -> TorrentSummary:
         return TorrentSummary(
@@ -71,22 +76,22 @@ class QBittorrentCoordinator(DownloadClientCoordinator):
             self._version = (await self.client.probe()).version
         main = await self.client.sync()
         state = main.server_state
-        counts, total, music, active, running = summarize(
-            self._summary(info_hash, torrent) for info_hash, torrent in main.torrents.items()
+        tally = self._tally.update(
+            main.torrents, changed=main.changed, removed=main.removed, full=main.full_update
         )
         return DownloadClientData(
             download_rate=state.dl_info_speed,
             upload_rate=state.up_info_speed,
-            counts=counts,
-            total=total,
+            counts=tally.counts,
+            total=tally.total,
             connection=_CONNECTION.get(state.connection_status),
             free_space=state.free_space_on_disk,
             alltime_download=state.alltime_dl,
             alltime_upload=state.alltime_ul,
             alt_speed_limits=state.use_alt_speed_limits,
-            music_ids=music,
-            music_active=active,
-            music_running=running,
+            music_ids=tally.music_ids,
+            music_active=tally.music_active,
+            music_running=tally.music_running,
             external_address=state.last_external_address_v4,
             version=self._version,
         )

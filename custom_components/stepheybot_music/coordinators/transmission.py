@@ -15,8 +15,8 @@ from .download_client import (
     DownloadClientRuntime,
     TorrentBucket,
     TorrentSummary,
-    summarize,
 )
+from .torrent_tally import TorrentTally
 
 _BUCKETS: dict[TorrentState, TorrentBucket] = {
     TorrentState.DOWNLOADING: TorrentBucket.DOWNLOADING,
@@ -34,7 +34,8 @@ class TransmissionCoordinator(DownloadClientCoordinator):
     """Four small RPC calls per poll; the music torrents are those with the music label.
 
     The torrent list is polled incrementally (``recently-active``): after the first poll only
-    the torrents that changed in the last minute travel.
+    the torrents that changed in the last minute travel, and only they are counted again
+    (:class:`TorrentTally`).
     """
 
     def __init__(
@@ -49,6 +50,7 @@ class TransmissionCoordinator(DownloadClientCoordinator):
         super().__init__(hass, entry, backend, role="downloads", interval=settings.fast_interval)
         self.client = client
         self._music_label = settings.music_category
+        self._tally = TorrentTally[int, Torrent](lambda _id, torrent: self._summary(torrent))
 
     def _summary(self, torrent: Torrent) -> TorrentSummary:
         return TorrentSummary(
@@ -64,23 +66,26 @@ class TransmissionCoordinator(DownloadClientCoordinator):
         snapshot = await self.client.sync(
             torrent_count=stats.torrent_count, uptime=stats.current.seconds_active
         )
-        free = await self.client.free_space(session.download_dir) if session.download_dir else None
-        counts, total, music, active, running = summarize(
-            self._summary(torrent) for torrent in snapshot.torrents.values()
+        tally = self._tally.update(
+            snapshot.torrents,
+            changed=snapshot.changed,
+            removed=snapshot.removed,
+            full=snapshot.full,
         )
+        free = await self.client.free_space(session.download_dir) if session.download_dir else None
         return DownloadClientData(
             download_rate=stats.download_speed,
             upload_rate=stats.upload_speed,
-            counts=counts,
-            total=total,
+            counts=tally.counts,
+            total=tally.total,
             connection=None,
             free_space=free.free_bytes if free is not None else None,
             alltime_download=stats.cumulative.downloaded,
             alltime_upload=stats.cumulative.uploaded,
             alt_speed_limits=session.alt_speed_enabled,
-            music_ids=music,
-            music_active=active,
-            music_running=running,
+            music_ids=tally.music_ids,
+            music_active=tally.music_active,
+            music_running=tally.music_running,
             version=session.version.split(" ", 1)[0],
         )
 
