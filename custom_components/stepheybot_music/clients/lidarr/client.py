@@ -151,14 +151,21 @@ class LidarrClient(ServarrClient):
         with parsing(self.kind, f"its wanted/{which} list"):
             return parse_page(data, parse_album)
 
-    async def _wanted_count(self, which: str) -> int:
-        data = await self._get(f"wanted/{which}", params={"page": 1, "pageSize": 1})
+    async def _wanted_count(self, which: str, monitored: bool = True) -> int:
+        params: dict[str, str | int] = {"page": 1, "pageSize": 1}
+        if not monitored:
+            params["monitored"] = "false"
+        data = await self._get(f"wanted/{which}", params=params)
         with parsing(self.kind, f"its wanted/{which} count"):
             return int(data["totalRecords"])
 
-    async def missing_count(self) -> int:
-        """Monitored, released albums without files: one request whatever the library size."""
-        return await self._wanted_count("missing")
+    async def missing_count(self, *, monitored: bool = True) -> int:
+        """Monitored, released albums without files: one request whatever the library size.
+
+        ``monitored=False`` counts the other released albums without files instead: those
+        not monitored (or, in Lidarr, of an unmonitored artist).
+        """
+        return await self._wanted_count("missing", monitored)
 
     async def cutoff_unmet_count(self) -> int:
         """Albums below their quality cutoff: one request whatever the library size."""
