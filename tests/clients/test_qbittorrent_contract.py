@@ -740,7 +740,11 @@ async def test_logout_frees_the_session(backend: Backend, http: aiohttp.ClientSe
 
 
 async def test_idle_poll_at_10000_torrents_is_cheap(make_backend: Factory) -> None:
-    """Full update once; then a no-change poll moves a few bytes and costs about nothing."""
+    """Full update once; then a no-change poll moves a few bytes and rebuilds nothing.
+
+    Timings live in the benchmarks (bench/), not here: this checks the structure that makes
+    the poll cheap (tiny body, the very same torrent mapping, one login).
+    """
     backend = await make_backend()
     _, _, cookie = await raw_login(backend)
     for batch in range(10):
@@ -753,13 +757,10 @@ async def test_idle_poll_at_10000_torrents_is_cheap(make_backend: Factory) -> No
         client = new_client(backend, http)
         await eventually(client, lambda d: len(d.torrents) >= 10_000, timeout=60)
         quiet = await eventually(client, lambda d: not d.changed, timeout=30)
-        cpu: list[float] = []
         for _ in range(20):
             before_bytes = client.stats.body_bytes
-            start = time.process_time()
             idle = await client.sync()
-            cpu.append(time.process_time() - start)
             assert client.stats.body_bytes - before_bytes < 100
             assert idle.torrents is quiet.torrents
-        assert sorted(cpu)[len(cpu) // 2] < 0.003  # median; the simulator's handler runs in-process
+            assert not idle.changed
         assert logins(client) == 1

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import time
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -440,21 +439,24 @@ async def test_old_navidrome(http: aiohttp.ClientSession) -> None:
         assert (await native(http, old, "/api/library", token))[0] == 404
 
 
-async def test_cheap_endpoints_answer_fast_at_100k_tracks(http: aiohttp.ClientSession) -> None:
+async def test_cheap_endpoints_answer_small_at_100k_tracks(http: aiohttp.ClientSession) -> None:
+    """The count endpoints answer the totals in a few hundred bytes at 100,000 tracks.
+
+    Timings live in bench/; this checks what makes them cheap: tiny bodies with the totals.
+    """
     scale = Scale(artists=2000, albums=9000, tracks=100_000, catalog_artists=10, upcoming_albums=1)
     async with Simulator(specs=[spec()], scale=scale, seed=5) as huge:
         token = await login(http, huge)
-        cheap: list[float] = []
-        for _ in range(3):
-            start = time.perf_counter()
-            await rest(http, huge, "getScanStatus", creds())
-            await rest(http, huge, "getAlbumList2", creds(type="alphabeticalByName", size="1"))
-            await native(http, huge, "/api/artist", token, _start="0", _end="1")
-            await native(http, huge, "/api/library", token)
-            cheap.append(time.perf_counter() - start)
-        start = time.perf_counter()
+        world = huge.world
+        status, _ = await rest(http, huge, "getScanStatus", creds())
+        assert status["scanStatus"]["count"] == world.nav_songs
+        _, resp = await rest(
+            http, huge, "getAlbumList2", creds(type="alphabeticalByName", size="1")
+        )
+        assert int(resp.headers["x-total-count"]) == world.nav_albums
+        _, rows, resp = await native(http, huge, "/api/artist", token, _start="0", _end="1")
+        assert len(rows) == 1
+        assert int(resp.headers["X-Total-Count"]) == world.nav_artists
+        assert (resp.content_length or 0) < 2048
         _, rows, _ = await native(http, huge, "/api/song", token, _start="0", _end="0")
-        full = time.perf_counter() - start
-        assert len(rows) == huge.world.nav_songs > 80_000
-        # four cheap calls together cost a small fraction of one full listing
-        assert min(cheap) * 20 < full
+        assert len(rows) == world.nav_songs > 80_000
