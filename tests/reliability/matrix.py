@@ -27,7 +27,7 @@ BAN = 0.3
 """How long the matrix lets a ban last, in seconds (qBittorrent's real one: 3600)."""
 SCRAPE_TIMEOUT = 2.0
 """``X-Prometheus-Scrape-Timeout-Seconds`` of every scrape (each backend gets 1.8 s)."""
-SLOW_DELAY = 4.0
+SLOW_DELAY = 2.5
 """How long a ``slow`` backend takes to answer, in seconds (beyond the scrape's budget)."""
 
 
