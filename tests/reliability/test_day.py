@@ -134,9 +134,9 @@ async def test_a_day_of_flapping_backends(tmp_path: Path, monkeypatch: pytest.Mo
                     await sim.clear_fault(episode.backend)
                     faulted.pop(episode.backend, None)
                     last_fault[episode.backend] = poll
-                if (episode := starts.get(poll)) is not None:
-                    await inject(sim, episode)
-                    faulted[episode.backend] = episode
+                if (started := starts.get(poll)) is not None:
+                    await inject(sim, started)
+                    faulted[started.backend] = started
                 await sim.advance(INTERVAL, step=5.0)
 
                 scrape = await exporter.scrape(headers=HEADERS)

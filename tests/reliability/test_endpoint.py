@@ -153,8 +153,8 @@ async def test_binds_where_configured_and_refuses_what_it_should(
             )
             assert status == 200
             assert 'stepheybot_music_backend_up{backend="qbittorrent"} 1.0' in body
-            for name in sim.specs:
-                assert f'stepheybot_music_backend_up{{backend="{name.name}"}} 1.0' in body
+            for spec in sim.specs:
+                assert f'stepheybot_music_backend_up{{backend="{spec.name}"}} 1.0' in body
 
             # only where it was told: nothing on 127.0.0.1 at that port
             with pytest.raises(aiohttp.ClientConnectorError):

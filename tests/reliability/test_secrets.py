@@ -27,6 +27,7 @@ from stepheybot_music_exporter.config import build_parser
 from stepheybot_music_exporter.metrics import Samples
 
 from simulator import Fault, Simulator
+from simulator.backends import BackendSpec
 from tests.exporter.conftest import exporter_config, running_exporter
 
 from .stackhelpers import collector, matrix_specs
@@ -37,7 +38,7 @@ BASIC_USER = "prometheus"
 BASIC_PASSWORD = "exp-basic-Jq7Vx2LmPw"
 
 
-def secret_specs() -> tuple[list, dict[str, str]]:  # type: ignore[type-arg]
+def secret_specs() -> tuple[list[BackendSpec], dict[str, str]]:
     """The simulator's backends with distinctive secrets, and those secrets by name."""
     specs = matrix_specs()
     secrets: dict[str, str] = {"exporter basic auth": BASIC_PASSWORD}
@@ -124,7 +125,7 @@ async def test_no_secret_in_any_output(
             # every backend in every fault: through the exporter, and each client directly
             for name in names:
                 found = collector(exporter.exporter, name)
-                client = found.client()  # type: ignore[attr-defined]
+                client = found.client()  # type: ignore[attr-defined,unused-ignore]
                 seen += [repr(found), repr(client)]
                 for fault in FAULTS:
                     await sim.set_fault(name, fault)
