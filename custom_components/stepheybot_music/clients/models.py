@@ -4,6 +4,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any, Self
+
+
+class ApiEnum(StrEnum):
+    """A StrEnum with an ``UNKNOWN`` member for values this client does not know yet."""
+
+    @classmethod
+    def from_api(cls, value: Any) -> Self:
+        """Map the API string; unknown or missing values become ``UNKNOWN``."""
+        try:
+            return cls(str(value))
+        except ValueError:
+            return cls("unknown")
 
 
 class BackendKind(StrEnum):

@@ -15,7 +15,6 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from enum import StrEnum
 from typing import Any, ClassVar
 
 import aiohttp
@@ -27,7 +26,7 @@ from .errors import (
     UnexpectedResponseError,
     WrongApplicationError,
 )
-from .models import BackendInfo, BackendKind
+from .models import ApiEnum, BackendInfo, BackendKind
 from .transport import DEFAULT_TIMEOUT, HttpClient, Params, Response, parsing, snippet
 
 API = "api/v1/"
@@ -90,7 +89,7 @@ def as_bool(value: Any) -> bool:
 # --- shared models ------------------------------------------------------------------------
 
 
-class HealthType(StrEnum):
+class HealthType(ApiEnum):
     """Severity of a health check result."""
 
     OK = "ok"
@@ -99,14 +98,6 @@ class HealthType(StrEnum):
     ERROR = "error"
     UNKNOWN = "unknown"
     """A severity this client does not know yet."""
-
-    @classmethod
-    def from_api(cls, value: Any) -> HealthType:
-        """Map the API string, keeping future values as ``UNKNOWN``."""
-        try:
-            return cls(str(value))
-        except ValueError:
-            return cls.UNKNOWN
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import StrEnum
+
+from ..models import ApiEnum
 
 
-class VpnStatus(StrEnum):
+class VpnStatus(ApiEnum):
     """The VPN loop's status (``internal/constants/status.go``)."""
 
     STARTING = "starting"
@@ -16,14 +17,6 @@ class VpnStatus(StrEnum):
     CRASHED = "crashed"
     COMPLETED = "completed"
     UNKNOWN = "unknown"
-
-    @classmethod
-    def from_api(cls, value: str) -> VpnStatus:
-        """Map the API string, keeping unknown future values as ``UNKNOWN``."""
-        try:
-            return cls(value)
-        except ValueError:
-            return cls.UNKNOWN
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -5,8 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
-from typing import Any, Self
+from typing import Any
 
+from ..models import ApiEnum
 from ..servarr import (
     HealthItem,
     HealthType,
@@ -47,19 +48,7 @@ __all__ = [
 ]
 
 
-class _ApiEnum(StrEnum):
-    """A StrEnum with an ``UNKNOWN`` member for values this client does not know yet."""
-
-    @classmethod
-    def from_api(cls, value: Any) -> Self:
-        """Map the API string; unknown or missing values become ``UNKNOWN``."""
-        try:
-            return cls(str(value))
-        except ValueError:
-            return cls("unknown")
-
-
-class DownloadStatus(_ApiEnum):
+class DownloadStatus(ApiEnum):
     """A queue item's ``status``: the download client's state, or why a release is pending."""
 
     QUEUED = "queued"
@@ -77,7 +66,7 @@ class DownloadStatus(_ApiEnum):
     UNKNOWN = "unknown"
 
 
-class TrackedDownloadStatus(_ApiEnum):
+class TrackedDownloadStatus(ApiEnum):
     """Lidarr's verdict on a queue item."""
 
     OK = "ok"
@@ -86,7 +75,7 @@ class TrackedDownloadStatus(_ApiEnum):
     UNKNOWN = "unknown"
 
 
-class TrackedDownloadState(_ApiEnum):
+class TrackedDownloadState(ApiEnum):
     """Where a queue item is in Lidarr's download → import pipeline."""
 
     DOWNLOADING = "downloading"
@@ -101,7 +90,7 @@ class TrackedDownloadState(_ApiEnum):
     UNKNOWN = "unknown"
 
 
-class CommandStatus(_ApiEnum):
+class CommandStatus(ApiEnum):
     """State of a Lidarr command."""
 
     QUEUED = "queued"
@@ -114,7 +103,7 @@ class CommandStatus(_ApiEnum):
     UNKNOWN = "unknown"
 
 
-class HistoryEventType(_ApiEnum):
+class HistoryEventType(ApiEnum):
     """Kind of a history record (strings in replies; the query filter takes ``api_value``)."""
 
     UNKNOWN = "unknown"

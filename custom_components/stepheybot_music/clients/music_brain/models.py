@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from enum import StrEnum
+
+from ..models import ApiEnum
 
 
-class DownloadState(StrEnum):
+class DownloadState(ApiEnum):
     """A download's status string as the Music Brain reports it.
 
     ``QUEUED`` is a request still in its memory; the rest mirror Transmission's status
@@ -27,16 +28,8 @@ class DownloadState(StrEnum):
     FAILED = "failed"
     UNKNOWN = "unknown"
 
-    @classmethod
-    def from_api(cls, value: str) -> DownloadState:
-        """Map the API string, keeping unknown values as ``UNKNOWN``."""
-        try:
-            return cls(value)
-        except ValueError:
-            return cls.UNKNOWN
 
-
-class RequestOutcome(StrEnum):
+class RequestOutcome(ApiEnum):
     """What ``POST /api/v1/download/request`` did."""
 
     QUEUED = "queued"
@@ -47,16 +40,8 @@ class RequestOutcome(StrEnum):
     """No magnet and Lidarr could not take it: nothing will happen (see ``warning``)."""
     UNKNOWN = "unknown"
 
-    @classmethod
-    def from_api(cls, value: str) -> RequestOutcome:
-        """Map the API string, keeping unknown values as ``UNKNOWN``."""
-        try:
-            return cls(value)
-        except ValueError:
-            return cls.UNKNOWN
 
-
-class SearchSource(StrEnum):
+class SearchSource(ApiEnum):
     """Where a global search result came from."""
 
     LOCAL = "local"
@@ -66,14 +51,6 @@ class SearchSource(StrEnum):
     MUSICBRAINZ = "musicbrainz"
     """MusicBrainz metadata (neither local nor downloadable as is)."""
     UNKNOWN = "unknown"
-
-    @classmethod
-    def from_api(cls, value: str) -> SearchSource:
-        """Map the API string, keeping unknown values as ``UNKNOWN``."""
-        try:
-            return cls(value)
-        except ValueError:
-            return cls.UNKNOWN
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -8,6 +8,8 @@ from datetime import datetime
 from enum import StrEnum
 from types import MappingProxyType
 
+from ..models import ApiEnum
+
 ETA_INFINITE = 8640000
 """The ``eta`` qBittorrent reports when it cannot estimate one (100 days)."""
 
@@ -62,21 +64,13 @@ _STATES: dict[str, TorrentState] = {
 }
 
 
-class ConnectionStatus(StrEnum):
+class ConnectionStatus(ApiEnum):
     """qBittorrent's view of its BitTorrent connectivity."""
 
     CONNECTED = "connected"
     FIREWALLED = "firewalled"
     DISCONNECTED = "disconnected"
     UNKNOWN = "unknown"
-
-    @classmethod
-    def from_api(cls, value: str) -> ConnectionStatus:
-        """Map the API string, keeping unknown future values as ``UNKNOWN``."""
-        try:
-            return cls(value)
-        except ValueError:
-            return cls.UNKNOWN
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
