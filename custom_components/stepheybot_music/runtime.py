@@ -12,6 +12,7 @@ from homeassistant.const import CONF_URL
 
 from .clients.errors import StackError
 from .clients.models import BackendKind
+from .search.cache import SearchCache
 from .settings import StackSettings
 
 if TYPE_CHECKING:
@@ -71,6 +72,8 @@ class StackRuntimeData:
     settings: StackSettings
     backends: dict[str, BackendRuntime] = field(default_factory=dict)
     """By config subentry id."""
+    search_cache: SearchCache = field(default_factory=SearchCache)
+    """What the result ids of recent searches stand for (release links: only here), an hour."""
 
     def of_type[RuntimeT: BackendRuntime](self, cls: type[RuntimeT]) -> list[RuntimeT]:
         """The backends whose runtime is a ``cls``."""
