@@ -1,0 +1,188 @@
+"""The "StepheyBot Music" LLM API: tools a conversation agent's model may call.
+
+Registered once from ``async_setup``; users pick it (alongside Assist or alone) in their
+LLM conversation agent's options. Every tool validates its input, answers small JSON
+without a secret, and turns a failure (bad input, a backend missing or down) into an
+error result with one English sentence, never an exception.
+
+Home Assistant also loads this module as the integration's ``llm`` platform, whose
+:func:`async_get_tools` adds tools to other APIs: it adds none, so music requests stay
+opt-in through this API.
+"""
+
+from __future__ import annotations
+
+import logging
+from abc import abstractmethod
+from typing import Any, ClassVar
+
+import probatio
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.exceptions import HomeAssistantError
+from homeassistant.helpers import llm
+from homeassistant.util.json import JsonObjectType
+
+from .clients.errors import StackError
+from .const import DOMAIN
+from .facts import FactError, client_downloads, library_counts, pick_stack, stack_titles, vpn_states
+from .runtime import StepheyBotConfigEntry
+
+_LOGGER = logging.getLogger(__package__)
+
+API_ID = DOMAIN
+API_NAME = "StepheyBot Music"
+API_PROMPT = (
+    "Tools for the user's self-hosted music stack (StepheyBot Music): count the music "
+    "library, tell what is downloading, check the VPN, search for music, request an album "
+    "or an artist's latest album, and list recent requests. Answer from the tools' results "
+    "only; when a tool returns an error, tell the user its text."
+)
+
+READ_ONLY = llm.ToolAnnotations(
+    read_only=True, destructive=False, idempotent=True, open_world=False
+)
+
+
+def error_result(message: str) -> llm.ToolResult:
+    """A tool error the model can repeat to the user."""
+    return llm.ToolResult(data={"error": message}, error=True)
+
+
+class StackTool(llm.Tool):
+    """A tool about one stack: validates input, picks the stack, maps failures to errors."""
+
+    integration = DOMAIN
+    annotations = READ_ONLY
+    fields: ClassVar[dict[Any, Any]] = {}
+    """The tool's own parameters (the optional ``stack`` is added)."""
+
+    def __init__(self, stacks: list[str]) -> None:
+        """Offer ``stacks`` (the loaded stacks' names) as the ``stack`` parameter's choices."""
+        stack = probatio.Optional(
+            "stack",
+            description="The music stack to ask; needed only when there are several.",
+        )
+        self.parameters = probatio.Schema(
+            {stack: probatio.In(stacks) if stacks else str, **self.fields}
+        )
+
+    async def async_call(
+        self, hass: HomeAssistant, tool_input: llm.ToolInput, llm_context: llm.LLMContext
+    ) -> llm.ToolResult:
+        """Run the tool; every expected failure becomes an error result."""
+        try:
+            args: dict[str, Any] = self.parameters(tool_input.tool_args)
+        except probatio.Invalid as err:
+            return error_result(f"Invalid input: {err}.")
+        try:
+            entry = pick_stack(hass, args.get("stack"))
+            return llm.ToolResult(data=await self.async_run(hass, entry, args, llm_context))
+        except FactError as err:
+            return error_result(err.message)
+        except (HomeAssistantError, StackError) as err:
+            _LOGGER.debug("LLM tool %s failed: %s", self.name, err)
+            return error_result(str(err))
+
+    @abstractmethod
+    async def async_run(
+        self,
+        hass: HomeAssistant,
+        entry: StepheyBotConfigEntry,
+        args: dict[str, Any],
+        llm_context: llm.LLMContext,
+    ) -> JsonObjectType:
+        """The tool's JSON result; raise :class:`FactError` when it cannot answer."""
+
+
+class LibraryCountsTool(StackTool):
+    """How many artists, albums and songs the library holds."""
+
+    name = "get_library_counts"
+    title = "Music library counts"
+    description = "Count the artists, albums and songs in the user's music library."
+
+    async def async_run(
+        self,
+        hass: HomeAssistant,
+        entry: StepheyBotConfigEntry,
+        args: dict[str, Any],
+        llm_context: llm.LLMContext,
+    ) -> JsonObjectType:
+        """``{"artists", "albums", "songs", "source"}``."""
+        return library_counts(entry).as_dict()
+
+
+class VpnStatusTool(StackTool):
+    """Whether the download VPN is up."""
+
+    name = "get_vpn_status"
+    title = "VPN status"
+    description = (
+        "Tell whether the VPN the music downloads go through (gluetun) is up, "
+        "its exit country and forwarded port."
+    )
+
+    async def async_run(
+        self,
+        hass: HomeAssistant,
+        entry: StepheyBotConfigEntry,
+        args: dict[str, Any],
+        llm_context: llm.LLMContext,
+    ) -> JsonObjectType:
+        """``{"vpns": [...]}``, one per gluetun backend."""
+        return {"vpns": [state.as_dict() for state in vpn_states(entry)]}
+
+
+class DownloadsTool(StackTool):
+    """What is downloading."""
+
+    name = "get_downloads"
+    title = "Music downloads"
+    description = (
+        "Tell what music is downloading: the user's requests on their way (stage, "
+        "progress) and each download client's active music downloads and Lidarr's queue."
+    )
+
+    async def async_run(
+        self,
+        hass: HomeAssistant,
+        entry: StepheyBotConfigEntry,
+        args: dict[str, Any],
+        llm_context: llm.LLMContext,
+    ) -> JsonObjectType:
+        """``{"clients": [...]}``."""
+        clients = client_downloads(entry)
+        if not clients:
+            raise FactError(f"{entry.title} has no download client or Lidarr to ask.")
+        return {"clients": [client.as_dict() for client in clients]}
+
+
+TOOLS: tuple[type[StackTool], ...] = (LibraryCountsTool, VpnStatusTool, DownloadsTool)
+
+
+class StepheyBotMusicAPI(llm.API):
+    """The tools of every loaded stack, built per conversation turn (stacks may change)."""
+
+    async def async_get_api_instance(self, llm_context: llm.LLMContext) -> llm.APIInstance:
+        """The tools, with the loaded stacks' names in the prompt."""
+        stacks = stack_titles(self.hass)
+        prompt = API_PROMPT
+        if len(stacks) > 1:
+            prompt += f" The user has several stacks ({', '.join(stacks)}): pass `stack`."
+        return llm.APIInstance(
+            api=self,
+            api_prompt=prompt,
+            llm_context=llm_context,
+            tools=[tool(stacks) for tool in TOOLS],
+        )
+
+
+@callback
+def async_setup_llm_api(hass: HomeAssistant) -> None:
+    """Register the API (called once, from ``async_setup``)."""
+    llm.async_register_api(hass, StepheyBotMusicAPI(hass=hass, id=API_ID, name=API_NAME))
+
+
+@callback
+def async_get_tools(hass: HomeAssistant, llm_context: llm.LLMContext, api_id: str) -> None:
+    """No tools for other APIs (such as Assist): users opt in by picking this API."""
