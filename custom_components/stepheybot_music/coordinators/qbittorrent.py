@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from homeassistant.core import HomeAssistant
 
 from ..backends import qbittorrent_client
@@ -62,6 +64,8 @@ class QBittorrentCoordinator(DownloadClientCoordinator):
         self._music_category = settings.music_category
         self._version: str | None = None
         self._tally = TorrentTally[str, Torrent](self._summary)
+        self.torrents: Mapping[str, Torrent] = {}
+        """Every torrent of the last poll, by info-hash (read by request tracking)."""
 
     def _summary(self, info_hash: str, torrent: Torrent) -> TorrentSummary:
         return TorrentSummary(
@@ -75,6 +79,7 @@ class QBittorrentCoordinator(DownloadClientCoordinator):
         if self._version is None:
             self._version = (await self.client.probe()).version
         main = await self.client.sync()
+        self.torrents = main.torrents
         state = main.server_state
         tally = self._tally.update(
             main.torrents, changed=main.changed, removed=main.removed, full=main.full_update

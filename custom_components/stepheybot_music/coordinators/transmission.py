@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from homeassistant.core import HomeAssistant
 
 from ..backends import transmission_client
@@ -51,6 +53,8 @@ class TransmissionCoordinator(DownloadClientCoordinator):
         self.client = client
         self._music_label = settings.music_category
         self._tally = TorrentTally[int, Torrent](lambda _id, torrent: self._summary(torrent))
+        self.torrents: Mapping[int, Torrent] = {}
+        """Every torrent of the last poll, by Transmission id (read by request tracking)."""
 
     def _summary(self, torrent: Torrent) -> TorrentSummary:
         return TorrentSummary(
@@ -66,6 +70,7 @@ class TransmissionCoordinator(DownloadClientCoordinator):
         snapshot = await self.client.sync(
             torrent_count=stats.torrent_count, uptime=stats.current.seconds_active
         )
+        self.torrents = snapshot.torrents
         tally = self._tally.update(
             snapshot.torrents,
             changed=snapshot.changed,

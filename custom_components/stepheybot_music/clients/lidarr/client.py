@@ -134,6 +134,14 @@ class LidarrClient(ServarrClient):
         with parsing(self.kind, "its queue"):
             return parse_page(data, parse_queue_item)
 
+    async def queue_details(self, album_ids: Iterable[int]) -> list[QueueItem]:
+        """Every queue item of these albums, unpaged: the cost grows with the albums asked."""
+        params: list[tuple[str, str | int | float]] = [("albumIds", i) for i in album_ids]
+        params.append(("includeAlbum", "false"))
+        data = await self._get("queue/details", params=params)
+        with parsing(self.kind, "its queue"):
+            return [parse_queue_item(item) for item in data]
+
     # --- wanted -------------------------------------------------------------------------------
 
     async def _wanted(self, which: str, page: int, page_size: int) -> Page[Album]:
@@ -215,10 +223,15 @@ class LidarrClient(ServarrClient):
         """Albums, summed from the artists' statistics (one expensive artist list)."""
         return (await self.library_stats()).albums
 
-    async def albums(self, *, artist_id: int | None = None) -> list[Album]:
-        """Albums of one artist (or every album: expensive on big libraries)."""
-        params = {"artistId": artist_id} if artist_id is not None else None
-        data = await self._get("album", params=params)
+    async def albums(
+        self, *, artist_id: int | None = None, album_ids: Iterable[int] | None = None
+    ) -> list[Album]:
+        """Albums of one artist, or these albums (neither: every album, expensive)."""
+        params: list[tuple[str, str | int | float]] = []
+        if artist_id is not None:
+            params.append(("artistId", artist_id))
+        params += [("albumIds", i) for i in album_ids or ()]
+        data = await self._get("album", params=params or None)
         with parsing(self.kind, "its album list"):
             return [parse_album(item) for item in data]
 
