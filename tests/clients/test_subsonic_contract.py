@@ -307,6 +307,23 @@ async def test_search3_by_name(session: aiohttp.ClientSession, target: Target, p
     assert found.artists or found.albums
 
 
+async def test_search3_artist_musicbrainz_ids(
+    session: aiohttp.ClientSession, target: Target
+) -> None:
+    client = make_client(session, target)
+    found = await client.search3("", artist_count=500, album_count=0, song_count=0)
+    assert found.artists
+    if target.sim is None:
+        # supysonic 0.7.9 is no OpenSubsonic server: it never sends musicBrainzId
+        assert {a.musicbrainz_id for a in found.artists} == {None}
+    else:
+        world = target.sim.world
+        by_name = {a.name: a.mbid for a in world.artists.values()}
+        assert {a.name: a.musicbrainz_id for a in found.artists} == {
+            a.name: by_name[a.name] for a in found.artists
+        }
+
+
 async def test_search3_paging_and_omitted_lists(
     session: aiohttp.ClientSession, target: Target
 ) -> None:

@@ -109,7 +109,9 @@ async def search_library(client: Client, query: str, kind: SearchKind) -> list[F
     )
     source = SearchSource.LIBRARY
     hits = [
-        _library_hit(HitKind.ARTIST, a.id, a.name, source=source, artist=a.name)
+        _library_hit(
+            HitKind.ARTIST, a.id, a.name, source=source, artist=a.name, artist_mbid=a.musicbrainz_id
+        )
         for a in found.artists
     ]
     hits += [

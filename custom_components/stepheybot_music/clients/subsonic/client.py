@@ -479,6 +479,7 @@ class SubsonicClient(HttpClient):
                         id=str(a["id"]),
                         name=str(a["name"]),
                         album_count=_optional_int(a.get("albumCount")),
+                        musicbrainz_id=str(a.get("musicBrainzId") or "") or None,
                     )
                     for a in found.get("artist", [])
                 ),

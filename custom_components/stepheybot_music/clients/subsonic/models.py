@@ -91,6 +91,8 @@ class SearchArtist:
     id: str
     name: str
     album_count: int | None
+    musicbrainz_id: str | None = None
+    """OpenSubsonic ``musicBrainzId`` (Navidrome), None when the server does not know it."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
