@@ -11,8 +11,10 @@ import asyncio
 from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.exceptions import ConfigEntryAuthFailed, ConfigEntryNotReady
+from homeassistant.helpers import config_validation as cv
 from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.start import async_at_started
+from homeassistant.helpers.typing import ConfigType
 
 from .const import DOMAIN
 from .coordinators import BUILDERS
@@ -23,14 +25,24 @@ from .devices import (
 )
 from .issues import async_clear_orphan_issues
 from .runtime import BackendRef, StackRuntimeData, StepheyBotConfigEntry
+from .services import async_setup_services
 from .settings import StackSettings
 
 PLATFORMS: list[Platform] = [
     Platform.BINARY_SENSOR,
     Platform.BUTTON,
+    Platform.CALENDAR,
     Platform.SENSOR,
     Platform.SWITCH,
 ]
+
+CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
+
+
+async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
+    """Register the actions (they name their stack by ``config_entry_id``)."""
+    async_setup_services(hass)
+    return True
 
 
 async def async_setup_entry(hass: HomeAssistant, entry: StepheyBotConfigEntry) -> bool:

@@ -1,0 +1,410 @@
+"""The integration's actions, each aimed at one stack by ``config_entry_id``.
+
+Every action is one :class:`Action` in :data:`ACTIONS`: its name, its fields (beyond
+``config_entry_id``), whether it answers, and its handler. Adding an action is adding a
+handler and one line there (plus its ``services.yaml`` entry, texts and icon).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass, field
+from enum import StrEnum
+from functools import partial
+from typing import Any
+
+import probatio
+from homeassistant.config_entries import ConfigEntryState
+from homeassistant.core import (
+    HomeAssistant,
+    ServiceCall,
+    ServiceResponse,
+    SupportsResponse,
+    callback,
+)
+from homeassistant.helpers import config_validation as cv
+
+from .action_errors import backend_failed, invalid
+from .clients.errors import StackError
+from .const import DOMAIN
+from .coordinators.download_client import DownloadClientRuntime
+from .coordinators.music_brain import MusicBrainRuntime
+from .coordinators.navidrome import NavidromeRuntime
+from .coordinators.qbittorrent import QBittorrentCoordinator
+from .coordinators.transmission import TransmissionCoordinator
+from .requesting import async_request_download
+from .runtime import BackendRuntime, StepheyBotConfigEntry
+from .search import MAX_LIMIT, SearchKind, SearchSource, async_search
+from .tracking.models import Stage
+
+ATTR_CONFIG_ENTRY_ID = "config_entry_id"
+
+MAX_QUERY = 200
+DEFAULT_SEARCH_LIMIT = 20
+MAX_REQUESTS_LIMIT = 500
+DEFAULT_REQUESTS_LIMIT = 50
+
+type Handler = Callable[
+    [HomeAssistant, StepheyBotConfigEntry, ServiceCall], Awaitable[ServiceResponse]
+]
+
+
+@dataclass(frozen=True, slots=True)
+class Action:
+    """One action: its fields (besides ``config_entry_id``), response support and handler."""
+
+    name: str
+    handler: Handler
+    fields: dict[Any, Any] = field(default_factory=dict)
+    response: SupportsResponse = SupportsResponse.NONE
+
+    @property
+    def schema(self) -> probatio.Schema:
+        """The call's schema: the stack and the action's own fields."""
+        return probatio.Schema({probatio.Required(ATTR_CONFIG_ENTRY_ID): cv.string, **self.fields})
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def stack_of(hass: HomeAssistant, entry_id: str) -> StepheyBotConfigEntry:
+    """The loaded stack ``entry_id``; a translated error when it is not one."""
+    entry = hass.config_entries.async_get_entry(entry_id)
+    if entry is None or entry.domain != DOMAIN:
+        raise invalid("not_a_stack", entry_id=entry_id[:60])
+    if entry.state is not ConfigEntryState.LOADED:
+        raise invalid("stack_not_loaded", stack=entry.title)
+    stack: StepheyBotConfigEntry = entry
+    return stack
+
+
+def _limit(call: ServiceCall, default: int, maximum: int) -> int:
+    value: int = call.data.get("limit", default)
+    if not 1 <= value <= maximum:
+        raise invalid("out_of_range", field="limit", min="1", max=str(maximum))
+    return value
+
+
+def _check_allowed(field: str, values: Iterable[str], allowed: type[StrEnum]) -> None:
+    names = [str(member) for member in allowed]
+    if any(value not in names for value in values):
+        raise invalid("not_allowed", field=field, allowed=", ".join(names))
+
+
+def _backends[RuntimeT: BackendRuntime](
+    entry: StepheyBotConfigEntry, cls: type[RuntimeT], application: str
+) -> list[RuntimeT]:
+    """The stack's backends of a kind; a translated error when it has none."""
+    found = entry.runtime_data.of_type(cls)
+    if not found:
+        raise invalid("no_backend", stack=entry.title, backend=application)
+    return found
+
+
+async def _guarded[T](backend: BackendRuntime, work: Awaitable[T]) -> T:
+    try:
+        return await work
+    except StackError as err:
+        raise backend_failed(backend.ref, err) from err
+
+
+# --------------------------------------------------------------------------- search and requests
+
+
+async def _search(
+    hass: HomeAssistant, entry: StepheyBotConfigEntry, call: ServiceCall
+) -> ServiceResponse:
+    query = call.data["query"].strip()
+    if not query or len(query) > MAX_QUERY:
+        raise invalid("invalid_query", max=str(MAX_QUERY))
+    kind = call.data.get("kind", SearchKind.ANY)
+    _check_allowed("kind", [kind], SearchKind)
+    sources: list[str] | None = call.data.get("sources") or None
+    _check_allowed("sources", sources or (), SearchSource)
+    limit = _limit(call, DEFAULT_SEARCH_LIMIT, MAX_LIMIT)
+    response = await async_search(
+        hass, entry, query, kind=SearchKind(kind), sources=sources, limit=limit
+    )
+    result: dict[str, Any] = response.as_dict()
+    return result
+
+
+async def _request_download(
+    hass: HomeAssistant, entry: StepheyBotConfigEntry, call: ServiceCall
+) -> ServiceResponse:
+    result = await async_request_download(
+        hass,
+        entry,
+        artist=call.data.get("artist"),
+        album=call.data.get("album"),
+        latest=call.data.get("latest", False),
+        musicbrainz_id=call.data.get("musicbrainz_id"),
+        result_id=call.data.get("result_id"),
+        magnet=call.data.get("magnet"),
+        source="action",
+    )
+    return result.as_dict() if call.return_response else None
+
+
+async def _get_requests(
+    hass: HomeAssistant, entry: StepheyBotConfigEntry, call: ServiceCall
+) -> ServiceResponse:
+    stages = set(call.data.get("stage") or ())
+    _check_allowed("stage", stages, Stage)
+    limit = _limit(call, DEFAULT_REQUESTS_LIMIT, MAX_REQUESTS_LIMIT)
+    store = entry.runtime_data.requests.store
+    in_flight: bool | None = call.data.get("in_flight")
+    found = store.at(Stage(s) for s in stages) if stages else store.all()
+    if in_flight is not None:
+        found = [request for request in found if request.finished is not in_flight]
+    return {"requests": [request.as_dict() for request in found[:limit]]}
+
+
+# --------------------------------------------------------------------------- downloads
+
+
+def _download(
+    client: str,
+    *,
+    name: str,
+    info_hash: str,
+    state: str,
+    progress: float,
+    size: int | None,
+    download_speed: int,
+    upload_speed: int,
+    eta: float | None,
+    request_ids: dict[str, str],
+) -> dict[str, Any]:
+    return {
+        "name": name,
+        "client": client,
+        "state": state,
+        "progress": round(progress, 4),
+        "size": size,
+        "download_speed": download_speed,
+        "upload_speed": upload_speed,
+        "eta": eta,
+        "hash": info_hash,
+        "request_id": request_ids.get(info_hash),
+    }
+
+
+async def _client_downloads(
+    backend: DownloadClientRuntime, request_ids: dict[str, str]
+) -> list[dict[str, Any]]:
+    """The music torrents of one download client (one request: the known music ids)."""
+    coordinator = backend.coordinator
+    ids = coordinator.data.music_ids if coordinator.data is not None else ()
+    if not ids:
+        return []
+    title = backend.ref.title
+    if isinstance(coordinator, QBittorrentCoordinator):
+        torrents = await _guarded(backend, coordinator.client.torrents(hashes=list(ids)))
+        return [
+            _download(
+                title,
+                name=t.name,
+                info_hash=t.hash,
+                state=str(t.state),
+                progress=t.progress,
+                size=t.size,
+                download_speed=t.dlspeed,
+                upload_speed=t.upspeed,
+                eta=t.eta,
+                request_ids=request_ids,
+            )
+            for t in torrents
+        ]
+    if isinstance(coordinator, TransmissionCoordinator):
+        numbers = [int(torrent_id) for torrent_id in ids]
+        found = await _guarded(backend, coordinator.client.torrents(numbers))
+        return [
+            _download(
+                title,
+                name=t.name,
+                info_hash=t.hash,
+                state=str(t.state),
+                progress=t.progress,
+                size=t.size,
+                download_speed=t.rate_download,
+                upload_speed=t.rate_upload,
+                eta=t.eta,
+                request_ids=request_ids,
+            )
+            for t in found
+        ]
+    return []  # pragma: no cover - every download client is one of the two
+
+
+async def _get_downloads(
+    hass: HomeAssistant, entry: StepheyBotConfigEntry, call: ServiceCall
+) -> ServiceResponse:
+    runtime = entry.runtime_data
+    request_ids = {
+        request.torrent_hash: request.request_id
+        for request in reversed(runtime.requests.store.all())
+        if request.torrent_hash
+    }
+    downloads: list[dict[str, Any]] = []
+    for backend in runtime.of_type(DownloadClientRuntime):
+        downloads.extend(await _client_downloads(backend, request_ids))
+    seen = {item["hash"] for item in downloads}
+    for brain in runtime.of_type(MusicBrainRuntime):
+        active = await _guarded(brain, brain.requests.client.active_downloads())
+        downloads.extend(
+            _download(
+                brain.ref.title,
+                name=item.name,
+                info_hash=item.torrent_hash,
+                state=str(item.state),
+                progress=item.progress,
+                size=item.size,
+                download_speed=item.download_speed,
+                upload_speed=item.upload_speed,
+                eta=item.eta,
+                request_ids=request_ids,
+            )
+            for item in active
+            if item.torrent_hash not in seen
+        )
+    result: dict[str, Any] = {"downloads": downloads}
+    return result
+
+
+async def _set_running(entry: StepheyBotConfigEntry, call: ServiceCall, running: bool) -> None:
+    clients = _backends(entry, DownloadClientRuntime, "qBittorrent or Transmission")
+    request_id: str | None = call.data.get("request_id")
+    if request_id is None:
+        for backend in clients:
+            await _guarded(backend, backend.coordinator.async_set_music_running(running))
+        return
+    request = entry.runtime_data.requests.store.get(request_id)
+    if request is None:
+        raise invalid("unknown_request", request_id=request_id[:60])
+    info_hash = request.torrent_hash
+    if info_hash is None:
+        raise invalid("request_without_download", title=request.title)
+    acted = False
+    for backend in clients:
+        acted = await _guarded(backend, _set_torrent_running(backend, info_hash, running)) or acted
+    if not acted:
+        raise invalid("download_not_found", title=request.title)
+
+
+async def _set_torrent_running(
+    backend: DownloadClientRuntime, info_hash: str, running: bool
+) -> bool:
+    """Start or stop one torrent where this client has it; whether it had it."""
+    coordinator = backend.coordinator
+    if isinstance(coordinator, QBittorrentCoordinator):
+        if not await coordinator.client.torrents(hashes=[info_hash]):
+            return False
+        await (coordinator.client.start if running else coordinator.client.stop)([info_hash])
+    elif isinstance(coordinator, TransmissionCoordinator):
+        if not await coordinator.client.torrents([info_hash]):
+            return False
+        await (coordinator.client.start if running else coordinator.client.stop)([info_hash])
+    await coordinator.async_request_refresh()
+    return True
+
+
+async def _pause_downloads(
+    hass: HomeAssistant, entry: StepheyBotConfigEntry, call: ServiceCall
+) -> ServiceResponse:
+    await _set_running(entry, call, running=False)
+    return None
+
+
+async def _resume_downloads(
+    hass: HomeAssistant, entry: StepheyBotConfigEntry, call: ServiceCall
+) -> ServiceResponse:
+    await _set_running(entry, call, running=True)
+    return None
+
+
+# --------------------------------------------------------------------------- library
+
+
+async def _start_scan(
+    hass: HomeAssistant, entry: StepheyBotConfigEntry, call: ServiceCall
+) -> ServiceResponse:
+    full: bool = call.data.get("full", False)
+    for backend in _backends(entry, NavidromeRuntime, "Navidrome"):
+        await _guarded(backend, backend.status.client.start_scan(full=full))
+        await backend.status.async_request_refresh()
+    return None
+
+
+# --------------------------------------------------------------------------- registration
+
+
+def whole_number(value: Any) -> int:
+    """A whole number (also written as text); the range is checked by the action."""
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        raise probatio.Invalid("expected a whole number")
+    try:
+        return int(value)
+    except ValueError as err:
+        raise probatio.Invalid("expected a whole number") from err
+
+
+ACTIONS: tuple[Action, ...] = (
+    Action(
+        "search",
+        _search,
+        {
+            probatio.Required("query"): cv.string,
+            probatio.Optional("kind"): cv.string,
+            probatio.Optional("sources"): probatio.All(cv.ensure_list, [cv.string]),
+            probatio.Optional("limit"): whole_number,
+        },
+        SupportsResponse.ONLY,
+    ),
+    Action(
+        "request_download",
+        _request_download,
+        {
+            probatio.Optional("artist"): cv.string,
+            probatio.Optional("album"): cv.string,
+            probatio.Optional("latest"): cv.boolean,
+            probatio.Optional("musicbrainz_id"): cv.string,
+            probatio.Optional("result_id"): cv.string,
+            probatio.Optional("magnet"): cv.string,
+        },
+        SupportsResponse.OPTIONAL,
+    ),
+    Action(
+        "get_requests",
+        _get_requests,
+        {
+            probatio.Optional("stage"): probatio.All(cv.ensure_list, [cv.string]),
+            probatio.Optional("in_flight"): cv.boolean,
+            probatio.Optional("limit"): whole_number,
+        },
+        SupportsResponse.ONLY,
+    ),
+    Action("get_downloads", _get_downloads, {}, SupportsResponse.ONLY),
+    Action("pause_downloads", _pause_downloads, {probatio.Optional("request_id"): cv.string}),
+    Action("resume_downloads", _resume_downloads, {probatio.Optional("request_id"): cv.string}),
+    Action("start_scan", _start_scan, {probatio.Optional("full"): cv.boolean}),
+)
+"""Every action of the integration."""
+
+
+async def _async_run(action: Action, call: ServiceCall) -> ServiceResponse:
+    entry = stack_of(call.hass, call.data[ATTR_CONFIG_ENTRY_ID])
+    return await action.handler(call.hass, entry, call)
+
+
+@callback
+def async_setup_services(hass: HomeAssistant, actions: Iterable[Action] = ACTIONS) -> None:
+    """Register the actions (once, in ``async_setup``)."""
+    for action in actions:
+        hass.services.async_register(
+            DOMAIN,
+            action.name,
+            partial(_async_run, action),
+            schema=action.schema,
+            supports_response=action.response,
+        )
