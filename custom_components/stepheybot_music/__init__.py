@@ -23,7 +23,9 @@ from .devices import (
     async_remove_unwatched_containers,
     removable_device,
 )
+from .intents import async_setup_intents
 from .issues import async_clear_orphan_issues
+from .llm import async_setup_llm_api
 from .runtime import BackendRef, StackRuntimeData, StepheyBotConfigEntry
 from .services import async_setup_services
 from .settings import StackSettings
@@ -40,8 +42,10 @@ CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
 
 
 async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
-    """Register the actions (they name their stack by ``config_entry_id``)."""
+    """Register the actions (they name their stack by ``config_entry_id``), intents, LLM API."""
     async_setup_services(hass)
+    async_setup_intents(hass)
+    async_setup_llm_api(hass)
     return True
 
 

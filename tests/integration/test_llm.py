@@ -14,7 +14,7 @@ from homeassistant.setup import async_setup_component
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.stepheybot_music.const import DOMAIN
-from custom_components.stepheybot_music.llm import API_ID, async_setup_llm_api
+from custom_components.stepheybot_music.llm import API_ID
 from simulator import Fault, Simulator
 
 from .conftest import ALL_BACKENDS, setup_stack, subentry
@@ -29,7 +29,6 @@ CONTEXT = llm.LLMContext(
 async def api_ready(hass: HomeAssistant) -> None:
     """The integration is loaded, so its LLM API is registered."""
     assert await async_setup_component(hass, DOMAIN, {})
-    async_setup_llm_api(hass)
 
 
 pytestmark = pytest.mark.usefixtures("api_ready")

@@ -13,7 +13,6 @@ from homeassistant.helpers import intent
 from homeassistant.setup import async_setup_component
 
 from custom_components.stepheybot_music.const import DOMAIN
-from custom_components.stepheybot_music.intents import async_setup_intents
 
 SENTENCES = Path(__file__).parents[2] / "custom_sentences/en/stepheybot_music.yaml"
 
@@ -22,7 +21,6 @@ SENTENCES = Path(__file__).parents[2] / "custom_sentences/en/stepheybot_music.ya
 async def intents_ready(hass: HomeAssistant) -> None:
     """The integration is loaded, so its intents are registered."""
     assert await async_setup_component(hass, DOMAIN, {})
-    async_setup_intents(hass)
 
 
 async def answer(hass: HomeAssistant, intent_type: str, **slots: Any) -> intent.IntentResponse:
