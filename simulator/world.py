@@ -51,6 +51,10 @@ STACK_CONTAINERS = (
     ("stepheybot-music", "stepheybot/music-brain:0.1.0", Health.HEALTHY),
 )
 
+QUALITY_RANK = {"MP3-320": 0, "FLAC": 1, "FLAC 24bit": 2}
+"""Release qualities from worst to best; both Lidarr quality profiles' cutoff is FLAC."""
+CUTOFF_RANK = QUALITY_RANK["FLAC"]
+
 REV_TIMES_HORIZON = 3600.0
 """Simulated seconds for which :meth:`World.rev_at` is exact."""
 REV_TIMES_KEPT = 4096
@@ -208,7 +212,7 @@ class World:
             monitored=monitored,
             quality=self.names.quality(),
         )
-        album.cutoff_met = album.quality != "MP3-320"
+        album.cutoff_met = meets_cutoff(album.quality)
         self.albums[album_id] = album
         artist.album_ids.append(album_id)
         return album
@@ -370,10 +374,14 @@ class World:
         return [a for a in self.artists.values() if needle and needle in a.name.lower()]
 
     def search_albums(self, term: str) -> list[Album]:
-        """Albums whose title or artist matches."""
+        """Albums whose title or artist matches, or the one of a ``lidarr:``/``mbid:`` term."""
         needle = term.strip().lower()
         if not needle:
             return []
+        for prefix in ("lidarr:", "lidarrid:", "mbid:"):
+            if needle.startswith(prefix):
+                mbid = needle[len(prefix) :].strip()
+                return [a for a in self.albums.values() if a.mbid == mbid]
         out = []
         for album in self.albums.values():
             artist = self.artists[album.artist_mbid]
@@ -470,12 +478,21 @@ class World:
         return None
 
     def search_album(self, album_id: int, *, origin: str = "lidarr") -> Torrent | None:
-        """Lidarr's AlbumSearch: grab the best release, or None when nothing is found."""
+        """Lidarr's AlbumSearch: grab the best release, or None when nothing is found.
+
+        An album not released yet (release date after today) has no release to find.
+        """
         album = self.albums[album_id]
-        album.last_search = self.clock.now()
+        now = self.clock.now()
+        album.last_search = now
         existing = self.torrent_for_album(album_id)
         if existing is not None or album.has_files:
             return existing
+        if album.release_date > now.date():
+            self.log(
+                f"Lidarr found no release yet for {self.artist_of(album).name} - {album.title}"
+            )
+            return None
         working = {i.id for i in self.indexers if i.enabled and not i.failing}
         candidates = [
             r for r in self.releases_for(album) if r.indexer_id in working and r.seeders > 0
@@ -484,6 +501,29 @@ class World:
             self.log(f"Lidarr found no release for {self.artist_of(album).name} - {album.title}")
             return None
         best = max(candidates, key=lambda r: (r.quality.startswith("FLAC"), r.seeders))
+        return self.grab(best, origin=origin)
+
+    def upgrade_album(self, album_id: int, *, origin: str = "lidarr") -> Torrent | None:
+        """Lidarr's search of an album below cutoff: grab a better release, None if none.
+
+        The grabbed release replaces the album's files once imported (quality and cutoff).
+        """
+        album = self.albums[album_id]
+        album.last_search = self.clock.now()
+        existing = self.torrent_for_album(album_id)
+        if existing is not None and not existing.imported:
+            return existing
+        working = {i.id for i in self.indexers if i.enabled and not i.failing}
+        rank = QUALITY_RANK.get(album.quality, 0)
+        candidates = [
+            r
+            for r in self.releases_for(album)
+            if r.indexer_id in working and r.seeders > 0 and QUALITY_RANK.get(r.quality, 0) > rank
+        ]
+        if not candidates:
+            self.log(f"Lidarr found no upgrade for {self.artist_of(album).name} - {album.title}")
+            return None
+        best = max(candidates, key=lambda r: (QUALITY_RANK.get(r.quality, 0), r.seeders))
         return self.grab(best, origin=origin)
 
     def grab(self, release: Release, *, origin: str) -> Torrent:
@@ -540,7 +580,8 @@ class World:
                 self.search_album(album.id)
         elif key == "cutoffunmetalbumsearch":
             for album in self.cutoff_unmet_albums():
-                album.last_search = now
+                if album.monitored:
+                    self.upgrade_album(album.id)
         command = LidarrCommand(
             id=len(self.commands) + 1,
             name=name,
@@ -795,6 +836,10 @@ class World:
             if torrent is None or torrent.album_id is None:
                 continue
             album = self.albums[torrent.album_id]
+            release = self.release_by_hash(info_hash)
+            if release is not None:
+                album.quality = release.quality
+                album.cutoff_met = meets_cutoff(release.quality)
             self._import_album(album)
             torrent.imported = True
             self.touch(torrent)
@@ -834,6 +879,11 @@ class World:
             for t in self.torrents.values()
             if t.album_id is not None and t.category == self.music_category and not t.imported
         ]
+
+
+def meets_cutoff(quality: str) -> bool:
+    """Whether files of this quality meet the quality profiles' cutoff (FLAC)."""
+    return QUALITY_RANK.get(quality, CUTOFF_RANK) >= CUTOFF_RANK
 
 
 def _moment(entry: tuple[datetime, int]) -> datetime:
