@@ -112,6 +112,8 @@ class Torrent:
     origin: str = "manual"
     imported: bool = False
     error: str = ""
+    import_error: str = ""
+    """Why Lidarr cannot import the completed download (empty: it can)."""
     transmission_id: int = 0
     rev: int = 0
 

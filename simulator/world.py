@@ -77,6 +77,7 @@ class World:
         import_delay: float = 15.0,
         scan_delay: float = 10.0,
         scan_duration: float = 10.0,
+        command_duration: float = 0.0,
     ) -> None:
         self.seed = seed
         self.scale = scale or Scale()
@@ -88,6 +89,8 @@ class World:
         self.import_delay = import_delay
         self.scan_delay = scan_delay
         self.scan_duration = scan_duration
+        self.command_duration = command_duration
+        """Simulated seconds a Lidarr command runs before it acts and completes (0: at once)."""
 
         self.artists: dict[str, Artist] = {}
         self.artists_by_lidarr_id: dict[int, Artist] = {}
@@ -562,9 +565,32 @@ class World:
         return torrent
 
     def run_command(self, name: str, body: dict[str, object]) -> LidarrCommand:
-        """Run a Lidarr command (AlbumSearch, ArtistSearch, MissingAlbumSearch, ...)."""
+        """Run a Lidarr command (AlbumSearch, ArtistSearch, MissingAlbumSearch, ...).
+
+        With ``command_duration`` the command is ``started`` until that much time passed, then
+        it takes effect and completes (see :meth:`tick`).
+        """
         now = self.clock.now()
-        key = name.lower()
+        command = LidarrCommand(
+            id=len(self.commands) + 1,
+            name=name,
+            body=body,
+            queued=now,
+            started=now,
+            ended=now,
+        )
+        self.commands.append(command)
+        if self.command_duration > 0:
+            command.status, command.ended, command.message = "started", None, "Running"
+        else:
+            self._execute(command)
+        return command
+
+    def _execute(self, command: LidarrCommand) -> None:
+        """Apply a command's effects."""
+        now = self.clock.now()
+        body = command.body
+        key = command.name.lower()
         if key == "albumsearch":
             for album_id in _ints(body.get("albumIds")):
                 if album_id in self.albums:
@@ -582,16 +608,6 @@ class World:
             for album in self.cutoff_unmet_albums():
                 if album.monitored:
                     self.upgrade_album(album.id)
-        command = LidarrCommand(
-            id=len(self.commands) + 1,
-            name=name,
-            body=body,
-            queued=now,
-            started=now,
-            ended=now,
-        )
-        self.commands.append(command)
-        return command
 
     def set_albums_monitored(self, album_ids: Iterable[int], monitored: bool) -> list[Album]:
         """Monitor or unmonitor albums of artists in Lidarr; returns the albums changed."""
@@ -775,10 +791,18 @@ class World:
         if dt <= 0:
             return
         self._last_tick = now
+        self._progress_commands(now)
         self._progress_brain(now)
         self._progress_downloads(now, dt)
         self._progress_imports(now)
         self._progress_scan(now)
+
+    def _progress_commands(self, now: datetime) -> None:
+        due = now - timedelta(seconds=self.command_duration)
+        for command in self.commands[-50:]:
+            if command.status == "started" and command.queued <= due:
+                self._execute(command)
+                command.status, command.ended, command.message = "completed", now, "Completed"
 
     def _progress_brain(self, now: datetime) -> None:
         for request in self.brain_requests.values():
@@ -834,6 +858,9 @@ class World:
             del self._import_due[info_hash]
             torrent = self.torrents.get(info_hash)
             if torrent is None or torrent.album_id is None:
+                continue
+            if torrent.import_error:
+                self.log(f"Lidarr could not import {torrent.name}: {torrent.import_error}")
                 continue
             album = self.albums[torrent.album_id]
             release = self.release_by_hash(info_hash)

@@ -255,6 +255,9 @@ class LidarrState:
             TorrentStatus.STALLED_SEEDING,
             TorrentStatus.STOPPED_SEEDING,
         ):
+            if torrent.import_error:
+                messages = [{"title": torrent.name, "messages": [torrent.import_error]}]
+                return "completed", "warning", "importFailed", messages, ""
             return "completed", "ok", "importPending", [], ""
         if status is TorrentStatus.STOPPED_DOWNLOADING:
             return "paused", "ok", "downloading", [], ""
