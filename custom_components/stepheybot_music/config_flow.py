@@ -5,7 +5,8 @@
 * Each backend (config subentry, one type per kind): ``user`` adds it and ``reconfigure``
   changes it; both validate with the client's ``probe()`` before saving and refuse a
   backend (kind + URL) that any stack already has.
-* Options: poll intervals, the music category, the watched containers.
+* Options: poll intervals, the music category, the watched containers, the release
+  calendar's window.
 
 Saved changes reach the running stack through its update listener, which reloads it.
 """
@@ -51,16 +52,21 @@ from .backends import BACKEND_TYPES, BackendType
 from .clients.models import BackendKind
 from .clients.transport import InvalidUrlError
 from .const import (
+    CONF_CALENDAR_DAYS_AHEAD,
+    CONF_CALENDAR_DAYS_BACK,
     CONF_CONTAINERS,
     CONF_FAST_INTERVAL,
     CONF_MUSIC_CATEGORY,
     CONF_NAME,
     CONF_SLOW_INTERVAL,
     CONF_SUBENTRY_ID,
+    DEFAULT_CALENDAR_DAYS_AHEAD,
+    DEFAULT_CALENDAR_DAYS_BACK,
     DEFAULT_FAST_INTERVAL,
     DEFAULT_MUSIC_CATEGORY,
     DEFAULT_SLOW_INTERVAL,
     DOMAIN,
+    MAX_CALENDAR_DAYS,
     MAX_FAST_INTERVAL,
     MAX_SLOW_INTERVAL,
     MIN_FAST_INTERVAL,
@@ -188,7 +194,7 @@ class StepheyBotConfigFlow(ConfigFlow, domain=DOMAIN):
 
 
 class StackOptionsFlow(OptionsFlow):
-    """Poll intervals, the music category and the watched containers."""
+    """Poll intervals, the music category, the watched containers, the calendar window."""
 
     async def async_step_init(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         """Show and save the options."""
@@ -226,6 +232,21 @@ class StackOptionsFlow(OptionsFlow):
                     CONF_MUSIC_CATEGORY,
                     default=options.get(CONF_MUSIC_CATEGORY, DEFAULT_MUSIC_CATEGORY),
                 ): TextSelector(),
+                **{
+                    probatio.Required(key, default=options.get(key, default)): NumberSelector(
+                        NumberSelectorConfig(
+                            min=0,
+                            max=MAX_CALENDAR_DAYS,
+                            step=1,
+                            unit_of_measurement="d",
+                            mode=NumberSelectorMode.BOX,
+                        )
+                    )
+                    for key, default in (
+                        (CONF_CALENDAR_DAYS_BACK, DEFAULT_CALENDAR_DAYS_BACK),
+                        (CONF_CALENDAR_DAYS_AHEAD, DEFAULT_CALENDAR_DAYS_AHEAD),
+                    )
+                },
                 probatio.Optional(CONF_CONTAINERS, default=watched): SelectSelector(
                     SelectSelectorConfig(
                         options=sorted(set(watched) | self._known_containers()),

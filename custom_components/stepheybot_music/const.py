@@ -13,6 +13,9 @@ CONF_FAST_INTERVAL: Final = "fast_scan_interval"
 """Options: seconds between polls of fast-moving data (downloads, queue, VPN, containers)."""
 CONF_SLOW_INTERVAL: Final = "slow_scan_interval"
 """Options: minutes between polls of slow data (library totals, disk space, indexers)."""
+CONF_CALENDAR_DAYS_BACK: Final = "calendar_days_back"
+CONF_CALENDAR_DAYS_AHEAD: Final = "calendar_days_ahead"
+"""Options: the release calendar's window, days before and after today."""
 CONF_SUBENTRY_ID: Final = "subentry_id"
 """Reauth flow data: the backend (config subentry) whose credentials stopped working."""
 
@@ -23,6 +26,9 @@ MIN_FAST_INTERVAL: Final = 5
 MAX_FAST_INTERVAL: Final = 300
 MIN_SLOW_INTERVAL: Final = 1
 MAX_SLOW_INTERVAL: Final = 1440
+DEFAULT_CALENDAR_DAYS_BACK: Final = 7
+DEFAULT_CALENDAR_DAYS_AHEAD: Final = 28
+MAX_CALENDAR_DAYS: Final = 365
 
 UNIX_SCHEME: Final = "unix"
 DEFAULT_DOCKER_URL: Final = "unix:///var/run/docker.sock"

@@ -602,21 +602,14 @@ class _LidarrRequest:
             raise failed("lidarr_no_root_folder", backend=self.backend.ref.title)
         quality = root.default_quality_profile_id or (await client.quality_profiles())[0].id
         metadata = root.default_metadata_profile_id or (await client.metadata_profiles())[0].id
-        try:
-            return await client.add_artist(
-                self.artist,
-                quality_profile_id=quality,
-                metadata_profile_id=metadata,
-                root_folder_path=root.path,
-                monitor=monitor,
-                search=search,
-            )
-        except AlreadyExistsError:
-            # added in the meantime (by someone else): use it as it is
-            found = await client.lookup_artist(f"lidarr:{self.artist.foreign_artist_id}")
-            if not found or not found[0].id:
-                raise
-            return found[0]
+        return await client.add_artist(
+            self.artist,
+            quality_profile_id=quality,
+            metadata_profile_id=metadata,
+            root_folder_path=root.path,
+            monitor=monitor,
+            search=search,
+        )
 
     async def _albums_after_add(self, artist_id: int) -> list[Album]:
         """The albums of a just-added artist (Lidarr lists them once its refresh ran)."""

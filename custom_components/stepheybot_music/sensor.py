@@ -182,6 +182,12 @@ LIDARR_STATUS_SENSORS: tuple[BackendSensorDescription[LidarrStatus], ...] = (
         value_fn=lambda status: status.missing,
     ),
     BackendSensorDescription[LidarrStatus](
+        key="cutoff_unmet_albums",
+        translation_key="cutoff_unmet_albums",
+        state_class=SensorStateClass.MEASUREMENT,
+        value_fn=lambda status: status.cutoff_unmet,
+    ),
+    BackendSensorDescription[LidarrStatus](
         key="version",
         translation_key="version",
         entity_category=EntityCategory.DIAGNOSTIC,

@@ -22,9 +22,10 @@ from homeassistant.core import (
     SupportsResponse,
     callback,
 )
+from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers import config_validation as cv
 
-from .action_errors import backend_failed, invalid
+from .action_errors import backend_failed, failed, invalid
 from .clients.errors import StackError
 from .const import DOMAIN
 from .coordinators.download_client import DownloadClientRuntime
@@ -193,14 +194,14 @@ def _download(
 async def _client_downloads(
     backend: DownloadClientRuntime, request_ids: dict[str, str]
 ) -> list[dict[str, Any]]:
-    """The music torrents of one download client (one request: the known music ids)."""
+    """The music torrents of one download client, from a fresh (incremental) poll."""
     coordinator = backend.coordinator
-    ids = coordinator.data.music_ids if coordinator.data is not None else ()
-    if not ids:
-        return []
+    await coordinator.async_refresh()
+    if not coordinator.last_update_success or coordinator.data is None:
+        raise _poll_failed(backend, coordinator.last_exception)
+    music = set(coordinator.data.music_ids)
     title = backend.ref.title
     if isinstance(coordinator, QBittorrentCoordinator):
-        torrents = await _guarded(backend, coordinator.client.torrents(hashes=list(ids)))
         return [
             _download(
                 title,
@@ -214,11 +215,10 @@ async def _client_downloads(
                 eta=t.eta,
                 request_ids=request_ids,
             )
-            for t in torrents
+            for info_hash, t in coordinator.torrents.items()
+            if info_hash in music
         ]
     if isinstance(coordinator, TransmissionCoordinator):
-        numbers = [int(torrent_id) for torrent_id in ids]
-        found = await _guarded(backend, coordinator.client.torrents(numbers))
         return [
             _download(
                 title,
@@ -232,9 +232,19 @@ async def _client_downloads(
                 eta=t.eta,
                 request_ids=request_ids,
             )
-            for t in found
+            for torrent_id, t in coordinator.torrents.items()
+            if str(torrent_id) in music
         ]
     return []  # pragma: no cover - every download client is one of the two
+
+
+def _poll_failed(backend: BackendRuntime, err: BaseException | None) -> HomeAssistantError:
+    """The error of a failed poll, as the action's error (same translated message)."""
+    if isinstance(err, HomeAssistantError) and err.translation_key:
+        return failed(err.translation_key, **(err.translation_placeholders or {}))
+    return failed(  # pragma: no cover - the coordinators raise translated errors
+        "cannot_connect", backend=backend.ref.title, error=str(err or "")
+    )
 
 
 async def _get_downloads(

@@ -8,10 +8,14 @@ from datetime import timedelta
 from typing import Any
 
 from .const import (
+    CONF_CALENDAR_DAYS_AHEAD,
+    CONF_CALENDAR_DAYS_BACK,
     CONF_CONTAINERS,
     CONF_FAST_INTERVAL,
     CONF_MUSIC_CATEGORY,
     CONF_SLOW_INTERVAL,
+    DEFAULT_CALENDAR_DAYS_AHEAD,
+    DEFAULT_CALENDAR_DAYS_BACK,
     DEFAULT_FAST_INTERVAL,
     DEFAULT_MUSIC_CATEGORY,
     DEFAULT_SLOW_INTERVAL,
@@ -30,6 +34,9 @@ class StackSettings:
     """The download-client category (qBittorrent) or label (Transmission) that is music."""
     containers: frozenset[str]
     """Docker container names to watch; empty means every container."""
+    calendar_days_back: int = DEFAULT_CALENDAR_DAYS_BACK
+    calendar_days_ahead: int = DEFAULT_CALENDAR_DAYS_AHEAD
+    """The release calendar's polled window: days before and after today."""
 
     @classmethod
     def from_options(cls, options: Mapping[str, Any]) -> StackSettings:
@@ -43,6 +50,12 @@ class StackSettings:
             ),
             music_category=str(options.get(CONF_MUSIC_CATEGORY) or DEFAULT_MUSIC_CATEGORY),
             containers=frozenset(str(name) for name in options.get(CONF_CONTAINERS, ())),
+            calendar_days_back=int(
+                options.get(CONF_CALENDAR_DAYS_BACK, DEFAULT_CALENDAR_DAYS_BACK)
+            ),
+            calendar_days_ahead=int(
+                options.get(CONF_CALENDAR_DAYS_AHEAD, DEFAULT_CALENDAR_DAYS_AHEAD)
+            ),
         )
 
     def watches(self, container: str) -> bool:

@@ -53,6 +53,8 @@ EXPECTED: dict[str, set[str]] = {
         "sensor.lidarr_version",
         "binary_sensor.lidarr_health",
         "button.lidarr_search_missing_albums",
+        "calendar.lidarr_releases",
+        "sensor.lidarr_albums_below_cutoff",
         "button.lidarr_rss_sync",
         f"{STACK}lidarr_queue",
         f"{STACK}missing_albums",
@@ -201,6 +203,9 @@ async def test_states_match_the_simulated_world(
     assert state("sensor.lidarr_queue") == str(len(world.lidarr_queue()))
     assert state(f"{STACK}lidarr_queue") == str(len(world.lidarr_queue()))
     assert state("sensor.lidarr_missing_albums") == str(len(world.missing_albums()))
+    assert state("sensor.lidarr_albums_below_cutoff") == str(
+        sum(1 for album in world.cutoff_unmet_albums() if album.monitored)
+    )
     assert state("sensor.lidarr_monitored_artists") == str(
         sum(1 for artist in world.lidarr_artists() if artist.monitored)
     )

@@ -1,4 +1,6 @@
-"""Lidarr: the queue badge (fast), status/health/disks/missing (slow), library (slow, cheap).
+"""Lidarr: queue badge (fast), status/health/disks/wanted, library, calendar (slow).
+
+The release calendar's coordinator lives in :mod:`.lidarr_calendar`.
 
 Lidarr has no count endpoint for artists: the library totals come from the whole artist list
 (about 1 KB per artist). The library coordinator therefore polls three small change signals
@@ -21,6 +23,7 @@ from ..runtime import BackendRef, BackendRuntime, StepheyBotConfigEntry
 from ..sessions import runtime_client
 from ..settings import StackSettings
 from .base import StackCoordinator
+from .lidarr_calendar import LidarrCalendarCoordinator
 
 LIBRARY_REFRESH = timedelta(hours=6)
 """The artist list is downloaded at least this often, even when no change signal moved."""
@@ -36,6 +39,8 @@ class LidarrStatus:
     root_folders: tuple[RootFolder, ...]
     missing: int
     """Monitored, released albums without files."""
+    cutoff_unmet: int
+    """Monitored albums on disk below their quality profile's cutoff."""
 
     @property
     def problems(self) -> tuple[HealthItem, ...]:
@@ -71,7 +76,7 @@ class LidarrQueueCoordinator(LidarrCoordinator[QueueStatus]):
 
 
 class LidarrStatusCoordinator(LidarrCoordinator[LidarrStatus]):
-    """System status, health, root folders and the missing count: four small requests."""
+    """System status, health, root folders, missing and cutoff-unmet counts: five requests."""
 
     def version_of(self, data: LidarrStatus) -> str | None:
         """Lidarr's version."""
@@ -84,6 +89,7 @@ class LidarrStatusCoordinator(LidarrCoordinator[LidarrStatus]):
             health=tuple(await self.client.health()),
             root_folders=tuple(await self.client.root_folders()),
             missing=await self.client.missing_count(),
+            cutoff_unmet=await self.client.cutoff_unmet_count(),
         )
 
     async def async_command(self, command: LidarrCommand) -> None:
@@ -157,6 +163,7 @@ class LidarrRuntime(BackendRuntime):
     queue: LidarrQueueCoordinator
     status: LidarrStatusCoordinator
     library: LidarrLibraryCoordinator
+    calendar: LidarrCalendarCoordinator
 
 
 def build(
@@ -180,11 +187,13 @@ def build(
         settings=settings,
         slow=1,
     )
+    calendar = LidarrCalendarCoordinator(hass, entry, backend, client, settings=settings)
     return LidarrRuntime(
         ref=backend,
         fast=(queue,),
-        slow=(status, library),
+        slow=(status, library, calendar),
         queue=queue,
         status=status,
         library=library,
+        calendar=calendar,
     )

@@ -1,0 +1,299 @@
+"""The actions other than ``request_download`` (see test_requesting.py), against the simulator."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from freezegun.api import FrozenDateTimeFactory
+from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
+
+from custom_components.stepheybot_music.const import DOMAIN
+from custom_components.stepheybot_music.services import ACTIONS
+from simulator import Fault, Simulator
+from simulator.model import TorrentStatus
+
+from .conftest import ENTRY_ID, STACK_TITLE, setup_stack
+from .service_helpers import act, error_text, refused
+
+MAGNET = (
+    "magnet:?xt=urn:btih:" + "c0" * 20 + "&dn=A+Band+-+An+Album&tr=udp%3A%2F%2Ft.example%3A1337"
+)
+
+
+async def test_every_action_is_registered(hass: HomeAssistant, sim: Simulator) -> None:
+    await setup_stack(hass, sim, ["navidrome"])
+    assert (
+        set(hass.services.async_services_for_domain(DOMAIN))
+        == {a.name for a in ACTIONS}
+        == {
+            "search",
+            "request_download",
+            "get_requests",
+            "get_downloads",
+            "pause_downloads",
+            "resume_downloads",
+            "start_scan",
+        }
+    )
+
+
+async def test_the_stack_must_be_a_loaded_stack(hass: HomeAssistant, sim: Simulator) -> None:
+    entry = await setup_stack(hass, sim, ["navidrome"])
+    with pytest.raises(ServiceValidationError) as caught:
+        await hass.services.async_call(
+            DOMAIN, "start_scan", {"config_entry_id": "nope"}, blocking=True
+        )
+    assert str(caught.value) == error_text("not_a_stack", entry_id="nope")
+
+    await hass.config_entries.async_unload(entry.entry_id)
+    message = await refused(hass, ServiceValidationError, "start_scan")
+    assert message == error_text("stack_not_loaded", stack=STACK_TITLE)
+
+
+# --------------------------------------------------------------------------- search
+
+
+async def test_search(hass: HomeAssistant, sim: Simulator) -> None:
+    await setup_stack(hass, sim, ["navidrome", "lidarr"])
+    album = next(iter(sim.world.navidrome_albums()))
+    response = await act(hass, "search", query=album.title, kind="album", limit=5)
+    assert response["query"] == album.title
+    assert 1 <= len(response["results"]) <= 5
+    assert any(hit["title"] == album.title for hit in response["results"])
+    assert response["sources"]["library"]["status"] == "ok"
+    assert response["sources"]["indexers"]["status"] == "not_configured"
+
+
+@pytest.mark.parametrize(
+    ("data", "key", "placeholders"),
+    [
+        ({"query": "  "}, "invalid_query", {"max": "200"}),
+        ({"query": "x" * 201}, "invalid_query", {"max": "200"}),
+        (
+            {"query": "a", "kind": "song"},
+            "not_allowed",
+            {"field": "kind", "allowed": "any, artist, album, track, release"},
+        ),
+        (
+            {"query": "a", "sources": ["library", "spotify"]},
+            "not_allowed",
+            {"field": "sources", "allowed": "library, lidarr, indexers, music_brain"},
+        ),
+        ({"query": "a", "limit": 0}, "out_of_range", {"field": "limit", "min": "1", "max": "100"}),
+        (
+            {"query": "a", "limit": "101"},
+            "out_of_range",
+            {"field": "limit", "min": "1", "max": "100"},
+        ),
+    ],
+)
+async def test_search_bad_input(
+    hass: HomeAssistant,
+    sim: Simulator,
+    data: dict[str, Any],
+    key: str,
+    placeholders: dict[str, str],
+) -> None:
+    await setup_stack(hass, sim, ["navidrome"])
+    message = await refused(hass, ServiceValidationError, "search", True, **data)
+    assert message == error_text(key, **placeholders)
+
+
+# --------------------------------------------------------------------------- requests
+
+
+async def test_get_requests(
+    hass: HomeAssistant, sim: Simulator, frozen: FrozenDateTimeFactory
+) -> None:
+    await setup_stack(hass, sim, ["qbittorrent"])
+    assert await act(hass, "get_requests") == {"requests": []}
+    first = await act(hass, "request_download", magnet=MAGNET)
+    frozen.tick(1)
+    second = await act(hass, "request_download", magnet="magnet:?xt=urn:btih:" + "d1" * 20)
+    frozen.tick(1)
+    assert (
+        await act(hass, "request_download", False, magnet="magnet:?xt=urn:btih:" + "e2" * 20)
+        is None
+    )
+
+    everything = (await act(hass, "get_requests"))["requests"]
+    assert len(everything) == 3
+    assert everything[2]["request_id"] == first["request"]["request_id"]
+    assert "tr=" not in json.dumps(everything)
+
+    limited = (await act(hass, "get_requests", limit=1))["requests"]
+    assert limited == everything[:1]
+    stages = {r["stage"] for r in everything}
+    by_stage = (await act(hass, "get_requests", stage=sorted(stages)))["requests"]
+    assert by_stage == everything
+    flying = (await act(hass, "get_requests", in_flight=True))["requests"]
+    done = (await act(hass, "get_requests", in_flight=False))["requests"]
+    assert sorted(r["request_id"] for r in flying + done) == sorted(
+        r["request_id"] for r in everything
+    )
+    assert all(r["stage"] not in ("in_library", "failed") for r in flying)
+    assert second["request"]["request_id"] in {r["request_id"] for r in everything}
+
+
+async def test_get_requests_bad_input(hass: HomeAssistant, sim: Simulator) -> None:
+    await setup_stack(hass, sim, ["qbittorrent"])
+    message = await refused(hass, ServiceValidationError, "get_requests", True, stage=["lost"])
+    assert message == error_text(
+        "not_allowed",
+        field="stage",
+        allowed="requested, searching, downloading, importing, in_library, failed",
+    )
+    message = await refused(hass, ServiceValidationError, "get_requests", True, limit=501)
+    assert message == error_text("out_of_range", field="limit", min="1", max="500")
+
+
+# --------------------------------------------------------------------------- downloads
+
+
+async def test_get_downloads(hass: HomeAssistant, sim: Simulator) -> None:
+    await setup_stack(hass, sim, ["qbittorrent", "transmission"])
+    world = sim.world
+    requested = await act(hass, "request_download", magnet=MAGNET)
+
+    downloads = (await act(hass, "get_downloads"))["downloads"]
+
+    music = {t.hash: t for t in world.torrents.values() if t.category == world.music_category}
+    by_client: dict[str, set[str]] = {}
+    for item in downloads:
+        by_client.setdefault(item["client"], set()).add(item["hash"])
+    assert by_client["qBittorrent"] == set(music)
+    assert by_client["Transmission"] == set(music)
+    item = next(d for d in downloads if d["client"] == "qBittorrent" and d["hash"] == "c0" * 20)
+    assert item["request_id"] == requested["request"]["request_id"]
+    assert item["name"] == music["c0" * 20].name
+    assert set(item) == {
+        "name",
+        "client",
+        "state",
+        "progress",
+        "size",
+        "download_speed",
+        "upload_speed",
+        "eta",
+        "hash",
+        "request_id",
+    }
+    assert "magnet:" not in json.dumps(downloads)
+    assert "t.example" not in json.dumps(downloads)
+
+
+async def test_get_downloads_of_the_music_brain(hass: HomeAssistant, sim: Simulator) -> None:
+    await setup_stack(hass, sim, ["music_brain"])
+    await act(hass, "request_download", magnet=MAGNET)
+    await sim.advance(10)
+    downloads = (await act(hass, "get_downloads"))["downloads"]
+    assert [d["hash"] for d in downloads] == ["c0" * 20]
+    assert downloads[0]["client"] == "StepheyBot Music Brain"
+
+
+async def test_get_downloads_with_a_client_down(hass: HomeAssistant, sim: Simulator) -> None:
+    await setup_stack(hass, sim, ["qbittorrent"])
+    await sim.set_fault("qbittorrent", Fault.DOWN)
+    message = await refused(hass, HomeAssistantError, "get_downloads", True)
+    assert message.startswith("qBittorrent is unreachable.")
+
+
+@pytest.mark.parametrize("client", ["qbittorrent", "transmission"])
+async def test_pause_and_resume_every_music_download(
+    hass: HomeAssistant, sim: Simulator, client: str
+) -> None:
+    await setup_stack(hass, sim, [client])
+    world = sim.world
+    music = [t for t in world.torrents.values() if t.category == world.music_category]
+    others = {t.hash: t.status for t in world.torrents.values() if t not in music}
+    await act(hass, "pause_downloads", False)
+    assert all(t.status.startswith("stopped") for t in music)
+    await act(hass, "resume_downloads", False)
+    assert not any(t.status.startswith("stopped") for t in music)
+    assert {t.hash: t.status for t in world.torrents.values() if t not in music} == others
+
+
+@pytest.mark.parametrize("client", ["qbittorrent", "transmission"])
+async def test_pause_and_resume_one_request(
+    hass: HomeAssistant, sim: Simulator, client: str
+) -> None:
+    await setup_stack(hass, sim, [client])
+    world = sim.world
+    answer = await act(hass, "request_download", magnet=MAGNET)
+    request_id = answer["request"]["request_id"]
+    torrent = world.torrents["c0" * 20]
+    others = {t.hash: t.status for t in world.torrents.values() if t is not torrent}
+
+    await act(hass, "pause_downloads", False, request_id=request_id)
+    assert torrent.status == TorrentStatus.STOPPED_DOWNLOADING
+    await act(hass, "resume_downloads", False, request_id=request_id)
+    assert torrent.status == TorrentStatus.DOWNLOADING
+    assert {t.hash: t.status for t in world.torrents.values() if t is not torrent} == others
+
+    world.remove_torrent(torrent.hash)
+    message = await refused(hass, ServiceValidationError, "pause_downloads", request_id=request_id)
+    assert message == error_text("download_not_found", title="A Band - An Album")
+
+
+async def test_pause_errors(hass: HomeAssistant, sim: Simulator) -> None:
+    await setup_stack(hass, sim, ["music_brain", "navidrome"])
+    message = await refused(hass, ServiceValidationError, "pause_downloads")
+    assert message == error_text(
+        "no_backend", stack=STACK_TITLE, backend="qBittorrent or Transmission"
+    )
+
+
+async def test_pause_a_request_without_download(hass: HomeAssistant, sim: Simulator) -> None:
+    await setup_stack(hass, sim, ["music_brain", "qbittorrent", "navidrome"])
+    artist = next(a for a in sim.world.artists.values() if not a.in_lidarr)
+    answer = await act(hass, "request_download", artist=artist.name)
+    message = await refused(
+        hass, ServiceValidationError, "resume_downloads", request_id=answer["request"]["request_id"]
+    )
+    assert message == error_text("request_without_download", title=artist.name)
+    message = await refused(hass, ServiceValidationError, "resume_downloads", request_id="nope")
+    assert message == error_text("unknown_request", request_id="nope")
+
+
+async def test_pause_with_the_client_down(hass: HomeAssistant, sim: Simulator) -> None:
+    await setup_stack(hass, sim, ["transmission"])
+    answer = await act(hass, "request_download", magnet=MAGNET)
+    await sim.set_fault("transmission", Fault.DOWN)
+    message = await refused(
+        hass, HomeAssistantError, "pause_downloads", request_id=answer["request"]["request_id"]
+    )
+    assert message.startswith("Transmission is unreachable.")
+    message = await refused(hass, HomeAssistantError, "pause_downloads")
+    assert message.startswith("Transmission is unreachable.")
+
+
+# --------------------------------------------------------------------------- library
+
+
+@pytest.mark.parametrize("full", [False, True])
+async def test_start_scan(hass: HomeAssistant, sim: Simulator, full: bool) -> None:
+    await setup_stack(hass, sim, ["navidrome"])
+    assert not sim.world.navidrome_scanning
+    await act(hass, "start_scan", False, full=full)
+    assert sim.world.navidrome_scanning
+    assert hass.states.get("binary_sensor.navidrome_scanning").state == "on"  # type: ignore[union-attr]
+
+
+async def test_start_scan_errors(hass: HomeAssistant, sim: Simulator) -> None:
+    await setup_stack(hass, sim, ["navidrome"])
+    await sim.set_fault("navidrome", Fault.DOWN)
+    message = await refused(hass, HomeAssistantError, "start_scan")
+    assert message.startswith("Navidrome is unreachable.")
+    await hass.config_entries.async_unload(ENTRY_ID)
+    await setup_stack_again(hass, sim)
+    message = await refused(hass, ServiceValidationError, "start_scan")
+    assert message == error_text("no_backend", stack=STACK_TITLE, backend="Navidrome")
+
+
+async def setup_stack_again(hass: HomeAssistant, sim: Simulator) -> None:
+    """Replace the stack by one with Lidarr only."""
+    await hass.config_entries.async_remove(ENTRY_ID)
+    await setup_stack(hass, sim, ["lidarr"])
