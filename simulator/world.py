@@ -674,6 +674,15 @@ class World:
         self._active.discard(info_hash)
         self.touch(torrent)
 
+    def fail_torrent(self, info_hash: str, error: str) -> None:
+        """Put a torrent in the client's error state (disk full, files missing): it stops."""
+        torrent = self.torrents[info_hash]
+        torrent.status = TorrentStatus.ERROR
+        torrent.error = error
+        torrent.dl_speed = torrent.up_speed = 0
+        self._active.discard(info_hash)
+        self.touch(torrent)
+
     def start_torrent(self, info_hash: str) -> None:
         """Start (resume) a torrent."""
         torrent = self.torrents[info_hash]

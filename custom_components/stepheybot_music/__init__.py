@@ -29,11 +29,14 @@ from .llm import async_setup_llm_api
 from .runtime import BackendRef, StackRuntimeData, StepheyBotConfigEntry
 from .services import async_setup_services
 from .settings import StackSettings
+from .tracking.coordinator import RequestCoordinator
+from .tracking.store import RequestStore
 
 PLATFORMS: list[Platform] = [
     Platform.BINARY_SENSOR,
     Platform.BUTTON,
     Platform.CALENDAR,
+    Platform.EVENT,
     Platform.SENSOR,
     Platform.SWITCH,
 ]
@@ -57,6 +60,9 @@ async def async_setup_entry(hass: HomeAssistant, entry: StepheyBotConfigEntry) -
         ref = BackendRef.of(entry, subentry)
         runtime.backends[subentry.subentry_id] = BUILDERS[ref.kind](hass, entry, ref, settings)
     entry.runtime_data = runtime
+    store = RequestStore(hass, entry.entry_id)
+    await store.async_load()
+    runtime.requests = RequestCoordinator(hass, entry, store)
 
     async_register_devices(hass, entry, runtime)
 
@@ -90,6 +96,11 @@ async def async_setup_entry(hass: HomeAssistant, entry: StepheyBotConfigEntry) -
     async_remove_unwatched_containers(hass, entry)
 
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
+    # the requests are polled while the stack is loaded, whichever entity listens
+    entry.async_on_unload(runtime.requests.async_add_listener(lambda: None))
+    entry.async_create_background_task(
+        hass, runtime.requests.async_refresh(), f"{DOMAIN} requests first refresh"
+    )
     entry.async_on_unload(entry.add_update_listener(_async_reload))
     return True
 
@@ -98,6 +109,7 @@ async def async_unload_entry(hass: HomeAssistant, entry: StepheyBotConfigEntry) 
     """Unload a stack and end the sessions its clients hold (qBittorrent logout)."""
     unloaded = await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
     if unloaded:
+        await entry.runtime_data.requests.async_unload()
         await asyncio.gather(
             *(backend.async_close() for backend in entry.runtime_data.backends.values())
         )

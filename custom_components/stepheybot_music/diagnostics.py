@@ -78,6 +78,7 @@ async def async_get_config_entry_diagnostics(
             subentry_id: _backend(entry, backend)
             for subentry_id, backend in entry.runtime_data.backends.items()
         },
+        "requests": [request.as_dict() for request in entry.runtime_data.requests.store.all()],
     }
 
 

@@ -17,6 +17,7 @@ from .settings import StackSettings
 
 if TYPE_CHECKING:
     from .coordinators.base import StackCoordinator
+    from .tracking.coordinator import RequestCoordinator
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -74,6 +75,8 @@ class StackRuntimeData:
     """By config subentry id."""
     search_cache: SearchCache = field(default_factory=SearchCache)
     """What the result ids of recent searches stand for (release links: only here), an hour."""
+    requests: RequestCoordinator = field(init=False)
+    """The stack's download requests (set during the entry's set-up, before any platform)."""
 
     def of_type[RuntimeT: BackendRuntime](self, cls: type[RuntimeT]) -> list[RuntimeT]:
         """The backends whose runtime is a ``cls``."""

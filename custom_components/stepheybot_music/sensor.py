@@ -40,6 +40,7 @@ from .coordinators.navidrome import NavidromeRuntime, NavidromeStatus
 from .devices import container_device_info
 from .entity import BackendEntity, StackEntity, async_add_dynamic
 from .runtime import StackRuntimeData, StepheyBotConfigEntry
+from .tracking.in_flight import RequestsInFlightSensor
 
 PARALLEL_UPDATES = 0
 
@@ -472,6 +473,7 @@ async def async_setup_entry(
 ) -> None:
     """Add the stack's sensors and every backend's."""
     runtime = entry.runtime_data
+    async_add_entities([RequestsInFlightSensor(entry)])
     async_add_entities(
         StackSensor(entry, description, sources)
         for description in (*STACK_SENSORS, *BRAIN_LIBRARY_SENSORS)

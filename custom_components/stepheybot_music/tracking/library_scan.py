@@ -1,0 +1,73 @@
+"""From a finished download to the library: Navidrome scans it, then it is ``in_library``.
+
+Used by the routes that do not import through Lidarr (Music Brain, download client). With a
+Navidrome backend, a request waiting at ``importing`` starts a library scan (or joins the one
+this poll started) and reaches ``in_library`` when that scan has finished; without Navidrome
+it reaches ``in_library`` at once. The scan state is held in memory: after a restart a request
+still at ``importing`` simply starts a new scan.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+
+from ..clients.errors import StackError
+from ..coordinators.navidrome import NavidromeRuntime
+from ..runtime import StackRuntimeData
+from .advance import at
+from .models import Stage, TrackedRequest
+
+_LOGGER = logging.getLogger(__package__)
+
+_NEVER = datetime.min.replace(tzinfo=UTC)
+"""Baseline of a scan started when Navidrome had never scanned (no last scan time)."""
+
+
+class LibraryScan:
+    """Waits for Navidrome to scan what the download clients finished."""
+
+    def __init__(self, runtime: StackRuntimeData) -> None:
+        """Scan with the first Navidrome backend of ``runtime``, if any."""
+        self._runtime = runtime
+        self._baselines: dict[str, datetime] = {}
+        """Per request: Navidrome's last scan time before the scan it waits for."""
+        self._started: datetime | None = None
+        """The baseline of a scan started during this poll (others may join it)."""
+
+    def new_poll(self) -> None:
+        """A new poll starts: a scan started earlier can no longer be joined."""
+        self._started = None
+
+    def forget(self, request_id: str) -> None:
+        """Drop what is remembered about a request that left ``importing``."""
+        self._baselines.pop(request_id, None)
+
+    async def async_settle(self, request: TrackedRequest, now: datetime) -> TrackedRequest:
+        """``request`` (downloaded) at ``importing``, or ``in_library`` once scanned."""
+        request = at(request, Stage.IMPORTING, now)
+        navidrome = next(iter(self._runtime.of_type(NavidromeRuntime)), None)
+        if navidrome is None:
+            return at(request, Stage.IN_LIBRARY, now)
+        status = navidrome.status
+        data = status.data
+        if not status.last_update_success or data is None:
+            return request
+        last = data.last_scan or _NEVER
+        baseline = self._baselines.get(request.request_id)
+        if baseline is not None:
+            if data.scanning or last <= baseline:
+                return request
+            self.forget(request.request_id)
+            return at(request, Stage.IN_LIBRARY, now)
+        if data.scanning:
+            if self._started is not None:
+                self._baselines[request.request_id] = self._started
+            return request  # a scan someone else started may have missed the new files
+        try:
+            await status.async_start_scan()
+        except StackError as err:
+            _LOGGER.debug("%s did not start a library scan: %s", navidrome.ref.title, err)
+            return request
+        self._baselines[request.request_id] = self._started = last
+        return request

@@ -1,0 +1,232 @@
+"""Requests Lidarr carries: its search command, its queue and its albums' track files.
+
+One poll of one Lidarr costs one ``queue/details`` request for the albums of every request
+in flight, one ``command/{id}`` per request still searching, and one album lookup (by ids)
+for the requests whose queue items are gone or never came. Nothing grows with the library.
+
+Stages, per request (its albums are ``lidarr_album_ids``):
+
+* ``searching`` while its search command runs, and after it for up to
+  :data:`NOTHING_FOUND_GRACE` while no queue item of its albums appears;
+* ``downloading`` while a queue item of its albums exists (progress, ETA and size summed over
+  the items; the torrent hash from the first item's ``downloadId``);
+* ``importing`` once every item is downloaded (``importPending``, ``importing``, ``imported``);
+* ``in_library`` when the items are gone and the albums have all their track files. A
+  whole-artist request (album ids = the albums monitored when it was made) reaches it when at
+  least one album arrived; its message says how many;
+* ``failed``: ``download_failed`` (an item failed in the download client), ``import_failed``
+  (``importFailed``, or ``importBlocked``: Lidarr waits for a manual import), ``removed`` (the
+  items left the queue and no album arrived), ``nothing_found`` (the search ended, or failed,
+  and nothing was grabbed within the grace period); always with Lidarr's own message.
+
+Upgrade requests (``kind=upgrade``) have their files already: they reach ``in_library`` when
+a grabbed item leaves the queue (imported), and ``nothing_found`` when nothing was grabbed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime, timedelta
+
+from ..clients.errors import BackendRequestError
+from ..clients.lidarr import (
+    Album,
+    CommandStatus,
+    DownloadStatus,
+    LidarrClient,
+    QueueItem,
+    TrackedDownloadState,
+)
+from ..coordinators.lidarr import LidarrRuntime
+from .advance import at, downloading, failed
+from .models import FailureReason, RequestKind, Stage, TrackedRequest
+
+NOTHING_FOUND_GRACE = timedelta(minutes=10)
+"""How long after its search ended a request may wait for a grabbed item to show in the queue."""
+
+_DOWNLOAD_FAILED = frozenset(
+    {TrackedDownloadState.DOWNLOAD_FAILED, TrackedDownloadState.DOWNLOAD_FAILED_PENDING}
+)
+_IMPORT_FAILED = frozenset(
+    {TrackedDownloadState.IMPORT_FAILED, TrackedDownloadState.IMPORT_BLOCKED}
+)
+_DOWNLOADED = frozenset(
+    {
+        TrackedDownloadState.IMPORT_PENDING,
+        TrackedDownloadState.IMPORTING,
+        TrackedDownloadState.IMPORTED,
+    }
+)
+_SEARCH_FAILED = frozenset(
+    {
+        CommandStatus.FAILED,
+        CommandStatus.ABORTED,
+        CommandStatus.CANCELLED,
+        CommandStatus.ORPHANED,
+    }
+)
+
+
+def item_message(item: QueueItem) -> str | None:
+    """What Lidarr says about a queue item (its error, else its status messages)."""
+    if item.error_message:
+        return item.error_message
+    lines = [line for group in item.status_messages for line in group.messages]
+    return " ".join(lines) or None
+
+
+def _complete(album: Album) -> bool:
+    return bool(album.track_count) and (album.track_file_count or 0) >= (album.track_count or 0)
+
+
+class LidarrRoute:
+    """Advances the requests of the Lidarr backends of one stack."""
+
+    def __init__(self) -> None:
+        """Nothing seen yet."""
+        self._search_ended: dict[str, datetime] = {}
+        """When each request's search was first seen finished (in memory)."""
+
+    def forget(self, request_id: str) -> None:
+        """Drop what is remembered about a finished request."""
+        self._search_ended.pop(request_id, None)
+
+    async def async_advance(
+        self, backend: LidarrRuntime, requests: list[TrackedRequest], now: datetime
+    ) -> list[TrackedRequest]:
+        """The requests as Lidarr shows them now; raises the client's errors."""
+        client = backend.queue.client
+        requests = [await _with_albums(client, request) for request in requests]
+        album_ids = sorted({i for request in requests for i in request.lidarr_album_ids})
+        items: dict[int, list[QueueItem]] = {}
+        for item in await client.queue_details(album_ids) if album_ids else ():
+            if item.album_id is not None:
+                items.setdefault(item.album_id, []).append(item)
+
+        out: dict[str, TrackedRequest] = {}
+        lookups: list[TrackedRequest] = []
+        for request in requests:
+            mine = [item for i in request.lidarr_album_ids for item in items.get(i, ())]
+            if mine:
+                self.forget(request.request_id)
+                out[request.request_id] = _from_queue(request, mine, now)
+            elif request.stage in (Stage.DOWNLOADING, Stage.IMPORTING):
+                if request.kind is RequestKind.UPGRADE:
+                    out[request.request_id] = at(request, Stage.IN_LIBRARY, now)
+                else:
+                    lookups.append(request)
+            else:
+                searched = await self._search(client, request, now)
+                out[request.request_id] = searched
+                if (
+                    searched.kind is RequestKind.DOWNLOAD
+                    and not searched.finished
+                    and request.request_id in self._search_ended
+                ):
+                    lookups.append(searched)
+
+        if lookups:
+            wanted = sorted({i for request in lookups for i in request.lidarr_album_ids})
+            albums = {a.id: a for a in await client.albums(album_ids=wanted)} if wanted else {}
+            for request in lookups:
+                out[request.request_id] = self._from_albums(request, albums, now)
+        return [out[request.request_id] for request in requests]
+
+    async def _search(
+        self, client: LidarrClient, request: TrackedRequest, now: datetime
+    ) -> TrackedRequest:
+        """A request without queue items: its search runs, ended, or found nothing."""
+        searching = at(request, Stage.SEARCHING, now, "Lidarr is searching for a release.")
+        if request.lidarr_command_id is not None:
+            try:
+                command = await client.command_status(request.lidarr_command_id)
+            except BackendRequestError as err:
+                if err.code != 404:
+                    raise
+            else:
+                if not command.finished:
+                    return searching
+                if command.status in _SEARCH_FAILED:
+                    self.forget(request.request_id)
+                    detail = f": {command.message}" if command.message else "."
+                    return failed(
+                        request,
+                        FailureReason.NOTHING_FOUND,
+                        now,
+                        f"Lidarr's search {command.status.value}{detail}",
+                    )
+        ended = self._search_ended.setdefault(request.request_id, now)
+        if now - ended < NOTHING_FOUND_GRACE:
+            return searching
+        if request.kind is RequestKind.UPGRADE:
+            self.forget(request.request_id)
+            return failed(
+                request, FailureReason.NOTHING_FOUND, now, "Lidarr found no better release."
+            )
+        return searching
+
+    def _from_albums(
+        self, request: TrackedRequest, albums: dict[int, Album], now: datetime
+    ) -> TrackedRequest:
+        """A request without queue items, from its albums' track files."""
+        ids = request.lidarr_album_ids
+        arrived = sum(1 for i in ids if i in albums and _complete(albums[i]))
+        if ids and arrived == len(ids):
+            self.forget(request.request_id)
+            return at(request, Stage.IN_LIBRARY, now)
+        searching = request.stage is Stage.SEARCHING
+        ended = self._search_ended.get(request.request_id, now)
+        if searching and now - ended < NOTHING_FOUND_GRACE:
+            return request
+        self.forget(request.request_id)
+        if arrived:
+            return at(
+                request,
+                Stage.IN_LIBRARY,
+                now,
+                f"{arrived} of {len(ids)} albums are in the library.",
+            )
+        if searching:
+            return failed(request, FailureReason.NOTHING_FOUND, now, "Lidarr found no release.")
+        return failed(
+            request,
+            FailureReason.REMOVED,
+            now,
+            "The download left Lidarr's queue without being imported.",
+        )
+
+
+async def _with_albums(client: LidarrClient, request: TrackedRequest) -> TrackedRequest:
+    """A whole-artist request made without album ids gets the artist's monitored albums."""
+    if request.lidarr_album_ids or request.lidarr_artist_id is None:
+        return request
+    albums = await client.albums(artist_id=request.lidarr_artist_id)
+    return replace(request, lidarr_album_ids=tuple(a.id for a in albums if a.monitored))
+
+
+def _from_queue(request: TrackedRequest, items: list[QueueItem], now: datetime) -> TrackedRequest:
+    """A request with queue items: downloading, importing or failed."""
+    for item in items:
+        if item.tracked_download_state in _DOWNLOAD_FAILED or item.status is DownloadStatus.FAILED:
+            message = item_message(item) or "The download failed."
+            return failed(request, FailureReason.DOWNLOAD_FAILED, now, message)
+        if item.tracked_download_state in _IMPORT_FAILED:
+            message = item_message(item) or "Lidarr could not import the download."
+            return failed(request, FailureReason.IMPORT_FAILED, now, message)
+    first = items[0].download_id
+    torrent_hash = first.lower() if first and items[0].protocol == "torrent" else None
+    if all(item.tracked_download_state in _DOWNLOADED for item in items):
+        done = at(request, Stage.IMPORTING, now)
+        return replace(done, torrent_hash=torrent_hash or done.torrent_hash)
+    size = sum(item.size for item in items)
+    left = sum(item.size_left for item in items)
+    etas = [item.time_left for item in items if item.time_left is not None]
+    return downloading(
+        request,
+        now,
+        progress=(size - left) / size if size > 0 else 0.0,
+        eta=max(etas) if etas else None,
+        size=size or None,
+        torrent_hash=torrent_hash,
+        message=next((m for item in items if (m := item_message(item))), None),
+    )
