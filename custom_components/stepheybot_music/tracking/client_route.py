@@ -4,14 +4,15 @@ Reads only what the client's coordinator already polled (no request of its own):
 coordinator's last poll failed, the requests stay where they are. A torrent downloads
 (``downloading``, progress, ETA, size), errs (``failed``, ``download_failed`` with the client's
 message), completes (``importing``, then ``in_library`` once Navidrome scanned it: see
-:class:`LibraryScan`), or disappears (``failed``, ``removed``; after completion a removed
-torrent is no loss: the files stay and the scan goes on).
+:class:`LibraryScan`), or disappears (``failed``, ``removed``; a new request's torrent may take
+:data:`LISTING_GRACE` to show; after completion a removed torrent is no loss: the files stay
+and the scan goes on).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from ..clients import qbittorrent, transmission
 from ..coordinators.download_client import DownloadClientRuntime
@@ -20,6 +21,9 @@ from ..coordinators.transmission import TransmissionCoordinator
 from .advance import downloading, failed
 from .library_scan import LibraryScan
 from .models import FailureReason, Stage, TrackedRequest
+
+LISTING_GRACE = timedelta(minutes=5)
+"""How long a new request may wait for its torrent to show in the client's poll."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -118,6 +122,8 @@ async def _from_torrent(
     if torrent is None:
         if request.stage is Stage.IMPORTING:
             return await scan.async_settle(request, now)
+        if request.stage is Stage.REQUESTED and now - request.created_at < LISTING_GRACE:
+            return request  # added just now: the client's next poll lists it
         return failed(
             request, FailureReason.REMOVED, now, f"The torrent was removed from {client}."
         )

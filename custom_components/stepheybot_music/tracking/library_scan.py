@@ -3,8 +3,8 @@
 Used by the routes that do not import through Lidarr (Music Brain, download client). With a
 Navidrome backend, a request waiting at ``importing`` starts a library scan (or joins the one
 this poll started) and reaches ``in_library`` when that scan has finished; without Navidrome
-it reaches ``in_library`` at once. The scan state is held in memory: after a restart a request
-still at ``importing`` simply starts a new scan.
+it reaches ``in_library`` at once (one stage change, from ``downloading``). The scan state is
+held in memory: after a restart a request still at ``importing`` simply starts a new scan.
 """
 
 from __future__ import annotations
