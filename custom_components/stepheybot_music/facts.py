@@ -52,6 +52,11 @@ def join_words(words: Sequence[str], conjunction: str = "and") -> str:
     return f"{', '.join(words[:-1])} {conjunction} {words[-1]}"
 
 
+def sentence(text: str) -> str:
+    """``text`` ending as a sentence (Home Assistant drops a translated error's full stop)."""
+    return text if text.endswith((".", "!", "?")) else f"{text}."
+
+
 def is_are(count: int) -> str:
     """The verb that agrees with ``count``."""
     return "is" if count == 1 else "are"
@@ -320,3 +325,32 @@ def client_downloads(entry: StepheyBotConfigEntry) -> list[ClientDownloads]:
             )
         )
     return found
+
+
+# --------------------------------------------------------------------------- requests
+
+
+def recent_requests(entry: StepheyBotConfigEntry) -> list[TrackedRequest]:
+    """Every request of the stack, newest first."""
+    return entry.runtime_data.requests.store.all()
+
+
+def in_flight_requests(entry: StepheyBotConfigEntry) -> list[TrackedRequest]:
+    """Requests not yet in the library nor failed, newest first."""
+    return entry.runtime_data.requests.store.in_flight()
+
+
+def request_summary(request: TrackedRequest) -> dict[str, Any]:
+    """A request in a few JSON fields (no backend ids)."""
+    return {
+        "request_id": request.request_id,
+        "artist": request.artist,
+        "album": request.album,
+        "kind": request.kind.value,
+        "stage": request.stage.value,
+        "progress": request.progress,
+        "failure": request.failure.value if request.failure else None,
+        "message": request.message,
+        "requested_at": request.created_at.isoformat(),
+        "source": request.source,
+    }

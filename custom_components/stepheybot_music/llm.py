@@ -24,8 +24,21 @@ from homeassistant.util.json import JsonObjectType
 
 from .clients.errors import StackError
 from .const import DOMAIN
-from .facts import FactError, client_downloads, library_counts, pick_stack, stack_titles, vpn_states
+from .facts import (
+    FactError,
+    client_downloads,
+    in_flight_requests,
+    library_counts,
+    pick_stack,
+    recent_requests,
+    request_summary,
+    sentence,
+    stack_titles,
+    vpn_states,
+)
+from .requesting import MAX_TEXT, async_request_download
 from .runtime import StepheyBotConfigEntry
+from .search import MAX_LIMIT, SearchKind, SearchSource, SourceStatus, async_search
 
 _LOGGER = logging.getLogger(__package__)
 
@@ -41,6 +54,15 @@ API_PROMPT = (
 READ_ONLY = llm.ToolAnnotations(
     read_only=True, destructive=False, idempotent=True, open_world=False
 )
+SEARCHES = llm.ToolAnnotations(read_only=True, destructive=False, idempotent=True, open_world=True)
+REQUESTS = llm.ToolAnnotations(read_only=False, destructive=False, idempotent=True, open_world=True)
+"""Requesting twice answers ``already_requested``: nothing is downloaded twice."""
+SEARCH_LIMIT = 5
+"""Hits a search returns unless the model asks for more (at most :data:`MAX_LIMIT`)."""
+RECENT_LIMIT = 5
+
+TEXT = probatio.All(str, probatio.Strip, probatio.Length(min=1, max=MAX_TEXT))
+"""A name or query: trimmed, not empty, not longer than ``request_download`` accepts."""
 
 
 def error_result(message: str) -> llm.ToolResult:
@@ -81,7 +103,7 @@ class StackTool(llm.Tool):
             return error_result(err.message)
         except (HomeAssistantError, StackError) as err:
             _LOGGER.debug("LLM tool %s failed: %s", self.name, err)
-            return error_result(str(err))
+            return error_result(sentence(str(err)))
 
     @abstractmethod
     async def async_run(
@@ -150,14 +172,155 @@ class DownloadsTool(StackTool):
         args: dict[str, Any],
         llm_context: llm.LLMContext,
     ) -> JsonObjectType:
-        """``{"clients": [...]}``."""
+        """``{"requests": [...], "clients": [...]}``."""
+        requests = in_flight_requests(entry)
         clients = client_downloads(entry)
-        if not clients:
+        if not clients and not requests:
             raise FactError(f"{entry.title} has no download client or Lidarr to ask.")
-        return {"clients": [client.as_dict() for client in clients]}
+        return {
+            "requests": [request_summary(request) for request in requests],
+            "clients": [client.as_dict() for client in clients],
+        }
 
 
-TOOLS: tuple[type[StackTool], ...] = (LibraryCountsTool, VpnStatusTool, DownloadsTool)
+class RecentRequestsTool(StackTool):
+    """The requests made most recently, with their stage."""
+
+    name = "get_recent_requests"
+    title = "Recent music requests"
+    description = (
+        "List the music requested most recently (newest first) and where each request is: "
+        "requested, searching, downloading (with progress), importing, in_library or failed."
+    )
+    fields: ClassVar[dict[Any, Any]] = {
+        probatio.Optional(
+            "limit", default=RECENT_LIMIT, description="How many requests (1 to 20)."
+        ): probatio.All(int, probatio.Range(min=1, max=20)),
+    }
+
+    async def async_run(
+        self,
+        hass: HomeAssistant,
+        entry: StepheyBotConfigEntry,
+        args: dict[str, Any],
+        llm_context: llm.LLMContext,
+    ) -> JsonObjectType:
+        """``{"requests": [...], "total": n}``."""
+        requests = recent_requests(entry)
+        return {
+            "requests": [request_summary(request) for request in requests[: args["limit"]]],
+            "total": len(requests),
+        }
+
+
+class SearchTool(StackTool):
+    """Search the library, Lidarr, the indexers and the Music Brain at once."""
+
+    name = "search_music"
+    title = "Search music"
+    description = (
+        "Search for artists, albums, songs or downloadable releases across the user's library, "
+        "Lidarr (MusicBrainz), the indexers and the Music Brain. Each result says whether it "
+        "is in_library, monitored, downloadable or available; pass a result's id to "
+        "request_download as result_id to download exactly that."
+    )
+    annotations = SEARCHES
+    fields: ClassVar[dict[Any, Any]] = {
+        probatio.Required("query", description="What to look for."): TEXT,
+        probatio.Optional(
+            "kind", default=SearchKind.ANY.value, description="What kind of result."
+        ): probatio.In([kind.value for kind in SearchKind]),
+        probatio.Optional(
+            "limit", default=SEARCH_LIMIT, description=f"At most this many (1 to {MAX_LIMIT})."
+        ): probatio.All(int, probatio.Range(min=1, max=MAX_LIMIT)),
+    }
+
+    async def async_run(
+        self,
+        hass: HomeAssistant,
+        entry: StepheyBotConfigEntry,
+        args: dict[str, Any],
+        llm_context: llm.LLMContext,
+    ) -> JsonObjectType:
+        """``{"results": [...], "failed_sources": {...}}`` (only the fields a model needs)."""
+        response = await async_search(
+            hass, entry, args["query"], kind=args["kind"], limit=args["limit"]
+        )
+        results: list[Any] = []
+        for hit in response.results:
+            result: dict[str, Any] = {
+                "id": hit.id,
+                "kind": hit.kind.value,
+                "title": hit.title,
+                "artist": hit.artist,
+                "album": hit.album,
+                "year": hit.year,
+                "availability": hit.availability.value,
+            }
+            if hit.size is not None:
+                result |= {"size": hit.size, "seeders": hit.seeders, "indexer": hit.indexer}
+            results.append(result)
+        failed: JsonObjectType = {
+            SearchSource(source).value: report.error
+            for source, report in response.sources.items()
+            if report.status is SourceStatus.FAILED
+        }
+        return {"query": response.query, "results": results, "failed_sources": failed}
+
+
+class RequestDownloadTool(StackTool):
+    """Request an album, an artist's latest album, an artist, or a search result."""
+
+    name = "request_download"
+    title = "Request music download"
+    description = (
+        "Download music into the user's library: an artist's album (artist and album), the "
+        "artist's latest album (artist and latest=true), every album of an artist (artist "
+        "alone), or exactly one search result (result_id from search_music). Something "
+        "already in the library or already requested is not requested again."
+    )
+    annotations = REQUESTS
+    fields: ClassVar[dict[Any, Any]] = {
+        probatio.Optional("artist", description="The artist's name."): TEXT,
+        probatio.Optional("album", description="The album's title (with artist)."): TEXT,
+        probatio.Optional(
+            "latest", default=False, description="The artist's latest album (with artist)."
+        ): bool,
+        probatio.Optional("result_id", description="An id from search_music."): TEXT,
+    }
+
+    async def async_run(
+        self,
+        hass: HomeAssistant,
+        entry: StepheyBotConfigEntry,
+        args: dict[str, Any],
+        llm_context: llm.LLMContext,
+    ) -> JsonObjectType:
+        """``{"status", "message", "request"}``."""
+        result = await async_request_download(
+            hass,
+            entry,
+            artist=args.get("artist"),
+            album=args.get("album"),
+            latest=args["latest"],
+            result_id=args.get("result_id"),
+            source="llm",
+        )
+        return {
+            "status": result.status.value,
+            "message": result.message,
+            "request": request_summary(result.request) if result.request else None,
+        }
+
+
+TOOLS: tuple[type[StackTool], ...] = (
+    SearchTool,
+    RequestDownloadTool,
+    DownloadsTool,
+    LibraryCountsTool,
+    VpnStatusTool,
+    RecentRequestsTool,
+)
 
 
 class StepheyBotMusicAPI(llm.API):

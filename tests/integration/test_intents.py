@@ -3,23 +3,30 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 from freezegun.api import FrozenDateTimeFactory
-from homeassistant.config_entries import ConfigEntryState
+from homeassistant.config_entries import ConfigEntryState, ConfigSubentry
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import intent
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.stepheybot_music.const import DOMAIN
 from custom_components.stepheybot_music.facts import join_words, plural
+from custom_components.stepheybot_music.tracking.models import (
+    FailureReason,
+    Route,
+    Stage,
+    TrackedRequest,
+)
 from simulator import Fault, Simulator
 from simulator.generate import Scale
 
-from .conftest import setup_stack, simulator_specs, subentry
-from .helpers import poll
-from .voice import answer, ask, intents_ready
+from .conftest import setup_stack, simulator_specs, stack_entry, subentry
+from .helpers import poll, text
+from .voice import answer, ask, intents_ready, latest_album, new_artist
 
 pytestmark = pytest.mark.usefixtures("intents_ready")
 
@@ -133,11 +140,15 @@ async def test_library_without_a_library_backend(hass: HomeAssistant, sim: Simul
 async def test_library_backend_down(
     hass: HomeAssistant, sim: Simulator, frozen: FrozenDateTimeFactory
 ) -> None:
-    await setup_stack(hass, sim, ["navidrome"])
+    await setup_stack(hass, sim, ["navidrome", "lidarr"])
     await sim.set_fault("navidrome", Fault.DOWN)
     await poll(hass, frozen, 11 * 60)
+    artists = len(sim.world.lidarr_artists())
+    assert await ask(hass, LIBRARY, what="artists") == f"Your library has {artists} artists."
+    await sim.set_fault("lidarr", Fault.DOWN)
+    await poll(hass, frozen, 11 * 60)
     assert await ask(hass, LIBRARY) == (
-        "Navidrome is not answering, so I can't count your library right now."
+        "Lidarr and Navidrome are not answering, so I can't count your library right now."
     )
 
 
@@ -155,6 +166,22 @@ async def test_vpn_up_down_and_unreachable(
     await sim.set_fault("gluetun", Fault.DOWN)
     await poll(hass, frozen, 20)
     assert await ask(hass, VPN) == "I can't reach gluetun, so I don't know whether the VPN is up."
+
+
+async def test_two_vpns(hass: HomeAssistant, sim: Simulator) -> None:
+    second = subentry(sim, "gluetun")
+    second["subentry_id"] = "01SUBGLUETUNSECOND0000000A"
+    second["title"] = "Backup VPN"
+    second["unique_id"] = "gluetun_second"
+    entry = stack_entry(sim, ["gluetun"])
+    entry.add_to_hass(hass)
+    hass.config_entries.async_add_subentry(entry, ConfigSubentry(**second))
+    await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert await ask(hass, VPN) == (
+        "The VPN gluetun is up, exiting in Netherlands. "
+        "The VPN Backup VPN is up, exiting in Netherlands."
+    )
 
 
 async def test_vpn_not_configured(hass: HomeAssistant, sim: Simulator) -> None:
@@ -258,6 +285,9 @@ async def test_several_stacks(hass: HomeAssistant, sim: Simulator) -> None:
 
 async def test_no_stack(hass: HomeAssistant) -> None:
     assert await ask(hass, VPN) == "No music stack is set up. Add StepheyBot Music first."
+    assert await ask(hass, VPN, stack="studio") == (
+        "No music stack is set up. Add StepheyBot Music first."
+    )
 
 
 async def test_stack_not_running(hass: HomeAssistant, sim: Simulator) -> None:
@@ -274,3 +304,155 @@ def test_words() -> None:
     assert join_words([]) == ""
     assert join_words(["a"]) == "a"
     assert join_words(["a", "b", "c"], "or") == "a, b or c"
+
+
+# --------------------------------------------------------------------------- requests
+
+LATEST = "StepheyBotMusicDownloadLatestAlbum"
+ALBUM = "StepheyBotMusicDownloadAlbum"
+RECENT = "StepheyBotMusicRecentRequests"
+
+
+def requests_of(hass: HomeAssistant) -> list[TrackedRequest]:
+    entry = hass.config_entries.async_entries(DOMAIN)[0]
+    return entry.runtime_data.requests.store.all()
+
+
+async def test_download_the_latest_album(hass: HomeAssistant, sim: Simulator) -> None:
+    await setup_stack(hass, sim, ["lidarr", "qbittorrent"])
+    artist = new_artist(sim)
+    album = latest_album(sim.world, artist)
+    assert await ask(hass, LATEST, artist=artist.name.upper()) == (
+        f"OK, I asked Lidarr for {album.title} by {artist.name}, the latest album."
+    )
+    (request,) = requests_of(hass)
+    assert (request.artist, request.album, request.source) == (artist.name, album.title, "voice")
+    assert sim.world.artists[artist.mbid].in_lidarr
+    said = await ask(hass, LATEST, artist=artist.name)
+    (request,) = requests_of(hass)
+    assert request.stage is Stage.DOWNLOADING
+    assert said == (
+        f"{album.title} by {artist.name} is already on its way: "
+        f"downloading, {round((request.progress or 0) * 100)} percent."
+    )
+
+
+async def test_download_an_album(hass: HomeAssistant, sim: Simulator) -> None:
+    await setup_stack(hass, sim, ["lidarr", "qbittorrent"])
+    artist = new_artist(sim)
+    album = sim.world.albums[artist.album_ids[0]]
+    assert await ask(hass, ALBUM, artist=artist.name, album=album.title.lower()) == (
+        f"OK, I asked Lidarr for {album.title} by {artist.name}."
+    )
+
+
+async def test_download_an_album_already_in_the_library(
+    hass: HomeAssistant, sim: Simulator
+) -> None:
+    await setup_stack(hass, sim, ["lidarr"])
+    world = sim.world
+    album = next(a for a in world.albums.values() if a.has_files and a.track_count)
+    artist = world.artists[album.artist_mbid]
+    assert await ask(hass, ALBUM, artist=artist.name, album=album.title) == (
+        f"{album.title} by {artist.name} is already in your library."
+    )
+    assert requests_of(hass) == []
+
+
+async def test_download_the_latest_album_already_in_the_library(
+    hass: HomeAssistant, sim: Simulator
+) -> None:
+    await setup_stack(hass, sim, ["lidarr"])
+    world = sim.world
+    artist = next(
+        a for a in world.lidarr_artists() if a.album_ids and latest_album(world, a).has_files
+    )
+    assert await ask(hass, LATEST, artist=artist.name, stack="Home music") == (
+        f"The latest album by {artist.name} is already in your library."
+    )
+    assert requests_of(hass) == []
+
+
+async def test_download_refusals_are_spoken(
+    hass: HomeAssistant, sim: Simulator, frozen: FrozenDateTimeFactory
+) -> None:
+    await setup_stack(hass, sim, ["lidarr"])
+    response = await answer(hass, LATEST, artist="Nobody At All Zzz")
+    assert response.response_type is intent.IntentResponseType.ERROR
+    assert response.speech["plain"]["speech"] == text(
+        "exceptions", "artist_not_found", "message", artist="Nobody At All Zzz"
+    )
+    await sim.set_fault("lidarr", Fault.DOWN)
+    said = await ask(hass, LATEST, artist=new_artist(sim).name)
+    assert said.startswith("Lidarr is unreachable.")
+    assert requests_of(hass) == []
+
+
+async def test_download_without_a_backend_that_downloads(
+    hass: HomeAssistant, sim: Simulator
+) -> None:
+    await setup_stack(hass, sim, ["navidrome"])
+    assert await ask(hass, LATEST, artist="Anyone") == text(
+        "exceptions", "no_request_backend", "message", stack="Home music"
+    )
+
+
+async def test_download_on_a_named_stack(hass: HomeAssistant, sim: Simulator) -> None:
+    await setup_stack(hass, sim, ["lidarr"])
+    artist = new_artist(sim)
+    album = latest_album(sim.world, artist)
+    said = await ask(hass, LATEST, artist=f"{artist.name} on the Home Music stack")
+    assert said == f"OK, I asked Lidarr for {album.title} by {artist.name}, the latest album."
+    said = await ask(hass, ALBUM, artist=artist.name, album="Whatever in the garage stack")
+    assert said == "I don't know a music stack called garage. Say Home music."
+
+
+def _request(n: int, stage: Stage, **fields: Any) -> TrackedRequest:
+    return TrackedRequest(
+        request_id=f"r{n}",
+        route=Route.LIDARR,
+        backend_id="lidarr",
+        artist=f"Artist {n}",
+        album=f"Album {n}",
+        stage=stage,
+        created_at=datetime(2026, 11, 24, 11, n, tzinfo=UTC),
+        **fields,
+    )
+
+
+async def test_recent_requests(hass: HomeAssistant, sim: Simulator) -> None:
+    await setup_stack(hass, sim, ["lidarr"])
+    assert await ask(hass, RECENT) == "You haven't requested any music yet."
+    store = hass.config_entries.async_entries(DOMAIN)[0].runtime_data.requests.store
+    store.put(_request(1, Stage.IN_LIBRARY))
+    assert await ask(hass, RECENT) == "Your last request: Album 1 by Artist 1, in your library."
+    store.put(_request(2, Stage.FAILED, failure=FailureReason.NOTHING_FOUND))
+    store.put(_request(3, Stage.DOWNLOADING, progress=0.456))
+    assert await ask(hass, RECENT) == (
+        "Your last 3 requests: Album 3 by Artist 3, downloading, 46 percent; "
+        "Album 2 by Artist 2, failed, nothing found; and Album 1 by Artist 1, in your library."
+    )
+    for n in range(4, 9):
+        store.put(_request(n, Stage.SEARCHING))
+    said = await ask(hass, RECENT)
+    assert said.startswith("Your last 5 requests: Album 8 by Artist 8, searching; ")
+    assert said.endswith("and Album 4 by Artist 4, searching.")
+
+
+async def test_what_is_downloading_with_requests(hass: HomeAssistant, sim: Simulator) -> None:
+    for torrent in sim.world.torrents.values():
+        torrent.category = "linux-isos"
+    await setup_stack(hass, sim, ["qbittorrent"])
+    store = hass.config_entries.async_entries(DOMAIN)[0].runtime_data.requests.store
+    store.put(_request(1, Stage.SEARCHING))
+    assert await ask(hass, DOWNLOADING) == (
+        "1 request is on its way: Album 1 by Artist 1, searching."
+    )
+    for n in range(2, 6):
+        store.put(_request(n, Stage.DOWNLOADING, progress=n / 10))
+    store.put(_request(6, Stage.IN_LIBRARY))
+    assert await ask(hass, DOWNLOADING) == (
+        "5 requests are on their way: Album 5 by Artist 5, downloading, 50 percent; "
+        "Album 4 by Artist 4, downloading, 40 percent; "
+        "Album 3 by Artist 3, downloading, 30 percent; and 2 others."
+    )

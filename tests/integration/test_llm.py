@@ -18,7 +18,8 @@ from custom_components.stepheybot_music.llm import API_ID
 from simulator import Fault, Simulator
 
 from .conftest import ALL_BACKENDS, setup_stack, subentry
-from .helpers import poll
+from .helpers import poll, text
+from .voice import latest_album, new_artist
 
 CONTEXT = llm.LLMContext(
     platform="test", context=Context(), language="en", assistant="conversation", device_id=None
@@ -69,14 +70,26 @@ async def test_the_api_is_listed_with_its_tools(hass: HomeAssistant, sim: Simula
     assert instance.api.name == "StepheyBot Music"
     assert "music stack" in instance.api_prompt
     assert "several stacks" not in instance.api_prompt
-    names = [tool.name for tool in instance.tools]
-    assert names == ["get_library_counts", "get_vpn_status", "get_downloads"]
+    tools = {tool.name: tool for tool in instance.tools}
+    assert list(tools) == [
+        "search_music",
+        "request_download",
+        "get_downloads",
+        "get_library_counts",
+        "get_vpn_status",
+        "get_recent_requests",
+    ]
     for tool in instance.tools:
         assert tool.integration == DOMAIN
         assert tool.description
         schema = probatio.to_openapi(tool.parameters, openapi_version="3.1.0")
         assert schema["properties"]["stack"]["enum"] == ["Home music"]
-        assert tool.annotations.read_only
+        assert not tool.annotations.destructive
+        assert tool.annotations.read_only is (tool.name != "request_download")
+    schema = probatio.to_openapi(tools["request_download"].parameters, openapi_version="3.1.0")
+    assert set(schema["properties"]) == {"stack", "artist", "album", "latest", "result_id"}
+    schema = probatio.to_openapi(tools["search_music"].parameters, openapi_version="3.1.0")
+    assert schema["required"] == ["query"]
 
 
 async def test_library_counts(hass: HomeAssistant, sim: Simulator) -> None:
@@ -140,6 +153,7 @@ async def test_vpn_not_configured(hass: HomeAssistant, sim: Simulator) -> None:
 async def test_downloads(hass: HomeAssistant, sim: Simulator) -> None:
     await setup_stack(hass, sim, ["qbittorrent", "lidarr"])
     data = await ok(hass, "get_downloads")
+    assert data["requests"] == []
     clients = {client["name"]: client for client in data["clients"]}
     assert set(clients) == {"qBittorrent", "Lidarr"}
     assert clients["Lidarr"]["active"] == len(sim.world.lidarr_queue())
@@ -201,8 +215,131 @@ async def test_assist_gets_no_music_tools(
     hass: HomeAssistant, sim: Simulator, caplog: pytest.LogCaptureFixture
 ) -> None:
     # Home Assistant loads our llm.py as the integration's LLM tools platform too
+    assert await async_setup_component(hass, "homeassistant", {})
     assert await async_setup_component(hass, "llm", {})
     await setup_stack(hass, sim, ALL_BACKENDS)
     assist = await llm.async_get_api(hass, llm.LLM_API_ASSIST, CONTEXT)
     assert not [tool for tool in assist.tools if DOMAIN in tool.name]
     assert "Error getting tools" not in caplog.text
+
+
+# --------------------------------------------------------------------------- search and requests
+
+
+async def test_search(hass: HomeAssistant, sim: Simulator) -> None:
+    await setup_stack(hass, sim, ["lidarr", "navidrome"])
+    artist = new_artist(sim)
+    data = await ok(hass, "search_music", query=f"  {artist.name} ", kind="artist")
+    assert data["query"] == artist.name
+    assert data["failed_sources"] == {}
+    assert 1 <= len(data["results"]) <= 5
+    first = data["results"][0]
+    assert first == {
+        "id": f"artist:{artist.mbid}",
+        "kind": "artist",
+        "title": artist.name,
+        "artist": artist.name,
+        "album": None,
+        "year": None,
+        "availability": "available",
+    }
+    assert len(json.dumps(data)) < 2000
+
+
+async def test_search_releases(hass: HomeAssistant, sim: Simulator) -> None:
+    await setup_stack(hass, sim, ["jackett"])
+    album = next(iter(sim.world.albums.values()))
+    data = await ok(hass, "search_music", query=album.title, kind="release", limit=3)
+    assert data["results"]
+    for release in data["results"]:
+        assert release["kind"] == "release"
+        assert release["id"].startswith("release:")
+        assert release["availability"] == "downloadable"
+        assert release["size"] > 0
+        assert release["indexer"]
+        assert isinstance(release["seeders"], int)
+        assert "magnet" not in json.dumps(release)
+
+
+async def test_search_reports_a_failed_source(hass: HomeAssistant, sim: Simulator) -> None:
+    await setup_stack(hass, sim, ["lidarr", "navidrome"])
+    await sim.set_fault("navidrome", Fault.DOWN)
+    data = await ok(hass, "search_music", query="a", limit=2)
+    assert len(data["results"]) <= 2
+    assert set(data["failed_sources"]) == {"library"}
+    assert "Navidrome" in data["failed_sources"]["library"]
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        {},
+        {"query": "   "},
+        {"query": "x", "limit": 0},
+        {"query": "x", "limit": 1000},
+        {"query": "x", "kind": "podcast"},
+    ],
+)
+async def test_search_input_is_checked(
+    hass: HomeAssistant, sim: Simulator, args: dict[str, Any]
+) -> None:
+    await setup_stack(hass, sim, ["lidarr"])
+    assert (await error(hass, "search_music", **args)).startswith("Invalid input: ")
+
+
+async def test_request_download_and_recent_requests(hass: HomeAssistant, sim: Simulator) -> None:
+    await setup_stack(hass, sim, ["lidarr", "qbittorrent"])
+    assert await ok(hass, "get_recent_requests") == {"requests": [], "total": 0}
+    artist = new_artist(sim)
+    album = latest_album(sim.world, artist)
+    data = await ok(hass, "request_download", artist=artist.name, latest=True)
+    assert data["status"] == "requested"
+    assert data["message"]
+    request = data["request"]
+    assert (request["artist"], request["album"], request["source"]) == (
+        artist.name,
+        album.title,
+        "llm",
+    )
+    assert set(request) == {
+        "request_id", "artist", "album", "kind", "stage", "progress", "failure", "message",
+        "requested_at", "source",
+    }  # fmt: skip
+    again = await ok(hass, "request_download", artist=artist.name, latest=True)
+    assert again["status"] == "already_requested"
+    assert again["request"]["request_id"] == request["request_id"]
+
+    recent = await ok(hass, "get_recent_requests", limit=1)
+    assert recent["total"] == 1
+    assert [r["request_id"] for r in recent["requests"]] == [request["request_id"]]
+    downloads = await ok(hass, "get_downloads")
+    assert [r["request_id"] for r in downloads["requests"]] == [request["request_id"]]
+
+
+async def test_request_a_search_result(hass: HomeAssistant, sim: Simulator) -> None:
+    await setup_stack(hass, sim, ["lidarr", "qbittorrent"])
+    artist = new_artist(sim)
+    album = sim.world.albums[artist.album_ids[0]]
+    found = await ok(hass, "search_music", query=album.title, kind="album")
+    hit = next(r for r in found["results"] if r["id"] == f"album:{album.mbid}")
+    data = await ok(hass, "request_download", result_id=hit["id"])
+    assert data["status"] == "requested"
+    assert (data["request"]["artist"], data["request"]["album"]) == (artist.name, album.title)
+
+
+async def test_request_download_errors(hass: HomeAssistant, sim: Simulator) -> None:
+    await setup_stack(hass, sim, ["lidarr"])
+    assert await error(hass, "request_download") == text(
+        "exceptions", "nothing_requested", "message"
+    )
+    assert await error(hass, "request_download", album="Only An Album") == text(
+        "exceptions", "album_without_artist", "message"
+    )
+    assert (await error(hass, "request_download", artist="x" * 300)).startswith("Invalid input")
+    assert (await error(hass, "request_download", artist="A", latest="maybe")).startswith(
+        "Invalid input"
+    )
+    await sim.set_fault("lidarr", Fault.DOWN)
+    message = await error(hass, "request_download", artist=new_artist(sim).name)
+    assert message.startswith("Lidarr is unreachable.")
+    assert await ok(hass, "get_recent_requests") == {"requests": [], "total": 0}

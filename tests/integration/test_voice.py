@@ -4,13 +4,25 @@ from __future__ import annotations
 
 import pytest
 import yaml
+from freezegun.api import FrozenDateTimeFactory
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import intent
+from pytest_homeassistant_custom_component.common import async_capture_events
 
+from custom_components.stepheybot_music.tracking.models import EVENT_REQUEST
 from simulator import Simulator
 
-from .conftest import setup_stack
-from .voice import SENTENCES, ask, converse, intents_ready, setup_conversation
+from .conftest import ENTRY_ID, setup_stack
+from .helpers import poll
+from .voice import (
+    SENTENCES,
+    ask,
+    converse,
+    intents_ready,
+    latest_album,
+    new_artist,
+    setup_conversation,
+)
 
 __all__ = ["intents_ready"]
 
@@ -19,6 +31,9 @@ pytestmark = pytest.mark.usefixtures("intents_ready")
 LIBRARY = "StepheyBotMusicLibraryCount"
 VPN = "StepheyBotMusicVpnStatus"
 DOWNLOADING = "StepheyBotMusicWhatIsDownloading"
+LATEST = "StepheyBotMusicDownloadLatestAlbum"
+ALBUM = "StepheyBotMusicDownloadAlbum"
+RECENT = "StepheyBotMusicRecentRequests"
 
 SAID: list[tuple[str, str, dict[str, str]]] = [
     ("How many albums are in my library?", LIBRARY, {"what": "albums"}),
@@ -43,6 +58,29 @@ SAID: list[tuple[str, str, dict[str, str]]] = [
     ("is anything downloading", DOWNLOADING, {}),
     ("how are my downloads going", DOWNLOADING, {}),
     ("what is downloading for the home music stack", DOWNLOADING, {}),
+    ("what did I request recently", RECENT, {}),
+    ("What have I asked for lately?", RECENT, {}),
+    ("list my recent requests", RECENT, {}),
+    ("what are my last music requests", RECENT, {}),
+    ("what did I order on the home music stack", RECENT, {}),
+]
+
+REQUESTS: list[tuple[str, str, dict[str, str]]] = [
+    ("Download the latest album by Massive Attack", LATEST, {"artist": "Massive Attack"}),
+    ("get me the newest album from Boards of Canada", LATEST, {"artist": "Boards of Canada"}),
+    ("grab the latest Radiohead album", LATEST, {"artist": "Radiohead"}),
+    ("request Massive Attack's latest album", LATEST, {"artist": "Massive Attack"}),
+    (
+        "Download Mezzanine by Massive Attack.",
+        ALBUM,
+        {"album": "Mezzanine", "artist": "Massive Attack"},
+    ),
+    (
+        "get me the album In Rainbows by Radiohead",
+        ALBUM,
+        {"album": "In Rainbows", "artist": "Radiohead"},
+    ),
+    ("fetch Radiohead's album Kid A", ALBUM, {"album": "Kid A", "artist": "Radiohead"}),
 ]
 
 
@@ -52,8 +90,8 @@ def test_every_intent_of_the_file_is_exercised() -> None:
     assert all(name.startswith("StepheyBotMusic") for name in data["intents"])
     for name in ("artist", "album", "stack"):
         assert data["lists"][name] == {"wildcard": True}
-    said = {intent_type for _, intent_type, _ in SAID}
-    assert said <= set(data["intents"])
+    said = {intent_type for _, intent_type, _ in SAID + REQUESTS}
+    assert said == set(data["intents"])
 
 
 @pytest.mark.parametrize(("text", "intent_type", "slots"), SAID)
@@ -73,6 +111,22 @@ async def test_sentences_reach_our_handlers(
     assert response.speech["plain"]["speech"] == await ask(hass, intent_type, **slots)
 
 
+@pytest.mark.parametrize(("text", "intent_type", "slots"), REQUESTS)
+async def test_request_sentences_reach_our_handlers(
+    hass: HomeAssistant, sim: Simulator, text: str, intent_type: str, slots: dict[str, str]
+) -> None:
+    await setup_conversation(hass)
+    await setup_stack(hass, sim, ["navidrome"])  # nothing that downloads: nothing changes
+    result = await converse(hass, text)
+    response = result.response
+    assert response.intent is not None
+    assert response.intent.intent_type == intent_type
+    assert {name: slot["value"] for name, slot in response.intent.slots.items()} == slots
+    assert response.response_type is intent.IntentResponseType.ERROR
+    assert response.speech["plain"]["speech"] == await ask(hass, intent_type, **slots)
+    assert "has no backend that can download" in response.speech["plain"]["speech"]
+
+
 async def test_the_stack_named_in_a_sentence(hass: HomeAssistant, sim: Simulator) -> None:
     await setup_conversation(hass)
     await setup_stack(hass, sim, ["gluetun"])
@@ -81,4 +135,46 @@ async def test_the_stack_named_in_a_sentence(hass: HomeAssistant, sim: Simulator
     assert result.response.intent.slots["stack"]["value"] == "garage"
     assert result.response.speech["plain"]["speech"] == (
         "I don't know a music stack called garage. Say Home music."
+    )
+
+
+async def test_a_spoken_request_reaches_the_library(
+    hass: HomeAssistant, sim: Simulator, frozen: FrozenDateTimeFactory
+) -> None:
+    """The headline: "download the latest album by X" ends with an in_library event."""
+    await setup_conversation(hass)
+    await setup_stack(hass, sim, ["lidarr", "qbittorrent", "navidrome"])
+    events = async_capture_events(hass, EVENT_REQUEST)
+    artist = new_artist(sim)
+    album = latest_album(sim.world, artist)
+
+    result = await converse(hass, f"Download the latest album by {artist.name.lower()}")
+    assert result.response.speech["plain"]["speech"] == (
+        f"OK, I asked Lidarr for {album.title} by {artist.name}, the latest album."
+    )
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert events[0].data["stage"] == "requested"
+
+    for _ in range(120):
+        if events[-1].data["stage"] in ("in_library", "failed"):
+            break
+        await sim.advance(60)
+        await poll(hass, frozen, 60)
+    stages = [event.data["stage"] for event in events]
+    assert stages[-1] == "in_library", stages
+    assert "downloading" in stages
+    assert stages.index("requested") < stages.index("downloading") < stages.index("in_library")
+    done = events[-1].data
+    assert (done["artist"], done["album"], done["kind"], done["route"]) == (
+        artist.name,
+        album.title,
+        "download",
+        "lidarr",
+    )
+    assert done["entry_id"] == ENTRY_ID
+    assert sim.world.albums[album.id].in_navidrome
+
+    result = await converse(hass, "what did I request recently")
+    assert result.response.speech["plain"]["speech"] == (
+        f"Your last request: {album.title} by {artist.name}, in your library."
     )

@@ -13,6 +13,7 @@ from homeassistant.helpers import intent
 from homeassistant.setup import async_setup_component
 
 from custom_components.stepheybot_music.const import DOMAIN
+from simulator import Simulator
 
 SENTENCES = Path(__file__).parents[2] / "custom_sentences/en/stepheybot_music.yaml"
 
@@ -54,3 +55,23 @@ async def setup_conversation(hass: HomeAssistant) -> None:
 async def converse(hass: HomeAssistant, text: str) -> conversation.ConversationResult:
     """Say ``text`` to the default agent."""
     return await conversation.async_converse(hass, text, None, Context(), language="en")
+
+
+def latest_album(world: Any, artist: Any) -> Any:
+    """The artist's newest released studio album (else newest release) in the simulated world."""
+    today = world.clock.now().date()
+    released = [world.albums[i] for i in artist.album_ids if world.albums[i].release_date <= today]
+    studio = [a for a in released if a.album_type.casefold() == "album"] or released
+    return max(studio, key=lambda a: a.release_date)
+
+
+def new_artist(sim: Simulator) -> Any:
+    """An artist of the simulated world that Lidarr does not manage yet, with albums out."""
+    world = sim.world
+    today = world.clock.now().date()
+    return next(
+        artist
+        for artist in world.artists.values()
+        if not artist.in_lidarr
+        and any(world.albums[i].release_date <= today for i in artist.album_ids)
+    )
