@@ -54,6 +54,8 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
 
 async def async_setup_entry(hass: HomeAssistant, entry: StepheyBotConfigEntry) -> bool:
     """Set up a stack: build every backend, refresh the fast data, add the entities."""
+    # first: a backend added (or options changed) while set-up awaits must reload it
+    entry.async_on_unload(entry.add_update_listener(_async_reload))
     settings = StackSettings.from_options(entry.options)
     runtime = StackRuntimeData(settings=settings)
     for subentry in entry.subentries.values():
@@ -101,7 +103,6 @@ async def async_setup_entry(hass: HomeAssistant, entry: StepheyBotConfigEntry) -
     entry.async_create_background_task(
         hass, runtime.requests.async_refresh(), f"{DOMAIN} requests first refresh"
     )
-    entry.async_on_unload(entry.add_update_listener(_async_reload))
     return True
 
 

@@ -66,8 +66,6 @@ class LidarrReleaseCalendar(BackendEntity[tuple[Release, ...]], CalendarEntity):
     ) -> list[CalendarEvent]:
         """The releases between ``start_date`` and ``end_date``, asked from Lidarr now."""
         first, last = days_of(start_date, end_date)
-        if last < first:
-            return []
         backend = self.coordinator.backend
         try:
             releases = await async_releases(self._client, first, last)

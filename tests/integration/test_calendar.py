@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
@@ -16,6 +17,7 @@ from homeassistant.setup import async_setup_component
 from homeassistant.util import dt as dt_util
 from pytest_homeassistant_custom_component.common import async_fire_time_changed
 
+from custom_components.stepheybot_music.clients.lidarr import Album as LidarrAlbum
 from custom_components.stepheybot_music.clients.lidarr import LidarrClient
 from custom_components.stepheybot_music.const import (
     CONF_CALENDAR_DAYS_AHEAD,
@@ -24,7 +26,7 @@ from custom_components.stepheybot_music.const import (
     DEFAULT_CALENDAR_DAYS_BACK,
 )
 from custom_components.stepheybot_music.coordinators.lidarr import LidarrRuntime
-from custom_components.stepheybot_music.coordinators.lidarr_calendar import Release
+from custom_components.stepheybot_music.coordinators.lidarr_calendar import Release, release_of
 from simulator import Fault, Simulator
 from simulator.generate import Scale
 from simulator.model import Album
@@ -284,6 +286,61 @@ async def test_options_refuse_a_window_out_of_range(hass: HomeAssistant, sim: Si
         await hass.config_entries.options.async_configure(
             result["flow_id"], {CONF_CALENDAR_DAYS_AHEAD: 1000}
         )
+
+
+async def test_a_past_release_gives_way_to_the_next(
+    hass: HomeAssistant, sim: Simulator, frozen: FrozenDateTimeFactory
+) -> None:
+    entry = await setup_stack(hass, sim, ["lidarr"])
+    today = dt_util.now().date()
+    first, second = _releases(sim, today, today + timedelta(days=30))[:2]
+    days = (second.release_date - today).days
+    await sim.advance(days * 86400, step=3600)
+    frozen.tick(timedelta(days=days))
+    coordinator = _runtime(entry).calendar
+    await coordinator.async_refresh()
+    await hass.async_block_till_done()
+    assert coordinator.data[0].album_id == first.id, "still in the window's past days"
+    state = hass.states.get(CALENDAR)
+    assert state.attributes["message"] == _summary(sim, second)
+
+
+def test_a_calendar_album_without_a_release_date_is_no_release() -> None:
+    album = LidarrAlbum(
+        id=1,
+        title="B",
+        artist_id=1,
+        foreign_album_id="rg",
+        monitored=True,
+        album_type="EP",
+        release_date=None,
+        genres=(),
+        duration=None,
+        track_count=None,
+        track_file_count=None,
+        size_on_disk=None,
+        percent_of_tracks=None,
+        last_search_time=None,
+        artist_name="A",
+        artist_foreign_id=None,
+    )
+    assert release_of(album) is None
+    assert release_of(replace(album, release_date=datetime(2026, 3, 1, tzinfo=UTC))) == Release(
+        album_id=1,
+        foreign_album_id="rg",
+        artist="A",
+        title="B",
+        album_type="EP",
+        day=date(2026, 3, 1),
+        track_count=None,
+        track_file_count=None,
+    )
+    nameless = release_of(
+        replace(album, artist_name=None, release_date=datetime(2026, 3, 1, 23, tzinfo=UTC))
+    )
+    assert nameless is not None
+    assert nameless.artist == "Unknown artist"
+    assert nameless.day == date(2026, 3, 1)
 
 
 def test_release_descriptions() -> None:

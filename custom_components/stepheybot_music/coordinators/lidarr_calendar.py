@@ -94,7 +94,7 @@ async def async_releases(client: LidarrClient, first: date, last: date) -> list[
 
 
 def days_of(start: datetime, end: datetime) -> tuple[date, date]:
-    """The local dates whose all-day events overlap ``[start, end)``; empty when last < first."""
+    """The first and last local dates whose all-day events overlap ``[start, end)``."""
     first = dt_util.as_local(start).date()
     last = (dt_util.as_local(end) - timedelta(microseconds=1)).date()
     return first, last
