@@ -20,6 +20,8 @@ from .conftest import ALL_BACKENDS, setup_stack, subentry_id
 from .helpers import poll
 
 STACK = "sensor.home_music_"
+TRACKING = {"event.home_music_request", f"{STACK}requests_in_flight"}
+"""Every stack has them, whatever its backends (request tracking)."""
 
 EXPECTED: dict[str, set[str]] = {
     "music_brain": {
@@ -168,7 +170,7 @@ async def test_every_entity_of_a_full_stack(
         er.async_entries_for_config_entry(entity_registry, entry.entry_id),
         key=lambda item: item.entity_id,
     )
-    expected = set().union(*EXPECTED.values()) | {"binary_sensor.gluetun_vpn_leak"}
+    expected = set().union(*EXPECTED.values()) | {"binary_sensor.gluetun_vpn_leak"} | TRACKING
     assert {entity.entity_id for entity in entities} == expected
     for entity in entities:
         assert entity == snapshot(name=f"{entity.entity_id}-entry")
@@ -238,7 +240,7 @@ async def test_each_backend_alone_gets_exactly_its_entities(
         entity.entity_id
         for entity in er.async_entries_for_config_entry(entity_registry, entry.entry_id)
     }
-    assert found == EXPECTED[name]
+    assert found == EXPECTED[name] | TRACKING
 
 
 async def test_noisy_entities_are_disabled_by_default(
