@@ -3,7 +3,8 @@
 One per stack (``entry.runtime_data.requests``), polled at the stack's fast interval. Each poll
 groups the requests in flight by backend and asks each backend once (see the route modules):
 the cost grows with the requests in flight, never with the library. A backend that fails
-leaves its requests where they are (logged once, at debug) and they resume when it answers.
+leaves its requests where they are (logged once, at debug) and they resume when it answers;
+the requests of a backend removed from the stack fail as ``removed``.
 
 On top of the routes two clocks apply, to requests whose backend answered:
 
@@ -154,7 +155,8 @@ class RequestCoordinator(DataUpdateCoordinator[list[TrackedRequest]]):
         """The requests of one backend advanced, or None when it did not answer."""
         route = requests[0].route
         if backend is None:
-            return None  # removed from the stack: nothing can move these requests any more
+            message = "The backend that carried it was removed from the stack."
+            return [failed(r, FailureReason.REMOVED, now, message) for r in requests]
         try:
             if route is Route.LIDARR and isinstance(backend, LidarrRuntime):
                 updated = await self._lidarr.async_advance(backend, requests, now)

@@ -100,8 +100,7 @@ class LidarrRoute:
         album_ids = sorted({i for request in requests for i in request.lidarr_album_ids})
         items: dict[int, list[QueueItem]] = {}
         for item in await client.queue_details(album_ids) if album_ids else ():
-            if item.album_id is not None:
-                items.setdefault(item.album_id, []).append(item)
+            items.setdefault(item.album_id or 0, []).append(item)
 
         out: dict[str, TrackedRequest] = {}
         lookups: list[TrackedRequest] = []
