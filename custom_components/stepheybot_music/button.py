@@ -1,4 +1,4 @@
-"""Buttons: start a Navidrome scan, search Lidarr's missing albums, run an RSS sync."""
+"""Buttons: start a Navidrome scan, search Lidarr's missing albums or upgrades, RSS sync."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from .coordinators.lidarr import LidarrRuntime, LidarrStatusCoordinator
 from .coordinators.navidrome import NavidromeRuntime, NavidromeStatusCoordinator
 from .entity import BackendEntity, async_backend_action
 from .runtime import StepheyBotConfigEntry
+from .upgrades import async_press_search_upgrades
 
 PARALLEL_UPDATES = 1
 
@@ -38,6 +39,11 @@ LIDARR_BUTTONS: tuple[BackendButtonDescription[LidarrStatusCoordinator], ...] = 
         key="search_missing",
         translation_key="search_missing",
         press_fn=lambda coordinator: coordinator.async_command(LidarrCommand.MISSING_ALBUM_SEARCH),
+    ),
+    BackendButtonDescription[LidarrStatusCoordinator](
+        key="search_upgrades",
+        translation_key="search_upgrades",
+        press_fn=async_press_search_upgrades,
     ),
     BackendButtonDescription[LidarrStatusCoordinator](
         key="rss_sync",

@@ -29,6 +29,7 @@ from .action_errors import backend_failed, failed, invalid
 from .clients.errors import StackError
 from .const import DOMAIN
 from .coordinators.download_client import DownloadClientRuntime
+from .coordinators.lidarr import LidarrRuntime
 from .coordinators.music_brain import MusicBrainRuntime
 from .coordinators.navidrome import NavidromeRuntime
 from .coordinators.qbittorrent import QBittorrentCoordinator
@@ -37,6 +38,7 @@ from .requesting import async_request_download
 from .runtime import BackendRuntime, StepheyBotConfigEntry
 from .search import MAX_LIMIT, SearchKind, SearchSource, async_search
 from .tracking.models import Stage
+from .upgrades import async_search_upgrades
 
 ATTR_CONFIG_ENTRY_ID = "config_entry_id"
 
@@ -336,6 +338,16 @@ async def _resume_downloads(
 # --------------------------------------------------------------------------- library
 
 
+async def _search_upgrades(
+    hass: HomeAssistant, entry: StepheyBotConfigEntry, call: ServiceCall
+) -> ServiceResponse:
+    results: list[Any] = []
+    for backend in _backends(entry, LidarrRuntime, "Lidarr"):
+        result = await _guarded(backend, async_search_upgrades(entry, backend, source="action"))
+        results.append({"backend": backend.ref.title, **result.as_dict()})
+    return {"results": results} if call.return_response else None
+
+
 async def _start_scan(
     hass: HomeAssistant, entry: StepheyBotConfigEntry, call: ServiceCall
 ) -> ServiceResponse:
@@ -398,6 +410,7 @@ ACTIONS: tuple[Action, ...] = (
     Action("pause_downloads", _pause_downloads, {probatio.Optional("request_id"): cv.string}),
     Action("resume_downloads", _resume_downloads, {probatio.Optional("request_id"): cv.string}),
     Action("start_scan", _start_scan, {probatio.Optional("full"): cv.boolean}),
+    Action("search_upgrades", _search_upgrades, {}, SupportsResponse.OPTIONAL),
 )
 """Every action of the integration."""
 

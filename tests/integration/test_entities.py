@@ -58,6 +58,7 @@ EXPECTED: dict[str, set[str]] = {
         "calendar.lidarr_releases",
         "sensor.lidarr_albums_below_cutoff",
         "button.lidarr_rss_sync",
+        "button.lidarr_search_for_upgrades",
         f"{STACK}lidarr_queue",
         f"{STACK}missing_albums",
     },

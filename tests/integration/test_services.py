@@ -36,6 +36,7 @@ async def test_every_action_is_registered(hass: HomeAssistant, sim: Simulator) -
             "pause_downloads",
             "resume_downloads",
             "start_scan",
+            "search_upgrades",
         }
     )
 
