@@ -133,26 +133,34 @@ def _lidarr() -> Row:
                 Query(f"sum({metric('lidarr_health_issues')})", "issues"),
                 thresholds=[(None, "green"), (1, "orange")],
             ),
+            stat(
+                "Upcoming releases",
+                "Monitored albums releasing in the next 7 days (Lidarr's calendar): when "
+                "their day comes they become missing, and Lidarr searches for them.",
+                Query(f"sum({metric('lidarr_upcoming_albums')})", "upcoming"),
+                graph=True,
+                height=8,
+            ),
             timeseries(
                 "Wanted albums",
                 "Missing and cutoff-unmet albums over time: falling lines mean Lidarr "
                 "finds what it is looking for.",
                 Query(f"sum({metric('lidarr_missing_albums')})", "missing"),
                 Query(f"sum({metric('lidarr_cutoff_unmet_albums')})", "cutoff unmet"),
-                width=8,
+                width=6,
             ),
             timeseries(
                 "Queue by status",
                 "Items in Lidarr's download queue by status.",
                 Query(f"sum by (status) ({metric('lidarr_queue')})", "{{status}}"),
-                width=8,
+                width=7,
                 stacked=True,
             ),
             timeseries(
                 "Health issues by level",
                 "Problems on Lidarr's System > Status page by level.",
                 Query(f"sum by (level) ({metric('lidarr_health_issues')})", "{{level}}"),
-                width=8,
+                width=7,
                 stacked=True,
                 decimals=0,
             ),

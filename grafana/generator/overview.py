@@ -238,6 +238,13 @@ def _lidarr() -> Row:
                 height=8,
             ),
             stat(
+                "Upcoming releases",
+                "Monitored albums releasing in the next 7 days (Lidarr's calendar).",
+                Query(f"sum({metric('lidarr_upcoming_albums')})", "upcoming"),
+                graph=True,
+                height=8,
+            ),
+            stat(
                 "Monitored artists",
                 "Artists Lidarr monitors for new releases.",
                 Query(f"sum({metric('lidarr_monitored_artists')})", "monitored"),
@@ -248,6 +255,7 @@ def _lidarr() -> Row:
                 "Lidarr queue",
                 "Items in Lidarr's download queue by status.",
                 Query(f"sum by (status) ({metric('lidarr_queue')})", "{{status}}"),
+                width=8,
                 stacked=True,
             ),
         ],

@@ -171,6 +171,11 @@ LIDARR_MISSING_ALBUMS = _gauge(
 LIDARR_CUTOFF_UNMET_ALBUMS = _gauge(
     "lidarr_cutoff_unmet_albums", "Albums on disk below their quality profile's cutoff."
 )
+LIDARR_UPCOMING_ALBUMS = _gauge(
+    "lidarr_upcoming_albums",
+    "Monitored albums Lidarr's calendar lists as releasing in the next 7 days (release date "
+    "today, UTC, to 6 days later).",
+)
 LIDARR_ARTISTS = _gauge(
     "lidarr_artists",
     "Artists in Lidarr (from its full artist list, refreshed at most every "

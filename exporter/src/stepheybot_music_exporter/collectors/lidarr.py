@@ -1,4 +1,4 @@
-"""Lidarr: queue by status, wanted counts, root folder space, health, artists."""
+"""Lidarr: queue by status, wanted counts, upcoming releases, root folder space, health, artists."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import time
 from collections import Counter
+from datetime import UTC, datetime, timedelta
 
 from stepheybot_music_clients.lidarr import DownloadStatus, HealthType, LibraryStats, LidarrClient
 from stepheybot_music_clients.models import BackendKind
@@ -19,6 +20,8 @@ ARTIST_REFRESH_GRACE = 2.0
 QUEUE_STATUSES = tuple(status.value for status in DownloadStatus)
 """Every ``status`` of ``stepheybot_music_lidarr_queue``; all are exported, 0 included."""
 HEALTH_LEVELS = ("notice", "warning", "error")
+UPCOMING_DAYS = 7
+"""``stepheybot_music_lidarr_upcoming_albums``: release dates from today (UTC) this many days on."""
 
 
 class LidarrCollector(Collector):
@@ -52,10 +55,11 @@ class LidarrCollector(Collector):
         """Everything cheap concurrently, plus the (cached) artist counts."""
         client = self.client()
         refresh = self._artist_refresh()
-        statuses, missing, cutoff, folders, health = await asyncio.gather(
+        statuses, missing, cutoff, upcoming, folders, health = await asyncio.gather(
             self._queue_statuses(),
             client.missing_count(),
             client.cutoff_unmet_count(),
+            self._upcoming(),
             client.root_folders(),
             client.health(),
         )
@@ -69,6 +73,7 @@ class LidarrCollector(Collector):
             out.add(m.LIDARR_QUEUE, statuses[status], status=status)
         out.add(m.LIDARR_MISSING_ALBUMS, missing)
         out.add(m.LIDARR_CUTOFF_UNMET_ALBUMS, cutoff)
+        out.add(m.LIDARR_UPCOMING_ALBUMS, upcoming)
         for folder in folders:
             if folder.free_bytes is not None:
                 out.add(m.LIDARR_ROOT_FOLDER_FREE, folder.free_bytes, path=folder.path)
@@ -80,6 +85,15 @@ class LidarrCollector(Collector):
         if self._artists is not None:
             out.add(m.LIDARR_ARTISTS, self._artists.artists)
             out.add(m.LIDARR_MONITORED_ARTISTS, self._artists.monitored_artists)
+
+    async def _upcoming(self) -> int:
+        """Monitored releases of the next :data:`UPCOMING_DAYS` days: one calendar request.
+
+        Its size grows with the releases in that window, never with the library.
+        """
+        start = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+        end = start + timedelta(days=UPCOMING_DAYS, seconds=-1)
+        return len(await self.client().calendar(start, end))
 
     async def _queue_statuses(self) -> Counter[str]:
         """Queue items by status, every page (usually one request)."""
