@@ -180,6 +180,8 @@ def _cases() -> list[Case]:
             status=201,
         ),
         Case("POST", api + "command", body={"name": "MissingAlbumSearch"}, status=201),
+        Case("POST", api + "command", body={"name": "CutoffUnmetAlbumSearch"}, status=201),
+        Case("GET", api + "wanted/cutoff", params={"page": "1", "pageSize": "1"}),
         Case("GET", api + "command"),
         Case("GET", api + "command/{id}", url=api + "command/1"),
         Case("GET", api + "history", params={"pageSize": "100"}),
@@ -189,6 +191,16 @@ def _cases() -> list[Case]:
             params={"includeArtist": "true", "includeAlbum": "true", "eventType": "8"},
         ),
         Case("GET", api + "calendar", params={"start": "{today}", "end": "{in_30_days}"}),
+        Case(
+            "GET",
+            api + "calendar",
+            params={
+                "start": "{today}T00:00:00+00:00",
+                "end": "{in_30_days}T23:59:59+00:00",
+                "unmonitored": "false",
+                "includeArtist": "true",
+            },
+        ),
         Case(
             "GET",
             api + "calendar",
