@@ -45,7 +45,8 @@ class UpgradeResult:
     request: TrackedRequest | None
     """The new request, or the one already in flight; None when nothing is below cutoff."""
     below_cutoff: int
-    """Albums below cutoff Lidarr reported (all pages)."""
+    """Albums below cutoff Lidarr reported (all pages); for a request already in flight,
+    the albums it follows."""
     message: str
 
     def as_dict(self) -> dict[str, Any]:
