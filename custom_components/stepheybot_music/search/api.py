@@ -69,13 +69,13 @@ def failure_message(title: str, err: Exception, timeout: float) -> str:
     return f"{title} failed to search; see the Home Assistant log."
 
 
-def _client_of(backend: BackendRuntime, source: SearchSource) -> Client | None:
-    """The client a backend's coordinators poll with, if it serves ``source``."""
-    for coordinator in backend.coordinators:
-        client = getattr(coordinator, "client", None)
-        if isinstance(client, SOURCES[source].clients):
-            return client
-    return None
+def _client_of(backend: BackendRuntime, source: SearchSource) -> Client:
+    """The client a backend's coordinators poll with (every backend of a source has one)."""
+    return next(
+        client
+        for coordinator in backend.coordinators
+        if isinstance(client := getattr(coordinator, "client", None), SOURCES[source].clients)
+    )
 
 
 async def _ask(
@@ -84,12 +84,9 @@ async def _ask(
     """One backend's hits, or why it has none; never raises."""
     timeout = SOURCE_TIMEOUTS[source]
     title = backend.ref.title
-    client = _client_of(backend, source)
-    if client is None:
-        return f"{title} cannot search."
     try:
         async with asyncio.timeout(timeout):
-            return await SOURCES[source].adapter(client, query, kind)
+            return await SOURCES[source].adapter(_client_of(backend, source), query, kind)
     except (StackError, TimeoutError) as err:
         _LOGGER.debug("%s failed to search: %s", title, type(err).__name__)
         return failure_message(title, err, timeout)

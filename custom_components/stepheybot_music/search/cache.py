@@ -20,6 +20,11 @@ MAX_ENTRIES = 2000
 """Results kept at most (about 1 KB each)."""
 
 
+def _wall_clock() -> float:
+    """Seconds since the epoch, looked up at each call (frozen time in tests moves it)."""
+    return time.time()
+
+
 class SearchCache:
     """Resolved results by id, bounded in size and age."""
 
@@ -28,12 +33,12 @@ class SearchCache:
         *,
         ttl: float = RESULT_TTL,
         max_entries: int = MAX_ENTRIES,
-        clock: Callable[[], float] = time.monotonic,
+        clock: Callable[[], float] | None = None,
     ) -> None:
-        """Keep up to ``max_entries`` results for ``ttl`` seconds of ``clock``."""
+        """Keep up to ``max_entries`` results for ``ttl`` seconds of ``clock`` (wall clock)."""
         self.ttl = ttl
         self.max_entries = max_entries
-        self._clock = clock
+        self._clock = clock or _wall_clock
         self._entries: OrderedDict[str, tuple[float, ResolvedResult]] = OrderedDict()
 
     def __len__(self) -> int:

@@ -5,7 +5,8 @@ MusicBrainz ids, or equal names when one side has no MusicBrainz id (Navidrome m
 know it). Releases are the same when their info-hash (else their id) is; songs when their
 library id is. A merged hit shows the best availability of its parts.
 
-Ranking: match quality to the query (:func:`match_quality`), then availability, then seeders.
+Ranking: match quality to the query (:func:`match_quality`), then availability, then seeders,
+then artists before albums, songs and releases.
 """
 
 from __future__ import annotations
@@ -96,29 +97,22 @@ def merge(hits: Iterable[SearchHit]) -> list[SearchHit]:
 
 
 def match_quality(query: str, hit: SearchHit) -> int:
-    """How well a hit matches the query, 0 (no word of it) to 5 (exactly).
+    """How well a hit matches the query, 0 (no word in common) to 100 (exactly).
 
-    5: the name is the query (or artist and title together are); 4: the name starts with
-    the query, or the query is the hit's artist; 3: every word of the query is in the name;
-    2: every word is in the name, artist and album together; 1: some word is; 0: none.
+    100 when the hit's name (or its artist and name together) is the query; else
+    ``60 * recall + 40 * precision`` over the words of the name and the artist: recall is
+    the share of the query's words the hit has, precision the share of the hit's words
+    the query has (so "Runaway" beats "Runaway (Live 1996) [FLAC]" for ``runaway``).
     """
     wanted = normalize(query)
-    title, artist, album = normalize(hit.title), normalize(hit.artist), normalize(hit.album)
-    combos = {title} | ({f"{artist} {title}", f"{title} {artist}"} if artist else set())
-    if wanted and wanted in combos:
-        return 5
-    if wanted and (title.startswith(wanted) or wanted == artist):
-        return 4
-    words = wanted.split()
-    if not words:
+    title, artist = normalize(hit.title), normalize(hit.artist)
+    if wanted and wanted in {title, f"{artist} {title}", f"{title} {artist}"}:
+        return 100
+    query_words, hit_words = set(wanted.split()), set(title.split()) | set(artist.split())
+    common = len(query_words & hit_words)
+    if not common:
         return 0
-    title_words = set(title.split())
-    all_words = title_words | set(artist.split()) | set(album.split())
-    if all(word in title_words for word in words):
-        return 3
-    if all(word in all_words for word in words):
-        return 2
-    return 1 if any(word in all_words for word in words) else 0
+    return round(60 * common / len(query_words) + 40 * common / len(hit_words))
 
 
 def rank(query: str, hits: Iterable[SearchHit]) -> list[SearchHit]:

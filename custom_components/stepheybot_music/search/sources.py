@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import html
 import re
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 from ..clients.indexers import JackettClient, ProwlarrClient
@@ -342,8 +342,3 @@ SOURCE_TIMEOUTS: dict[SearchSource, float] = {
     SearchSource.MUSIC_BRAIN: 30.0,
 }
 """Seconds each backend of a source may take (indexers ask every tracker live)."""
-
-
-def client_types(source: SearchSource) -> Sequence[type[Client]]:
-    """The client classes of a source's backends."""
-    return SOURCES[source].clients
