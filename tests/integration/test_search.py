@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 from freezegun.api import FrozenDateTimeFactory
+from homeassistant.const import CONF_URL
 from homeassistant.core import HomeAssistant
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
@@ -27,6 +28,7 @@ from custom_components.stepheybot_music.clients.errors import (
 )
 from custom_components.stepheybot_music.clients.music_brain import SearchResult as BrainResult
 from custom_components.stepheybot_music.clients.music_brain import SearchSource as BrainSource
+from custom_components.stepheybot_music.const import DOMAIN
 from custom_components.stepheybot_music.search import (
     Availability,
     ExpiredResultError,
@@ -50,7 +52,14 @@ from simulator.backends.navidrome_library import entity_id
 from simulator.model import Album, Artist, Release
 from simulator.world import MIB, World
 
-from .conftest import setup_stack, simulator_specs, subentry_id
+from .conftest import (
+    ENTRY_ID,
+    STACK_TITLE,
+    setup_stack,
+    simulator_specs,
+    subentry,
+    subentry_id,
+)
 
 SEARCH_BACKENDS = ("music_brain", "navidrome", "lidarr", "jackett", "prowlarr")
 EVERYTHING = 100
@@ -178,6 +187,38 @@ async def test_library_alone(hass: HomeAssistant, sim: Simulator, stack: MockCon
             item.release_date.year,
         )
     assert_ranked(response)
+
+
+async def test_every_navidrome_is_searched(hass: HomeAssistant, sim: Simulator) -> None:
+    first, second = subentry(sim, "navidrome"), subentry(sim, "navidrome")
+    second["subentry_id"] = "01SUBNAVIDROMETWO000000000"
+    second["title"] = "Navidrome two"
+    second["data"] = {**second["data"], CONF_URL: second["data"][CONF_URL] + "/"}
+    second["unique_id"] = f"navidrome_{second['data'][CONF_URL]}"
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        title=STACK_TITLE,
+        entry_id=ENTRY_ID,
+        data={},
+        subentries_data=[first, second],
+    )
+    entry.add_to_hass(hass)
+    await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    album = library_album(sim.world)
+    one = await async_search(hass, entry, album.title, sources=["library"], limit=EVERYTHING)
+    await sim.set_fault("navidrome", Fault.HTTP_500)
+    none = await async_search(hass, entry, album.title, sources=["library"], limit=EVERYTHING)
+
+    report = one.sources[SearchSource.LIBRARY]
+    assert report.count == 2 * len(one.results) > 0
+    assert all(hit.sources == (SearchSource.LIBRARY,) for hit in one.results)
+    report = none.sources[SearchSource.LIBRARY]
+    assert (report.status, report.count, none.results) == (SourceStatus.FAILED, 0, ())
+    assert report.error == (
+        "Navidrome sent an answer the integration does not understand. "
+        "Navidrome two sent an answer the integration does not understand."
+    )
 
 
 @pytest.mark.parametrize("who", ["library_artist", "catalog_artist", "monitored_artist"])
