@@ -191,7 +191,7 @@ async def test_library_alone(hass: HomeAssistant, sim: Simulator, stack: MockCon
 
 async def test_every_navidrome_is_searched(hass: HomeAssistant, sim: Simulator) -> None:
     first, second = subentry(sim, "navidrome"), subentry(sim, "navidrome")
-    second["subentry_id"] = "01SUBNAVIDROMETWO000000000"
+    second["subentry_id"] = "01SUBNAVIDROMETWO000000000"  # type: ignore[typeddict-unknown-key]
     second["title"] = "Navidrome two"
     second["data"] = {**second["data"], CONF_URL: second["data"][CONF_URL] + "/"}
     second["unique_id"] = f"navidrome_{second['data'][CONF_URL]}"
