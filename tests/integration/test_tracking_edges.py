@@ -8,8 +8,10 @@ from typing import Any
 
 import pytest
 from freezegun.api import FrozenDateTimeFactory
+from homeassistant.const import CONF_PASSWORD, CONF_USERNAME
 from homeassistant.core import HomeAssistant
 from homeassistant.util import dt as dt_util
+from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.stepheybot_music.const import DOMAIN
 from custom_components.stepheybot_music.tracking.lidarr_route import NOTHING_FOUND_GRACE
@@ -21,7 +23,14 @@ from custom_components.stepheybot_music.tracking.models import (
 from custom_components.stepheybot_music.tracking.store import KEEP_FINISHED
 from simulator import Simulator
 
-from .conftest import ENTRY_ID, setup_stack, subentry_id
+from .conftest import (
+    ENTRY_ID,
+    STACK_TITLE,
+    setup_stack,
+    simulator_specs,
+    subentry,
+    subentry_id,
+)
 from .helpers import poll
 from .tracking import (
     SEARCH_SECONDS,
@@ -256,3 +265,43 @@ async def test_search_still_running_keeps_searching(
     assert tracked is not None
     assert tracked.stage is Stage.SEARCHING
     assert tracked.message == "Lidarr is searching for a release."
+
+
+async def test_without_scan_rights_the_request_waits_for_navidromes_own_scan(
+    hass: HomeAssistant, frozen: FrozenDateTimeFactory
+) -> None:
+    specs = simulator_specs(("qbittorrent", "navidrome"))
+    navidrome = next(spec for spec in specs if spec.name == "navidrome")
+    navidrome.extra["users"] = "listener:listener-pass"
+    async with Simulator(seed=7, specs=specs, speed=0, tick_interval=3600) as sim:
+        listener = subentry(sim, "navidrome")
+        listener["data"] = {
+            **listener["data"],
+            CONF_USERNAME: "listener",
+            CONF_PASSWORD: "listener-pass",
+        }
+        entry = MockConfigEntry(
+            domain=DOMAIN,
+            title=STACK_TITLE,
+            entry_id=ENTRY_ID,
+            data={},
+            subentries_data=[subentry(sim, "qbittorrent"), listener],
+        )
+        entry.add_to_hass(hass)
+        await hass.config_entries.async_setup(entry.entry_id)
+        await hass.async_block_till_done(wait_background_tasks=True)
+        sim.world.scan_delay = 3600.0  # no scan after Lidarr's own imports meanwhile
+        info_hash, magnet = _magnet(5)
+        sim.world.add_magnet(magnet, category="music")
+        request = await requests_of(entry).async_submit(_client_request(info_hash))
+        await step(hass, sim, frozen, 5)
+        torrent = sim.world.torrents[info_hash]
+        await step(hass, sim, frozen, torrent.amount_left / sim.world.download_speed + 1)
+        assert stage_of(entry, request.request_id) == "importing"
+        assert not sim.world.navidrome_scanning  # a listener may not start scans
+
+        await step(hass, sim, frozen, 60)
+        assert stage_of(entry, request.request_id) == "importing"
+        sim.world.start_scan()  # Navidrome's own schedule
+        await step(hass, sim, frozen, sim.world.scan_duration + 1)
+        assert stage_of(entry, request.request_id) == "in_library"

@@ -2,7 +2,8 @@
 
 Used by the routes that do not import through Lidarr (Music Brain, download client). With a
 Navidrome backend, a request waiting at ``importing`` starts a library scan (or joins the one
-this poll started) and reaches ``in_library`` when that scan has finished; without Navidrome
+this poll started; when Navidrome refuses, e.g. to a user who is not an admin, it waits for
+Navidrome's own next scan) and reaches ``in_library`` when that scan has finished; without Navidrome
 it reaches ``in_library`` at once (one stage change, from ``downloading``). The scan state is
 held in memory: after a restart a request still at ``importing`` simply starts a new scan.
 """
@@ -67,7 +68,11 @@ class LibraryScan:
         try:
             await status.async_start_scan()
         except StackError as err:
-            _LOGGER.debug("%s did not start a library scan: %s", navidrome.ref.title, err)
-            return request
+            # e.g. not an admin: Navidrome's own next scan (scheduled, watcher) will do
+            _LOGGER.debug(
+                "%s did not start a library scan, waiting for its next one: %s",
+                navidrome.ref.title,
+                err,
+            )
         self._baselines[request.request_id] = self._started = last
         return request
