@@ -69,7 +69,7 @@ class RequestCoordinator(DataUpdateCoordinator[list[TrackedRequest]]):
             config_entry=entry,
             name=f"{entry.title} requests",
             update_interval=entry.runtime_data.settings.fast_interval,
-            always_update=True,
+            always_update=False,
         )
         self.store = store
         self.data = store.in_flight()
