@@ -59,7 +59,8 @@ class TorrentFinder:
     """Finds torrents by info-hash in a download client's last poll.
 
     Transmission's list is keyed by its own ids: the id of each hash is remembered, so a
-    lookup costs a full pass only the first time a hash is asked for (or after the id moved).
+    lookup costs a full pass only while the hash is not where it was last found (first
+    lookup, a torrent not listed yet or gone, an id changed by a daemon restart).
     """
 
     def __init__(self) -> None:
