@@ -162,7 +162,10 @@ class StepheyBotConfigFlow(ConfigFlow, domain=DOMAIN):
             _, result = await async_validate(self.hass, backend, data)
             if not result:
                 async_clear_backend_issues(self.hass, subentry.subentry_id)
-                self.hass.config_entries.async_update_subentry(entry, subentry, data=data)
+                if not self.hass.config_entries.async_update_subentry(entry, subentry, data=data):
+                    # the same credentials work again (restored on the backend): the
+                    # update listener does not fire, yet polling stopped, so reload
+                    self.hass.config_entries.async_schedule_reload(entry.entry_id)
                 return self.async_abort(reason="reauth_successful")
         schema = self.add_suggested_values_to_schema(
             credentials_schema(backend), user_input or dict(subentry.data)

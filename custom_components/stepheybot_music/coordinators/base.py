@@ -10,8 +10,12 @@ client layer's errors:
 * :class:`NoPasswordSetError` (qBittorrent's temporary password) does the same and raises a
   repair issue explaining where the temporary password is and how to set one;
 * :class:`IpBannedError` raises a repair issue (for how long and why) and waits for the ban
-  to expire (``UpdateFailed(retry_after=...)``) instead of knocking again;
+  to expire (``UpdateFailed(retry_after=...)``, an hour when the backend does not say)
+  instead of knocking again;
 * every other :class:`StackError` becomes ``UpdateFailed`` with a translation key.
+
+A backend polled by several coordinators (Lidarr's queue, status, library) logs one failure
+line and one recovery line, not one per coordinator (:class:`BackendLogger`).
 """
 
 from __future__ import annotations
@@ -19,7 +23,7 @@ from __future__ import annotations
 import logging
 from abc import abstractmethod
 from datetime import timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ConfigEntryAuthFailed
@@ -45,6 +49,10 @@ if TYPE_CHECKING:
     from ..runtime import BackendRef, StepheyBotConfigEntry
 
 _LOGGER = logging.getLogger(__package__)
+DEFAULT_BAN_SECONDS = 3600.0
+"""How long a ban is assumed to last when the backend does not say (qBittorrent's default)."""
+RECOVERED = "Fetching %s data recovered"
+"""The message ``DataUpdateCoordinator`` logs when a coordinator succeeds again."""
 
 
 def error_key(err: StackError) -> str:
@@ -64,7 +72,62 @@ def error_key(err: StackError) -> str:
 
 def ban_minutes(err: IpBannedError) -> int:
     """Whole minutes (at least 1) until a ban is expected to expire."""
-    return max(1, round((err.retry_after or 3600.0) / 60))
+    return max(1, round(ban_seconds(err) / 60))
+
+
+def ban_seconds(err: IpBannedError) -> float:
+    """Seconds until a ban is expected to expire (an hour when the backend does not say)."""
+    return err.retry_after if err.retry_after is not None else DEFAULT_BAN_SECONDS
+
+
+class BackendLogger(logging.Logger):
+    """The coordinators' logger, saying once per backend that it fails and that it recovered.
+
+    ``DataUpdateCoordinator`` logs the first failure and the recovery of each coordinator; a
+    backend with four coordinators would log four of each. Through this logger a coordinator
+    logs a failure only while every other coordinator of its backend succeeds, and a recovery
+    only once all of them succeed again; the lines it holds back go to DEBUG.
+    """
+
+    def __init__(self) -> None:
+        """A logger of the same name as the package's, handing records to it."""
+        super().__init__(_LOGGER.name)
+        self.parent = _LOGGER
+        self.coordinator: StackCoordinator[Any] | None = None
+
+    def isEnabledFor(self, level: int) -> bool:  # noqa: N802 (logging's name)
+        """As enabled as the package's logger (this one is not in the logging tree)."""
+        return _LOGGER.isEnabledFor(level)
+
+    def error(self, msg: object, *args: object, **kwargs: Any) -> None:
+        """Log a failure unless another coordinator of the backend already did."""
+        kwargs.setdefault("stacklevel", 2)
+        if self._others_failing():
+            super().debug(msg, *args, **kwargs)
+        else:
+            super().error(msg, *args, **kwargs)
+
+    def info(self, msg: object, *args: object, **kwargs: Any) -> None:
+        """Log a recovery only once every coordinator of the backend succeeds again."""
+        kwargs.setdefault("stacklevel", 2)
+        if msg == RECOVERED and self._others_failing():
+            super().debug(msg, *args, **kwargs)
+        else:
+            super().info(msg, *args, **kwargs)
+
+    def _others_failing(self) -> bool:
+        coordinator = self.coordinator
+        if coordinator is None:
+            return False
+        runtime = getattr(coordinator.config_entry, "runtime_data", None)
+        backend = runtime.backends.get(coordinator.backend.subentry_id) if runtime else None
+        if backend is None:
+            return False
+        return any(
+            not other.last_update_success
+            for other in backend.coordinators
+            if other is not coordinator
+        )
 
 
 class StackCoordinator[DataT](DataUpdateCoordinator[DataT]):
@@ -82,17 +145,20 @@ class StackCoordinator[DataT](DataUpdateCoordinator[DataT]):
         interval: timedelta,
     ) -> None:
         """Poll ``backend`` every ``interval``; ``role`` names what is polled in logs."""
+        logger = BackendLogger()
         super().__init__(
             hass,
-            _LOGGER,
+            logger,
             config_entry=entry,
             name=f"{backend.title} ({role})",
             update_interval=interval,
             always_update=False,
         )
+        logger.coordinator = self
         self.backend = backend
         self.role = role
         self._reported_version: str | None = None
+        self._banned = False
 
     @abstractmethod
     async def _async_fetch(self) -> DataT:
@@ -108,6 +174,7 @@ class StackCoordinator[DataT](DataUpdateCoordinator[DataT]):
         try:
             data = await self._async_fetch()
         except IpBannedError as err:
+            self._banned = True
             minutes = str(ban_minutes(err))
             async_raise_issue(
                 self.hass,
@@ -119,7 +186,7 @@ class StackCoordinator[DataT](DataUpdateCoordinator[DataT]):
                 translation_domain=DOMAIN,
                 translation_key="ip_banned",
                 translation_placeholders={**placeholders, "minutes": minutes},
-                retry_after=err.retry_after,
+                retry_after=ban_seconds(err),
             ) from err
         except NoPasswordSetError as err:
             async_raise_issue(
@@ -155,7 +222,11 @@ class StackCoordinator[DataT](DataUpdateCoordinator[DataT]):
                 translation_key=error_key(err),
                 translation_placeholders={**placeholders, "error": err.message},
             ) from err
-        async_clear_issue(self.hass, IssueKind.IP_BANNED, self.backend.subentry_id)
+        if self._banned:
+            # only the coordinator that met the ban knows it is over (Navidrome's limiter
+            # guards logins only: its other coordinator keeps succeeding meanwhile)
+            self._banned = False
+            async_clear_issue(self.hass, IssueKind.IP_BANNED, self.backend.subentry_id)
         async_clear_issue(self.hass, IssueKind.NO_PASSWORD_SET, self.backend.subentry_id)
         self._report_version(self.version_of(data))
         return data
