@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import gzip
+import random
+import tracemalloc
 
 import aiohttp
 import pytest
@@ -76,6 +79,57 @@ async def test_not_json_is_unexpected_response() -> None:
         client = Demo(session, url + "/base")
         with pytest.raises(UnexpectedResponseError, match=r"not valid JSON.*<html>login"):
             await client.get_json("garbage")
+
+
+BIG = random.Random(9).randbytes(4 << 20)
+"""A 4 MiB body (incompressible, so gzip keeps it big on the wire too)."""
+
+
+def _big_app(payload: bytes, encoding: str | None) -> web.Application:
+    """Serves ``payload`` in 64 KiB writes, optionally with a Content-Encoding."""
+    app = web.Application()
+
+    async def big(request: web.Request) -> web.StreamResponse:
+        headers = {"Content-Encoding": encoding} if encoding else {}
+        resp = web.StreamResponse(headers=headers)
+        await resp.prepare(request)
+        view = memoryview(payload)
+        for start in range(0, len(payload), 1 << 16):
+            await resp.write(view[start : start + (1 << 16)])
+        await resp.write_eof()
+        return resp
+
+    app.router.add_get("/big", big)
+    return app
+
+
+@pytest.mark.parametrize("encoding", [None, "gzip"])
+async def test_big_body_is_read_whole_with_one_copy_alive(encoding: str | None) -> None:
+    """A body arriving in many pieces is returned intact, holding about one copy at the peak
+    (aiohttp's ``read()`` holds the pieces and their joined copy: twice the body)."""
+    payload = gzip.compress(BIG, compresslevel=1) if encoding else BIG
+    async with serve(_big_app(payload, encoding)) as url, aiohttp.ClientSession() as session:
+        client = Demo(session, url)
+        await client.request("GET", "big")  # warm up the connection and the parsers
+        tracemalloc.start()
+        try:
+            resp = await client.request("GET", "big")
+            _, peak = tracemalloc.get_traced_memory()
+        finally:
+            tracemalloc.stop()
+    assert type(resp.body) is bytes
+    assert resp.body == BIG
+    assert client.stats.body_bytes == 2 * len(BIG)
+    assert peak < 1.4 * len(BIG), f"{peak / len(BIG):.2f} copies of the body at the peak"
+
+
+async def test_corrupt_gzip_body_is_unexpected_response() -> None:
+    payload = gzip.compress(BIG[: 1 << 20], compresslevel=1)
+    corrupt = payload[:4096] + bytes(len(payload) - 4096)
+    async with serve(_big_app(corrupt, "gzip")) as url, aiohttp.ClientSession() as session:
+        client = Demo(session, url)
+        with pytest.raises(UnexpectedResponseError, match="truncated or corrupt"):
+            await client.request("GET", "big")
 
 
 async def test_timeout_names_the_limit() -> None:

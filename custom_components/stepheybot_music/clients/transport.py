@@ -10,6 +10,7 @@ those carry passwords, Subsonic tokens and API keys.
 from __future__ import annotations
 
 import asyncio
+import io
 import json
 import logging
 from collections.abc import Iterator, Mapping
@@ -66,6 +67,27 @@ def snippet(body: bytes) -> str:
     """Return the start of a body for an error message (never the whole thing)."""
     text = body[:_SNIPPET].decode("utf-8", "replace").strip()
     return text + ("…" if len(body) > _SNIPPET else "")
+
+
+async def read_body(content: aiohttp.StreamReader) -> bytes:
+    """Read a whole response body into one buffer, holding a single copy of it.
+
+    ``ClientResponse.read()`` keeps every received piece in a list and joins them at the end,
+    so two copies of the body are alive at once (a qBittorrent full sync at 10,000 torrents
+    is 15 MB decoded: 30 MB at the peak, and the pieces fragment the heap). Here each piece is
+    appended to one growing buffer and dropped at once, and :meth:`io.BytesIO.getvalue`
+    hands that buffer over as ``bytes`` without copying it. Decoding keeps aiohttp's
+    per-piece limit (``read()`` lifts it). A body that arrives in one piece is returned as is.
+    """
+    first = await content.readany()
+    if content.at_eof():
+        return first
+    buffer = io.BytesIO()
+    buffer.write(first)
+    del first
+    while piece := await content.readany():
+        buffer.write(piece)
+    return buffer.getvalue()
 
 
 @dataclass(slots=True)
@@ -185,7 +207,7 @@ class HttpClient:
                 timeout=aiohttp.ClientTimeout(total=limit),
                 ssl=self.verify_ssl,
             ) as resp:
-                body = await resp.read()
+                body = await read_body(resp.content)
                 wire = resp.content_length
                 result = Response(
                     status=resp.status,
