@@ -1,11 +1,11 @@
 """qBittorrent torrents of one category by exported state, kept up to date from sync changes.
 
 The scrape's cost grows with what changed, not with the number of torrents. The client's
-:class:`~stepheybot_music_clients.qbittorrent.MainData` says what changed: ``torrents`` is the
-very mapping of the previous poll when nothing did, and ``changed``/``removed`` name the hashes
-otherwise. So a scrape with nothing changed reuses the counts as they are, a partial update
-re-examines only the named hashes (their old contribution subtracted, the new one added), and
-only a full update (first poll, new WebUI session, stale ``rid``) counts every torrent again.
+:class:`~stepheybot_music_clients.qbittorrent.MainData` says what changed: ``changed`` and
+``removed`` name the hashes (both empty when nothing did). So a scrape with nothing changed
+reuses the counts as they are, a partial update re-examines only the named hashes (their old
+contribution subtracted, the new one added), and only a full update (first poll, new WebUI
+session, stale ``rid``) counts every torrent again.
 """
 
 from __future__ import annotations
@@ -41,15 +41,16 @@ class CategoryStates:
         self.recounts = 0
         """How many times every torrent was counted again (full updates, safety net)."""
         self._state_of: dict[str, str | None] = {}
-        self._counted: Mapping[str, Torrent] | None = None
+        self._counted = False
+        """Whether ``_state_of`` matches the last update. The torrents themselves are not kept:
+        holding the previous poll's 10,000 torrents through a full re-sync would add them to
+        the memory peak of building the new ones."""
 
     def update(self, data: MainData) -> Mapping[str, int]:
         """Bring the counts up to ``data`` and return them; O(changed + removed)."""
         torrents = data.torrents
-        if torrents is self._counted:
-            return self.counts
         try:
-            if data.full_update or self._counted is None:
+            if data.full_update or not self._counted:
                 self._recount(torrents)
             else:
                 self._apply(torrents, data.changed, data.removed)
@@ -57,9 +58,9 @@ class CategoryStates:
                     # a delta we did not see (never expected): start over rather than drift
                     self._recount(torrents)
         except BaseException:
-            self._counted = None  # half-applied: the next update counts from scratch
+            self._counted = False  # half-applied: the next update counts from scratch
             raise
-        self._counted = torrents
+        self._counted = True
         return self.counts
 
     def members(self) -> Iterator[str]:

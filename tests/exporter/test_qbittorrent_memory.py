@@ -1,0 +1,55 @@
+"""The qBittorrent collector keeps no torrents of its own between scrapes.
+
+A full re-sync at 10,000 torrents builds 10,000 new torrents; if the counts still held the
+previous poll's, both sets would be alive at the exporter's memory peak (bench/RESULTS.md).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import gc
+import weakref
+
+from stepheybot_music_clients.qbittorrent import Torrent
+from stepheybot_music_clients.qbittorrent.sync import MainDataStore
+from stepheybot_music_exporter.collectors.qbittorrent_states import CategoryStates
+
+
+class Torrents(dict[str, Torrent]):
+    """A torrent mapping a weak reference can watch (a plain dict cannot be)."""
+
+
+def _reply(rid: int, states: dict[str, str], *, full: bool) -> dict[str, object]:
+    return {
+        "rid": rid,
+        "full_update": full,
+        "torrents": {
+            info_hash: {"name": info_hash, "category": "music", "state": state}
+            for info_hash, state in states.items()
+        },
+    }
+
+
+def test_counts_do_not_keep_the_polled_torrents_alive() -> None:
+    store = MainDataStore()
+    states = CategoryStates("music")
+    hashes = [f"{n:040x}" for n in range(50)]
+    first = store.apply(_reply(1, dict.fromkeys(hashes, "stoppedDL"), full=True))
+    watched = Torrents(first.torrents)
+    assert states.update(dataclasses.replace(first, torrents=watched)) == {"stopped": 50}
+    alive = weakref.ref(watched)
+    del first, watched
+    store.reset()  # a lost session: the client forgets its torrents before the re-sync
+    gc.collect()
+    assert alive() is None, "the counts keep the previous poll's torrents alive"
+
+    # the counts still follow a full update and the deltas after it
+    second = store.apply(_reply(1, dict.fromkeys(hashes, "stoppedDL"), full=True))
+    assert states.update(second) == {"stopped": 50}
+    third = store.apply(_reply(2, {hashes[0]: "downloading"}, full=False))
+    assert states.update(third) == {"stopped": 49, "downloading": 1}
+    assert states.update(third) == {"stopped": 49, "downloading": 1}, "fed twice: no drift"
+    unchanged = store.apply({"rid": 3})
+    assert unchanged.torrents is third.torrents
+    assert states.update(unchanged) == {"stopped": 49, "downloading": 1}
+    assert states.recounts == 2
