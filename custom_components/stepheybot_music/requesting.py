@@ -36,7 +36,7 @@ from .coordinators.qbittorrent import QBittorrentCoordinator
 from .coordinators.transmission import TransmissionCoordinator
 from .runtime import BackendRef, StepheyBotConfigEntry
 from .search import SearchError, resolve_result
-from .tracking.models import TITLE_DASH, Route, TrackedRequest
+from .tracking.models import TITLE_DASH, RequestKind, Route, TrackedRequest
 
 if TYPE_CHECKING:
     from .tracking.coordinator import RequestCoordinator
@@ -299,17 +299,30 @@ class _Requester:
     def _same(
         self, *, artist: str, album: str | None, artist_mbid: str | None, album_mbid: str | None
     ) -> TrackedRequest | None:
-        """The request in flight for this artist (whole) or this album, if any."""
-        found = self._in_flight(
-            artist=artist, album=album, artist_mbid=artist_mbid, album_mbid=album_mbid
+        """The download request in flight for this album, or for this artist as a whole.
+
+        A request for every album of an artist covers each of its albums too.
+        """
+        if album is not None:
+            found = self._in_flight(
+                artist=artist, album=album, artist_mbid=artist_mbid, album_mbid=album_mbid
+            )
+            if found is not None and found.kind is RequestKind.DOWNLOAD:
+                return found
+        name = artist.casefold()
+        return next(
+            (
+                request
+                for request in self.tracker.store.in_flight()
+                if request.kind is RequestKind.DOWNLOAD
+                and request.album is None
+                and (
+                    request.artist.casefold() == name
+                    or (artist_mbid is not None and request.artist_mbid == artist_mbid)
+                )
+            ),
+            None,
         )
-        if found is None:
-            return None
-        if album is None:
-            return found if found.album is None else None
-        if album_mbid and found.album_mbid == album_mbid:
-            return found
-        return found if (found.album or "").casefold() == album.casefold() else None
 
     def _by_names(self, artist: str, album: str | None) -> TrackedRequest | None:
         return self._same(artist=artist, album=album, artist_mbid=None, album_mbid=None)

@@ -11,6 +11,7 @@ import json
 from typing import Any
 
 import pytest
+from freezegun.api import FrozenDateTimeFactory
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 
@@ -203,6 +204,23 @@ async def test_lidarr_whole_new_artist(hass: HomeAssistant, sim: Simulator) -> N
     assert all(a.monitored for a in _albums(sim, artist))
     again = await request(hass, artist=artist.name)
     assert again["status"] == "already_requested"
+    covered = await request(hass, artist=artist.name, album=_albums(sim, artist)[0].title)
+    assert covered["status"] == "already_requested", "the whole artist covers its albums"
+    assert covered["request"]["request_id"] == answer["request"]["request_id"]
+
+
+async def test_lidarr_whole_artist_after_one_album(
+    hass: HomeAssistant, sim: Simulator, frozen: FrozenDateTimeFactory
+) -> None:
+    await setup_stack(hass, sim, ["lidarr"])
+    artist = catalog_artist(sim, index=11)
+    album = _albums(sim, artist)[0]
+    first = await request(hass, artist=artist.name, album=album.title)
+    frozen.tick(1)
+    whole = await request(hass, artist=artist.name)
+    assert whole["status"] == "requested", "one album does not cover the artist"
+    assert whole["request"]["request_id"] != first["request"]["request_id"]
+    assert whole["request"]["album"] is None
 
 
 async def test_lidarr_whole_artist_in_lidarr(hass: HomeAssistant, sim: Simulator) -> None:
