@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
+from pathlib import Path
 
 from .matrix import BACKENDS, Backend, Fault
 
@@ -382,3 +383,24 @@ def render() -> list[str]:
         ]
         lines.append("")
     return lines
+
+
+README = Path(__file__).resolve().parents[2] / "README.md"
+README_START = "<!-- fault-outcomes: generated from tests/reliability/ha_matrix.py -->"
+README_END = "<!-- /fault-outcomes -->"
+
+
+def readme_block() -> str:
+    """The README's list of what the integration shows in each fault (between the markers)."""
+    lines = [README_START, ""]
+    for fault in Fault:
+        outcomes: dict[str, list[str]] = {}
+        for cell in CELLS:
+            if cell.fault is fault:
+                outcomes.setdefault(_short(cell), []).append(cell.backend.label)
+        shown = "; ".join(
+            f"{outcome} ({'every backend' if len(labels) == len(BACKENDS) else ', '.join(labels)})"
+            for outcome, labels in outcomes.items()
+        )
+        lines.append(f"- `{fault}`: {shown}")
+    return "\n".join([*lines, "", README_END])

@@ -218,3 +218,12 @@ async def test_cell(
 def test_every_backend_and_fault_has_a_cell() -> None:
     cells = {(c.backend.id, str(c.fault)) for c in ha_matrix.CELLS}
     assert cells == {(b.id, str(f)) for b in matrix.BACKENDS for f in Fault}
+
+
+def test_readme_troubleshooting_matches_the_matrix() -> None:
+    text = ha_matrix.README.read_text(encoding="utf-8")
+    start = text.index(ha_matrix.README_START)
+    end = text.index(ha_matrix.README_END) + len(ha_matrix.README_END)
+    assert text[start:end] == ha_matrix.readme_block(), (
+        "README.md's fault outcomes are out of date: paste ha_matrix.readme_block()"
+    )
