@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
@@ -16,6 +18,7 @@ from simulator import Fault, Simulator
 from simulator.model import TorrentStatus
 
 from .conftest import ENTRY_ID, STACK_TITLE, setup_stack
+from .helpers import translations
 from .service_helpers import act, error_text, refused
 
 MAGNET = (
@@ -298,3 +301,24 @@ async def setup_stack_again(hass: HomeAssistant, sim: Simulator) -> None:
     """Replace the stack by one with Lidarr only."""
     await hass.config_entries.async_remove(ENTRY_ID)
     await setup_stack(hass, sim, ["lidarr"])
+
+
+def test_actions_yaml_texts_and_icons_match() -> None:
+    """hassfest's checks: every action and field is described, named and has an icon."""
+    package = Path(__file__).parents[2] / "custom_components/stepheybot_music"
+    described = yaml.safe_load((package / "services.yaml").read_text(encoding="utf-8"))
+    texts = translations()["services"]
+    icons = json.loads((package / "icons.json").read_text(encoding="utf-8"))["services"]
+    assert set(described) == set(texts) == set(icons) == {a.name for a in ACTIONS}
+    for action in ACTIONS:
+        fields = {"config_entry_id", *(str(marker) for marker in action.fields)}
+        assert set(described[action.name]["fields"]) == fields, action.name
+        assert set(texts[action.name]["fields"]) == fields, action.name
+        assert texts[action.name]["name"]
+        assert texts[action.name]["description"]
+        for field_name, field in described[action.name]["fields"].items():
+            assert texts[action.name]["fields"][field_name]["description"], field_name
+            ((_, config),) = field["selector"].items()
+            if config and "translation_key" in config:
+                options = translations()["selector"][config["translation_key"]]["options"]
+                assert set(options) == set(config["options"]), field_name
