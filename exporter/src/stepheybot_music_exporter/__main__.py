@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
-import logging
-import sys
-from collections.abc import Sequence
+from .malloc import tune_malloc
 
-from stepheybot_music_clients.errors import StackError
+tune_malloc()  # before aiohttp and the clients load (see malloc.py)
 
-from .config import load_config
-from .server import run
+import logging  # noqa: E402
+import sys  # noqa: E402
+from collections.abc import Sequence  # noqa: E402
+
+from stepheybot_music_clients.errors import StackError  # noqa: E402
+
+from .config import load_config  # noqa: E402
+from .server import run  # noqa: E402
 
 
 def main(argv: Sequence[str] | None = None) -> None:
