@@ -587,6 +587,10 @@ class _LidarrRequest:
             added = await self._add(MonitorOption.NONE, search=False)
             artist_id = added.id
             albums = await self._albums_after_add(artist_id)
+            if not albums:
+                raise failed(
+                    "lidarr_albums_pending", backend=self.backend.ref.title, artist=self.artist.name
+                )
         target = _latest(albums) if latest else _album(albums, title=title, mbid=mbid)
         if target is None:
             raise invalid(

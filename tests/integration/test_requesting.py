@@ -295,9 +295,10 @@ async def test_lidarr_lists_the_albums_of_a_new_artist_late(
     artist = catalog_artist(sim, index=10)
     title = _albums(sim, artist)[0].title
     artist.album_ids.clear()  # as a real Lidarr before its refresh of the new artist
-    message = await refused(hass, ServiceValidationError, artist=artist.name, album=title)
-    assert message == error_text("album_not_found", artist=artist.name, album=title)
+    message = await refused(hass, HomeAssistantError, artist=artist.name, album=title)
+    assert message == error_text("lidarr_albums_pending", backend="Lidarr", artist=artist.name)
     assert artist.in_lidarr
+    assert stored(hass) == []
 
 
 @pytest.mark.parametrize(
