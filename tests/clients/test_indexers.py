@@ -371,6 +371,16 @@ async def test_prowlarr_search(sim: Simulator, prowlarr: ProwlarrClient) -> None
     assert all(3010 in r.categories for r in lossy.results)
 
 
+async def test_prowlarr_search_timeout(sim: Simulator, session: aiohttp.ClientSession) -> None:
+    client = ProwlarrClient(session, sim.url("prowlarr"), api_key=PROWLARR_KEY, timeout=0.3)
+    query = _query(sim.world)
+    await sim.set_fault("prowlarr", Fault.SLOW)  # answers after 1.5 s
+    with pytest.raises(BackendTimeoutError, match=r"did not answer within 0\.3 s"):
+        await client.search(query)
+    patient = await client.search(query, timeout=10)
+    assert {r.info_hash for r in patient.results} == set(_expected(sim.world, query))
+
+
 async def test_prowlarr_errors(
     sim: Simulator, session: aiohttp.ClientSession, closing_session: aiohttp.ClientSession
 ) -> None:

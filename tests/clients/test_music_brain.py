@@ -453,6 +453,19 @@ async def test_global_search(sim: Simulator, client: MusicBrainClient) -> None:
         await client.global_search("x", category="everything")
 
 
+async def test_global_search_timeout(sim: Simulator, session: aiohttp.ClientSession) -> None:
+    client = MusicBrainClient(session, sim.url("music_brain"), timeout=0.3)
+    artist = sim.world.artist_of(next(iter(sim.world.navidrome_albums()))).name
+    await sim.set_fault("music_brain", Fault.SLOW)  # answers after 2 s
+    with pytest.raises(BackendTimeoutError, match=r"did not answer within 0\.3 s"):
+        await client.global_search(artist)
+    with pytest.raises(BackendTimeoutError, match=r"did not answer within 0\.5 s"):
+        await client.global_search(artist, timeout=0.5)
+    patient = await client.global_search(artist, timeout=10)
+    assert patient.query == artist
+    assert patient.results
+
+
 async def test_monitor_heartbeat(sim: Simulator, client: MusicBrainClient) -> None:
     started = sim.clock.now()
     await sim.advance(31)

@@ -6,6 +6,7 @@ Adapters know nothing of merging or ranking (:mod:`.rank`) nor of timeouts and f
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import html
 import re
@@ -149,38 +150,55 @@ def album_availability(album: Album) -> Availability:
     return Availability.MONITORED if album.monitored else Availability.AVAILABLE
 
 
+async def _lookup[T](
+    lookup: Callable[[str], Awaitable[list[T]]], query: str, *, wanted: bool
+) -> list[T]:
+    return await lookup(query) if wanted else []
+
+
+def _unwrap[T](outcome: T | BaseException) -> T:
+    """A result of ``gather(return_exceptions=True)``, or its exception raised."""
+    if isinstance(outcome, BaseException):
+        raise outcome
+    return outcome
+
+
 async def search_lidarr(client: Client, query: str, kind: SearchKind) -> list[Found]:
     """Lidarr's MusicBrainz lookup of artists and albums, marked with what Lidarr manages."""
     assert isinstance(client, LidarrClient)
     out: list[Found] = []
     source = SearchSource.LIDARR
-    if wants(kind, HitKind.ARTIST):
-        for artist in (await client.lookup_artist(query))[:LIDARR_COUNT]:
-            hit = SearchHit(
-                id=make_id(IdPrefix.ARTIST, artist.foreign_artist_id),
-                kind=HitKind.ARTIST,
-                title=artist.name,
-                artist=artist.name,
-                availability=artist_availability(artist),
-                sources=(source,),
-                artist_mbid=artist.foreign_artist_id,
-            )
-            out.append(Found(hit=hit))
-    if wants(kind, HitKind.ALBUM):
-        for album in (await client.lookup_album(query))[:LIDARR_COUNT]:
-            hit = SearchHit(
-                id=make_id(IdPrefix.ALBUM, album.foreign_album_id),
-                kind=HitKind.ALBUM,
-                title=album.title,
-                artist=album.artist_name,
-                album=album.title,
-                year=album.release_date.year if album.release_date else None,
-                availability=album_availability(album),
-                sources=(source,),
-                artist_mbid=album.artist_foreign_id,
-                album_mbid=album.foreign_album_id,
-            )
-            out.append(Found(hit=hit))
+    artists, albums = await asyncio.gather(
+        _lookup(client.lookup_artist, query, wanted=wants(kind, HitKind.ARTIST)),
+        _lookup(client.lookup_album, query, wanted=wants(kind, HitKind.ALBUM)),
+        return_exceptions=True,
+    )
+    artists, albums = _unwrap(artists), _unwrap(albums)
+    for artist in artists[:LIDARR_COUNT]:
+        hit = SearchHit(
+            id=make_id(IdPrefix.ARTIST, artist.foreign_artist_id),
+            kind=HitKind.ARTIST,
+            title=artist.name,
+            artist=artist.name,
+            availability=artist_availability(artist),
+            sources=(source,),
+            artist_mbid=artist.foreign_artist_id,
+        )
+        out.append(Found(hit=hit))
+    for album in albums[:LIDARR_COUNT]:
+        hit = SearchHit(
+            id=make_id(IdPrefix.ALBUM, album.foreign_album_id),
+            kind=HitKind.ALBUM,
+            title=album.title,
+            artist=album.artist_name,
+            album=album.title,
+            year=album.release_date.year if album.release_date else None,
+            availability=album_availability(album),
+            sources=(source,),
+            artist_mbid=album.artist_foreign_id,
+            album_mbid=album.foreign_album_id,
+        )
+        out.append(Found(hit=hit))
     return out
 
 
@@ -211,7 +229,9 @@ async def search_indexers(client: Client, query: str, kind: SearchKind) -> list[
         response = await client.search(query, timeout=SOURCE_TIMEOUTS[SearchSource.INDEXERS])
     else:
         assert isinstance(client, ProwlarrClient)
-        response = await client.search(query, limit=INDEXER_COUNT)
+        response = await client.search(
+            query, limit=INDEXER_COUNT, timeout=SOURCE_TIMEOUTS[SearchSource.INDEXERS]
+        )
     return [release_found(release, SearchSource.INDEXERS) for release in response.results]
 
 
@@ -304,7 +324,9 @@ def brain_found(result: BrainResult) -> Found | None:
 async def search_music_brain(client: Client, query: str, kind: SearchKind) -> list[Found]:
     """The Music Brain's global search (it skips a backend it cannot reach, silently)."""
     assert isinstance(client, MusicBrainClient)
-    results = await client.global_search(query, _BRAIN_CATEGORIES[kind])
+    results = await client.global_search(
+        query, _BRAIN_CATEGORIES[kind], timeout=SOURCE_TIMEOUTS[SearchSource.MUSIC_BRAIN]
+    )
     found = (brain_found(result) for result in results.results)
     return [item for item in found if item is not None and wants(kind, item.hit.kind)]
 

@@ -109,8 +109,13 @@ class ProwlarrClient(ServarrClient):
         categories: Sequence[int] = (MUSIC_CATEGORY,),
         indexer_ids: Sequence[int] = (),
         limit: int = 100,
+        timeout: float | None = None,
     ) -> SearchResponse:
-        """Search the enabled indexers (or ``indexer_ids``) for releases in ``categories``."""
+        """Search the enabled indexers (or ``indexer_ids``) for releases in ``categories``.
+
+        Prowlarr asks every indexer live: pass a longer ``timeout`` (seconds) than the
+        client's default for interactive searches.
+        """
         params: list[tuple[str, str | int | float]] = [
             ("query", query),
             ("type", type),
@@ -118,7 +123,7 @@ class ProwlarrClient(ServarrClient):
         ]
         params += [("categories", c) for c in categories]
         params += [("indexerIds", i) for i in indexer_ids]
-        resp = await self._call("GET", "search", params=params)
+        resp = await self._call("GET", "search", params=params, timeout=timeout)
         data = resp.json()
         with parsing(self.kind, "search results"):
             return SearchResponse(results=tuple(parse_release(item) for item in data))

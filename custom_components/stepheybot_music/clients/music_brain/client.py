@@ -142,8 +142,10 @@ class MusicBrainClient(HttpClient):
             )
         return data
 
-    async def _get(self, path: str, what: str, *, params: Params | None = None) -> Json:
-        return self._decode(await self.request("GET", path, params=params), what)
+    async def _get(
+        self, path: str, what: str, *, params: Params | None = None, timeout: float | None = None
+    ) -> Json:
+        return self._decode(await self.request("GET", path, params=params, timeout=timeout), what)
 
     async def _post(self, path: str, what: str, body: Json | None = None) -> Json:
         return self._decode(await self.request("POST", path, json_body=body), what)
@@ -377,13 +379,18 @@ class MusicBrainClient(HttpClient):
     # ----------------------------------------------------------------- search
 
     async def global_search(
-        self, query: str, category: str = "all", search_type: str = "global"
+        self,
+        query: str,
+        category: str = "all",
+        search_type: str = "global",
+        *,
+        timeout: float | None = None,
     ) -> SearchResults:
         """Search Navidrome, Lidarr's indexers and (for ``global``) MusicBrainz at once.
 
         ``category`` is ``all``, ``artist``, ``album`` or ``track``; ``search_type`` other
         than ``global``/``external`` skips MusicBrainz. Lidarr's part is a live query of
-        every indexer, so allow a generous timeout.
+        every indexer, so allow a generous ``timeout`` (seconds; default: the client's).
         """
         if category not in SEARCH_CATEGORIES:
             raise ValueError(f"category must be one of {', '.join(SEARCH_CATEGORIES)}")
@@ -391,6 +398,7 @@ class MusicBrainClient(HttpClient):
             f"/api/v1/search/global/{_segment(query)}",
             "the search results",
             params={"category": category, "type": search_type},
+            timeout=timeout,
         )
         with parsing(self.kind, "the search results"):
             results = tuple(_search_result(item) for item in data["results"])
