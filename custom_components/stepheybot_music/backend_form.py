@@ -7,6 +7,7 @@ every path validates the same way and reports the same precise, translated error
 from __future__ import annotations
 
 import logging
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -36,12 +37,51 @@ from .clients.errors import (
 )
 from .clients.models import BackendInfo, BackendKind
 from .clients.qbittorrent import QBittorrentClient
-from .clients.transport import normalize_url
+from .clients.transport import InvalidUrlError, normalize_url
 from .const import CONF_NAME, UNIX_SCHEME
 from .coordinators.base import ban_minutes
 from .sessions import flow_session
 
 _LOGGER = logging.getLogger(__name__)
+
+MAX_URL_LENGTH = 2048
+MAX_NAME_LENGTH = 100
+MAX_CREDENTIAL_LENGTH = 1024
+_INVISIBLE = frozenset({"Cc", "Cf", "Zl", "Zp"})
+"""Unicode categories no name, URL or credential may hold (controls, line breaks, bidi)."""
+
+
+class UrlCredentialsError(InvalidUrlError):
+    """A URL with a user name or password in it (they have fields of their own)."""
+
+
+def has_invisible(text: str) -> bool:
+    """Whether ``text`` holds a control, format or line-separator character."""
+    return any(unicodedata.category(char) in _INVISIBLE for char in text)
+
+
+def name_error(name: str) -> str | None:
+    """The translation key of what is wrong with a (stripped) name, if anything."""
+    if not name:
+        return "empty_name"
+    if len(name) > MAX_NAME_LENGTH or has_invisible(name):
+        return "invalid_name"
+    return None
+
+
+def credential_errors(backend: BackendType, data: Mapping[str, Any]) -> dict[str, str]:
+    """Credentials no backend can accept (too long, control characters), by field.
+
+    Checked before anything is sent: such a value cannot go into an HTTP header, and a
+    backend's error page could echo it back into the message shown.
+    """
+    errors: dict[str, str] = {}
+    for credential in backend.credentials:
+        value = data.get(credential.key)
+        if isinstance(value, str) and (len(value) > MAX_CREDENTIAL_LENGTH or has_invisible(value)):
+            errors[credential.key] = "invalid_credential"
+    return errors
+
 
 _URL = TextSelector(TextSelectorConfig(type=TextSelectorType.URL))
 _TEXT = TextSelector(TextSelectorConfig(type=TextSelectorType.TEXT))
@@ -79,10 +119,22 @@ def credentials_schema(backend: BackendType) -> probatio.Schema:
 
 
 def normalized_url(backend: BackendType, url: str) -> str:
-    """The URL to store and compare (no trailing slash); raises :class:`InvalidUrlError`."""
-    if backend.session is SessionKind.DOCKER and (path := socket_path(url)) is not None:
+    """The URL to store and compare (no trailing slash); raises :class:`InvalidUrlError`.
+
+    :class:`UrlCredentialsError` when it holds a user name or password.
+    """
+    text = url.strip()
+    if len(text) > MAX_URL_LENGTH or has_invisible(text) or " " in text:
+        raise InvalidUrlError(
+            f"A URL of {len(text)} characters with spaces or control characters.",
+            backend=backend.application,
+        )
+    if backend.session is SessionKind.DOCKER and (path := socket_path(text)) is not None:
         return f"{UNIX_SCHEME}://{path.rstrip('/')}"
-    return str(normalize_url(url, backend=backend.application)).rstrip("/")
+    parsed = normalize_url(text, backend=backend.application)
+    if parsed.user is not None or parsed.password is not None:
+        raise UrlCredentialsError("A URL with credentials.", backend=backend.application)
+    return str(parsed).rstrip("/")
 
 
 def backend_unique_id(kind: BackendKind, url: str) -> str:
@@ -138,6 +190,9 @@ async def async_validate(
 ) -> tuple[BackendInfo | None, FormErrors]:
     """Probe the backend with ``data``; return what answered, or the errors to show."""
     result = FormErrors(placeholders=_placeholders(backend))
+    if errors := credential_errors(backend, data):
+        result.errors.update(errors)
+        return None, result
     try:
         async with flow_session(hass, backend, data) as session:
             client = backend.create_client(session, data)

@@ -41,11 +41,13 @@ from homeassistant.helpers.selector import (
 
 from .backend_form import (
     FormErrors,
+    UrlCredentialsError,
     async_validate,
     backend_schema,
     backend_unique_id,
     credentials_schema,
     empty_placeholders,
+    name_error,
     normalized_url,
 )
 from .backends import BACKEND_TYPES, BackendType
@@ -104,11 +106,11 @@ class StepheyBotConfigFlow(ConfigFlow, domain=DOMAIN):
         errors: dict[str, str] = {}
         if user_input is not None:
             name = str(user_input[CONF_NAME]).strip()
-            if name:
+            if (error := name_error(name)) is None:
                 await self.async_set_unique_id(stack_unique_id(name))
                 self._abort_if_unique_id_configured()
                 return self.async_create_entry(title=name, data={})
-            errors[CONF_NAME] = "empty_name"
+            errors[CONF_NAME] = error
         return self.async_show_form(
             step_id="user",
             data_schema=self.add_suggested_values_to_schema(STACK_SCHEMA, user_input),
@@ -123,8 +125,8 @@ class StepheyBotConfigFlow(ConfigFlow, domain=DOMAIN):
         errors: dict[str, str] = {}
         if user_input is not None:
             name = str(user_input[CONF_NAME]).strip()
-            if not name:
-                errors[CONF_NAME] = "empty_name"
+            if error := name_error(name):
+                errors[CONF_NAME] = error
             elif self._name_taken(name, ignore=entry.entry_id):
                 errors[CONF_NAME] = "name_taken"
             else:
@@ -298,8 +300,14 @@ class BackendSubentryFlow(ConfigSubentryFlow):
         backend = self._backend
         result = FormErrors(placeholders=empty_placeholders(self.kind))
         data = {key: value for key, value in user_input.items() if key != CONF_NAME}
+        if (error := name_error(str(user_input[CONF_NAME]).strip())) == "invalid_name":
+            result.errors[CONF_NAME] = error
+            return "", data, result
         try:
             data[CONF_URL] = normalized_url(backend, str(user_input[CONF_URL]))
+        except UrlCredentialsError:
+            result.errors[CONF_URL] = "url_credentials"
+            return "", data, result
         except InvalidUrlError:
             result.errors[CONF_URL] = "invalid_url"
             return "", data, result
