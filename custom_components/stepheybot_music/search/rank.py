@@ -32,23 +32,58 @@ def normalize(text: str | None) -> str:
     return " ".join(_NON_WORD.sub(" ", plain).split())
 
 
-def _same(a: SearchHit, b: SearchHit) -> bool:
-    """Whether two hits (of any sources) are the same thing."""
-    if a.kind is not b.kind:
-        return False
-    if a.kind is HitKind.RELEASE:
-        if a.info_hash and b.info_hash:
-            return a.info_hash == b.info_hash
-        return a.id == b.id
-    if a.kind is HitKind.TRACK:
-        return a.id == b.id
-    if a.kind is HitKind.ARTIST:
-        if a.artist_mbid and b.artist_mbid:
-            return a.artist_mbid == b.artist_mbid
-        return normalize(a.title) == normalize(b.title)
-    if a.album_mbid and b.album_mbid:
-        return a.album_mbid == b.album_mbid
-    return normalize(a.title) == normalize(b.title) and normalize(a.artist) == normalize(b.artist)
+def _identity(hit: SearchHit) -> tuple[str | None, str]:
+    """An artist's or album's MusicBrainz id and normalized name (album: title and artist)."""
+    if hit.kind is HitKind.ARTIST:
+        return hit.artist_mbid, normalize(hit.title)
+    return hit.album_mbid, f"{normalize(hit.title)}\n{normalize(hit.artist)}"
+
+
+class _Merged:
+    """Hits merged so far, indexed so each new hit finds its twin in constant time.
+
+    Releases and songs are the same when their ids are (a release's id is its info-hash
+    when it has one). Artists and albums are the same when their MusicBrainz ids are, or
+    when their names are and one of them has no MusicBrainz id.
+    """
+
+    def __init__(self) -> None:
+        self.hits: list[SearchHit] = []
+        self._by_id: dict[str, int] = {}
+        self._by_mbid: dict[tuple[HitKind, str], int] = {}
+        self._by_name: dict[tuple[HitKind, str], int] = {}
+        self._by_name_without_mbid: dict[tuple[HitKind, str], int] = {}
+
+    def _find(self, hit: SearchHit) -> int | None:
+        if hit.kind in (HitKind.RELEASE, HitKind.TRACK):
+            return self._by_id.get(hit.id)
+        mbid, name = _identity(hit)
+        if mbid is None:
+            return self._by_name.get((hit.kind, name))
+        found = self._by_mbid.get((hit.kind, mbid))
+        return found if found is not None else self._by_name_without_mbid.get((hit.kind, name))
+
+    def add(self, hit: SearchHit) -> None:
+        """Merge ``hit`` into its twin, or keep it as a new hit."""
+        index = self._find(hit)
+        if index is None:
+            index = len(self.hits)
+            self.hits.append(replace(hit, id=hit_id(hit)))
+        else:
+            self.hits[index] = _combine(self.hits[index], hit)
+        merged = self.hits[index]
+        if merged.kind in (HitKind.RELEASE, HitKind.TRACK):
+            self._by_id.setdefault(merged.id, index)
+            return
+        mbid, name = _identity(merged)
+        key = (merged.kind, name)
+        self._by_name.setdefault(key, index)
+        if mbid is None:
+            self._by_name_without_mbid.setdefault(key, index)
+            return
+        self._by_mbid.setdefault((merged.kind, mbid), index)
+        if self._by_name_without_mbid.get(key) == index:
+            del self._by_name_without_mbid[key]
 
 
 def hit_id(hit: SearchHit) -> str:
@@ -85,15 +120,10 @@ def _combine(a: SearchHit, b: SearchHit) -> SearchHit:
 
 def merge(hits: Iterable[SearchHit]) -> list[SearchHit]:
     """One hit per artist, album, song and release, in the order first found."""
-    merged: list[SearchHit] = []
+    merged = _Merged()
     for hit in hits:
-        for index, existing in enumerate(merged):
-            if _same(existing, hit):
-                merged[index] = _combine(existing, hit)
-                break
-        else:
-            merged.append(replace(hit, id=hit_id(hit)))
-    return merged
+        merged.add(hit)
+    return merged.hits
 
 
 def match_quality(query: str, hit: SearchHit) -> int:
