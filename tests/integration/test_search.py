@@ -547,6 +547,7 @@ async def test_a_bug_in_one_source_does_not_sink_the_others(
         (IpBannedError("banned", retry_after=60), "X has banned Home Assistant's IP address"),
         (BackendRequestError("no"), "X refused the search."),
         (StackError("odd"), "X failed to search; see the Home Assistant log."),
+        (TimeoutError(), "X did not answer within 2.5 seconds."),
         (BackendTimeoutError("slow"), "X did not answer within 2.5 seconds."),
     ],
 )

@@ -158,7 +158,11 @@ async def async_search(
         found += [item for outcome in outcomes if not isinstance(outcome, str) for item in outcome]
 
     hits = rank(query, merge(item.hit for item in found))[:limit]
-    runtime.search_cache.put(_resolved(hit, found) for hit in hits)
+    links: dict[str, Found] = {}
+    for item in found:
+        if item.magnet or item.link:
+            links.setdefault(item.hit.id, item)
+    runtime.search_cache.put(_resolved(hit, links.get(hit.id)) for hit in hits)
     return SearchResponse(
         query=query,
         kind=kind,
@@ -167,16 +171,11 @@ async def async_search(
     )
 
 
-def _resolved(hit: SearchHit, found: list[Found]) -> ResolvedResult:
-    """What a hit's id resolves to; a release takes its links from the source that gave them."""
-    magnet = link = None
-    if hit.kind is HitKind.RELEASE:
-        for item in found:
-            same = item.hit.id == hit.id or (
-                hit.info_hash is not None and item.hit.info_hash == hit.info_hash
-            )
-            if same and (item.magnet or item.link):
-                magnet, link = magnet or item.magnet, link or item.link
+def _resolved(hit: SearchHit, links: Found | None) -> ResolvedResult:
+    """What a hit's id resolves to; a release's links come from a source that gave them.
+
+    (A release's id is its info-hash, or a digest of its guid: sources agree on it.)
+    """
     return ResolvedResult(
         id=hit.id,
         kind=hit.kind,
@@ -188,8 +187,8 @@ def _resolved(hit: SearchHit, found: list[Found]) -> ResolvedResult:
         library_id=hit.library_id,
         availability=hit.availability,
         info_hash=hit.info_hash,
-        magnet=magnet,
-        link=link,
+        magnet=links.magnet if links else None,
+        link=links.link if links else None,
         size=hit.size,
         seeders=hit.seeders,
         indexer=hit.indexer,

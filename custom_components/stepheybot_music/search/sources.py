@@ -21,6 +21,7 @@ from ..clients.music_brain import MusicBrainClient
 from ..clients.music_brain import SearchResult as BrainResult
 from ..clients.music_brain import SearchSource as BrainSource
 from ..clients.subsonic import SubsonicClient
+from ..const import REQUEST_TIMEOUT
 from .models import Availability, HitKind, IdPrefix, SearchHit, SearchKind, SearchSource, make_id
 
 MIB = 1024 * 1024
@@ -358,9 +359,11 @@ SOURCES: dict[SearchSource, SourceSpec] = {
 """Every source, in :class:`SearchSource` order."""
 
 SOURCE_TIMEOUTS: dict[SearchSource, float] = {
-    SearchSource.LIBRARY: 10.0,
-    SearchSource.LIDARR: 20.0,
+    SearchSource.LIBRARY: REQUEST_TIMEOUT,
+    SearchSource.LIDARR: REQUEST_TIMEOUT,
     SearchSource.INDEXERS: 30.0,
     SearchSource.MUSIC_BRAIN: 30.0,
 }
-"""Seconds each backend of a source may take (indexers ask every tracker live)."""
+"""Seconds each backend of a source may take. Jackett, Prowlarr and the Music Brain ask
+every tracker live and get this as their request timeout; the others answer from their
+database within their clients' :data:`~..const.REQUEST_TIMEOUT`."""
