@@ -289,6 +289,9 @@ def markdown(report: Report) -> str:
             if not rows:
                 continue
             out += [f"### {title}", ""]
+            load = rows[0].extra.get("load")
+            if load:
+                out += [f"1-minute load average: {load[0]:.2f} before, {load[1]:.2f} after.", ""]
             if scenario == "sessions":
                 out += sessions_table(rows)
             else:

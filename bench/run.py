@@ -92,7 +92,7 @@ def machine() -> dict[str, str]:
     }
 
 
-def versions(qbt_version: str) -> dict[str, str]:
+def versions(qbt_version: str, commit: str) -> dict[str, str]:
     return {
         "qBittorrent": qbt_version or "?",
         "Python": platform.python_version(),
@@ -100,7 +100,7 @@ def versions(qbt_version: str) -> dict[str, str]:
         "qbittorrent-api (HA core's pin)": package_version("qbittorrent-api"),
         "prometheus-qbittorrent-exporter": package_version("prometheus-qbittorrent-exporter"),
         "aiohttp": package_version("aiohttp"),
-        "stepheybot-music commit": git_commit(),
+        "stepheybot-music commit (at the start)": commit,
     }
 
 
@@ -151,17 +151,21 @@ async def qbittorrent_size(
             subjects = [s for s in candidates if await _setup(s, notes)]
             try:
                 for name in scenario_names:
-                    log(f"-- N={size}: {name}")
+                    load = os.getloadavg()[0]
+                    log(f"-- N={size}: {name} (load average {load:.2f})")
                     if name == "steady":
-                        rows += await scenarios.steady(backend, subjects, runs, log)
+                        found_rows = await scenarios.steady(backend, subjects, runs, log)
                     elif name == "change_1pct":
-                        rows += await scenarios.one_percent(backend, subjects, runs, log)
+                        found_rows = await scenarios.one_percent(backend, subjects, runs, log)
                     elif name == "sessions":
-                        rows += await scenarios.sessions(backend, subjects, log)
+                        found_rows = await scenarios.sessions(backend, subjects, log)
                     elif name == "restart":
-                        rows += await scenarios.restart(backend, subjects, runs, log)
+                        found_rows = await scenarios.restart(backend, subjects, runs, log)
                     else:
                         raise SystemExit(f"unknown scenario {name!r}")
+                    for row in found_rows:  # the 1-minute load average before and after
+                        row.extra["load"] = [load, os.getloadavg()[0]]
+                    rows += found_rows
                 if profile:
                     found = await _profiles(backend, subjects, size, notes)
             finally:
@@ -206,6 +210,7 @@ async def main_async(args: argparse.Namespace) -> Report:
         versions={},
     )
     began = time.perf_counter()
+    commit = git_commit()  # others may commit while the run goes on
     report.machine_load_start = f"{os.getloadavg()[1]:.2f}"
     qbt_version = ""
     for size in args.size_list:
@@ -230,7 +235,7 @@ async def main_async(args: argparse.Namespace) -> Report:
         report.sim_rows = await simulated.run(
             args.runs, smoke=args.smoke, notes=report.notes, log=log
         )
-    report.versions = versions(qbt_version)
+    report.versions = versions(qbt_version, commit)
     report.machine["load average at end (1/5/15 min)"] = " / ".join(
         f"{x:.2f}" for x in os.getloadavg()
     )

@@ -12,6 +12,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from . import procs
 from .measure import Sample, measure
 from .qbt import QbtBackend
 from .subjects import Subject
@@ -47,6 +48,16 @@ def _rows(scenario: str, size: int, subjects: Sequence[Subject]) -> dict[str, Ro
         s.name: Row(scenario=scenario, size=size, subject=s.name, role=s.role, ours=s.ours)
         for s in subjects
     }
+
+
+def _process_memory(rows: dict[str, Row], subjects: Sequence[Subject]) -> None:
+    """Record the RSS (now and peak so far) of the subjects that are processes.
+
+    Read after every scenario, so the peak of a full re-sync (restart) counts too.
+    """
+    for subject in subjects:
+        if subject.pid is not None:
+            rows[subject.name].memory = procs.memory_kib(subject.pid)
 
 
 async def _warm(subjects: Sequence[Subject], polls: int = WARMUP) -> None:
@@ -85,6 +96,7 @@ async def one_percent(
         log(f"  1% round {i + 1}/{runs} ({changed} torrents changed)")
     for row in rows.values():
         row.extra["changed_per_round"] = changed
+    _process_memory(rows, subjects)
     return list(rows.values())
 
 
@@ -111,6 +123,7 @@ async def restart(
             row.samples.append(_combine(polls))
             row.extra.setdefault("polls", []).append(len(polls))
         log(f"  restart {i + 1}/{runs} (qBittorrent back with every torrent in {took:.1f} s)")
+    _process_memory(rows, subjects)
     return list(rows.values())
 
 
@@ -172,4 +185,5 @@ async def sessions(
             f"  sessions: {subject.name}: {row.extra['logins']} logins in {polls} polls, "
             f"control session {'kept' if alive else 'EVICTED'}"
         )
+    _process_memory(rows, subjects)
     return list(rows.values())

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -298,12 +299,17 @@ async def run(runs: int, *, smoke: bool, notes: list[str], log: Log) -> list[dic
     stalls: list[tuple[float, str]] = []
     reports: list[str] = []
     for label, scale in (("small", {}), ("large", SMOKE_LARGE if smoke else LARGE)):
+        load = os.getloadavg()[0]
         try:
             got, setup, stall, blocking = await _scale(label, scale, runs, notes, log)
         except Exception as err:  # the qBittorrent part is still worth reporting
             notes.append(f"simulator part ({label}) failed: {type(err).__name__}: {err}")
             log(f"  ! {notes[-1]}")
             continue
+        notes.append(
+            f"simulator part ({label} library): 1-minute load average {load:.2f} before, "
+            f"{os.getloadavg()[0]:.2f} after"
+        )
         rows += got
         setups += setup
         stalls += [(v, f"{name} ({label})") for v, name in stall]

@@ -138,3 +138,19 @@ def test_results_markdown(smoke: dict[str, Any]) -> None:
     assert "scripts/bench --smoke" in text
     for version in ("qBittorrent | 5.3", "prometheus-qbittorrent-exporter | 1.7.0"):
         assert version in text
+
+
+def test_exporter_memory_and_load_after_every_scenario(smoke: dict[str, Any]) -> None:
+    """The exporters' RSS is read after every scenario (the restart's full re-sync counts
+    towards the peak), and each scenario says how loaded the machine was."""
+    for scenario in SCENARIOS:
+        for subject in ("our exporter", "prometheus-qbittorrent-exporter"):
+            memory = _row(smoke, scenario, subject)["memory"]
+            assert memory["VmHWM"] >= memory["VmRSS"] > 0, (scenario, subject)
+        for subject in SUBJECTS:
+            load = _row(smoke, scenario, subject)["extra"]["load"]
+            assert len(load) == 2, (scenario, subject)
+            assert min(load) >= 0, (scenario, subject)
+    text = smoke["markdown"]
+    assert "1-minute load average:" in text
+    assert "stepheybot-music commit (at the start)" in text
