@@ -697,17 +697,32 @@ async def test_unknown_release_id(stack: MockConfigEntry) -> None:
         "library:",
         "library:../../etc",
         "spotify:4uLU6hMCjMI75M1A2tKUQC",
+        "release:" + "a" * 41,
     ],
 )
 async def test_malformed_ids(stack: MockConfigEntry, result_id: str) -> None:
     with pytest.raises(InvalidResultIdError) as caught:
         resolve_result(stack, result_id)
+    # ids with characters no result id has are shown by their first 12 characters only
+    not_plain = {"release:magnet?xt=urn:btih:abc", "library:../../etc"}
+    shown = result_id[:12] + "…" if result_id in not_plain else result_id
     assert caught.value.message == (
-        f"'{result_id}' is not a search result id; use the id of a search result "
+        f"'{shown}' is not a search result id; use the id of a search result "
         "(artist:…, album:…, release:… or library:…)."
     )
-    assert caught.value.placeholders == {"result_id": result_id}
+    assert caught.value.placeholders == {"result_id": shown}
     assert caught.value.translation_key == "invalid_result_id"
+
+
+async def test_a_pasted_link_is_not_echoed(stack: MockConfigEntry) -> None:
+    pasted = "magnet:?xt=urn:btih:" + "a" * 40 + "&tr=https://t.example/announce?passkey=S3CR3T"
+    for result_id in (pasted, "release:" + pasted):
+        with pytest.raises(InvalidResultIdError) as caught:
+            resolve_result(stack, result_id)
+        assert "S3CR3T" not in caught.value.message
+        assert "S3CR3T" not in str(caught.value.placeholders)
+        assert caught.value.placeholders == {"result_id": result_id[:12] + "…"}
+        assert caught.value.message.startswith(f"'{result_id[:12]}…' is not a search result id")
 
 
 async def test_no_link_or_secret_in_the_response(

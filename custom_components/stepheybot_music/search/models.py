@@ -246,6 +246,14 @@ def parse_id(result_id: str) -> tuple[IdPrefix, str]:
     return prefix, value if prefix is IdPrefix.LIBRARY else value.lower()
 
 
+_PLAIN_ID = re.compile(r"[\w:.-]{0,80}")
+
+
+def shown_id(result_id: str) -> str:
+    """``result_id`` if short and plain; else its first 12 characters and an ellipsis."""
+    return result_id if _PLAIN_ID.fullmatch(result_id) else result_id[:12] + "…"
+
+
 class SearchError(Exception):
     """A result id cannot be used (bad input, not a backend failure).
 
@@ -259,14 +267,22 @@ class SearchError(Exception):
         self.result_id = result_id
 
     @property
+    def shown_id(self) -> str:
+        """The id as messages may show it: whole when short and plain, else its start.
+
+        (Someone may paste a magnet or tracker link carrying a passkey as the id.)
+        """
+        return shown_id(self.result_id)
+
+    @property
     def message(self) -> str:
         """The user-facing message."""
         return str(self.args[0])
 
     @property
     def placeholders(self) -> dict[str, str]:
-        """The translation placeholders (``result_id``, shortened)."""
-        return {"result_id": self.result_id[:80]}
+        """The translation placeholders (``result_id``: :attr:`shown_id`)."""
+        return {"result_id": self.shown_id}
 
 
 class InvalidResultIdError(SearchError):
@@ -276,7 +292,7 @@ class InvalidResultIdError(SearchError):
 
     def __init__(self, result_id: str) -> None:
         super().__init__(
-            f"'{result_id[:80]}' is not a search result id; use the id of a search result "
+            f"'{shown_id(result_id)}' is not a search result id; use the id of a search result "
             "(artist:…, album:…, release:… or library:…).",
             result_id,
         )
@@ -289,7 +305,7 @@ class ExpiredResultError(SearchError):
 
     def __init__(self, result_id: str) -> None:
         super().__init__(
-            f"The search result '{result_id[:80]}' has expired (results are kept for an "
+            f"The search result '{shown_id(result_id)}' has expired (results are kept for an "
             "hour and forgotten on restart); search again and use the new id.",
             result_id,
         )
