@@ -628,6 +628,8 @@ async def test_every_id_resolves(
             assert resolved.magnet == release.magnet
             assert resolved.info_hash == release.info_hash
             assert "magnet" not in repr(resolved)
+            shouted = "release:" + hit.id.removeprefix("release:").upper()
+            assert resolve_result(stack, f" {shouted} ") == resolved
         else:
             assert resolved.magnet is None
     assert seen == {"artist", "album", "release", "library"}
@@ -901,3 +903,12 @@ def test_match_quality() -> None:
     assert quality("takk", "Takk (Live) [FLAC]") < quality("takk", "Takk Live") < 100
     assert quality("takk", "Ágætis byrjun", "Sigur Rós") == 0
     assert quality("...", "Takk") == 0
+
+
+def test_release_ids() -> None:
+    info_hash = "0123456789abcdef0123456789ABCDEF01234567"
+    assert search_sources.release_id(info_hash, "guid", "t", "i") == "release:" + info_hash.lower()
+    odd = search_sources.release_id("not-a-hash", "guid-1", "t", "i")
+    assert odd == search_sources.release_id(None, "guid-1", "other title", "other indexer")
+    assert odd != search_sources.release_id(None, None, "t", "i")
+    assert len(odd) == len("release:") + 40

@@ -204,10 +204,12 @@ def resolve_result(entry: StepheyBotConfigEntry, result_id: str) -> ResolvedResu
     :class:`ExpiredResultError` ("search again"). A malformed id raises
     :class:`InvalidResultIdError`.
     """
+    cache = entry.runtime_data.search_cache
+    if (cached := cache.get(result_id.strip())) is not None:
+        return cached  # as the search gave it (even a library id of an unusual server)
     prefix, value = parse_id(result_id)
     normalized = make_id(prefix, value)
-    cached = entry.runtime_data.search_cache.get(normalized)
-    if cached is not None:
+    if (cached := cache.get(normalized)) is not None:
         return cached
     if prefix is IdPrefix.RELEASE:
         raise ExpiredResultError(result_id)

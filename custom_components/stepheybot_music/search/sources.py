@@ -31,7 +31,9 @@ LIDARR_COUNT = 25
 """Lookup results kept per kind (Lidarr answers up to about 50)."""
 INDEXER_COUNT = 100
 """Releases asked of Prowlarr."""
-_BTIH = re.compile(r"urn:btih:([0-9a-fA-F]{40}|[A-Za-z2-7]{32})")
+_HASH = re.compile(r"[0-9a-fA-F]{40}|[A-Za-z2-7]{32}")
+"""A BitTorrent v1 info-hash: 40 hex digits or 32 base32 characters."""
+_BTIH = re.compile(rf"urn:btih:({_HASH.pattern})")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -54,7 +56,7 @@ def wants(kind: SearchKind, hit: HitKind) -> bool:
 
 def release_id(info_hash: str | None, guid: str | None, title: str, indexer: str) -> str:
     """``release:<info-hash>``, or a digest of the guid (or title and indexer) without one."""
-    if info_hash:
+    if info_hash and _HASH.fullmatch(info_hash):
         return make_id(IdPrefix.RELEASE, info_hash.lower())
     key = guid or f"{indexer}\n{title}"
     return make_id(IdPrefix.RELEASE, hashlib.sha1(key.encode(), usedforsecurity=False).hexdigest())
