@@ -456,6 +456,10 @@ FAILURES = {
     Fault.DOWN: "{title} is unreachable; check that it runs.",
     Fault.HTTP_500: "{title} sent an answer the integration does not understand.",
     Fault.MALFORMED_JSON: "{title} sent an answer the integration does not understand.",
+    Fault.TRUNCATED_JSON: "{title} sent an answer the integration does not understand.",
+    Fault.AUTH_REVOKED: (
+        "{title} rejected its credentials; reauthenticate it from the integration page."
+    ),
 }
 BACKEND_OF = {
     SearchSource.LIBRARY: ("navidrome", "Navidrome"),
@@ -464,8 +468,16 @@ BACKEND_OF = {
 }
 
 
-@pytest.mark.parametrize("fault", list(FAILURES))
-@pytest.mark.parametrize("broken", list(BACKEND_OF))
+@pytest.mark.parametrize(
+    ("broken", "fault"),
+    [
+        (broken, fault)
+        for broken in BACKEND_OF
+        for fault in FAILURES
+        # the Music Brain has no credentials to revoke
+        if (broken, fault) != (SearchSource.MUSIC_BRAIN, Fault.AUTH_REVOKED)
+    ],
+)
 async def test_one_source_fails_the_others_answer(
     hass: HomeAssistant,
     sim: Simulator,
