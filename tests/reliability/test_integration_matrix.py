@@ -18,6 +18,7 @@ from homeassistant.core import HomeAssistant
 from custom_components.stepheybot_music import backends as backend_types
 from custom_components.stepheybot_music.clients.qbittorrent import QBittorrentClient
 from custom_components.stepheybot_music.coordinators import base
+from custom_components.stepheybot_music.tracking.models import Route, Stage, TrackedRequest
 from simulator import Fault, Simulator
 from simulator.backends import BackendSpec
 from simulator.server import default_specs
@@ -43,6 +44,12 @@ SENTINELS = ("gluetun", "transmission", "prowlarr")
 JACKETT_PASSWORD = "jk-admin-5eed"
 REACHABLE = "_reachable"
 """The Music Brain's reachable sensor: never unavailable, "off" while the brain fails."""
+ROUTES = {
+    "lidarr": Route.LIDARR,
+    "qbittorrent": Route.DOWNLOAD_CLIENT,
+    "transmission": Route.DOWNLOAD_CLIENT,
+}
+"""Backends that carry tracked requests here: each cell has one in flight on them."""
 FED_BY = {"binary_sensor.gluetun_vpn_leak": "qbittorrent"}
 """Entities of another backend that also need the faulted one (gluetun's IP vs qBittorrent's)."""
 
@@ -74,6 +81,7 @@ class CellRun:
         self.others_before: dict[str, str] = {}
         self.qb_sessions: set[str] = set()
         self.qb_failed = 0
+        self.request: TrackedRequest | None = None
 
     def baseline(self) -> None:
         """Note the healthy states and start counting requests."""
@@ -87,6 +95,41 @@ class CellRun:
         self.lines.take(self.title)
         if self.name == "qbittorrent":
             self.qb_logins()
+
+    async def track_a_download(self) -> None:
+        """Put a request in flight on the backend: an album the simulator is downloading."""
+        route = ROUTES.get(self.name)
+        if route is None:
+            return
+        torrent = next(t for t in self.sim.world.torrents.values() if 0 < t.progress < 1)
+        assert torrent.album_id is not None
+        album = self.sim.world.albums[torrent.album_id]
+        request = TrackedRequest(
+            request_id="matrix-request",
+            route=route,
+            backend_id=subentry_id(self.name),
+            artist=album.artist_mbid,
+            album=album.title,
+            stage=Stage.DOWNLOADING if route is Route.DOWNLOAD_CLIENT else Stage.SEARCHING,
+            lidarr_album_ids=(album.id,),
+            torrent_hash=torrent.hash.lower(),
+        )
+        requests = self.entry.runtime_data.requests
+        await requests.async_submit(request)
+        await poll(self.hass, self.entry)
+        self.request = requests.store.get(request.request_id)
+        assert self.request is not None
+        assert self.request.stage is Stage.DOWNLOADING, self.request
+
+    def check_request(self, step: Step, where: str) -> None:
+        """A request in flight keeps its stage while the backend fails, and goes on after."""
+        if self.request is None:
+            return
+        now = self.entry.runtime_data.requests.store.get(self.request.request_id)
+        assert now is not None, where
+        assert now.stage is self.request.stage, f"{where}: {now.stage} ({now.message})"
+        if step.down is Down.ALL:
+            assert now.progress == self.request.progress, where
 
     def qb_logins(self) -> int:
         """Logins (new sessions plus failed logins) qBittorrent itself counted since last call."""
@@ -134,6 +177,7 @@ class CellRun:
         """Check everything the step promises."""
         where = f"{self.cell.id} after {step.action}"
         self.check_entities(step, where)
+        self.check_request(step, where)
         failures, recoveries = self.lines.take(self.title)
         assert len(failures) == int(step.failure_line), f"{where}: {failures}"
         assert len(recoveries) == int(step.recovery_line), f"{where}: {recoveries}"
@@ -202,6 +246,7 @@ async def test_cell(
         await hass.async_block_till_done(wait_background_tasks=True)
         await poll(hass, entry)  # the slow coordinators' first data, every session open
         run = CellRun(hass, sim, entry, cell)
+        await run.track_a_download()
         package.addHandler(run.lines)
         try:
             run.baseline()
