@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from functools import partial
 
+from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import callback
 from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers.device_registry import DeviceInfo
@@ -99,6 +100,10 @@ class StackEntity[DataT](Entity):
         self.async_write_ha_state()
 
 
+_ADDING = (ConfigEntryState.SETUP_IN_PROGRESS, ConfigEntryState.LOADED)
+"""Entry states in which entities may be added."""
+
+
 @callback
 def async_add_dynamic[DataT](
     entry: StepheyBotConfigEntry,
@@ -117,7 +122,9 @@ def async_add_dynamic[DataT](
 
     @callback
     def _add_new() -> None:
-        if coordinator.data is None:
+        if coordinator.data is None or entry.state not in _ADDING:
+            # a refresh that ends while the stack unloads (its entities already gone) must
+            # not add them to the old platform: the reloaded one would find them taken
             return
         new = [key for key in keys_fn(coordinator.data) if key not in known]
         if not new:

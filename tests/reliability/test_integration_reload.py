@@ -1,4 +1,4 @@
-"""Reloading a stack: a backend added while the stack sets up is not lost."""
+"""Reloading a stack: a backend added meanwhile is kept, no entity is added twice."""
 
 from __future__ import annotations
 
@@ -51,4 +51,33 @@ async def test_backend_added_during_setup_is_kept(hass: HomeAssistant) -> None:
         state = hass.states.get("binary_sensor.gluetun_vpn")
         assert state is not None
         assert state.state == "on"
+        assert await hass.config_entries.async_unload(entry.entry_id)
+
+
+async def test_a_refresh_ending_during_unload_adds_no_entity_twice(
+    hass: HomeAssistant, caplog: pytest.LogCaptureFixture
+) -> None:
+    names = ["lidarr", "qbittorrent"]
+    async with Simulator(seed=7, specs=simulator_specs(names), speed=0) as sim:
+        entry = stack_entry(sim, names)
+        entry.add_to_hass(hass)
+        await hass.config_entries.async_setup(entry.entry_id)
+        await hass.async_block_till_done(wait_background_tasks=True)
+        runtime = entry.runtime_data
+        status = runtime.backends[subentry_id("lidarr")].slow[0]
+        qbittorrent = runtime.backends[subentry_id("qbittorrent")]
+        logout = qbittorrent.close
+        assert logout is not None
+
+        async def slow_logout() -> None:
+            # Lidarr's status refresh ends while qBittorrent logs out: the entities are gone
+            status.async_update_listeners()
+            await logout()
+
+        qbittorrent.close = slow_logout
+        caplog.clear()
+        assert await hass.config_entries.async_reload(entry.entry_id)
+        await hass.async_block_till_done(wait_background_tasks=True)
+        duplicates = [r.getMessage() for r in caplog.records if "already" in r.getMessage()]
+        assert not duplicates, duplicates
         assert await hass.config_entries.async_unload(entry.entry_id)
