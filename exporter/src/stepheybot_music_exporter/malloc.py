@@ -5,7 +5,7 @@ system when freed, but every such free raises the threshold to the freed block's
 32 MiB). After the first full qBittorrent sync at 10,000 torrents (a 15 MB body), every later
 buffer below that size comes from the heap, where freed memory mostly stays with the process,
 and each full re-sync (a lost session) stacks on what the last one left: the exporter's peak
-RSS grew from 84 to 105 MiB over three qBittorrent restarts. A fixed threshold (which also turns
+RSS grew from 84 to 103 MiB over three qBittorrent restarts. A fixed threshold (which also turns
 the dynamic adjustment off) keeps big transient buffers in ``mmap``: 72-75 MiB per re-sync.
 
 The Docker image sets ``MALLOC_MMAP_THRESHOLD_`` (read by glibc at start-up); other installs get
