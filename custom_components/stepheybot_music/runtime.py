@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from homeassistant.config_entries import ConfigEntry, ConfigSubentry
 from homeassistant.const import CONF_URL
+from homeassistant.exceptions import ConfigEntryAuthFailed
 
 from .clients.errors import StackError
 from .clients.models import BackendKind
@@ -58,6 +59,14 @@ class BackendRuntime:
     def coordinators(self) -> tuple[StackCoordinator[Any], ...]:
         """Every coordinator of this backend."""
         return self.fast + self.slow
+
+    @property
+    def awaiting_reauth(self) -> bool:
+        """Whether the backend rejected its credentials (polling stops until reauthentication)."""
+        return any(
+            isinstance(coordinator.last_exception, ConfigEntryAuthFailed)
+            for coordinator in self.coordinators
+        )
 
     async def async_close(self) -> None:
         """Log out where the backend keeps sessions; never raises."""

@@ -152,8 +152,7 @@ def _unaffected(backend: Backend, fault: Fault, why: str, *, applies: bool = Fal
     return Cell(backend=backend, fault=fault, steps=steps, why=why, applies=applies)
 
 
-def _revoked_steps(first: Action, logins: int | None, *, tracking: int = 0) -> tuple[Step, ...]:
-    """``tracking``: requests per poll the request tracking still sends (its own reads)."""
+def _revoked_steps(first: Action, logins: int | None) -> tuple[Step, ...]:
     return (
         Step(
             action=first,
@@ -162,8 +161,8 @@ def _revoked_steps(first: Action, logins: int | None, *, tracking: int = 0) -> t
             reauth=True,
             logins=logins,
         ),
-        Step(action=Action.AGAIN, down=Down.ALL, reauth=True, sent=tracking),
-        Step(action=Action.CLEAR, down=Down.ALL, reauth=True, sent=tracking),
+        Step(action=Action.AGAIN, down=Down.ALL, reauth=True, sent=0),
+        Step(action=Action.CLEAR, down=Down.ALL, reauth=True, sent=0),
         Step(action=Action.REAUTH, down=Down.NONE),
     )
 
@@ -228,13 +227,12 @@ def _cell(backend: Backend, fault: Fault) -> Cell:
         return Cell(
             backend=backend,
             fault=fault,
-            steps=_revoked_steps(Action.FAULT, first_logins, tracking=1),
+            steps=_revoked_steps(Action.FAULT, first_logins),
             why=(
                 "`ConfigEntryAuthFailed`: one error line, a reauthentication flow for this "
-                "backend only, and its coordinators stop polling; the request tracking still asks "
-                "about its request in flight once per poll (Lidarr never bans; a known gap, it "
-                "should stop too); it comes back when the flow is completed, even with the same "
-                "key once Lidarr accepts it again (the stack reloads)"
+                "backend only, and its coordinators and the request tracking stop asking it (its "
+                "request in flight keeps its stage); it comes back when the flow is completed, "
+                "even with the same key once Lidarr accepts it again (the stack reloads)"
             ),
         )
     return Cell(

@@ -4,6 +4,7 @@ One per stack (``entry.runtime_data.requests``), polled at the stack's fast inte
 groups the requests in flight by backend and asks each backend once (see the route modules):
 the cost grows with the requests in flight, never with the library. A backend that fails
 leaves its requests where they are (logged once, at debug) and they resume when it answers;
+a backend whose credentials were rejected is not asked at all until it is reauthenticated;
 the requests of a backend removed from the stack fail as ``removed``.
 
 On top of the routes two clocks apply, to requests whose backend answered:
@@ -157,6 +158,8 @@ class RequestCoordinator(DataUpdateCoordinator[list[TrackedRequest]]):
         if backend is None:
             message = "The backend that carried it was removed from the stack."
             return [failed(r, FailureReason.REMOVED, now, message) for r in requests]
+        if backend.awaiting_reauth:
+            return None  # no request with credentials it rejected; resumes after reauth
         try:
             if route is Route.LIDARR and isinstance(backend, LidarrRuntime):
                 updated = await self._lidarr.async_advance(backend, requests, now)
