@@ -259,29 +259,49 @@ async def _get_downloads(
         if request.torrent_hash
     }
     downloads: list[dict[str, Any]] = []
+    failures: list[HomeAssistantError] = []
+    unanswered: list[dict[str, str]] = []
+
+    async def collect(backend: BackendRuntime, work: Awaitable[list[dict[str, Any]]]) -> None:
+        try:
+            downloads.extend(await work)
+        except HomeAssistantError as err:
+            failures.append(err)
+            unanswered.append({"backend": backend.ref.title, "error": str(err)})
+
     for backend in runtime.of_type(DownloadClientRuntime):
-        downloads.extend(await _client_downloads(backend, request_ids))
-    seen = {item["hash"] for item in downloads}
+        await collect(backend, _client_downloads(backend, request_ids))
     for brain in runtime.of_type(MusicBrainRuntime):
-        active = await _guarded(brain, brain.requests.client.active_downloads())
-        downloads.extend(
-            _download(
-                brain.ref.title,
-                name=item.name,
-                info_hash=item.torrent_hash,
-                state=str(item.state),
-                progress=item.progress,
-                size=item.size,
-                download_speed=item.download_speed,
-                upload_speed=item.upload_speed,
-                eta=item.eta,
-                request_ids=request_ids,
-            )
-            for item in active
-            if item.torrent_hash not in seen
-        )
-    result: dict[str, Any] = {"downloads": downloads}
+        seen = {item["hash"] for item in downloads}
+        await collect(brain, _brain_downloads(brain, request_ids, seen))
+    asked = len(runtime.of_type(DownloadClientRuntime)) + len(runtime.of_type(MusicBrainRuntime))
+    if failures and len(failures) == asked:
+        raise failures[0]  # nothing to show: the action fails with the backend's message
+    result: dict[str, Any] = {"downloads": downloads, "failed": unanswered}
     return result
+
+
+async def _brain_downloads(
+    brain: MusicBrainRuntime, request_ids: dict[str, str], seen: set[str]
+) -> list[dict[str, Any]]:
+    """The Music Brain's active downloads that no download client listed already."""
+    active = await _guarded(brain, brain.requests.client.active_downloads())
+    return [
+        _download(
+            brain.ref.title,
+            name=item.name,
+            info_hash=item.torrent_hash,
+            state=str(item.state),
+            progress=item.progress,
+            size=item.size,
+            download_speed=item.download_speed,
+            upload_speed=item.upload_speed,
+            eta=item.eta,
+            request_ids=request_ids,
+        )
+        for item in active
+        if item.torrent_hash not in seen
+    ]
 
 
 async def _set_running(entry: StepheyBotConfigEntry, call: ServiceCall, running: bool) -> None:

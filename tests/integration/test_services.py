@@ -205,6 +205,24 @@ async def test_get_downloads_with_a_client_down(hass: HomeAssistant, sim: Simula
     assert message.startswith("qBittorrent is unreachable.")
 
 
+async def test_get_downloads_with_one_of_two_clients_down(
+    hass: HomeAssistant, sim: Simulator
+) -> None:
+    """The client that answers still lists its downloads; the other is named with its error."""
+    await setup_stack(hass, sim, ["qbittorrent", "transmission"])
+    await sim.set_fault("qbittorrent", Fault.DOWN)
+
+    response = await act(hass, "get_downloads")
+
+    world = sim.world
+    music = {t.hash for t in world.torrents.values() if t.category == world.music_category}
+    assert {d["hash"] for d in response["downloads"]} == music
+    assert {d["client"] for d in response["downloads"]} == {"Transmission"}
+    [failure] = response["failed"]
+    assert failure["backend"] == "qBittorrent"
+    assert failure["error"].startswith("qBittorrent is unreachable.")
+
+
 @pytest.mark.parametrize("client", ["qbittorrent", "transmission"])
 async def test_pause_and_resume_every_music_download(
     hass: HomeAssistant, sim: Simulator, client: str
