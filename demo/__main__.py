@@ -59,12 +59,24 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--no-story",
         action="store_true",
-        help="do not request new music through Lidarr while running",
+        help="do not request new music through Home Assistant while running",
+    )
+    parser.add_argument(
+        "--story-after",
+        type=float,
+        default=None,
+        metavar="SECONDS",
+        help=(
+            f"seconds before the first request (default {DEFAULT_STORY_AFTER:g}; with --check, 0)"
+        ),
     )
     parser.add_argument(
         "--check",
         action="store_true",
-        help="start everything, verify that every part works together, stop, exit 0 if so",
+        help=(
+            "start everything, verify that every part works together (and that the story's "
+            "request reaches the library), stop, exit 0 if so"
+        ),
     )
     parser.add_argument("--verbose", action="store_true", help="log what the demo does")
     return parser.parse_args(argv)
@@ -73,6 +85,15 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 def _write(text: str) -> None:
     sys.stdout.write(text + "\n")
     sys.stdout.flush()
+
+
+def story_after(args: argparse.Namespace) -> float:
+    """Seconds before the story's first request; negative: no story."""
+    if args.no_story:
+        return -1.0
+    if args.story_after is not None:
+        return max(0.0, float(args.story_after))
+    return 0.0 if args.check else DEFAULT_STORY_AFTER
 
 
 async def run(args: argparse.Namespace) -> int:
@@ -86,7 +107,7 @@ async def run(args: argparse.Namespace) -> int:
         seed=args.seed,
         speed=args.speed,
         download_speed=args.download_speed,
-        story_after=-1 if args.no_story else DEFAULT_STORY_AFTER,
+        story_after=story_after(args),
     )
     _write("starting the demo (Home Assistant takes about half a minute)...")
     demo = Demo(options)

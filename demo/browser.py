@@ -64,13 +64,14 @@ CARDS = f"""() => {{{_WALK}
     for (const el of root.querySelectorAll('*')) {{
       if (el.localName === 'hui-heading-card') found.push(['heading', text(el)]);
       else if (el.localName === 'hui-tile-card') found.push(['tile', text(el)]);
+      else if (el.localName === 'hui-markdown-card') found.push(['markdown', text(el)]);
       else if (el.shadowRoot) visit(el.shadowRoot);
     }}
   }};
   visit(document);
   return found;
 }}"""
-"""JavaScript: ``[kind, lines]`` of every heading and tile card, in page order."""
+"""JavaScript: ``[kind, lines]`` of every heading, tile and markdown card, in page order."""
 
 
 def chromium_path() -> str:
@@ -139,9 +140,15 @@ async def tiles_by_section(page: Page) -> dict[str, dict[str, str]]:
     for kind, lines in cards:
         if kind == "heading":
             current = sections.setdefault(" ".join(lines), {})
-        elif lines:
+        elif kind == "tile" and lines:
             current[lines[0]] = " ".join(lines[1:])
     return sections
+
+
+async def markdown_cards(page: Page) -> dict[str, str]:
+    """The dashboard's markdown cards: title (first line) -> the rest of their text."""
+    cards: list[tuple[str, list[str]]] = await page.evaluate(CARDS)
+    return {lines[0]: " ".join(lines[1:]) for kind, lines in cards if kind == "markdown" and lines}
 
 
 async def open_dashboard(context: BrowserContext, dashboard_url: str, heading: str) -> Page:

@@ -2,7 +2,8 @@
 
 Each check compares two real things: Home Assistant's states and the exporter's samples
 with the simulated world (through the simulator's control endpoint), Prometheus's
-targets and rules with the exporter and the rule files. Values that move (library
+targets and rules with the exporter and the rule files, the story's request as Home
+Assistant tracks it with the simulated Lidarr's albums. Values that move (library
 counts change after imports) are compared until they agree, within a time limit.
 """
 
@@ -18,11 +19,22 @@ from typing import Any
 import aiohttp
 import yaml
 
+from custom_components.stepheybot_music.clients.lidarr import LidarrClient
+from custom_components.stepheybot_music.clients.stackfile import BackendConfig
+
 from .children import DemoError
-from .ha_client import HomeAssistantApi
+from .ha_client import JSON, HomeAssistantApi
+from .homeassistant import notifications
 from .integration import entry_state, our_entities
 from .monitoring import JOB, alert_rule_files, loaded_alert_rules, prometheus_query
 from .stack import ROOT, Demo
+from .story import Request, call_action
+
+REQUEST_TIMEOUT = 300.0
+"""Seconds the story's first request may take to reach the library (an album downloads
+in one or two minutes at the default speed, Lidarr imports 15 s later)."""
+READY = "is ready to play"
+"""What the blueprint's notification says when a request reached the library."""
 
 _SAMPLE = re.compile(r"^(?P<name>[a-z_:]+)(?:\{(?P<labels>[^}]*)\})? (?P<value>\S+)$")
 
@@ -180,6 +192,81 @@ async def _check_changes(api: HomeAssistantApi, ids: set[str], wait: float = 60.
     return [f"no state of the stack changed in {wait:.0f} s: the stack does not live"]
 
 
+async def tracked(api: HomeAssistantApi, entry_id: str, request_id: str) -> JSON | None:
+    """The request as Home Assistant tracks it (the ``get_requests`` action)."""
+    response = await call_action(api, "get_requests", {"config_entry_id": entry_id})
+    return next((r for r in response["requests"] if r["request_id"] == request_id), None)
+
+
+async def albums_with_files(
+    session: aiohttp.ClientSession, lidarr: BackendConfig, album_ids: tuple[int, ...]
+) -> dict[str, bool]:
+    """The simulated Lidarr's albums by title: whether every track is on disk."""
+    client = LidarrClient(session, lidarr.url, api_key=lidarr.api_key)
+    albums = await client.albums(album_ids=album_ids) if album_ids else []
+    return {
+        album.title: bool(album.track_file_count) and (album.percent_of_tracks or 0.0) >= 100.0
+        for album in albums
+    }
+
+
+async def follow_request(
+    api: HomeAssistantApi, entry_id: str, request: Request, timeout: float = REQUEST_TIMEOUT
+) -> list[str]:
+    """The stages Home Assistant showed for ``request`` until it finished (or ``timeout``)."""
+    stages: list[str] = []
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        found = await tracked(api, entry_id, request.request_id)
+        stage = str(found["stage"]) if found else "missing"
+        if not stages or stages[-1] != stage:
+            stages.append(stage)
+        if stage in ("in_library", "failed", "missing"):
+            break
+        await asyncio.sleep(2)
+    return stages
+
+
+async def check_request(demo: Demo, timeout: float = REQUEST_TIMEOUT) -> list[str]:
+    """The story's first request reaches the library in Home Assistant and in Lidarr.
+
+    Home Assistant's tracked request ends ``in_library``, the simulated Lidarr has every
+    track of its albums, and the blueprint's automation said so in a notification.
+    """
+    info = demo.info
+    if demo.options.story_after < 0 or not demo.has_lidarr:
+        return []
+    assert info.setup is not None
+    assert info.stack is not None
+    try:
+        await asyncio.wait_for(demo.story.made.wait(), demo.options.story_after + 60)
+    except TimeoutError:
+        return ["the story made no request through Home Assistant (see the logs)"]
+    request = demo.story.requests[0]
+    api = demo.home_assistant_api()
+    stages = await follow_request(api, info.setup.entry_id, request, timeout)
+    if stages[-1] != "in_library":
+        return [f"the request of {request.title} went {' -> '.join(stages)}, not to in_library"]
+    problems: list[str] = []
+    lidarr = next(b for b in info.stack.backends if b.kind == "lidarr")
+    on_disk = await albums_with_files(demo.session, lidarr, request.lidarr_album_ids)
+    if not on_disk or not all(on_disk.values()):
+        problems.append(f"{request.title} is in_library, but Lidarr's albums are {on_disk}")
+    async with HomeAssistantApi(demo.session, info.home_assistant_url, info.api_token) as ws:
+        deadline = time.monotonic() + 30
+        shown: list[str] = []
+        while time.monotonic() < deadline:
+            shown = [str(n.get("message")) for n in await notifications(ws)]
+            if any(request.title in text and READY in text for text in shown):
+                break
+            await asyncio.sleep(1)
+        else:
+            problems.append(
+                f"no notification says {request.title} {READY} (notifications: {shown})"
+            )
+    return problems
+
+
 async def run_checks(demo: Demo) -> list[str]:
     """Every check; the problems found (empty when the demo works)."""
     problems: list[str] = []
@@ -187,6 +274,6 @@ async def run_checks(demo: Demo) -> list[str]:
         demo.check_children()
     except DemoError as err:
         return [str(err)]
-    for check in (check_home_assistant, check_exporter, check_prometheus):
+    for check in (check_home_assistant, check_exporter, check_prometheus, check_request):
         problems += await check(demo)
     return problems

@@ -1,8 +1,9 @@
-"""The demo's dashboard: the stack, each backend and the containers, as a Lovelace sections view.
+"""The demo's dashboard: requests, the stack, each backend and the containers, as a sections view.
 
 Built from the device and entity registries, so it shows whatever entities the
-integration creates: one section per device, in the order a music stack flows
-(totals, library, downloads, indexers, VPN, containers).
+integration creates: first the requests (Requests in flight, the Request event, the
+latest request's stage and the Lidarr release calendar), then one section per device, in
+the order a music stack flows (totals, library, downloads, indexers, VPN, containers).
 """
 
 from __future__ import annotations
@@ -27,6 +28,13 @@ ORDER = (
 )
 SPEED_KEYS = ("total_download_speed", "total_upload_speed")
 """The stack's sensors the history graph shows."""
+IN_FLIGHT = "sensor.requests_in_flight"
+REQUEST_EVENT = "event.request"
+RELEASES = "calendar.releases"
+REQUEST_ROLES = frozenset({IN_FLIGHT, REQUEST_EVENT, RELEASES})
+"""``domain.translation_key`` of the entities the Requests section shows (not their device's)."""
+REQUESTS_HEADING = "Requests"
+LATEST_TITLE = "Latest request"
 
 
 def _rank(device: JSON) -> tuple[int, str]:
@@ -107,11 +115,84 @@ def _icon(device: JSON) -> str:
     return _ICONS.get(str(device.get("model")), "mdi:server")
 
 
+def _role(entity: JSON) -> str:
+    """``domain.translation_key`` of an entity."""
+    domain = str(entity["entity_id"]).partition(".")[0]
+    return f"{domain}.{entity.get('translation_key') or ''}"
+
+
+def latest_request_markdown(event_id: str | None, in_flight_id: str | None) -> str:
+    """Markdown (a template) with the latest request's stage and every request in flight."""
+    lines: list[str] = []
+    if event_id:
+        lines += [
+            f"{{% set last = '{event_id}' %}}",
+            "{% if has_value(last) %}",
+            "**{{ state_attr(last, 'title') }}**: "
+            "{{ state_attr(last, 'event_type') | replace('_', ' ') }}"
+            "{% if state_attr(last, 'message') %}. {{ state_attr(last, 'message') }}{% endif %}",
+            "{% else %}",
+            "No request yet: ask for music with the `stepheybot_music.request_download` action "
+            "or with Assist.",
+            "{% endif %}",
+        ]
+    if in_flight_id:
+        lines += [
+            "",
+            f"{{% for r in state_attr('{in_flight_id}', 'requests') or [] %}}",
+            "- {{ r.title }}: {{ r.stage | replace('_', ' ') }}"
+            "{% if r.stage == 'downloading' and r.progress is not none %}, "
+            "{{ (r.progress * 100) | round }} %{% endif %}",
+            "{% endfor %}",
+        ]
+    return "\n".join(lines)
+
+
+def _requests_section(entities: list[JSON]) -> JSON | None:
+    """Requests in flight, the Request event, the latest request and the release calendar."""
+    by_role = {_role(e): e for e in entities if _role(e) in REQUEST_ROLES}
+    in_flight, event = by_role.get(IN_FLIGHT), by_role.get(REQUEST_EVENT)
+    if not in_flight and not event:
+        return None
+    cards: list[JSON] = [_heading(REQUESTS_HEADING, "mdi:playlist-music")]
+    cards += [_tile(entity) for entity in (in_flight, event) if entity]
+    cards.append(
+        {
+            "type": "markdown",
+            "title": LATEST_TITLE,
+            "content": latest_request_markdown(
+                event["entity_id"] if event else None,
+                in_flight["entity_id"] if in_flight else None,
+            ),
+            "grid_options": {"columns": "full"},
+        }
+    )
+    if releases := by_role.get(RELEASES):
+        cards.append(
+            {
+                "type": "calendar",
+                "title": "Lidarr releases",
+                "entities": [releases["entity_id"]],
+                "initial_view": "listWeek",
+                "grid_options": {"columns": "full"},
+            }
+        )
+    return {"type": "grid", "cards": cards}
+
+
 def build_dashboard(entry_id: str, devices: list[JSON], entities: list[JSON]) -> JSON:
     """The Lovelace configuration of the demo's dashboard."""
     ours = sorted((d for d in devices if entry_id in d.get("config_entries", [])), key=_rank)
-    shown = [e for e in entities if not e.get("disabled_by") and not e.get("hidden_by")]
-    sections: list[JSON] = []
+    device_ids = {d["id"] for d in ours}
+    shown = [
+        e
+        for e in entities
+        if not e.get("disabled_by") and not e.get("hidden_by") and e.get("device_id") in device_ids
+    ]
+    requests = _requests_section(shown)
+    sections: list[JSON] = [requests] if requests else []
+    if requests:
+        shown = [e for e in shown if _role(e) not in REQUEST_ROLES]
     containers: list[tuple[JSON, list[JSON]]] = []
     for device in ours:
         of_device = [e for e in shown if e.get("device_id") == device["id"]]

@@ -8,6 +8,10 @@ Since 2026.10 Home Assistant keeps its HTTP settings in storage: the ``http:`` Y
 (loopback only, our port) is tried as a pending configuration that reverts unless
 confirmed, so the demo confirms it through the API the way the dialog's button does.
 ``SETUP_PORT`` gives the same port to releases that ignore the YAML.
+
+The config directory also gets what a user installs by hand from this repository: the
+"Music request finished" blueprint (an automation is created from it through the
+automation editor's API) and the Assist sentences.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ from __future__ import annotations
 import json
 import os
 import secrets
+import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -27,6 +32,12 @@ from .ha_client import JSON, HomeAssistantApi
 DOMAIN = "stepheybot_music"
 USERNAME = "demo"
 LANGUAGE = "en"
+BLUEPRINT = Path("blueprints/automation") / DOMAIN / "request_finished.yaml"
+"""The shipped blueprint, relative to the repository and to ``<config>``."""
+SENTENCES = Path("custom_sentences") / LANGUAGE / f"{DOMAIN}.yaml"
+"""The Assist sentences, relative to the repository and to ``<config>``."""
+AUTOMATION_ID = "stepheybot_music_request_finished"
+AUTOMATIONS = "automations.yaml"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -42,7 +53,10 @@ class Login:
 
 
 def configuration(port: int) -> dict[str, object]:
-    """``configuration.yaml``: the frontend and history, nothing that needs the internet."""
+    """``configuration.yaml``: the frontend, history and Assist, nothing that needs the internet.
+
+    ``automation: !include automations.yaml`` (a YAML tag) is added by :func:`write_config_dir`.
+    """
     return {
         "homeassistant": {
             "name": "StepheyBot Music demo",
@@ -60,6 +74,8 @@ def configuration(port: int) -> dict[str, object]:
         "frontend": {},
         "recorder": {"purge_keep_days": 1, "commit_interval": 1},
         "history": {},
+        "conversation": {},
+        "assist_pipeline": {},
         "logger": {
             "default": "warning",
             "logs": {f"custom_components.{DOMAIN}": "info"},
@@ -71,8 +87,14 @@ def write_config_dir(config_dir: Path, root: Path, port: int) -> None:
     """A fresh config directory with the integration linked in and onboarding half done."""
     config_dir.mkdir(parents=True, exist_ok=True)
     (config_dir / "configuration.yaml").write_text(
-        yaml.safe_dump(configuration(port), sort_keys=False), encoding="utf-8"
+        yaml.safe_dump(configuration(port), sort_keys=False)
+        + f"automation: !include {AUTOMATIONS}\n",
+        encoding="utf-8",
     )
+    (config_dir / AUTOMATIONS).write_text("[]\n", encoding="utf-8")
+    for shipped in (BLUEPRINT, SENTENCES):
+        (config_dir / shipped).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(root / shipped, config_dir / shipped)
     components = config_dir / "custom_components"
     components.mkdir(exist_ok=True)
     (components / DOMAIN).symlink_to(root / "custom_components" / DOMAIN, target_is_directory=True)
@@ -214,6 +236,50 @@ async def confirm_http_config(api: HomeAssistantApi) -> None:
         return  # a release without stored HTTP settings
     if config.get("pending") and config.get("active_config_type") == "pending":
         await api.command("http/config/promote")
+
+
+async def create_token(api: HomeAssistantApi) -> str:
+    """A long-lived access token of the demo user (a day; the login's token lasts 30 min)."""
+    token: str = await api.command(
+        "auth/long_lived_access_token", client_name="StepheyBot Music demo", lifespan=1
+    )
+    return token
+
+
+def request_finished_automation(entry_id: str) -> JSON:
+    """The automation the demo creates from the shipped blueprint (default action)."""
+    return {
+        "alias": "Music request finished",
+        "description": "Made by the demo from the StepheyBot Music blueprint.",
+        "use_blueprint": {
+            "path": str(BLUEPRINT.relative_to("blueprints/automation")),
+            "input": {"stack": entry_id},
+        },
+    }
+
+
+async def create_automation(api: HomeAssistantApi, entry_id: str) -> None:
+    """Create the "Music request finished" automation, as the automation editor saves it."""
+    await api.post(
+        f"/api/config/automation/config/{AUTOMATION_ID}", request_finished_automation(entry_id)
+    )
+
+    async def loaded() -> bool:  # the editor's API reloads automations in the background
+        states = await api.get("/api/states")
+        return any(
+            s["entity_id"].startswith("automation.")
+            and s["attributes"].get("id") == AUTOMATION_ID
+            and s["state"] == "on"
+            for s in states
+        )
+
+    await wait_until("the blueprint's automation", loaded, timeout=30)
+
+
+async def notifications(api: HomeAssistantApi) -> list[JSON]:
+    """Home Assistant's persistent notifications (the bell in the sidebar)."""
+    found: list[JSON] = await api.command("persistent_notification/get")
+    return found
 
 
 async def create_dashboard(api: HomeAssistantApi, url_path: str, title: str, config: JSON) -> None:

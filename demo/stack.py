@@ -24,7 +24,9 @@ from .ha_client import HomeAssistantApi
 from .homeassistant import (
     Login,
     confirm_http_config,
+    create_automation,
     create_dashboard,
+    create_token,
     home_assistant_child,
     ignore_known_repairs,
     onboard,
@@ -40,7 +42,7 @@ from .monitoring import (
     wait_for_prometheus,
     web_ui,
 )
-from .story import keep_living
+from .story import Story, keep_living
 
 ROOT = Path(__file__).resolve().parent.parent
 DASHBOARD_PATH = "music-stack"
@@ -70,7 +72,7 @@ class DemoOptions:
     download_speed: float = DEFAULT_DOWNLOAD_SPEED
     """MiB/s of simulated time per torrent: an album downloads in one or two minutes."""
     story_after: float = DEFAULT_STORY_AFTER
-    """Real seconds before the first request through Lidarr (negative: never)."""
+    """Real seconds before the first request through Home Assistant (negative: never)."""
     story_every: float = 180.0
     """Real seconds between later requests (0: only one)."""
     story_limit: int = 20
@@ -84,6 +86,8 @@ class DemoInfo:
 
     home_assistant_url: str = ""
     login: Login | None = None
+    api_token: str = field(default="", repr=False)
+    """A long-lived access token of the demo user (the story's; the login's expires)."""
     exporter_url: str = ""
     prometheus_url: str = ""
     control_url: str = ""
@@ -122,6 +126,8 @@ class Demo:
         self.children: list[Child] = []
         self._session: aiohttp.ClientSession | None = None
         self._story: asyncio.Task[None] | None = None
+        self.story = Story()
+        """What the story requested so far."""
         self._bin = Path(sys.executable).parent
 
     @property
@@ -183,11 +189,13 @@ class Demo:
         await home_assistant
         self.info.pids = {c.name: c.pid for c in self.children if c.pid is not None}
         self._write_info()
-        if self.options.story_after >= 0 and any(b.kind == "lidarr" for b in stack.backends):
+        if self.options.story_after >= 0 and self.has_lidarr:
+            assert self.info.setup is not None
             self._story = asyncio.create_task(
                 keep_living(
-                    self.session,
-                    stack.backend("lidarr"),
+                    self.home_assistant_api(),
+                    self.info.setup.entry_id,
+                    self.story,
                     first_after=self.options.story_after,
                     every=self.options.story_every,
                     limit=self.options.story_limit,
@@ -195,6 +203,20 @@ class Demo:
                 ),
                 name="demo story",
             )
+
+    @property
+    def has_lidarr(self) -> bool:
+        """Whether the stack has a Lidarr that Home Assistant set up (the story needs one)."""
+        setup, stack = self.info.setup, self.info.stack
+        return bool(
+            setup
+            and stack
+            and any(b.kind == "lidarr" and b.name in setup.backends for b in stack.backends)
+        )
+
+    def home_assistant_api(self) -> HomeAssistantApi:
+        """REST calls to Home Assistant as the demo user (long-lived token)."""
+        return HomeAssistantApi(self.session, self.info.home_assistant_url, self.info.api_token)
 
     def _write_info(self) -> None:
         path = self.options.workdir / INFO_FILE
@@ -263,8 +285,10 @@ class Demo:
         self.info.login = login
         async with HomeAssistantApi(self.session, url, login.access_token) as api:
             await confirm_http_config(api)
+            self.info.api_token = await create_token(api)
             setup = await set_up_stack(api, stack, title=stack_title(stack))
             self.info.setup = setup
+            await create_automation(api, setup.entry_id)
             await wait_until_live(api, setup)
             entities = await our_entities(api, setup.entry_id)
             devices = await api.command("config/device_registry/list")

@@ -42,6 +42,13 @@ def summary(info: DemoInfo, *, story: bool = True) -> str:
         lines += ["", f"  WARNING: Home Assistant shows no entities for {absent} (see the logs)"]
     lines += ["", "The simulated stack lives: downloads progress, Lidarr imports, Navidrome scans."]
     if story:
-        lines += ["Now and then the demo requests a new artist through Lidarr."]
-    lines += ["Press Ctrl-C to stop everything."]
+        lines += [
+            "Now and then the demo asks Home Assistant (action stepheybot_music.request_download)",
+            "for the latest album of a new artist; the Requests section follows it, and a",
+            "notification says when it is ready to play.",
+        ]
+    lines += [
+        'Try "what is downloading" in Assist (the speech bubble at the top of the dashboard).',
+        "Press Ctrl-C to stop everything.",
+    ]
     return "\n".join(lines)

@@ -2,10 +2,11 @@
 Assistant dashboard in headless Chromium, the exporter's metrics page, and Ctrl-C.
 
 The demo runs as a subprocess for the whole module, exactly as a newcomer starts it; the
-browser logs in with the credentials it prints. Values on screen are compared with the
-simulated world (the simulator's control endpoint). Screenshots go to a temporary
-directory, or to ``$STEPHEYBOT_SCREENSHOTS`` (``STEPHEYBOT_SCREENSHOTS=docs`` refreshes
-the pictures of the README).
+browser logs in with the credentials it prints. Its story asks Home Assistant for an album
+at once, and the tests follow that request to the library. Values on screen are compared
+with the simulated world (the simulator's control endpoint and the simulated Lidarr).
+Screenshots go to a temporary directory, or to ``$STEPHEYBOT_SCREENSHOTS``
+(``STEPHEYBOT_SCREENSHOTS=docs`` refreshes the pictures of the README).
 """
 
 from __future__ import annotations
@@ -36,19 +37,35 @@ from custom_components.stepheybot_music.clients.stackfile import (
     StackConfig,
     load_stack_file,
 )
-from demo.browser import browser_context, deep_text, log_in, screenshot, tiles_by_section
-from demo.check import parse_metrics
+from demo.browser import (
+    browser_context,
+    deep_text,
+    log_in,
+    markdown_cards,
+    screenshot,
+    tiles_by_section,
+)
+from demo.check import READY, albums_with_files, parse_metrics, tracked
 from demo.children import DemoError
-from demo.ha_client import HomeAssistantApi
+from demo.dashboard import LATEST_TITLE, REQUESTS_HEADING
+from demo.ha_client import JSON, HomeAssistantApi
+from demo.homeassistant import DOMAIN, notifications
 from demo.homeassistant import log_in as api_log_in
-from demo.integration import set_up_stack
+from demo.integration import our_entities, set_up_stack
 from demo.stack import ROOT
-from demo.story import request_new_artist
 
 pytestmark = [pytest.mark.real_server, pytest.mark.asyncio(loop_scope="module")]
 
 START_TIMEOUT = 300.0
 SETTLE_TIMEOUT = 90.0
+LIBRARY_TIMEOUT = 150.0
+"""The story's album (about 250 MiB at 8 MiB/s) downloads, then Lidarr imports it 15 s later."""
+DOWNLOAD_SPEED = "8"
+"""MiB/s per torrent: twice the demo's default, so the request reaches the library sooner."""
+STORY_LINE = re.compile(
+    r"requested through Home Assistant \(stepheybot_music\.request_download\): "
+    r"(?P<title>.+), request (?P<request_id>\w+)$"
+)
 SECTIONS = {
     "music_brain": "StepheyBot Music Brain",
     "navidrome": "Navidrome",
@@ -130,14 +147,17 @@ async def _stop(demo: RunningDemo) -> int:
 
 @pytest_asyncio.fixture(loop_scope="module", scope="module")
 async def running(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[RunningDemo]:
-    """The demo, started like ``scripts/demo --no-story`` (the tests make things happen)."""
+    """The demo, started like ``scripts/demo``; its story's first request comes at once."""
     pytest_socket.enable_socket()  # module fixtures run before the socket unblock
     workdir = tmp_path_factory.mktemp("demo")
     process = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
         "demo",
-        "--no-story",
+        "--story-after",
+        "0",
+        "--download-speed",
+        DOWNLOAD_SPEED,
         "--workdir",
         str(workdir),
         cwd=ROOT,
@@ -163,6 +183,60 @@ async def running(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Run
         for pid in demo.info.get("pids", {}).values():  # stop leftovers by PID
             with contextlib.suppress(ProcessLookupError, PermissionError):
                 os.killpg(pid, signal.SIGKILL)
+
+
+@dataclass
+class StoryRequest:
+    """The request the demo's story printed."""
+
+    title: str
+    request_id: str
+
+
+@pytest_asyncio.fixture(loop_scope="module", scope="module")
+async def story(running: RunningDemo) -> StoryRequest:
+    """The story's first request, as the demo printed it."""
+    if not any(STORY_LINE.search(line) for line in running.output):
+        await _read_until(running, "requested through Home Assistant", 60)
+    match = next(m for line in running.output if (m := STORY_LINE.search(line)))
+    return StoryRequest(title=match["title"], request_id=match["request_id"])
+
+
+@dataclass
+class HomeAssistant:
+    """The demo's Home Assistant, as the demo user (REST and websocket)."""
+
+    api: HomeAssistantApi
+    entry_id: str
+    entities: dict[str, str]
+    """``domain.translation_key`` -> entity id, of the stack's entities."""
+
+    async def state(self, role: str) -> JSON:
+        state: JSON = await self.api.get(f"/api/states/{self.entities[role]}")
+        return state
+
+    async def ask(self, text: str) -> JSON:
+        """Assist's answer to ``text``."""
+        answer = await self.api.post("/api/conversation/process", {"text": text, "language": "en"})
+        response: JSON = answer["response"]
+        return response
+
+
+@pytest_asyncio.fixture(loop_scope="module", scope="module")
+async def home_assistant(running: RunningDemo) -> AsyncIterator[HomeAssistant]:
+    """The demo's Home Assistant, logged in with the printed credentials."""
+    info = running.info
+    login = await api_log_in(
+        running.http, info["home_assistant"], info["username"], info["password"]
+    )
+    async with HomeAssistantApi(running.http, info["home_assistant"], login.access_token) as api:
+        entries = await api.command("config_entries/get", domain=DOMAIN)
+        entry_id = next(e["entry_id"] for e in entries if e["title"] == "Simulated stack")
+        entities = {
+            f"{e['entity_id'].partition('.')[0]}.{e.get('translation_key')}": e["entity_id"]
+            for e in await our_entities(api, entry_id)
+        }
+        yield HomeAssistant(api=api, entry_id=entry_id, entities=entities)
 
 
 @pytest.fixture(scope="module")
@@ -221,6 +295,7 @@ async def test_prints_where_everything_is_and_the_credentials_work(running: Runn
         assert url in text
     assert re.search(rf"user\s+{info['username']}$", text, re.MULTILINE)
     assert re.search(rf"password\s+{re.escape(info['password'])}$", text, re.MULTILINE)
+    assert 'Try "what is downloading" in Assist' in text
     login = await api_log_in(
         running.http, info["home_assistant"], info["username"], info["password"]
     )
@@ -228,21 +303,74 @@ async def test_prints_where_everything_is_and_the_credentials_work(running: Runn
         assert (await api.get("/api/"))["message"] == "API running."
 
 
+# --------------------------------------------------------------------------- the story
+async def test_the_story_requests_an_album_through_home_assistants_action(
+    running: RunningDemo, story: StoryRequest, home_assistant: HomeAssistant
+) -> None:
+    ha = home_assistant
+    request = await tracked(ha.api, ha.entry_id, story.request_id)
+    assert request is not None, f"Home Assistant does not track {story}"
+    assert (request["title"], request["kind"], request["route"], request["source"]) == (
+        story.title,
+        "download",
+        "lidarr",
+        "action",
+    )
+    assert request["lidarr_album_ids"], request
+    event = await ha.state("event.request")
+    assert event["attributes"]["request_id"] == story.request_id
+    assert event["attributes"]["event_type"] in ("requested", "searching", "downloading")
+
+    async def listed() -> JSON:
+        return await ha.state("sensor.requests_in_flight")
+
+    in_flight = await _settled(
+        listed, lambda s: story.title in [r["title"] for r in s["attributes"]["requests"]]
+    )
+    assert in_flight["state"] == "1", in_flight
+    assert [r["title"] for r in in_flight["attributes"]["requests"]] == [story.title]
+
+
+async def test_assist_understands_the_shipped_sentences(
+    story: StoryRequest, home_assistant: HomeAssistant
+) -> None:
+    request = await tracked(home_assistant.api, home_assistant.entry_id, story.request_id)
+    assert request is not None
+    recent = await home_assistant.ask("what did I request recently")
+    assert recent["response_type"] == "action_done", recent
+    speech = recent["speech"]["plain"]["speech"]
+    assert speech.startswith("Your last request: "), speech
+    assert f"{request['album']} by {request['artist']}" in speech
+    downloading = await home_assistant.ask("what is downloading")
+    assert downloading["response_type"] == "action_done", downloading
+    assert "Simulated stack" not in downloading["speech"]["plain"]["speech"]  # not an error
+
+
 # --------------------------------------------------------------------------- the dashboard
 async def test_dashboard_has_a_section_per_backend_with_values(
-    dashboard: Page, running: RunningDemo
+    dashboard: Page, running: RunningDemo, home_assistant: HomeAssistant
 ) -> None:
     assert running.stack is not None
     tiles = await tiles_by_section(dashboard)
     expected = {SECTIONS[str(b.kind)] for b in running.stack.backends} | {"Simulated stack"}
-    assert expected <= set(tiles), f"sections shown: {sorted(tiles)}"
-    for section in expected:
+    assert expected | {REQUESTS_HEADING} <= set(tiles), f"sections shown: {sorted(tiles)}"
+    assert next(iter(tiles)) == REQUESTS_HEADING, f"sections shown: {list(tiles)}"
+    assert set(tiles[REQUESTS_HEADING]) == {"Requests in flight", "Request"}
+    # an event entity is unknown until its first event: only the Request tile, only then
+    never_fired = (await home_assistant.state("event.request"))["state"] == "unknown"
+    for section in expected | {REQUESTS_HEADING}:
         shown = [state for state in tiles[section].values() if state]
         assert shown, f"{section} shows no value: {tiles[section]}"
-        assert not any(s in ("Unavailable", "Unknown") for s in shown), (section, tiles[section])
+        for name, state in tiles[section].items():
+            if (section, name) == (REQUESTS_HEADING, "Request") and never_fired:
+                assert state == "Unknown", (section, name, state)
+            else:
+                assert state not in ("Unavailable", "Unknown"), (section, tiles[section])
     text = await deep_text(dashboard)
     assert "Containers" in text
     assert "Music downloads" in text  # the history graph of the stack's speeds
+    assert "Lidarr releases" in text  # the release calendar
+    assert LATEST_TITLE in await markdown_cards(dashboard)
 
 
 async def test_dashboard_values_match_the_simulated_world(
@@ -262,32 +390,68 @@ async def test_dashboard_values_match_the_simulated_world(
     assert all(a == b for a, b in pairs), f"(dashboard, world): {pairs}"
 
 
-async def test_dashboard_follows_a_request_through_lidarr(
-    dashboard: Page, running: RunningDemo, shots: Path
+async def test_dashboard_follows_the_request_while_it_downloads(
+    dashboard: Page, running: RunningDemo, story: StoryRequest, shots: Path
 ) -> None:
-    async def torrents() -> tuple[int, int]:
-        tiles = (await tiles_by_section(dashboard))["qBittorrent"]
-        return sum(_number(tiles[name]) for name in TORRENT_TILES), (await running.world())[
-            "torrents"
-        ]
+    async def shown() -> tuple[str, int, int, int]:
+        tiles = await tiles_by_section(dashboard)
+        torrents = sum(_number(tiles["qBittorrent"][name]) for name in TORRENT_TILES)
+        return (
+            (await markdown_cards(dashboard)).get(LATEST_TITLE, ""),
+            torrents,
+            (await running.world())["torrents"],
+            _number(tiles["Simulated stack"]["Active music downloads"]),
+        )
 
-    before = await _settled(torrents, lambda pair: pair[0] == pair[1])
-    assert before[0] == before[1], f"(dashboard, world) torrents before: {before}"
-
-    request = await request_new_artist(running.http, running.backend("lidarr"))
-    assert request.lidarr_id > 0
-
-    after = await _settled(torrents, lambda pair: pair[0] == pair[1] and pair[0] > before[0])
-    assert after[0] == after[1], f"(dashboard, world) torrents after the request: {after}"
-    assert after[0] > before[0], f"the request of {request.artist} added no download"
-
-    downloading = await _settled(
-        lambda: tiles_by_section(dashboard),
-        lambda tiles: _number(tiles["Simulated stack"]["Active music downloads"]) > 0,
+    latest, torrents, world_torrents, active = await _settled(
+        shown,
+        lambda s: f"{story.title}: downloading" in s[0] and s[1] == s[2] and s[3] > 0,
     )
-    assert _number(downloading["Simulated stack"]["Active music downloads"]) > 0
+    assert f"{story.title}: downloading" in latest, latest
+    assert torrents == world_torrents, f"(dashboard, world) torrents: {torrents, world_torrents}"
+    assert active > 0
+    assert re.search(rf"{re.escape(story.title)}: downloading, \d+ %", latest), latest
     await screenshot(dashboard, shots / "screenshot-home-assistant.png")
     assert (shots / "screenshot-home-assistant.png").stat().st_size > 50_000
+
+
+async def test_the_request_reaches_the_library_and_home_assistant_says_so(
+    dashboard: Page, running: RunningDemo, story: StoryRequest, home_assistant: HomeAssistant
+) -> None:
+    ha = home_assistant
+
+    async def event() -> JSON:
+        attributes: JSON = (await ha.state("event.request"))["attributes"]
+        return attributes
+
+    arrived = await _settled(
+        event, lambda a: a["event_type"] in ("in_library", "failed"), LIBRARY_TIMEOUT
+    )
+    assert (arrived["event_type"], arrived["request_id"], arrived["title"]) == (
+        "in_library",
+        story.request_id,
+        story.title,
+    ), arrived
+    assert arrived["previous_stage"] in ("downloading", "importing"), arrived
+    request = await tracked(ha.api, ha.entry_id, story.request_id)
+    assert request is not None
+    assert request["stage"] == "in_library"
+    # the simulated Lidarr has every track of the requested album
+    on_disk = await albums_with_files(
+        running.http, running.backend("lidarr"), tuple(request["lidarr_album_ids"])
+    )
+    assert on_disk == {request["album"]: True}, on_disk
+    # the blueprint's automation told the user
+    messages = [str(n["message"]) for n in await notifications(ha.api)]
+    assert f"{story.title} {READY}." in messages, messages
+    # and the dashboard shows it
+    in_library = re.compile(rf"{re.escape(story.title)}\s*: in library")  # bold title
+    cards = await _settled(
+        lambda: markdown_cards(dashboard), lambda c: bool(in_library.search(c[LATEST_TITLE]))
+    )
+    assert in_library.search(cards[LATEST_TITLE]), cards
+    tiles = (await tiles_by_section(dashboard))[REQUESTS_HEADING]
+    assert _number(tiles["Requests in flight"]) == 0, tiles
 
 
 async def test_backend_errors_reach_the_demo_with_home_assistants_reason(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -41,11 +42,21 @@ def _processes_using(path: Path) -> list[str]:
     return found
 
 
-def test_check_mode_verifies_every_part_and_exits_0(tmp_path: Path) -> None:
+def test_check_mode_verifies_every_part_and_the_storys_request_and_exits_0(
+    tmp_path: Path,
+) -> None:
     workdir = tmp_path / "demo"
-    result = _demo("--check", "--no-story", "--workdir", str(workdir))
+    # faster downloads: the story's album reaches the library in about 30 s
+    result = _demo("--check", "--download-speed", "20", "--workdir", str(workdir))
     assert result.returncode == 0, result.stdout + result.stderr
     lines = result.stdout.splitlines()
+    requested = [line for line in lines if line.startswith("requested through Home Assistant")]
+    assert len(requested) == 1, lines
+    assert re.fullmatch(
+        r"requested through Home Assistant \(stepheybot_music\.request_download\): "
+        r".+ \u2013 .+, request \w{26}",
+        requested[0],
+    ), requested
     assert "check passed: every part is up and works with the others" in lines
     assert lines[-1] == "everything stopped"
     assert not _processes_using(workdir)

@@ -11,13 +11,21 @@ import time
 from pathlib import Path
 
 import pytest
+import yaml
 
+from demo.__main__ import parse_args, story_after
 from demo.browser import chromium_path
 from demo.check import parse_metrics, rule_names
 from demo.children import Child, DemoError, wait_until
-from demo.dashboard import build_dashboard
+from demo.dashboard import LATEST_TITLE, REQUESTS_HEADING, build_dashboard
+from demo.homeassistant import (
+    BLUEPRINT,
+    SENTENCES,
+    request_finished_automation,
+    write_config_dir,
+)
 from demo.monitoring import alert_rule_files, prometheus_config
-from demo.stack import ROOT
+from demo.stack import DEFAULT_STORY_AFTER, ROOT
 
 
 def test_a_child_that_exits_is_reported_with_the_end_of_its_log(tmp_path: Path) -> None:
@@ -181,3 +189,103 @@ def test_the_dashboard_has_a_section_per_device_in_stack_order() -> None:
     assert graph["entities"] == ["sensor.home_download_speed"]
     containers = view["sections"][3]["cards"][1]
     assert containers["entities"] == [{"entity": "sensor.web_state", "name": "web"}]
+
+
+def test_the_requests_section_comes_first_with_the_request_entities() -> None:
+    entry = "E1"
+    devices = [
+        {"id": "d-stack", "name": "Home", "model": "Music stack", "config_entries": [entry]},
+        {"id": "d-lidarr", "name": "Lidarr", "model": "Lidarr", "config_entries": [entry]},
+    ]
+    entities = [
+        {
+            "entity_id": "sensor.home_requests_in_flight",
+            "device_id": "d-stack",
+            "original_name": "Requests in flight",
+            "translation_key": "requests_in_flight",
+        },
+        {
+            "entity_id": "event.home_request",
+            "device_id": "d-stack",
+            "original_name": "Request",
+            "translation_key": "request",
+        },
+        {
+            "entity_id": "sensor.home_download_speed",
+            "device_id": "d-stack",
+            "original_name": "Download speed",
+            "translation_key": "total_download_speed",
+        },
+        {
+            "entity_id": "calendar.lidarr_releases",
+            "device_id": "d-lidarr",
+            "original_name": "Releases",
+            "translation_key": "releases",
+        },
+        {
+            "entity_id": "sensor.lidarr_queue",
+            "device_id": "d-lidarr",
+            "original_name": "Queue",
+            "translation_key": "queue",
+        },
+    ]
+    sections = build_dashboard(entry, devices, entities)["views"][0]["sections"]
+    assert [s["cards"][0]["heading"] for s in sections] == [REQUESTS_HEADING, "Home", "Lidarr"]
+    requests = sections[0]["cards"][1:]
+    assert [c["type"] for c in requests] == ["tile", "tile", "markdown", "calendar"]
+    assert [c["entity"] for c in requests[:2]] == [
+        "sensor.home_requests_in_flight",
+        "event.home_request",
+    ]
+    assert requests[2]["title"] == LATEST_TITLE
+    assert "state_attr(last, 'event_type')" in requests[2]["content"]
+    assert "event.home_request" in requests[2]["content"]
+    assert "state_attr('sensor.home_requests_in_flight', 'requests')" in requests[2]["content"]
+    assert requests[3]["entities"] == ["calendar.lidarr_releases"]
+    # shown once: not again in their devices' sections
+    home = [c.get("entity") for c in sections[1]["cards"]]
+    lidarr = [c.get("entity") for c in sections[2]["cards"]]
+    assert "sensor.home_requests_in_flight" not in home
+    assert "event.home_request" not in home
+    assert lidarr == [None, "sensor.lidarr_queue"]
+
+
+def test_a_stack_without_request_entities_has_no_requests_section() -> None:
+    devices = [{"id": "d-nav", "name": "Navidrome", "model": "Navidrome", "config_entries": ["E"]}]
+    entities = [{"entity_id": "sensor.navidrome_tracks", "device_id": "d-nav", "name": "Tracks"}]
+    sections = build_dashboard("E", devices, entities)["views"][0]["sections"]
+    assert [s["cards"][0]["heading"] for s in sections] == ["Navidrome"]
+
+
+def test_the_config_dir_has_the_blueprint_the_sentences_and_automations(tmp_path: Path) -> None:
+    write_config_dir(tmp_path, ROOT, 8123)
+    for shipped in (BLUEPRINT, SENTENCES):
+        assert (tmp_path / shipped).read_bytes() == (ROOT / shipped).read_bytes()
+        assert not (tmp_path / shipped).is_symlink()  # a copy, as a user installs it
+    configuration = (tmp_path / "configuration.yaml").read_text()
+    assert configuration.endswith("automation: !include automations.yaml\n")
+    assert yaml.safe_load((tmp_path / "automations.yaml").read_text()) == []
+    loaded = yaml.safe_load(configuration.replace("!include ", ""))
+    assert "conversation" in loaded
+    assert "assist_pipeline" in loaded
+    automation = request_finished_automation("ENTRY")
+    assert automation["use_blueprint"] == {
+        "path": "stepheybot_music/request_finished.yaml",
+        "input": {"stack": "ENTRY"},
+    }
+    assert (tmp_path / "blueprints/automation" / automation["use_blueprint"]["path"]).exists()
+
+
+@pytest.mark.parametrize(
+    ("argv", "seconds"),
+    [
+        ([], DEFAULT_STORY_AFTER),
+        (["--check"], 0.0),
+        (["--story-after", "5"], 5.0),
+        (["--check", "--story-after", "5"], 5.0),
+        (["--no-story", "--story-after", "5"], -1.0),
+        (["--story-after", "-3"], 0.0),
+    ],
+)
+def test_when_the_story_makes_its_first_request(argv: list[str], seconds: float) -> None:
+    assert story_after(parse_args(argv)) == seconds
