@@ -264,6 +264,10 @@ def main(argv: list[str] | None = None) -> Report:
     os.chdir(procs.ROOT)
     if args.from_json:
         report = Report.from_json(json.loads(args.from_json.read_text()))
+        report.notes.append(
+            f"This file was rendered again from the run's raw samples (`scripts/bench "
+            f"--from-json {args.from_json}`); every number is from the command at the top."
+        )
         report.targets = targets.evaluate(report)
         args.out.write_text(markdown(report))
         log(f"wrote {args.out} from {args.from_json}")
