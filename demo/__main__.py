@@ -138,6 +138,8 @@ async def run(args: argparse.Namespace) -> int:
                 _write(f"FAILED: {line}")
             if problems:
                 return 1
+            if options.story_after < 0 or not demo.has_lidarr:
+                _write("no request was followed to the library (no story, or no Lidarr)")
             _write("check passed: every part is up and works with the others")
             return 0
         _write(summary(demo.info, story=not args.no_story))

@@ -139,11 +139,13 @@ def latest_request_markdown(event_id: str | None, in_flight_id: str | None) -> s
     if in_flight_id:
         lines += [
             "",
-            f"{{% for r in state_attr('{in_flight_id}', 'requests') or [] %}}",
+            f"{{% set flying = state_attr('{in_flight_id}', 'requests') or [] %}}",
+            "{% if flying %}In flight:",
+            "{% for r in flying %}",
             "- {{ r.title }}: {{ r.stage | replace('_', ' ') }}"
             "{% if r.stage == 'downloading' and r.progress is not none %}, "
             "{{ (r.progress * 100) | round }} %{% endif %}",
-            "{% endfor %}",
+            "{% endfor %}{% endif %}",
         ]
     return "\n".join(lines)
 

@@ -53,6 +53,7 @@ from demo.homeassistant import DOMAIN, notifications
 from demo.homeassistant import log_in as api_log_in
 from demo.integration import our_entities, set_up_stack
 from demo.stack import ROOT
+from demo.story import request_latest_album
 
 pytestmark = [pytest.mark.real_server, pytest.mark.asyncio(loop_scope="module")]
 
@@ -341,9 +342,25 @@ async def test_assist_understands_the_shipped_sentences(
     speech = recent["speech"]["plain"]["speech"]
     assert speech.startswith("Your last request: "), speech
     assert f"{request['album']} by {request['artist']}" in speech
+    # the album needs half a minute to download: it is still on its way
     downloading = await home_assistant.ask("what is downloading")
     assert downloading["response_type"] == "action_done", downloading
-    assert "Simulated stack" not in downloading["speech"]["plain"]["speech"]  # not an error
+    speech = downloading["speech"]["plain"]["speech"]
+    assert speech.startswith(
+        f"1 request is on its way: {request['album']} by {request['artist']}, "
+    ), speech
+
+
+async def test_a_story_request_home_assistant_refuses_says_why(
+    running: RunningDemo, home_assistant: HomeAssistant
+) -> None:
+    with pytest.raises(DemoError) as refused:
+        await request_latest_album(home_assistant.api, "not-a-stack")
+    message = str(refused.value)
+    assert message.startswith(
+        f"POST /api/services/{DOMAIN}/search?return_response answered 400: "
+    ), message
+    assert "not-a-stack" in message, message
 
 
 # --------------------------------------------------------------------------- the dashboard
