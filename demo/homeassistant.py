@@ -239,9 +239,9 @@ async def confirm_http_config(api: HomeAssistantApi) -> None:
 
 
 async def create_token(api: HomeAssistantApi) -> str:
-    """A long-lived access token of the demo user (a day; the login's token lasts 30 min)."""
+    """A long-lived access token of the demo user (30 days; the login's token lasts 30 min)."""
     token: str = await api.command(
-        "auth/long_lived_access_token", client_name="StepheyBot Music demo", lifespan=1
+        "auth/long_lived_access_token", client_name="StepheyBot Music demo", lifespan=30
     )
     return token
 

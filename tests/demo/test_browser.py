@@ -45,7 +45,7 @@ from demo.browser import (
     screenshot,
     tiles_by_section,
 )
-from demo.check import READY, albums_with_files, parse_metrics, tracked
+from demo.check import READY, albums_with_files, follow_request, parse_metrics, tracked
 from demo.children import DemoError
 from demo.dashboard import LATEST_TITLE, REQUESTS_HEADING
 from demo.ha_client import JSON, HomeAssistantApi
@@ -53,7 +53,7 @@ from demo.homeassistant import DOMAIN, notifications
 from demo.homeassistant import log_in as api_log_in
 from demo.integration import our_entities, set_up_stack
 from demo.stack import ROOT
-from demo.story import request_latest_album
+from demo.story import Request, request_latest_album
 
 pytestmark = [pytest.mark.real_server, pytest.mark.asyncio(loop_scope="module")]
 
@@ -349,6 +349,14 @@ async def test_assist_understands_the_shipped_sentences(
     assert speech.startswith(
         f"1 request is on its way: {request['album']} by {request['artist']}, "
     ), speech
+
+
+async def test_a_request_home_assistant_does_not_know_is_reported_missing(
+    home_assistant: HomeAssistant,
+) -> None:
+    unknown = Request(request_id="01NOTAREQUEST", artist="Nobody", title="Nobody", message="")
+    stages = await follow_request(home_assistant.api, home_assistant.entry_id, unknown, 10)
+    assert stages == ["missing"]
 
 
 async def test_a_story_request_home_assistant_refuses_says_why(
