@@ -224,20 +224,25 @@ class HomeAssistant:
 
 
 @pytest_asyncio.fixture(loop_scope="module", scope="module")
-async def home_assistant(running: RunningDemo) -> AsyncIterator[HomeAssistant]:
-    """The demo's Home Assistant, logged in with the printed credentials."""
+async def home_assistant(running: RunningDemo) -> HomeAssistant:
+    """The demo's Home Assistant, logged in with the printed credentials.
+
+    Its websocket is open only inside ``async with home_assistant.api`` (an open one
+    would hold Home Assistant's shutdown up at Ctrl-C).
+    """
     info = running.info
     login = await api_log_in(
         running.http, info["home_assistant"], info["username"], info["password"]
     )
-    async with HomeAssistantApi(running.http, info["home_assistant"], login.access_token) as api:
+    api = HomeAssistantApi(running.http, info["home_assistant"], login.access_token)
+    async with api:
         entries = await api.command("config_entries/get", domain=DOMAIN)
         entry_id = next(e["entry_id"] for e in entries if e["title"] == "Simulated stack")
         entities = {
             f"{e['entity_id'].partition('.')[0]}.{e.get('translation_key')}": e["entity_id"]
             for e in await our_entities(api, entry_id)
         }
-        yield HomeAssistant(api=api, entry_id=entry_id, entities=entities)
+    return HomeAssistant(api=api, entry_id=entry_id, entities=entities)
 
 
 @pytest.fixture(scope="module")
@@ -467,7 +472,8 @@ async def test_the_request_reaches_the_library_and_home_assistant_says_so(
     )
     assert on_disk == {request["album"]: True}, on_disk
     # the blueprint's automation told the user
-    messages = [str(n["message"]) for n in await notifications(ha.api)]
+    async with ha.api:
+        messages = [str(n["message"]) for n in await notifications(ha.api)]
     assert f"{story.title} {READY}." in messages, messages
     # and the dashboard shows it
     in_library = re.compile(rf"{re.escape(story.title)}\s*: in library")  # bold title
