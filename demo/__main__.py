@@ -142,7 +142,7 @@ async def run(args: argparse.Namespace) -> int:
                 _write("no request was followed to the library (no story, or no Lidarr)")
             _write("check passed: every part is up and works with the others")
             return 0
-        _write(summary(demo.info, story=not args.no_story))
+        _write(summary(demo.info, story=not args.no_story and demo.has_lidarr))
         while not stop.is_set():
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), 2.0)
