@@ -290,7 +290,7 @@ async def test_lidarr_does_not_know_it(hass: HomeAssistant, sim: Simulator) -> N
 async def test_lidarr_lists_the_albums_of_a_new_artist_late(
     hass: HomeAssistant, sim: Simulator, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(requesting, "ALBUM_WAIT", 0.0)
+    monkeypatch.setattr(requesting.lidarr, "ALBUM_WAIT", 0.0)
     await setup_stack(hass, sim, ["lidarr"])
     artist = catalog_artist(sim, index=10)
     title = _albums(sim, artist)[0].title
