@@ -134,23 +134,30 @@ def _vpn_sentence(state: VpnState, *, named: bool) -> str:
     return f"{subject} is down: {state.name} reports it {state.status}."
 
 
+VPN_QUESTIONS = ("up", "down")
+"""What the VPN intent's ``asked`` slot may hold: "is the VPN up?" or "is it down?"."""
+
+
 class VpnStatusIntent(StackIntentHandler):
-    """Is the VPN up."""
+    """Is the VPN up (``asked`` up), is it down (``asked`` down), or how is it (no ``asked``)."""
 
     intent_type = INTENT_VPN_STATUS
     description = "Tells whether the music stack's VPN (gluetun) is up"
+    slots: ClassVar[dict[Any, Any]] = {probatio.Optional("asked"): probatio.In(VPN_QUESTIONS)}
 
     async def async_speech(
         self, intent_obj: intent.Intent, entry: StepheyBotConfigEntry, slots: Slots
     ) -> str:
-        """For example: ``Yes, the VPN is up, exiting in Sweden.``."""
+        """For example: ``Yes, the VPN is up, exiting in Sweden.`` (asked whether it is up)."""
         states = vpn_states(entry)
         if len(states) == 1:
             state = states[0]
             sentence = _vpn_sentence(state, named=False)
-            if not state.reachable:
+            asked = _slot(slots, "asked")
+            if not state.reachable or asked is None:
                 return sentence
-            return f"{'Yes' if state.connected else 'No'}, {sentence[0].lower()}{sentence[1:]}"
+            yes = state.connected is (asked == "up")
+            return f"{'Yes' if yes else 'No'}, {sentence[0].lower()}{sentence[1:]}"
         return " ".join(_vpn_sentence(state, named=True) for state in states)
 
 

@@ -159,13 +159,15 @@ async def test_vpn_up_down_and_unreachable(
     hass: HomeAssistant, sim: Simulator, frozen: FrozenDateTimeFactory
 ) -> None:
     await setup_stack(hass, sim, ["gluetun"])
-    assert await ask(hass, VPN) == "Yes, the VPN is up, exiting in Netherlands."
+    assert await ask(hass, VPN, asked="up") == "Yes, the VPN is up, exiting in Netherlands."
     sim.world.set_vpn(up=False)
     await poll(hass, frozen, 20)
-    assert await ask(hass, VPN) == "No, the VPN is down: gluetun reports it stopped."
+    assert await ask(hass, VPN, asked="up") == "No, the VPN is down: gluetun reports it stopped."
     await sim.set_fault("gluetun", Fault.DOWN)
     await poll(hass, frozen, 20)
-    assert await ask(hass, VPN) == "I can't reach gluetun, so I don't know whether the VPN is up."
+    assert await ask(hass, VPN, asked="up") == (
+        "I can't reach gluetun, so I don't know whether the VPN is up."
+    )
 
 
 async def test_two_vpns(hass: HomeAssistant, sim: Simulator) -> None:
@@ -269,7 +271,7 @@ async def test_several_stacks(hass: HomeAssistant, sim: Simulator) -> None:
         "You have 2 music stacks: Home music or Studio. "
         "Say which one, for example: on the Home music stack."
     )
-    assert await ask(hass, VPN, stack="home music") == (
+    assert await ask(hass, VPN, stack="home music", asked="up") == (
         "Yes, the VPN is up, exiting in Netherlands."
     )
     assert await ask(hass, VPN, stack="the Studio stack") == (

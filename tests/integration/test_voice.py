@@ -45,12 +45,12 @@ SAID: list[tuple[str, str, dict[str, str]]] = [
     ("How big is my music library?", LIBRARY, {}),
     ("what's in my music library", LIBRARY, {}),
     ("how many albums are in my library on the Home music stack", LIBRARY, {"what": "albums"}),
-    ("Is the VPN up?", VPN, {}),
-    ("is VPN running", VPN, {}),
-    ("is the VPN down", VPN, {}),
+    ("Is the VPN up?", VPN, {"asked": "up"}),
+    ("is VPN running", VPN, {"asked": "up"}),
+    ("is the VPN down", VPN, {"asked": "down"}),
     ("what's the VPN status", VPN, {}),
     ("check the VPN", VPN, {}),
-    ("is the vpn connected on the home music stack", VPN, {}),
+    ("is the vpn connected on the home music stack", VPN, {"asked": "up"}),
     ("What is downloading?", DOWNLOADING, {}),
     ("what's currently downloading", DOWNLOADING, {}),
     ("what am I downloading", DOWNLOADING, {}),
@@ -178,3 +178,25 @@ async def test_a_spoken_request_reaches_the_library(
     assert result.response.speech["plain"]["speech"] == (
         f"Your last request: {album.title} by {artist.name}, in your library."
     )
+
+
+@pytest.mark.parametrize(
+    ("text", "up", "speech"),
+    [
+        ("is the VPN up", True, "Yes, the VPN is up, exiting in Netherlands."),
+        ("is the VPN down", True, "No, the VPN is up, exiting in Netherlands."),
+        ("is the VPN down", False, "Yes, the VPN is down: gluetun reports it stopped."),
+        ("is the VPN connected", False, "No, the VPN is down: gluetun reports it stopped."),
+        ("what's the VPN status", True, "The VPN is up, exiting in Netherlands."),
+        ("check the VPN", False, "The VPN is down: gluetun reports it stopped."),
+    ],
+)
+async def test_the_vpn_answer_fits_the_question(
+    hass: HomeAssistant, sim: Simulator, text: str, up: bool, speech: str
+) -> None:
+    """Asked whether the VPN is down, the answer is not "Yes, the VPN is up"; nor a yes to "how"."""
+    await setup_conversation(hass)
+    sim.world.set_vpn(up=up)
+    await setup_stack(hass, sim, ["gluetun"])
+    result = await converse(hass, text)
+    assert result.response.speech["plain"]["speech"] == speech
