@@ -253,6 +253,10 @@ async def _get_downloads(
     hass: HomeAssistant, entry: StepheyBotConfigEntry, call: ServiceCall
 ) -> ServiceResponse:
     runtime = entry.runtime_data
+    if not runtime.of_type(DownloadClientRuntime) and not runtime.of_type(MusicBrainRuntime):
+        raise invalid(
+            "no_backend", stack=entry.title, backend="qBittorrent, Transmission or Music Brain"
+        )
     request_ids = {
         request.torrent_hash: request.request_id
         for request in reversed(runtime.requests.store.all())

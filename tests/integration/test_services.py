@@ -223,6 +223,17 @@ async def test_get_downloads_with_one_of_two_clients_down(
     assert failure["error"].startswith("qBittorrent is unreachable.")
 
 
+async def test_get_downloads_of_a_stack_that_cannot_download(
+    hass: HomeAssistant, sim: Simulator
+) -> None:
+    """Not an empty list (which reads "nothing is downloading"): the stack has nothing to ask."""
+    await setup_stack(hass, sim, ["navidrome", "lidarr"])
+    message = await refused(hass, ServiceValidationError, "get_downloads", True)
+    assert message == error_text(
+        "no_backend", stack=STACK_TITLE, backend="qBittorrent, Transmission or Music Brain"
+    )
+
+
 @pytest.mark.parametrize("client", ["qbittorrent", "transmission"])
 async def test_pause_and_resume_every_music_download(
     hass: HomeAssistant, sim: Simulator, client: str
