@@ -144,11 +144,34 @@ async def test_actions_fail_only_as_documented(
         assert "passkey" not in text
 
 
+async def test_a_malformed_magnet_is_refused_as_documented(
+    hass: HomeAssistant, stack: list[str]
+) -> None:
+    """The example hypothesis found: the refusal names the form, not the magnet given."""
+    given = "magnet:?xt=urn:btih:not-a-hash&tr=udp%3A%2F%2Fsecret.example"
+    with pytest.raises(ServiceValidationError) as caught:
+        await hass.services.async_call(
+            DOMAIN,
+            "request_download",
+            {"config_entry_id": ENTRY_ID, "magnet": given},
+            blocking=True,
+        )
+    assert caught.value.translation_key == "invalid_magnet"
+    check_refusal(caught.value)
+    assert "secret.example" not in str(caught.value)
+
+
+MAGNET_FORM = "(magnet:?xt=urn:btih: followed by"
+"""How the invalid_magnet message describes a magnet link (not a magnet it was given)."""
+
+
 def check_refusal(err: HomeAssistantError) -> None:
     """A documented refusal: translated, explained, naming the backend when one refused."""
     message = str(err)
     assert message, "every refusal explains itself"
     assert err.translation_domain in (DOMAIN, "homeassistant"), repr(err)
-    assert "magnet:" not in message
+    # invalid_magnet describes the form ("magnet:?xt=urn:btih: followed by ..."): no other
+    # magnet may be shown
+    assert "magnet:" not in message.replace(MAGNET_FORM, "")
     if not isinstance(err, ServiceValidationError):
         assert (err.translation_placeholders or {}).get("backend"), "names the backend"
