@@ -107,17 +107,17 @@ def pick_stack(hass: HomeAssistant, name: str | None = None) -> StepheyBotConfig
     titles = join_words([entry.title for entry in loaded], "or")
     if name:
         key = _name_key(name)
-        for entry in loaded:
-            if key in (_name_key(entry.title), entry.entry_id.casefold()):
+        named = [e for e in entries if key in (_name_key(e.title), e.entry_id.casefold())]
+        for entry in named:
+            if entry.state is ConfigEntryState.LOADED:
                 return entry
+        if named:
+            raise _not_running(named[0])
         if loaded:
             raise FactError(f"I don't know a music stack called {name}. Say {titles}.")
     if not loaded:
         if entries:
-            raise FactError(
-                f"The music stack {entries[0].title} is not running: none of its backends "
-                "answers. Check that they are up."
-            )
+            raise _not_running(entries[0])
         raise FactError("No music stack is set up. Add StepheyBot Music first.")
     if len(loaded) > 1:
         raise FactError(
@@ -125,6 +125,13 @@ def pick_stack(hass: HomeAssistant, name: str | None = None) -> StepheyBotConfig
             f"Say which one, for example: on the {loaded[0].title} stack."
         )
     return loaded[0]
+
+
+def _not_running(entry: StepheyBotConfigEntry) -> FactError:
+    return FactError(
+        f"The music stack {entry.title} is not running: none of its backends answers. "
+        "Check that they are up."
+    )
 
 
 def stack_titles(hass: HomeAssistant) -> list[str]:

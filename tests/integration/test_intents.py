@@ -285,6 +285,23 @@ async def test_several_stacks(hass: HomeAssistant, sim: Simulator) -> None:
     )
 
 
+async def test_a_named_stack_that_is_not_running(hass: HomeAssistant, sim: Simulator) -> None:
+    """Naming a stack that exists but is not loaded says so, not "I don't know it"."""
+    await setup_stack(hass, sim, ["gluetun"])
+    await sim.set_fault("navidrome", Fault.DOWN)
+    studio = _second_stack(sim, "Studio", ["navidrome"])
+    studio.add_to_hass(hass)
+    await hass.config_entries.async_setup(studio.entry_id)
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert studio.state is ConfigEntryState.SETUP_RETRY
+
+    assert await ask(hass, LIBRARY, stack="the studio stack") == (
+        "The music stack Studio is not running: none of its backends answers. "
+        "Check that they are up."
+    )
+    assert await ask(hass, VPN, asked="up") == "Yes, the VPN is up, exiting in Netherlands."
+
+
 async def test_no_stack(hass: HomeAssistant) -> None:
     assert await ask(hass, VPN) == "No music stack is set up. Add StepheyBot Music first."
     assert await ask(hass, VPN, stack="studio") == (
