@@ -95,6 +95,13 @@ async def async_search_upgrades(
     album is below cutoff. Raises the client layer's errors.
     """
     tracker: RequestCoordinator = entry.runtime_data.requests
+    async with tracker.submit_lock:  # two presses at once start one search
+        return await _async_search_upgrades(tracker, backend, source)
+
+
+async def _async_search_upgrades(
+    tracker: RequestCoordinator, backend: LidarrRuntime, source: str
+) -> UpgradeResult:
     title = backend.ref.title
     current = _upgrade_in_flight(tracker, backend.ref.subentry_id)
     if current is not None:

@@ -65,7 +65,9 @@ async def async_request_download(
     )
     if result_id is not None:
         wanted = wanted_of_result(entry, result_id)
-    return await _async_route(Requester(hass, entry, source), wanted)
+    requester = Requester(hass, entry, source)
+    async with requester.tracker.submit_lock:  # two at once must not both pass the checks
+        return await _async_route(requester, wanted)
 
 
 async def _async_route(requester: Requester, wanted: Wanted) -> RequestResult:

@@ -79,6 +79,8 @@ class RequestCoordinator(DataUpdateCoordinator[list[TrackedRequest]]):
         self._scan = LibraryScan(entry.runtime_data)
         self._lidarr = LidarrRoute()
         self._finder = TorrentFinder()
+        self.submit_lock = asyncio.Lock()
+        """Held from a new request's duplicate check to its submission (one at a time)."""
 
     # ---------------------------------------------------------------- API
 
