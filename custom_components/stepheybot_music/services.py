@@ -311,9 +311,16 @@ async def _brain_downloads(
 async def _set_running(entry: StepheyBotConfigEntry, call: ServiceCall, running: bool) -> None:
     clients = _backends(entry, DownloadClientRuntime, "qBittorrent or Transmission")
     request_id: str | None = call.data.get("request_id")
+    failures: list[HomeAssistantError] = []
     if request_id is None:
+        # every client that answers is paused or resumed, even when another one fails
         for backend in clients:
-            await _guarded(backend, backend.coordinator.async_set_music_running(running))
+            try:
+                await _guarded(backend, backend.coordinator.async_set_music_running(running))
+            except HomeAssistantError as err:
+                failures.append(err)
+        if failures:
+            raise failures[0]
         return
     request = entry.runtime_data.requests.store.get(request_id)
     if request is None:
@@ -323,8 +330,15 @@ async def _set_running(entry: StepheyBotConfigEntry, call: ServiceCall, running:
         raise invalid("request_without_download", title=request.title)
     acted = False
     for backend in clients:
-        acted = await _guarded(backend, _set_torrent_running(backend, info_hash, running)) or acted
+        try:
+            acted = (
+                await _guarded(backend, _set_torrent_running(backend, info_hash, running)) or acted
+            )
+        except HomeAssistantError as err:
+            failures.append(err)
     if not acted:
+        if failures:
+            raise failures[0]  # the download may be on the client that did not answer
         raise invalid("download_not_found", title=request.title)
 
 

@@ -249,6 +249,36 @@ async def test_pause_and_resume_every_music_download(
     assert {t.hash: t.status for t in world.torrents.values() if t not in music} == others
 
 
+async def test_pause_with_one_of_two_clients_down(hass: HomeAssistant, sim: Simulator) -> None:
+    """The client that answers is paused all the same (a VPN-leak automation relies on it)."""
+    await setup_stack(hass, sim, ["qbittorrent", "transmission"])
+    world = sim.world
+    music = [t for t in world.torrents.values() if t.category == world.music_category]
+    await sim.set_fault("qbittorrent", Fault.DOWN)
+
+    message = await refused(hass, HomeAssistantError, "pause_downloads")
+
+    assert message.startswith("qBittorrent is unreachable.")
+    assert all(t.status.startswith("stopped") for t in music)  # through Transmission
+
+
+async def test_pause_one_request_with_one_of_two_clients_down(
+    hass: HomeAssistant, sim: Simulator
+) -> None:
+    """Paused where it is found; when no client that answers has it, the one down is named."""
+    await setup_stack(hass, sim, ["qbittorrent", "transmission"])
+    world = sim.world
+    request_id = (await act(hass, "request_download", magnet=MAGNET))["request"]["request_id"]
+    await sim.set_fault("qbittorrent", Fault.DOWN)
+
+    await act(hass, "pause_downloads", False, request_id=request_id)
+    assert world.torrents["c0" * 20].status.startswith("stopped")
+
+    world.remove_torrent("c0" * 20)
+    message = await refused(hass, HomeAssistantError, "resume_downloads", request_id=request_id)
+    assert message.startswith("qBittorrent is unreachable.")
+
+
 @pytest.mark.parametrize("client", ["qbittorrent", "transmission"])
 async def test_pause_and_resume_one_request(
     hass: HomeAssistant, sim: Simulator, client: str
