@@ -1,18 +1,19 @@
-"""Races a reviewer found: two requests for the same thing at once send it once."""
+"""What a review of requests and tracking found: races, and requests that could never finish."""
 
 from __future__ import annotations
 
 import asyncio
 from collections import Counter
 
+from freezegun.api import FrozenDateTimeFactory
 from homeassistant.core import HomeAssistant
 
 from simulator import Simulator
 
 from .conftest import setup_stack
-from .test_requesting import _albums, lidarr_artist, request, stored
+from .test_requesting import _albums, catalog_artist, lidarr_artist, request, stored
 from .test_upgrades import _search_upgrades
-from .tracking import requests_of, tsim
+from .tracking import requests_of, stage_of, step, tsim
 
 __all__ = ["tsim"]
 
@@ -49,3 +50,25 @@ async def test_two_upgrade_searches_at_once(hass: HomeAssistant, tsim: Simulator
     assert statuses == {"requested": 1, "already_requested": 1}
     assert len(requests_of(entry).store.all()) == 1
     assert len(tsim.world.commands) == commands + 1, "one cutoff-unmet search, not two"
+
+
+async def test_music_brain_request_by_name_reaches_the_library(
+    hass: HomeAssistant, tsim: Simulator, frozen: FrozenDateTimeFactory
+) -> None:
+    """The Music Brain gives no request id for a name (its Lidarr downloads): Navidrome tells."""
+    entry = await setup_stack(hass, tsim, ["music_brain", "navidrome"])
+    artist = catalog_artist(tsim, index=9)
+    album = _albums(tsim, artist)[0]
+    answer = await request(hass, artist=artist.name, album=album.title)
+    request_id = answer["request"]["request_id"]
+    assert answer["request"]["brain_request_id"] is None
+
+    await step(hass, tsim, frozen, 60)
+    assert stage_of(entry, request_id) == "requested"  # not in Navidrome yet
+
+    # the Music Brain's Lidarr imported the album and Navidrome scanned it
+    album.track_files = album.track_count
+    tsim.world.start_scan()
+    await step(hass, tsim, frozen, tsim.world.scan_duration + 1)
+    assert album.in_navidrome
+    assert stage_of(entry, request_id) == "in_library"

@@ -5,19 +5,21 @@ Transmission yet); Transmission's download states are ``downloading`` (progress,
 the speed, the torrent hash); a finished download goes to ``importing`` and to ``in_library``
 once Navidrome scanned it (:class:`LibraryScan`). The Music Brain never reports a failure (it
 drops failed requests), so a request it no longer knows (dropped, or it restarted) fails as
-``removed``.
+``removed``. A request by name has no id (the Music Brain only has its Lidarr monitor the
+artist): it is ``in_library`` once Navidrome has the album (or, for an artist, the artist),
+one ``search3`` per poll.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from ..clients.errors import BackendRequestError
+from ..clients.errors import BackendRequestError, StackError
 from ..clients.music_brain import DownloadState, DownloadStatus
 from ..coordinators.music_brain import MusicBrainRuntime
-from .advance import downloading, failed
+from .advance import at, downloading, failed
 from .library_scan import LibraryScan
-from .models import FailureReason, TrackedRequest
+from .models import FailureReason, Stage, TrackedRequest
 
 _WAITING = frozenset({DownloadState.QUEUED, DownloadState.PENDING, DownloadState.UNKNOWN})
 _DONE = frozenset({DownloadState.SEEDING, DownloadState.SEED_PENDING, DownloadState.COMPLETED})
@@ -34,7 +36,7 @@ async def async_advance(
     out = []
     for request in requests:
         if request.brain_request_id is None:
-            out.append(request)
+            out.append(await _by_name(request, now, scan))
             continue
         try:
             status = await client.download_status(request.brain_request_id)
@@ -46,6 +48,31 @@ async def async_advance(
             continue
         out.append(await _from_status(request, status, now, scan))
     return out
+
+
+async def _by_name(request: TrackedRequest, now: datetime, scan: LibraryScan) -> TrackedRequest:
+    """A request by name: ``in_library`` once Navidrome has it (it stays put otherwise)."""
+    navidrome = scan.navidrome
+    if navidrome is None:
+        return request
+    artist, album = request.artist.casefold(), request.album
+    try:
+        found = await navidrome.status.client.search3(
+            request.album or request.artist,
+            artist_count=0 if album else 20,
+            album_count=20 if album else 0,
+            song_count=0,
+        )
+    except StackError:
+        return request  # Navidrome down: asked again next poll
+    if album is None:
+        there = any(a.name.casefold() == artist for a in found.artists)
+    else:
+        there = any(
+            a.name.casefold() == album.casefold() and (a.artist or "").casefold() == artist
+            for a in found.albums
+        )
+    return at(request, Stage.IN_LIBRARY, now) if there else request
 
 
 async def _from_status(

@@ -36,6 +36,11 @@ class LibraryScan:
         self._started: datetime | None = None
         """The baseline of a scan started during this poll (others may join it)."""
 
+    @property
+    def navidrome(self) -> NavidromeRuntime | None:
+        """The Navidrome backend scans are asked of (the stack's first), if any."""
+        return next(iter(self._runtime.of_type(NavidromeRuntime)), None)
+
     def new_poll(self) -> None:
         """A new poll starts: a scan started earlier can no longer be joined."""
         self._started = None
@@ -47,7 +52,7 @@ class LibraryScan:
     async def async_settle(self, request: TrackedRequest, now: datetime) -> TrackedRequest:
         """``request`` (downloaded) at ``importing``, or ``in_library`` once scanned."""
         request = at(request, Stage.IMPORTING, now)
-        navidrome = next(iter(self._runtime.of_type(NavidromeRuntime)), None)
+        navidrome = self.navidrome
         if navidrome is None:
             return at(request, Stage.IN_LIBRARY, now)
         status = navidrome.status
