@@ -380,9 +380,16 @@ async def _search_upgrades(
     hass: HomeAssistant, entry: StepheyBotConfigEntry, call: ServiceCall
 ) -> ServiceResponse:
     results: list[Any] = []
+    failures: list[HomeAssistantError] = []
     for backend in _backends(entry, LidarrRuntime, "Lidarr"):
-        result = await _guarded(backend, async_search_upgrades(entry, backend, source="action"))
+        try:
+            result = await _guarded(backend, async_search_upgrades(entry, backend, source="action"))
+        except HomeAssistantError as err:  # the other Lidarrs search all the same
+            failures.append(err)
+            continue
         results.append({"backend": backend.ref.title, **result.as_dict()})
+    if failures:
+        raise failures[0]
     return {"results": results} if call.return_response else None
 
 
@@ -390,9 +397,16 @@ async def _start_scan(
     hass: HomeAssistant, entry: StepheyBotConfigEntry, call: ServiceCall
 ) -> ServiceResponse:
     full: bool = call.data.get("full", False)
+    failures: list[HomeAssistantError] = []
     for backend in _backends(entry, NavidromeRuntime, "Navidrome"):
-        await _guarded(backend, backend.status.client.start_scan(full=full))
+        try:
+            await _guarded(backend, backend.status.client.start_scan(full=full))
+        except HomeAssistantError as err:  # the other Navidromes scan all the same
+            failures.append(err)
+            continue
         await backend.status.async_request_refresh()
+    if failures:
+        raise failures[0]
     return None
 
 

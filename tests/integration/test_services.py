@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 import yaml
 from freezegun.api import FrozenDateTimeFactory
+from homeassistant.config_entries import ConfigSubentry
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 
@@ -17,7 +18,7 @@ from custom_components.stepheybot_music.services import ACTIONS
 from simulator import Fault, Simulator
 from simulator.model import TorrentStatus
 
-from .conftest import ENTRY_ID, STACK_TITLE, setup_stack
+from .conftest import ENTRY_ID, STACK_TITLE, setup_stack, stack_entry, subentry
 from .helpers import translations
 from .service_helpers import act, error_text, refused
 
@@ -354,6 +355,43 @@ async def test_start_scan_errors(hass: HomeAssistant, sim: Simulator) -> None:
     await setup_stack_again(hass, sim)
     message = await refused(hass, ServiceValidationError, "start_scan")
     assert message == error_text("no_backend", stack=STACK_TITLE, backend="Navidrome")
+
+
+async def _stack_with_a_dead_one_first(hass: HomeAssistant, sim: Simulator, name: str) -> None:
+    """A stack of two ``name`` backends: "Old ..." (nothing listens) first, then the real one."""
+    entry = stack_entry(sim, [])
+    dead = subentry(sim, name)
+    dead["data"] = {**dead["data"], "url": "http://127.0.0.1:9/"}
+    dead["subentry_id"] = f"01SUBDEAD{name.upper():0<17}"[:26]
+    dead["title"] = f"Old {dead['title']}"
+    dead["unique_id"] = f"{name}_dead"
+    entry.add_to_hass(hass)
+    for data in (dead, subentry(sim, name)):
+        hass.config_entries.async_add_subentry(entry, ConfigSubentry(**data))
+    await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done(wait_background_tasks=True)
+
+
+async def test_start_scan_with_one_of_two_navidromes_down(
+    hass: HomeAssistant, sim: Simulator
+) -> None:
+    """The Navidrome that answers scans even when the one before it is down."""
+    await _stack_with_a_dead_one_first(hass, sim, "navidrome")
+    message = await refused(hass, HomeAssistantError, "start_scan")
+    assert message.startswith("Old Navidrome is unreachable.")
+    assert sim.world.navidrome_scanning
+
+
+async def test_search_upgrades_with_one_of_two_lidarrs_down(
+    hass: HomeAssistant, sim: Simulator
+) -> None:
+    """The Lidarr that answers searches for upgrades even when the one before it is down."""
+    await _stack_with_a_dead_one_first(hass, sim, "lidarr")
+    commands = len(sim.world.commands)
+    message = await refused(hass, HomeAssistantError, "search_upgrades")
+    assert message.startswith("Old Lidarr is unreachable.")
+    assert len(sim.world.commands) == commands + 1
+    assert sim.world.commands[-1].name == "CutoffUnmetAlbumSearch"
 
 
 async def setup_stack_again(hass: HomeAssistant, sim: Simulator) -> None:
