@@ -8,12 +8,21 @@ from collections import Counter
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.core import HomeAssistant
 
+from custom_components.stepheybot_music.tracking.models import Route, Stage, TrackedRequest
 from simulator import Simulator
 
-from .conftest import setup_stack
+from .conftest import setup_stack, subentry_id
 from .test_requesting import _albums, catalog_artist, lidarr_artist, request, stored
 from .test_upgrades import _search_upgrades
-from .tracking import requests_of, stage_of, step, tsim
+from .tracking import (
+    SEARCH_SECONDS,
+    lidarr_client,
+    new_id,
+    requests_of,
+    stage_of,
+    step,
+    tsim,
+)
 
 __all__ = ["tsim"]
 
@@ -72,3 +81,51 @@ async def test_music_brain_request_by_name_reaches_the_library(
     await step(hass, tsim, frozen, tsim.world.scan_duration + 1)
     assert album.in_navidrome
     assert stage_of(entry, request_id) == "in_library"
+
+
+async def test_one_failed_album_does_not_fail_a_whole_artist_request(
+    hass: HomeAssistant, tsim: Simulator, frozen: FrozenDateTimeFactory
+) -> None:
+    """Lidarr grabs each album on its own; one failing download leaves the others going."""
+    entry = await setup_stack(hass, tsim, ["lidarr", "qbittorrent"])
+    world = tsim.world
+    working = {i.id for i in world.indexers if i.enabled and not i.failing}
+    artist = next(
+        a
+        for a in world.artists.values()
+        if not a.in_lidarr
+        and sum(
+            any(r.indexer_id in working and r.seeders > 0 for r in world.releases_for(album))
+            for album in _albums(tsim, a)
+        )
+        >= 2
+    )
+    client = lidarr_client(entry)
+    [found] = await client.lookup_artist(f"mbid:{artist.mbid}")
+    added = await client.add_artist(
+        found, quality_profile_id=1, metadata_profile_id=1, root_folder_path="/music"
+    )
+    request = await requests_of(entry).async_submit(
+        TrackedRequest(
+            request_id=new_id(),
+            route=Route.LIDARR,
+            backend_id=subentry_id("lidarr"),
+            artist=artist.name,
+            lidarr_artist_id=added.id,
+        )
+    )
+    await step(hass, tsim, frozen, SEARCH_SECONDS + 5)
+    torrents = [t for i in artist.album_ids if (t := world.torrent_for_album(i)) is not None]
+    assert len(torrents) >= 2
+    assert stage_of(entry, request.request_id) == "downloading"
+
+    world.fail_torrent(torrents[0].hash, "No space left on device")
+    await step(hass, tsim, frozen, 1)
+    assert stage_of(entry, request.request_id) == "downloading", "the other albums go on"
+
+    for _ in range(12):
+        await step(hass, tsim, frozen, 120)
+    tracked = requests_of(entry).store.get(request.request_id)
+    assert tracked is not None
+    assert any(world.albums[t.album_id or 0].has_files for t in torrents[1:])
+    assert tracked.stage is Stage.IN_LIBRARY

@@ -17,7 +17,9 @@ Stages, per request (its albums are ``lidarr_album_ids``):
 * ``failed``: ``download_failed`` (an item failed in the download client), ``import_failed``
   (``importFailed``, or ``importBlocked``: Lidarr waits for a manual import), ``removed`` (the
   items left the queue and no album arrived), ``nothing_found`` (the search ended, or failed,
-  and nothing was grabbed within the grace period); always with Lidarr's own message.
+  and nothing was grabbed within the grace period); always with Lidarr's own message. A
+  request of several albums fails for its items only when none is left going and none of
+  its albums arrived (one failed album does not sink the others).
 
 Upgrade requests (``kind=upgrade``) have their files already: they reach ``in_library`` when
 a grabbed item leaves the queue (imported), and ``nothing_found`` when nothing was grabbed.
@@ -104,11 +106,19 @@ class LidarrRoute:
 
         out: dict[str, TrackedRequest] = {}
         lookups: list[TrackedRequest] = []
+        broken: dict[str, list[QueueItem]] = {}
+        """Requests of several albums whose items all failed: did any album arrive?"""
         for request in requests:
             mine = [item for i in request.lidarr_album_ids for item in items.get(i, ())]
             if mine:
                 self.forget(request.request_id)
-                out[request.request_id] = _from_queue(request, mine, now)
+                live = [item for item in mine if _failure(item) is None]
+                several = len(request.lidarr_album_ids) > 1
+                if live or not several or request.kind is RequestKind.UPGRADE:
+                    out[request.request_id] = _from_queue(request, live or mine, now)
+                else:
+                    broken[request.request_id] = mine
+                    lookups.append(request)
             elif request.stage in (Stage.DOWNLOADING, Stage.IMPORTING):
                 if request.kind is RequestKind.UPGRADE:
                     out[request.request_id] = at(request, Stage.IN_LIBRARY, now)
@@ -128,7 +138,22 @@ class LidarrRoute:
             wanted = sorted({i for request in lookups for i in request.lidarr_album_ids})
             albums = {a.id: a for a in await client.albums(album_ids=wanted)} if wanted else {}
             for request in lookups:
-                out[request.request_id] = self._from_albums(request, albums, now)
+                failing = broken.get(request.request_id)
+                if failing is None:
+                    out[request.request_id] = self._from_albums(request, albums, now)
+                    continue
+                ids = request.lidarr_album_ids
+                arrived = sum(1 for i in ids if i in albums and _complete(albums[i]))
+                out[request.request_id] = (
+                    at(
+                        request,
+                        Stage.IN_LIBRARY,
+                        now,
+                        f"{arrived} of {len(ids)} albums are in the library.",
+                    )
+                    if arrived
+                    else _from_queue(request, failing, now)
+                )
         return [out[request.request_id] for request in requests]
 
     async def _search(
@@ -203,15 +228,21 @@ async def _with_albums(client: LidarrClient, request: TrackedRequest) -> Tracked
     return replace(request, lidarr_album_ids=tuple(a.id for a in albums if a.monitored))
 
 
+def _failure(item: QueueItem) -> tuple[FailureReason, str] | None:
+    """Why a queue item cannot go on (with Lidarr's message), or None."""
+    if item.tracked_download_state in _DOWNLOAD_FAILED or item.status is DownloadStatus.FAILED:
+        return FailureReason.DOWNLOAD_FAILED, item_message(item) or "The download failed."
+    if item.tracked_download_state in _IMPORT_FAILED:
+        message = item_message(item) or "Lidarr could not import the download."
+        return FailureReason.IMPORT_FAILED, message
+    return None
+
+
 def _from_queue(request: TrackedRequest, items: list[QueueItem], now: datetime) -> TrackedRequest:
-    """A request with queue items: downloading, importing or failed."""
+    """A request with queue items: downloading, importing or failed (an item failed)."""
     for item in items:
-        if item.tracked_download_state in _DOWNLOAD_FAILED or item.status is DownloadStatus.FAILED:
-            message = item_message(item) or "The download failed."
-            return failed(request, FailureReason.DOWNLOAD_FAILED, now, message)
-        if item.tracked_download_state in _IMPORT_FAILED:
-            message = item_message(item) or "Lidarr could not import the download."
-            return failed(request, FailureReason.IMPORT_FAILED, now, message)
+        if (why := _failure(item)) is not None:
+            return failed(request, why[0], now, why[1])
     first = items[0].download_id
     torrent_hash = first.lower() if first and items[0].protocol == "torrent" else None
     if all(item.tracked_download_state in _DOWNLOADED for item in items):
