@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections import Counter
 
+import pytest
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.core import HomeAssistant
 
@@ -13,6 +14,7 @@ from simulator import Simulator
 
 from .conftest import setup_stack, subentry_id
 from .test_requesting import _albums, catalog_artist, lidarr_artist, request, stored
+from .test_tracking_clients import HASH, MAGNET
 from .test_upgrades import _search_upgrades
 from .tracking import (
     SEARCH_SECONDS,
@@ -129,3 +131,31 @@ async def test_one_failed_album_does_not_fail_a_whole_artist_request(
     assert tracked is not None
     assert any(world.albums[t.album_id or 0].has_files for t in torrents[1:])
     assert tracked.stage is Stage.IN_LIBRARY
+
+
+@pytest.mark.parametrize("client", ["qbittorrent", "transmission"])
+async def test_a_finished_torrent_that_errs_still_reaches_the_library(
+    hass: HomeAssistant, tsim: Simulator, frozen: FrozenDateTimeFactory, client: str
+) -> None:
+    """Files moved away after the download (post-processing) make the client report an
+    error (qBittorrent's ``missingFiles``): the download is done, the scan goes on."""
+    entry = await setup_stack(hass, tsim, (client, "navidrome"))
+    tsim.world.add_magnet(MAGNET, category="music")
+    request = await requests_of(entry).async_submit(
+        TrackedRequest(
+            request_id=new_id(),
+            route=Route.DOWNLOAD_CLIENT,
+            backend_id=subentry_id(client),
+            artist="Night Owls",
+            album="Quiet Hours",
+            torrent_hash=HASH,
+        )
+    )
+    await step(hass, tsim, frozen, 5)
+    torrent = tsim.world.torrents[HASH]
+    await step(hass, tsim, frozen, torrent.amount_left / tsim.world.download_speed + 1)
+    assert stage_of(entry, request.request_id) == "importing"
+
+    tsim.world.fail_torrent(HASH, "No data found! Ensure your drives are connected")
+    await step(hass, tsim, frozen, tsim.world.scan_duration + 1)
+    assert stage_of(entry, request.request_id) == "in_library"

@@ -6,7 +6,8 @@ coordinator's last poll failed, the requests stay where they are. A torrent down
 message), completes (``importing``, then ``in_library`` once Navidrome scanned it: see
 :class:`LibraryScan`), or disappears (``failed``, ``removed``; a new request's torrent may take
 :data:`LISTING_GRACE` to show; after completion a removed torrent is no loss: the files stay
-and the scan goes on).
+and the scan goes on, as it does when the client then reports an error, e.g. qBittorrent's
+``missingFiles`` once post-processing moved the files).
 """
 
 from __future__ import annotations
@@ -120,9 +121,10 @@ async def _from_torrent(
     scan: LibraryScan,
     client: str,
 ) -> TrackedRequest:
+    if request.stage is Stage.IMPORTING:
+        # downloaded: the torrent may go, or err once post-processing moved its files away
+        return await scan.async_settle(request, now)
     if torrent is None:
-        if request.stage is Stage.IMPORTING:
-            return await scan.async_settle(request, now)
         if request.stage is Stage.REQUESTED and now - request.created_at < LISTING_GRACE:
             return request  # added just now: the client's next poll lists it
         return failed(
