@@ -343,3 +343,33 @@ async def test_request_download_errors(hass: HomeAssistant, sim: Simulator) -> N
     message = await error(hass, "request_download", artist=new_artist(sim).name)
     assert message.startswith("Lidarr is unreachable.")
     assert await ok(hass, "get_recent_requests") == {"requests": [], "total": 0}
+
+
+async def test_null_arguments_count_as_absent(hass: HomeAssistant, sim: Simulator) -> None:
+    """Models that send ``null`` for optional arguments get the same answer as without them."""
+    await setup_stack(hass, sim, ["lidarr", "qbittorrent"])
+    artist = new_artist(sim)
+    data = await ok(
+        hass, "request_download", artist=artist.name, album=None, result_id=None, stack=None
+    )
+    assert data["status"] == "requested"
+    assert data["request"]["album"] is None
+    found = await ok(hass, "search_music", query=artist.name, kind=None, limit=None)
+    assert found["results"]
+
+
+async def test_a_model_cannot_request_an_indexer_release(
+    hass: HomeAssistant, sim: Simulator
+) -> None:
+    """Release names are untrusted text: a model may find releases but not download them."""
+    await setup_stack(hass, sim, ["jackett", "qbittorrent"])
+    album = next(iter(sim.world.albums.values()))
+    found = await ok(hass, "search_music", query=album.title, kind="release", limit=1)
+    [release] = found["results"]
+    hashes = {t.hash for t in sim.world.torrents.values()}
+
+    message = await error(hass, "request_download", result_id=release["id"])
+
+    assert message.startswith("Assistants may not download an indexer release directly")
+    assert {t.hash for t in sim.world.torrents.values()} == hashes
+    assert await ok(hass, "get_recent_requests") == {"requests": [], "total": 0}
