@@ -159,3 +159,29 @@ async def test_a_finished_torrent_that_errs_still_reaches_the_library(
     tsim.world.fail_torrent(HASH, "No data found! Ensure your drives are connected")
     await step(hass, tsim, frozen, tsim.world.scan_duration + 1)
     assert stage_of(entry, request.request_id) == "in_library"
+
+
+@pytest.mark.parametrize("client", ["qbittorrent", "transmission"])
+async def test_a_torrent_that_finished_and_erred_between_two_polls_is_done(
+    hass: HomeAssistant, tsim: Simulator, frozen: FrozenDateTimeFactory, client: str
+) -> None:
+    """Complete, then moved away before tracking looked: downloaded all the same."""
+    entry = await setup_stack(hass, tsim, (client,))
+    tsim.world.add_magnet(MAGNET, category="music")
+    request = await requests_of(entry).async_submit(
+        TrackedRequest(
+            request_id=new_id(),
+            route=Route.DOWNLOAD_CLIENT,
+            backend_id=subentry_id(client),
+            artist="Night Owls",
+            album="Quiet Hours",
+            torrent_hash=HASH,
+        )
+    )
+    await step(hass, tsim, frozen, 5)
+    assert stage_of(entry, request.request_id) == "downloading"
+
+    tsim.world.torrents[HASH].progress = 1.0
+    tsim.world.fail_torrent(HASH, "No data found! Ensure your drives are connected")
+    await step(hass, tsim, frozen, 1)
+    assert stage_of(entry, request.request_id) == "in_library"  # no Navidrome: at once

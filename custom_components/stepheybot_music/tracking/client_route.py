@@ -130,10 +130,10 @@ async def _from_torrent(
         return failed(
             request, FailureReason.REMOVED, now, f"The torrent was removed from {client}."
         )
+    if torrent.progress >= 1.0:  # downloaded, even if the client reports an error since
+        return await scan.async_settle(request, now)
     if torrent.error is not None:
         return failed(request, FailureReason.DOWNLOAD_FAILED, now, torrent.error)
-    if torrent.progress >= 1.0:
-        return await scan.async_settle(request, now)
     return downloading(
         request, now, progress=torrent.progress, eta=torrent.eta, size=torrent.size or None
     )
