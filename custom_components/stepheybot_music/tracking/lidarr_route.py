@@ -248,9 +248,12 @@ def _from_queue(request: TrackedRequest, items: list[QueueItem], now: datetime) 
     if all(item.tracked_download_state in _DOWNLOADED for item in items):
         done = at(request, Stage.IMPORTING, now)
         return replace(done, torrent_hash=torrent_hash or done.torrent_hash)
-    size = sum(item.size for item in items)
-    left = sum(item.size_left for item in items)
-    etas = [item.time_left for item in items if item.time_left is not None]
+    # A release of several albums is one queue item per album, each with the whole
+    # download's size: count every download once.
+    downloads = {item.download_id or f"#{item.id}": item for item in items}.values()
+    size = sum(item.size for item in downloads)
+    left = sum(item.size_left for item in downloads)
+    etas = [max(0.0, item.time_left) for item in items if item.time_left is not None]
     return downloading(
         request,
         now,
