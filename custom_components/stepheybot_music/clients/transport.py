@@ -13,6 +13,7 @@ import asyncio
 import io
 import json
 import logging
+import zlib
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -90,6 +91,46 @@ async def read_body(content: aiohttp.StreamReader) -> bytes:
     return buffer.getvalue()
 
 
+KEPT_ENCODINGS = {"gzip": 31, "deflate": 15}
+"""Content codings a body may be kept in (``request(decode=False)``), with their zlib ``wbits``."""
+INFLATE_BYTES = 1 << 20
+"""How much of a kept-compressed body :func:`inflate` decodes at a time."""
+
+
+def corrupt_body_error(kind: str, url: URL, detail: object) -> UnexpectedResponseError:
+    """The error for a truncated or corrupt response body, however it was decoded."""
+    return UnexpectedResponseError(
+        f"{kind} at {url} sent a truncated or corrupt response ({detail}). "
+        "Check its logs; it may be restarting.",
+        backend=kind,
+    )
+
+
+def inflate(resp: Response, url: URL, piece_bytes: int = INFLATE_BYTES) -> Iterator[bytes]:
+    """The decoded body of ``resp``, at most ``piece_bytes`` at a time.
+
+    A body kept compressed is decompressed as it is consumed, so only one piece of it is
+    ever alive decoded; a decoded body is yielded as one piece. A truncated or corrupt
+    compressed body raises the same error as when aiohttp decodes it.
+    """
+    if resp.encoding is None:
+        yield resp.body
+        return
+    inflater = zlib.decompressobj(KEPT_ENCODINGS[resp.encoding])
+    data = resp.body
+    try:
+        while not inflater.eof:
+            piece = inflater.decompress(data, piece_bytes)
+            data = inflater.unconsumed_tail
+            if not piece and not data:
+                break
+            yield piece
+        if not inflater.eof:
+            raise corrupt_body_error(resp.backend, url, "the compressed body ends early")
+    except zlib.error as err:
+        raise corrupt_body_error(resp.backend, url, f"cannot decompress it: {err}") from err
+
+
 @dataclass(slots=True)
 class TransportStats:
     """What a client sent and received; cheap to keep, read by tests and benchmarks."""
@@ -115,6 +156,8 @@ class Response:
     cookies: SimpleCookie
     url: URL
     backend: str
+    encoding: str | None = None
+    """The content coding ``body`` is still in (``request(decode=False)``); None: decoded."""
 
     @property
     def text(self) -> str:
@@ -190,6 +233,37 @@ class HttpClient:
         timeout: float | None = None,
     ) -> Response:
         """Send one request and read the whole body, mapping every transport failure."""
+        return await self.exchange(
+            method,
+            path,
+            params=params,
+            data=data,
+            json_body=json_body,
+            headers=headers,
+            allow_redirects=allow_redirects,
+            timeout=timeout,
+        )
+
+    async def exchange(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Params | None = None,
+        data: Any = None,
+        json_body: Any = None,
+        headers: Mapping[str, str] | None = None,
+        allow_redirects: bool = True,
+        timeout: float | None = None,
+        decode: bool = True,
+    ) -> Response:
+        """:meth:`request`, optionally keeping a compressed body compressed.
+
+        With ``decode=False`` a successful body sent gzip- or deflate-compressed is kept as it
+        came (``Response.encoding`` names the coding; :func:`inflate` decodes it piece by
+        piece), so a big reply never sits in memory decoded as a whole. Such a body is not
+        counted in ``stats.body_bytes``: the caller adds what it decoded.
+        """
         url = self._url(path)
         limit = timeout if timeout is not None else self.timeout
         _LOGGER.debug("%s %s %s", self.kind, method, url.path)
@@ -202,13 +276,17 @@ class HttpClient:
                 params=params,
                 data=data,
                 json=json_body,
-                headers=headers,
+                headers=headers if decode else {**(headers or {}), "Accept-Encoding": "gzip"},
                 allow_redirects=allow_redirects,
                 timeout=aiohttp.ClientTimeout(total=limit),
                 ssl=self.verify_ssl,
+                auto_decompress=decode,
             ) as resp:
                 body = await read_body(resp.content)
-                wire = resp.content_length
+                wire = resp.content_length if decode else len(body)
+                encoding = None
+                if not decode:
+                    body, encoding = self._kept(resp, body)
                 result = Response(
                     status=resp.status,
                     headers=resp.headers,
@@ -216,6 +294,7 @@ class HttpClient:
                     cookies=resp.cookies,
                     url=resp.url,
                     backend=self.kind,
+                    encoding=encoding,
                 )
         except TimeoutError as err:
             raise BackendTimeoutError(
@@ -231,11 +310,7 @@ class HttpClient:
                 backend=self.kind,
             ) from err
         except aiohttp.ClientPayloadError as err:
-            raise UnexpectedResponseError(
-                f"{self.kind} at {self.url} sent a truncated or corrupt response ({err}). "
-                "Check its logs; it may be restarting.",
-                backend=self.kind,
-            ) from err
+            raise corrupt_body_error(self.kind, self.url, err) from err
         except aiohttp.ClientResponseError as err:
             raise UnexpectedResponseError(
                 f"{self.kind} at {self.url} sent a malformed HTTP response ({err.message}).",
@@ -249,9 +324,29 @@ class HttpClient:
             ) from err
         except asyncio.CancelledError:
             raise
-        self.stats.body_bytes += len(body)
+        if encoding is None:
+            self.stats.body_bytes += len(body)
         self.stats.wire_bytes += wire if wire is not None else len(body)
         return result
+
+    def _kept(self, resp: aiohttp.ClientResponse, raw: bytes) -> tuple[bytes, str | None]:
+        """A body read with ``decode=False``: kept compressed when it is a 2xx answer.
+
+        Any other status has a small body: it is decoded at once for the error messages.
+        """
+        coding = resp.headers.get("Content-Encoding", "").strip().lower()
+        if coding in ("", "identity"):
+            return raw, None
+        if coding not in KEPT_ENCODINGS:
+            raise UnexpectedResponseError(
+                f"{self.kind} at {self.url} sent a body in the content coding {coding!r}, "
+                "which was not asked for.",
+                backend=self.kind,
+            )
+        if 200 <= resp.status < 300:
+            return raw, coding
+        kept = Response(resp.status, resp.headers, raw, resp.cookies, resp.url, self.kind, coding)
+        return b"".join(inflate(kept, self.url)), None
 
     def raise_for_status(self, resp: Response, *, auth_statuses: tuple[int, ...] = (401,)) -> None:
         """Raise the matching error for a non-2xx status; 3xx is left to the caller."""

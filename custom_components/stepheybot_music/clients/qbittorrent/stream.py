@@ -4,8 +4,9 @@ A full update at 10,000 torrents is about 15 MB of JSON with ~55 fields per torr
 ``json.loads`` of it builds every one of those fields at once (tens of MB). :func:`read_maindata`
 decodes the body to text a chunk at a time, walks the top-level object itself and decodes one
 torrent object at a time, keeping only the attribute values :class:`~.models.Torrent` needs
-(:func:`~.parse.torrent_changes`). So the peak is the body, one chunk of text, one raw
-torrent and the typed view. Values of other keys are decoded as usual.
+(:func:`~.parse.torrent_changes`). The body may also come as pieces, decompressed from the
+kept-compressed reply as they are read. So the peak is the (compressed) body, one chunk of
+text, one raw torrent and the typed view. Values of other keys are decoded as usual.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from __future__ import annotations
 import codecs
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from .models import Torrent
@@ -32,17 +33,23 @@ class NotStreamableError(Exception):
     """
 
 
-def _text_chunks(body: bytes) -> Iterator[str]:
-    decoder = codecs.getincrementaldecoder("utf-8")()
-    view = memoryview(body)
-    try:
+def _pieces(body: bytes | Iterable[bytes]) -> Iterator[bytes | memoryview]:
+    if not isinstance(body, bytes):
+        yield from body
+        return
+    with memoryview(body) as view:
         for start in range(0, len(body), CHUNK_BYTES):
-            yield decoder.decode(view[start : start + CHUNK_BYTES])
+            yield view[start : start + CHUNK_BYTES]
+
+
+def _text_chunks(body: bytes | Iterable[bytes]) -> Iterator[str]:
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    try:
+        for piece in _pieces(body):
+            yield decoder.decode(piece)
         yield decoder.decode(b"", final=True)
     except UnicodeDecodeError as err:
         raise NotStreamableError(str(err)) from err
-    finally:
-        view.release()
 
 
 class _Reader:
@@ -52,7 +59,7 @@ class _Reader:
     holds a second 15 MB copy of it as text.
     """
 
-    def __init__(self, body: bytes) -> None:
+    def __init__(self, body: bytes | Iterable[bytes]) -> None:
         self._chunks = _text_chunks(body)
         self.text = ""
         self.pos = 0
@@ -118,8 +125,11 @@ type Entry = tuple[str, Torrent | Changes]
 """A torrent of the reply: built already in a full update, its changes in a delta."""
 
 
-def read_maindata(body: bytes) -> tuple[Raw, list[Entry] | None]:
+def read_maindata(body: bytes | Iterable[bytes]) -> tuple[Raw, list[Entry] | None]:
     """Decode a ``sync/maindata`` reply, converting each torrent as soon as it is read.
+
+    ``body`` is the whole body or its pieces in order (e.g. decompressed as they are
+    consumed, so the whole decoded body is never alive at once).
 
     Returns the reply without ``torrents`` and the torrents in reply order (None when the
     reply has no ``torrents``). When ``full_update`` came first (qBittorrent sorts its keys)

@@ -107,8 +107,8 @@ class MainDataStore:
         data = obj(payload, "the sync/maindata reply")
         return self._prepare(data, _entries(data))
 
-    def prepare_body(self, body: bytes) -> PreparedUpdate:
-        """Like :meth:`prepare`, from the reply's body, reading it torrent by torrent.
+    def prepare_body(self, body: bytes | Iterable[bytes]) -> PreparedUpdate:
+        """Like :meth:`prepare`, from the reply's body (or its pieces), torrent by torrent.
 
         Raises :class:`~.stream.NotStreamableError` for a body that is not a UTF-8 JSON object
         of torrent objects (decode it with ``json.loads`` and call :meth:`prepare` instead).
