@@ -131,3 +131,38 @@ async def test_damaged_compressed_body_is_a_clear_error(
     assert "Check its logs; it may be restarting." in err.value.message
     assert set((await client.sync()).torrents) == {H2}
     assert scr.rids() == ["0", "1", "0"]  # the store started over
+
+
+def encoded(body: bytes, coding: str, status: int = 200) -> Any:
+    def reply(_: web.Request) -> web.Response:
+        response = web.Response(status=status, body=body, content_type="text/plain")
+        response.headers["Content-Encoding"] = coding
+        return response
+
+    return reply
+
+
+async def test_coding_not_asked_for_is_a_clear_error(
+    script: Any,  # noqa: F811
+    http: aiohttp.ClientSession,  # noqa: F811
+) -> None:
+    scr, url = script
+    scr.on("auth/login", login_ok())
+    scr.on("sync/maindata", encoded(b"\x1b\x00\x00", "br"))
+    with pytest.raises(UnexpectedResponseError) as err:
+        await make(http, url).sync()
+    assert err.value.message == (
+        f"qBittorrent at {url}/ sent a body in the content coding 'br', which was not asked for."
+    )
+
+
+async def test_compressed_error_body_is_decoded_for_the_message(
+    script: Any,  # noqa: F811
+    http: aiohttp.ClientSession,  # noqa: F811
+) -> None:
+    scr, url = script
+    scr.on("auth/login", login_ok())
+    scr.on("sync/maindata", encoded(gzip.compress(b"Internal failure"), "gzip", status=500))
+    with pytest.raises(UnexpectedResponseError) as err:
+        await make(http, url).sync()
+    assert "answered HTTP 500 to /api/v2/sync/maindata ('Internal failure')" in err.value.message
