@@ -165,7 +165,7 @@ class OurClient(Subject):
         self.client: Any = None
 
     async def setup(self) -> None:
-        from custom_components.stepheybot_music.clients.qbittorrent import QBittorrentClient
+        from stepheybot_music_clients.qbittorrent import QBittorrentClient
 
         self.session = aiohttp.ClientSession(cookie_jar=aiohttp.DummyCookieJar())
         self.client = QBittorrentClient(

@@ -18,9 +18,8 @@ from typing import Any
 
 import aiohttp
 import yaml
-
-from custom_components.stepheybot_music.clients.lidarr import LidarrClient
-from custom_components.stepheybot_music.clients.stackfile import BackendConfig
+from stepheybot_music_clients.lidarr import LidarrClient
+from stepheybot_music_clients.stackfile import BackendConfig
 
 from .children import DemoError
 from .ha_client import JSON, HomeAssistantApi

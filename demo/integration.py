@@ -13,7 +13,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from custom_components.stepheybot_music.clients.stackfile import BackendConfig, StackConfig
+from stepheybot_music_clients.stackfile import BackendConfig, StackConfig
 
 from .children import DemoError
 from .ha_client import JSON, HomeAssistantApi

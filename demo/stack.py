@@ -14,9 +14,8 @@ from types import TracebackType
 from typing import Self
 
 import aiohttp
-
-from custom_components.stepheybot_music.clients.errors import StackError
-from custom_components.stepheybot_music.clients.stackfile import StackConfig, load_stack_file
+from stepheybot_music_clients.errors import StackError
+from stepheybot_music_clients.stackfile import StackConfig, load_stack_file
 
 from .children import HOST, Child, DemoError, free_port, http_ok, wait_until
 from .dashboard import build_dashboard

@@ -14,9 +14,8 @@ from types import TracebackType
 from typing import Any, Self
 
 from aiohttp import web
-
-from custom_components.stepheybot_music.clients.models import BackendKind
-from custom_components.stepheybot_music.clients.stackfile import (
+from stepheybot_music_clients.models import BackendKind
+from stepheybot_music_clients.stackfile import (
     BackendConfig,
     StackConfig,
     dump_stack_file,

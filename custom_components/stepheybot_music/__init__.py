@@ -1,11 +1,16 @@
 """The StepheyBot Music integration: a self-hosted music stack as devices and entities.
 
-Layers: ``clients`` (HA-free) -> ``coordinators`` (one module per backend) -> entity
-platforms. The config entry is the stack; each backend is a config subentry.
+Layers: ``stepheybot_music_clients`` (HA-free, its own package) -> ``coordinators`` (one
+module per backend) -> entity platforms. The config entry is the stack; each backend is a
+config subentry.
 """
 
 from __future__ import annotations
 
+# isort: off
+from . import vendor  # noqa: F401  (first: makes the client library importable)
+
+# isort: on
 import asyncio
 
 from homeassistant.const import Platform

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
+from stepheybot_music_clients.errors import InvalidAuthError, IpBannedError, StackError
 
-from .clients.errors import InvalidAuthError, IpBannedError, StackError
 from .const import DOMAIN
 from .coordinators.base import ban_minutes, error_key
 from .runtime import BackendRef

@@ -21,10 +21,8 @@ from homeassistant.helpers.selector import (
     TextSelectorConfig,
     TextSelectorType,
 )
-
-from .backends import BACKEND_TYPES, BackendType, CredentialField, SessionKind
-from .clients.docker import DockerClient, socket_path
-from .clients.errors import (
+from stepheybot_music_clients.docker import DockerClient, socket_path
+from stepheybot_music_clients.errors import (
     BackendTimeoutError,
     CannotConnectError,
     InvalidAuthError,
@@ -35,9 +33,11 @@ from .clients.errors import (
     UnexpectedResponseError,
     WrongApplicationError,
 )
-from .clients.models import BackendInfo, BackendKind
-from .clients.qbittorrent import QBittorrentClient
-from .clients.transport import InvalidUrlError, normalize_url
+from stepheybot_music_clients.models import BackendInfo, BackendKind
+from stepheybot_music_clients.qbittorrent import QBittorrentClient
+from stepheybot_music_clients.transport import InvalidUrlError, normalize_url
+
+from .backends import BACKEND_TYPES, BackendType, CredentialField, SessionKind
 from .const import CONF_NAME, UNIX_SCHEME
 from .coordinators.base import ban_minutes
 from .sessions import flow_session

@@ -19,16 +19,16 @@ from homeassistant.const import (
     CONF_USERNAME,
     CONF_VERIFY_SSL,
 )
+from stepheybot_music_clients.docker import DEFAULT_SOCKET_URL, DockerClient
+from stepheybot_music_clients.gluetun import GluetunClient
+from stepheybot_music_clients.indexers import JackettClient, ProwlarrClient
+from stepheybot_music_clients.lidarr import LidarrClient
+from stepheybot_music_clients.models import BackendInfo, BackendKind
+from stepheybot_music_clients.music_brain import MusicBrainClient
+from stepheybot_music_clients.qbittorrent import QBittorrentClient
+from stepheybot_music_clients.subsonic import SubsonicClient
+from stepheybot_music_clients.transmission import TransmissionClient
 
-from .clients.docker import DEFAULT_SOCKET_URL, DockerClient
-from .clients.gluetun import GluetunClient
-from .clients.indexers import JackettClient, ProwlarrClient
-from .clients.lidarr import LidarrClient
-from .clients.models import BackendInfo, BackendKind
-from .clients.music_brain import MusicBrainClient
-from .clients.qbittorrent import QBittorrentClient
-from .clients.subsonic import SubsonicClient
-from .clients.transmission import TransmissionClient
 from .const import REQUEST_TIMEOUT
 
 

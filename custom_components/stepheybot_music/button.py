@@ -9,8 +9,8 @@ from typing import Any
 from homeassistant.components.button import ButtonEntity, ButtonEntityDescription
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+from stepheybot_music_clients.lidarr import LidarrCommand
 
-from .clients.lidarr import LidarrCommand
 from .coordinators.base import StackCoordinator
 from .coordinators.lidarr import LidarrRuntime, LidarrStatusCoordinator
 from .coordinators.navidrome import NavidromeRuntime, NavidromeStatusCoordinator

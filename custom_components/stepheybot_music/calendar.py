@@ -18,8 +18,8 @@ from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.util import dt as dt_util
+from stepheybot_music_clients.errors import StackError
 
-from .clients.errors import StackError
 from .const import DOMAIN
 from .coordinators.lidarr import LidarrRuntime
 from .coordinators.lidarr_calendar import Release, async_releases, days_of

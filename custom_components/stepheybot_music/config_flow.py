@@ -38,6 +38,8 @@ from homeassistant.helpers.selector import (
     SelectSelectorMode,
     TextSelector,
 )
+from stepheybot_music_clients.models import BackendKind
+from stepheybot_music_clients.transport import InvalidUrlError
 
 from .backend_form import (
     FormErrors,
@@ -51,8 +53,6 @@ from .backend_form import (
     normalized_url,
 )
 from .backends import BACKEND_TYPES, BackendType
-from .clients.models import BackendKind
-from .clients.transport import InvalidUrlError
 from .const import (
     CONF_CALENDAR_DAYS_AHEAD,
     CONF_CALENDAR_DAYS_BACK,

@@ -12,8 +12,8 @@ from homeassistant.helpers.device_registry import DeviceInfo
 from homeassistant.helpers.entity import Entity, EntityDescription
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.update_coordinator import CoordinatorEntity
+from stepheybot_music_clients.errors import StackError
 
-from .clients.errors import StackError
 from .const import DOMAIN
 from .coordinators.base import StackCoordinator
 from .devices import backend_device_info, stack_device_info

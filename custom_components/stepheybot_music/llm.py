@@ -21,8 +21,8 @@ from homeassistant.core import HomeAssistant, callback
 from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers import llm
 from homeassistant.util.json import JsonObjectType
+from stepheybot_music_clients.errors import StackError
 
-from .clients.errors import StackError
 from .const import DOMAIN
 from .facts import (
     FactError,

@@ -10,9 +10,9 @@ from typing import TYPE_CHECKING, Any
 from homeassistant.config_entries import ConfigEntry, ConfigSubentry
 from homeassistant.const import CONF_URL
 from homeassistant.exceptions import ConfigEntryAuthFailed
+from stepheybot_music_clients.errors import StackError
+from stepheybot_music_clients.models import BackendKind
 
-from .clients.errors import StackError
-from .clients.models import BackendKind
 from .search.cache import SearchCache
 from .settings import StackSettings
 

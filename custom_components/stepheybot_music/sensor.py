@@ -18,12 +18,12 @@ from homeassistant.const import EntityCategory, UnitOfDataRate, UnitOfInformatio
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.typing import StateType
+from stepheybot_music_clients.docker import ContainerHealth, ContainerState
+from stepheybot_music_clients.lidarr import LibraryStats, QueueStatus
+from stepheybot_music_clients.models import BackendKind
+from stepheybot_music_clients.music_brain import LibraryStats as BrainLibraryStats
+from stepheybot_music_clients.subsonic import LibraryTotals
 
-from .clients.docker import ContainerHealth, ContainerState
-from .clients.lidarr import LibraryStats, QueueStatus
-from .clients.models import BackendKind
-from .clients.music_brain import LibraryStats as BrainLibraryStats
-from .clients.subsonic import LibraryTotals
 from .coordinators.base import StackCoordinator
 from .coordinators.docker import DockerData, DockerRuntime
 from .coordinators.download_client import (

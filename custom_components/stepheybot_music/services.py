@@ -24,9 +24,9 @@ from homeassistant.core import (
 )
 from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers import config_validation as cv
+from stepheybot_music_clients.errors import StackError
 
 from .action_errors import backend_failed, failed, invalid
-from .clients.errors import StackError
 from .const import DOMAIN
 from .coordinators.download_client import DownloadClientRuntime
 from .coordinators.lidarr import LidarrRuntime

@@ -14,10 +14,10 @@ from homeassistant.helpers.aiohttp_client import (
     async_create_clientsession,
     async_get_clientsession,
 )
+from stepheybot_music_clients.docker import docker_session_for
+from stepheybot_music_clients.models import BackendKind
 
 from .backends import BACKEND_TYPES, BackendType, SessionKind
-from .clients.docker import docker_session_for
-from .clients.models import BackendKind
 
 
 def _verify_ssl(data: Mapping[str, Any]) -> bool:

@@ -13,8 +13,8 @@ from typing import TYPE_CHECKING, Any
 
 from homeassistant.exceptions import HomeAssistantError
 from homeassistant.util.ulid import ulid_now
+from stepheybot_music_clients.lidarr import Album, LidarrCommand
 
-from .clients.lidarr import Album, LidarrCommand
 from .const import DOMAIN
 from .coordinators.lidarr import LidarrRuntime, LidarrStatusCoordinator
 from .runtime import StepheyBotConfigEntry

@@ -12,8 +12,7 @@ from pathlib import Path
 import aiohttp
 import pytest
 import pytest_socket
-
-from custom_components.stepheybot_music.clients.docker import (
+from stepheybot_music_clients.docker import (
     Container,
     ContainerHealth,
     ContainerState,
@@ -22,7 +21,7 @@ from custom_components.stepheybot_music.clients.docker import (
     docker_session_for,
     socket_path,
 )
-from custom_components.stepheybot_music.clients.errors import (
+from stepheybot_music_clients.errors import (
     BackendRequestError,
     BackendTimeoutError,
     CannotConnectError,
@@ -30,8 +29,9 @@ from custom_components.stepheybot_music.clients.errors import (
     UnexpectedResponseError,
     WrongApplicationError,
 )
-from custom_components.stepheybot_music.clients.models import BackendKind
-from custom_components.stepheybot_music.clients.transport import InvalidUrlError
+from stepheybot_music_clients.models import BackendKind
+from stepheybot_music_clients.transport import InvalidUrlError
+
 from simulator import Fault, Simulator
 from simulator.backends import BackendSpec
 from simulator.backends.docker import status_text
@@ -259,8 +259,8 @@ async def test_nothing_listening_on_the_socket(tmp_path: Path) -> None:
 
 _AS_NOBODY = """
 import asyncio, json, sys
-from custom_components.stepheybot_music.clients.docker import DockerClient, docker_session_for
-from custom_components.stepheybot_music.clients.errors import StackError
+from stepheybot_music_clients.docker import DockerClient, docker_session_for
+from stepheybot_music_clients.errors import StackError
 
 async def main(url):
     session = docker_session_for(url)

@@ -6,20 +6,20 @@ from collections.abc import AsyncIterator
 
 import aiohttp
 import pytest
-
-from custom_components.stepheybot_music.clients.errors import (
+from stepheybot_music_clients.errors import (
     BackendTimeoutError,
     CannotConnectError,
     InvalidAuthError,
     UnexpectedResponseError,
     WrongApplicationError,
 )
-from custom_components.stepheybot_music.clients.gluetun import (
+from stepheybot_music_clients.gluetun import (
     GluetunClient,
     PortForward,
     VpnStatus,
 )
-from custom_components.stepheybot_music.clients.models import BackendKind
+from stepheybot_music_clients.models import BackendKind
+
 from simulator import Fault, Simulator
 from simulator.backends import BackendSpec
 

@@ -13,22 +13,22 @@ from collections.abc import AsyncIterator
 import aiohttp
 import pytest
 from aiohttp import web
-
-from custom_components.stepheybot_music.clients.errors import (
+from stepheybot_music_clients.errors import (
     BackendTimeoutError,
     CannotConnectError,
     InvalidAuthError,
     UnexpectedResponseError,
     WrongApplicationError,
 )
-from custom_components.stepheybot_music.clients.indexers import (
+from stepheybot_music_clients.indexers import (
     JackettClient,
     ProwlarrClient,
     SearchResult,
     strip_secrets,
 )
-from custom_components.stepheybot_music.clients.lidarr import HealthType
-from custom_components.stepheybot_music.clients.models import BackendKind
+from stepheybot_music_clients.lidarr import HealthType
+from stepheybot_music_clients.models import BackendKind
+
 from simulator import Fault, Simulator
 from simulator.backends import BackendSpec
 from simulator.model import Release

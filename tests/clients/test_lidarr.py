@@ -16,8 +16,7 @@ from datetime import timedelta
 import aiohttp
 import pytest
 from aiohttp import web
-
-from custom_components.stepheybot_music.clients.errors import (
+from stepheybot_music_clients.errors import (
     AlreadyExistsError,
     BackendRequestError,
     BackendTimeoutError,
@@ -26,7 +25,7 @@ from custom_components.stepheybot_music.clients.errors import (
     UnexpectedResponseError,
     WrongApplicationError,
 )
-from custom_components.stepheybot_music.clients.lidarr import (
+from stepheybot_music_clients.lidarr import (
     Album,
     CommandStatus,
     DownloadStatus,
@@ -38,8 +37,9 @@ from custom_components.stepheybot_music.clients.lidarr import (
     TrackedDownloadState,
     TrackedDownloadStatus,
 )
-from custom_components.stepheybot_music.clients.lidarr.models import library_stats
-from custom_components.stepheybot_music.clients.models import BackendKind
+from stepheybot_music_clients.lidarr.models import library_stats
+from stepheybot_music_clients.models import BackendKind
+
 from simulator import Fault, Scale, Simulator
 from simulator.backends import BackendSpec
 from simulator.model import Artist, TorrentStatus

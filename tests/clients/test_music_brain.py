@@ -9,28 +9,28 @@ from datetime import UTC, datetime, timedelta
 import aiohttp
 import pytest
 from aiohttp import web
-
-from custom_components.stepheybot_music.clients.errors import (
+from stepheybot_music_clients.errors import (
     BackendRequestError,
     BackendTimeoutError,
     CannotConnectError,
     UnexpectedResponseError,
     WrongApplicationError,
 )
-from custom_components.stepheybot_music.clients.gluetun import GluetunClient
-from custom_components.stepheybot_music.clients.models import BackendKind
-from custom_components.stepheybot_music.clients.music_brain import (
+from stepheybot_music_clients.gluetun import GluetunClient
+from stepheybot_music_clients.models import BackendKind
+from stepheybot_music_clients.music_brain import (
     Connection,
     DownloadState,
     MusicBrainClient,
     RequestOutcome,
     SearchSource,
 )
-from custom_components.stepheybot_music.clients.timestamps import parse_timestamp
-from custom_components.stepheybot_music.clients.transmission import (
+from stepheybot_music_clients.timestamps import parse_timestamp
+from stepheybot_music_clients.transmission import (
     TorrentState,
     TransmissionClient,
 )
+
 from simulator import Fault, Simulator
 from simulator.backends import BackendSpec
 from simulator.model import TorrentStatus

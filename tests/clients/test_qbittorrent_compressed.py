@@ -19,8 +19,8 @@ from typing import Any
 import aiohttp
 import pytest
 from aiohttp import web
+from stepheybot_music_clients.errors import UnexpectedResponseError
 
-from custom_components.stepheybot_music.clients.errors import UnexpectedResponseError
 from tests.clients.test_qbittorrent_errors import (  # noqa: F401  (fixtures)
     H1,
     H2,

@@ -16,8 +16,7 @@ from typing import Any
 
 import aiohttp
 import pytest
-
-from custom_components.stepheybot_music.clients.errors import (
+from stepheybot_music_clients.errors import (
     AlreadyExistsError,
     BackendRequestError,
     InvalidAuthError,
@@ -25,13 +24,14 @@ from custom_components.stepheybot_music.clients.errors import (
     NoPasswordSetError,
     UnexpectedResponseError,
 )
-from custom_components.stepheybot_music.clients.models import BackendKind
-from custom_components.stepheybot_music.clients.qbittorrent import (
+from stepheybot_music_clients.models import BackendKind
+from stepheybot_music_clients.qbittorrent import (
     ConnectionStatus,
     MainData,
     QBittorrentClient,
     TorrentState,
 )
+
 from simulator.backends import BackendSpec
 from simulator.server import Simulator
 from tests.servers import qbittorrent as qbt

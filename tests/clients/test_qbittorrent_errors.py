@@ -14,8 +14,7 @@ from typing import Any
 import aiohttp
 import pytest
 from aiohttp import web
-
-from custom_components.stepheybot_music.clients.errors import (
+from stepheybot_music_clients.errors import (
     AlreadyExistsError,
     BackendRequestError,
     InvalidAuthError,
@@ -23,12 +22,13 @@ from custom_components.stepheybot_music.clients.errors import (
     UnexpectedResponseError,
     WrongApplicationError,
 )
-from custom_components.stepheybot_music.clients.qbittorrent import (
+from stepheybot_music_clients.qbittorrent import (
     ConnectionStatus,
     QBittorrentClient,
     TorrentState,
 )
-from custom_components.stepheybot_music.clients.qbittorrent.sync import MainDataStore
+from stepheybot_music_clients.qbittorrent.sync import MainDataStore
+
 from tests.loopback import serve
 
 PASSWORD = "pw-Very-Secret-1"

@@ -22,22 +22,22 @@ from typing import Any
 
 import aiohttp
 import pytest
-
-from custom_components.stepheybot_music.clients.errors import UnexpectedResponseError
-from custom_components.stepheybot_music.clients.qbittorrent import (
+from stepheybot_music_clients.errors import UnexpectedResponseError
+from stepheybot_music_clients.qbittorrent import (
     MainData,
     QBittorrentClient,
     Torrent,
     stream,
 )
-from custom_components.stepheybot_music.clients.qbittorrent.parse import (
+from stepheybot_music_clients.qbittorrent.parse import (
     TORRENT_DEFAULTS,
     TORRENT_FIELDS,
 )
-from custom_components.stepheybot_music.clients.qbittorrent.sync import (
+from stepheybot_music_clients.qbittorrent.sync import (
     MainDataStore,
     PreparedUpdate,
 )
+
 from simulator import Scale, Simulator
 from simulator.backends import BackendSpec
 from tests.clients.test_qbittorrent_errors import (  # noqa: F401  (fixtures)

@@ -12,24 +12,24 @@ from datetime import UTC, datetime, timedelta, timezone
 import aiohttp
 import pytest
 from aiohttp import web
-
-from custom_components.stepheybot_music.clients.errors import (
+from stepheybot_music_clients.errors import (
     BackendRequestError,
     InvalidAuthError,
     UnexpectedResponseError,
 )
-from custom_components.stepheybot_music.clients.indexers import ProwlarrClient
-from custom_components.stepheybot_music.clients.lidarr import (
+from stepheybot_music_clients.indexers import ProwlarrClient
+from stepheybot_music_clients.lidarr import (
     DownloadStatus,
     HealthType,
     LidarrClient,
     TrackedDownloadState,
 )
-from custom_components.stepheybot_music.clients.servarr import (
+from stepheybot_music_clients.servarr import (
     as_bool,
     parse_time,
     parse_timespan,
 )
+
 from tests.loopback import serve
 
 KEY = "servarrkey0123456789abcdefghijkl"

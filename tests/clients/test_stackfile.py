@@ -6,9 +6,8 @@ import stat
 from pathlib import Path
 
 import pytest
-
-from custom_components.stepheybot_music.clients.models import BackendKind
-from custom_components.stepheybot_music.clients.stackfile import (
+from stepheybot_music_clients.models import BackendKind
+from stepheybot_music_clients.stackfile import (
     BackendConfig,
     StackConfig,
     StackFileError,

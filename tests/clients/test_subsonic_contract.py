@@ -20,9 +20,7 @@ from typing import Any
 import aiohttp
 import pytest
 from aiohttp import web
-from yarl import URL
-
-from custom_components.stepheybot_music.clients.errors import (
+from stepheybot_music_clients.errors import (
     BackendRequestError,
     CannotConnectError,
     InvalidAuthError,
@@ -30,13 +28,15 @@ from custom_components.stepheybot_music.clients.errors import (
     UnexpectedResponseError,
     WrongApplicationError,
 )
-from custom_components.stepheybot_music.clients.models import BackendKind
-from custom_components.stepheybot_music.clients.subsonic import (
+from stepheybot_music_clients.models import BackendKind
+from stepheybot_music_clients.subsonic import (
     AuthMode,
     LibraryTotals,
     SubsonicClient,
     TotalsMethod,
 )
+from yarl import URL
+
 from simulator import Fault, Scale, Simulator
 from simulator.backends import BackendSpec
 from simulator.model import NowPlaying

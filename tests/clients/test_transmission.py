@@ -7,8 +7,7 @@ from datetime import UTC, datetime
 
 import aiohttp
 import pytest
-
-from custom_components.stepheybot_music.clients.errors import (
+from stepheybot_music_clients.errors import (
     BackendRequestError,
     BackendTimeoutError,
     CannotConnectError,
@@ -17,13 +16,14 @@ from custom_components.stepheybot_music.clients.errors import (
     UnexpectedResponseError,
     WrongApplicationError,
 )
-from custom_components.stepheybot_music.clients.models import BackendKind
-from custom_components.stepheybot_music.clients.transmission import (
+from stepheybot_music_clients.models import BackendKind
+from stepheybot_music_clients.transmission import (
     TORRENT_FIELDS,
     Torrent,
     TorrentState,
     TransmissionClient,
 )
+
 from simulator import Fault, Scale, Simulator
 from simulator.backends import BackendSpec
 from simulator.model import Torrent as WorldTorrent

@@ -9,12 +9,11 @@ from typing import Any
 import aiohttp
 import pytest
 from aiohttp import web
-
-from custom_components.stepheybot_music.clients.errors import (
+from stepheybot_music_clients.errors import (
     CannotConnectError,
     UnexpectedResponseError,
 )
-from custom_components.stepheybot_music.clients.transmission import (
+from stepheybot_music_clients.transmission import (
     RECENTLY_ACTIVE,
     SESSION_HEADER,
     TorrentSnapshot,
@@ -22,6 +21,7 @@ from custom_components.stepheybot_music.clients.transmission import (
     TransmissionClient,
     TransmissionSync,
 )
+
 from simulator import Fault, Scale, Simulator
 from simulator.backends import BackendSpec
 from simulator.model import TorrentStatus

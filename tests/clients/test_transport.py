@@ -10,20 +10,20 @@ import tracemalloc
 import aiohttp
 import pytest
 from aiohttp import web
-
-from custom_components.stepheybot_music.clients.errors import (
+from stepheybot_music_clients.errors import (
     BackendTimeoutError,
     CannotConnectError,
     InvalidAuthError,
     TlsError,
     UnexpectedResponseError,
 )
-from custom_components.stepheybot_music.clients.transport import (
+from stepheybot_music_clients.transport import (
     HttpClient,
     InvalidUrlError,
     normalize_url,
     parsing,
 )
+
 from tests.loopback import free_port, serve
 
 

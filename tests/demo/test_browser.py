@@ -31,12 +31,12 @@ import pytest
 import pytest_asyncio
 import pytest_socket
 from playwright.async_api import BrowserContext, Page
-
-from custom_components.stepheybot_music.clients.stackfile import (
+from stepheybot_music_clients.stackfile import (
     BackendConfig,
     StackConfig,
     load_stack_file,
 )
+
 from demo.browser import (
     browser_context,
     deep_text,

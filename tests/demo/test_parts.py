@@ -72,10 +72,13 @@ def test_stop_ends_the_whole_process_group(tmp_path: Path) -> None:
     script = "trap '' TERM; sleep 300 & echo $! > grandchild; wait"
     child = Child("stubborn", ["sh", "-c", script], log=tmp_path / "s.log", cwd=tmp_path)
     child.start()
+    pid_file = tmp_path / "grandchild"
     deadline = time.monotonic() + 10
-    while not (tmp_path / "grandchild").exists() and time.monotonic() < deadline:
+    # the shell creates the file before it writes the pid: wait for a whole line
+    while not (pid_file.exists() and pid_file.read_text().endswith("\n")):
+        assert time.monotonic() < deadline, "the child never wrote its grandchild's pid"
         time.sleep(0.05)
-    grandchild = int((tmp_path / "grandchild").read_text())
+    grandchild = int(pid_file.read_text())
     assert child.stop(timeout=1) == -signal.SIGKILL
     assert not child.running()
     assert _gone(grandchild), "the grandchild outlived its process group"

@@ -15,9 +15,9 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
+from stepheybot_music_clients.stackfile import dump_stack_file
 from stepheybot_music_exporter.server import scrape_budget
 
-from custom_components.stepheybot_music.clients.stackfile import dump_stack_file
 from simulator import Fault, Simulator
 
 from .conftest import ExporterStarter, exporter_config, running_exporter

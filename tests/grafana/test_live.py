@@ -28,14 +28,14 @@ import pytest
 import pytest_asyncio
 import pytest_socket
 import yaml
-
-from custom_components.stepheybot_music.clients.models import BackendKind
-from custom_components.stepheybot_music.clients.stackfile import (
+from stepheybot_music_clients.models import BackendKind
+from stepheybot_music_clients.stackfile import (
     BackendConfig,
     StackConfig,
     dump_stack_file,
     load_stack_file,
 )
+
 from tests.loopback import free_port
 
 from .dashboards import (

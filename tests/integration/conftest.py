@@ -34,10 +34,10 @@ from homeassistant.const import (
 from homeassistant.core import HomeAssistant
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.syrupy import HomeAssistantSnapshotExtension
+from stepheybot_music_clients.models import BackendKind
 from syrupy.assertion import SnapshotAssertion
 
 from custom_components.stepheybot_music.backends import BACKEND_TYPES
-from custom_components.stepheybot_music.clients.models import BackendKind
 from custom_components.stepheybot_music.const import DOMAIN
 from simulator import Simulator
 from simulator.backends import BackendSpec

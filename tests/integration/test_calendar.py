@@ -16,9 +16,9 @@ from homeassistant.exceptions import HomeAssistantError
 from homeassistant.setup import async_setup_component
 from homeassistant.util import dt as dt_util
 from pytest_homeassistant_custom_component.common import async_fire_time_changed
+from stepheybot_music_clients.lidarr import Album as LidarrAlbum
+from stepheybot_music_clients.lidarr import LidarrClient
 
-from custom_components.stepheybot_music.clients.lidarr import Album as LidarrAlbum
-from custom_components.stepheybot_music.clients.lidarr import LidarrClient
 from custom_components.stepheybot_music.const import (
     CONF_CALENDAR_DAYS_AHEAD,
     CONF_CALENDAR_DAYS_BACK,

@@ -25,11 +25,11 @@ from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.helpers import issue_registry as ir
 from pytest_homeassistant_custom_component.common import MockConfigEntry
+from stepheybot_music_clients.errors import BackendRequestError
+from stepheybot_music_clients.models import BackendInfo, BackendKind
 
 from custom_components.stepheybot_music import backends
 from custom_components.stepheybot_music.backends import BACKEND_TYPES
-from custom_components.stepheybot_music.clients.errors import BackendRequestError
-from custom_components.stepheybot_music.clients.models import BackendInfo, BackendKind
 from custom_components.stepheybot_music.const import (
     CONF_CONTAINERS,
     CONF_FAST_INTERVAL,

@@ -8,9 +8,7 @@ from homeassistant.const import CONF_URL, CONF_VERIFY_SSL
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.update_coordinator import UpdateFailed
 from pytest_homeassistant_custom_component.common import MockConfigEntry
-
-from custom_components.stepheybot_music import backends
-from custom_components.stepheybot_music.clients.errors import (
+from stepheybot_music_clients.errors import (
     BackendRequestError,
     BackendTimeoutError,
     CannotConnectError,
@@ -19,6 +17,8 @@ from custom_components.stepheybot_music.clients.errors import (
     UnexpectedResponseError,
     WrongApplicationError,
 )
+
+from custom_components.stepheybot_music import backends
 from custom_components.stepheybot_music.const import DOMAIN
 from custom_components.stepheybot_music.coordinators.base import error_key
 from simulator import Fault, Simulator

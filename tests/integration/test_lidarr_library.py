@@ -7,8 +7,8 @@ from datetime import timedelta
 import pytest
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.core import HomeAssistant
+from stepheybot_music_clients.lidarr import LidarrClient
 
-from custom_components.stepheybot_music.clients.lidarr import LidarrClient
 from custom_components.stepheybot_music.coordinators.lidarr import (
     LIBRARY_REFRESH,
     LidarrLibraryCoordinator,

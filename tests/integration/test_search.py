@@ -19,15 +19,15 @@ from freezegun.api import FrozenDateTimeFactory
 from homeassistant.const import CONF_URL
 from homeassistant.core import HomeAssistant
 from pytest_homeassistant_custom_component.common import MockConfigEntry
-
-from custom_components.stepheybot_music.clients.errors import (
+from stepheybot_music_clients.errors import (
     BackendRequestError,
     BackendTimeoutError,
     IpBannedError,
     StackError,
 )
-from custom_components.stepheybot_music.clients.music_brain import SearchResult as BrainResult
-from custom_components.stepheybot_music.clients.music_brain import SearchSource as BrainSource
+from stepheybot_music_clients.music_brain import SearchResult as BrainResult
+from stepheybot_music_clients.music_brain import SearchSource as BrainSource
+
 from custom_components.stepheybot_music.const import DOMAIN
 from custom_components.stepheybot_music.search import (
     Availability,

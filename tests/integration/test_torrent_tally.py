@@ -9,9 +9,9 @@ import aiohttp
 import pytest
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.core import HomeAssistant
+from stepheybot_music_clients.qbittorrent import Torrent
 
 from custom_components.stepheybot_music.backends import qbittorrent_client
-from custom_components.stepheybot_music.clients.qbittorrent import Torrent
 from custom_components.stepheybot_music.coordinators.download_client import (
     TorrentBucket,
     TorrentSummary,

@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from homeassistant.util import dt as dt_util
+from stepheybot_music_clients.lidarr.models import parse_queue_item
 
-from custom_components.stepheybot_music.clients.lidarr.models import parse_queue_item
 from custom_components.stepheybot_music.tracking.lidarr_route import _from_queue
 from custom_components.stepheybot_music.tracking.models import Route, Stage, TrackedRequest
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.core import HomeAssistant
+from stepheybot_music_clients.transmission import TransmissionClient
 
-from custom_components.stepheybot_music.clients.transmission import TransmissionClient
 from custom_components.stepheybot_music.coordinators.transmission import TransmissionCoordinator
 from simulator import Simulator
 from simulator.model import TorrentStatus

@@ -10,8 +10,8 @@ from freezegun.api import FrozenDateTimeFactory
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError
 from pytest_homeassistant_custom_component.common import async_capture_events
+from stepheybot_music_clients.lidarr import Album, LidarrCommand
 
-from custom_components.stepheybot_music.clients.lidarr import Album, LidarrCommand
 from custom_components.stepheybot_music.const import DOMAIN
 from custom_components.stepheybot_music.tracking.models import (
     EVENT_REQUEST,

@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.core import HomeAssistant
+from stepheybot_music_clients.lidarr import LidarrClient, MonitorOption
 
-from custom_components.stepheybot_music.clients.lidarr import LidarrClient, MonitorOption
 from custom_components.stepheybot_music.coordinators.lidarr import LidarrRuntime
 from custom_components.stepheybot_music.runtime import StepheyBotConfigEntry
 from custom_components.stepheybot_music.tracking.coordinator import RequestCoordinator

@@ -22,8 +22,8 @@ from homeassistant.util import dt as dt_util
 from pytest_homeassistant_custom_component.common import (  # type: ignore[import-untyped]
     async_fire_time_changed,
 )
+from stepheybot_music_clients.transport import TransportStats
 
-from custom_components.stepheybot_music.clients.transport import TransportStats
 from custom_components.stepheybot_music.const import DOMAIN
 from custom_components.stepheybot_music.settings import StackSettings
 from simulator import Simulator

@@ -14,9 +14,9 @@ import pytest
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import CONF_API_KEY, CONF_PASSWORD, CONF_USERNAME
 from homeassistant.core import HomeAssistant
+from stepheybot_music_clients.qbittorrent import QBittorrentClient
 
 from custom_components.stepheybot_music import backends as backend_types
-from custom_components.stepheybot_music.clients.qbittorrent import QBittorrentClient
 from custom_components.stepheybot_music.coordinators import base
 from custom_components.stepheybot_music.tracking.models import Route, Stage, TrackedRequest
 from simulator import Fault, Simulator

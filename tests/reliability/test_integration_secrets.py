@@ -22,10 +22,10 @@ from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers import issue_registry as ir
+from stepheybot_music_clients.qbittorrent import QBittorrentClient
 
 from custom_components.stepheybot_music import backends as backend_types
 from custom_components.stepheybot_music import diagnostics
-from custom_components.stepheybot_music.clients.qbittorrent import QBittorrentClient
 from custom_components.stepheybot_music.const import DOMAIN
 from custom_components.stepheybot_music.services import ACTIONS
 from simulator import Fault, Simulator

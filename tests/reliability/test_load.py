@@ -19,8 +19,8 @@ from pathlib import Path
 
 import aiohttp
 import pytest
+from stepheybot_music_clients.stackfile import dump_stack_file, load_stack_file
 
-from custom_components.stepheybot_music.clients.stackfile import dump_stack_file, load_stack_file
 from simulator import Fault, Simulator
 from tests.exporter.conftest import exporter_config, parse, running_exporter
 

@@ -17,22 +17,21 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
-from custom_components.stepheybot_music.clients import servarr, timestamps
-from custom_components.stepheybot_music.clients.docker import models as docker_models
-from custom_components.stepheybot_music.clients.errors import UnexpectedResponseError
-from custom_components.stepheybot_music.clients.gluetun import models as gluetun_models
-from custom_components.stepheybot_music.clients.indexers import jackett, prowlarr
-from custom_components.stepheybot_music.clients.lidarr import models as lidarr
-from custom_components.stepheybot_music.clients.music_brain import models as brain_models
-from custom_components.stepheybot_music.clients.qbittorrent import models as qb_models
-from custom_components.stepheybot_music.clients.qbittorrent import parse as qb_parse
-from custom_components.stepheybot_music.clients.qbittorrent import stream as qb_stream
-from custom_components.stepheybot_music.clients.qbittorrent.stream import NotStreamableError
-from custom_components.stepheybot_music.clients.qbittorrent.sync import MainDataStore
-from custom_components.stepheybot_music.clients.subsonic import client as subsonic
-from custom_components.stepheybot_music.clients.transmission import parse as tr_parse
-from custom_components.stepheybot_music.clients.transport import parsing
+from stepheybot_music_clients import servarr, timestamps
+from stepheybot_music_clients.docker import models as docker_models
+from stepheybot_music_clients.errors import UnexpectedResponseError
+from stepheybot_music_clients.gluetun import models as gluetun_models
+from stepheybot_music_clients.indexers import jackett, prowlarr
+from stepheybot_music_clients.lidarr import models as lidarr
+from stepheybot_music_clients.music_brain import models as brain_models
+from stepheybot_music_clients.qbittorrent import models as qb_models
+from stepheybot_music_clients.qbittorrent import parse as qb_parse
+from stepheybot_music_clients.qbittorrent import stream as qb_stream
+from stepheybot_music_clients.qbittorrent.stream import NotStreamableError
+from stepheybot_music_clients.qbittorrent.sync import MainDataStore
+from stepheybot_music_clients.subsonic import client as subsonic
+from stepheybot_music_clients.transmission import parse as tr_parse
+from stepheybot_music_clients.transport import parsing
 
 from .jsonish import json_values, keys_read_by, shaped
 

@@ -11,9 +11,9 @@ import time
 from pathlib import Path
 
 import aiohttp
+from stepheybot_music_clients.models import BackendKind
+from stepheybot_music_clients.stackfile import load_stack_file
 
-from custom_components.stepheybot_music.clients.models import BackendKind
-from custom_components.stepheybot_music.clients.stackfile import load_stack_file
 from tests.loopback import free_port
 
 

@@ -12,17 +12,17 @@ from collections.abc import AsyncIterator
 
 import aiohttp
 import pytest
-
-from custom_components.stepheybot_music.clients.errors import (
+from stepheybot_music_clients.errors import (
     InvalidAuthError,
     IpBannedError,
     NoPasswordSetError,
 )
-from custom_components.stepheybot_music.clients.qbittorrent import (
+from stepheybot_music_clients.qbittorrent import (
     ConnectionStatus,
     QBittorrentClient,
     TorrentState,
 )
+
 from simulator import Fault, Scale, Simulator
 from simulator.backends import BackendSpec
 from simulator.backends.qbittorrent import generation_of

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import aiohttp
 import pytest
+from stepheybot_music_clients.stackfile import load_stack_file
 
-from custom_components.stepheybot_music.clients.stackfile import load_stack_file
 from simulator import Fault, Simulator
 from simulator.backends import BackendSpec, builder
 

@@ -8,10 +8,10 @@ downloads complete, Lidarr imports them, Navidrome scans them and its counts go 
 from __future__ import annotations
 
 import aiohttp
+from stepheybot_music_clients.lidarr import LidarrClient
+from stepheybot_music_clients.qbittorrent import QBittorrentClient
+from stepheybot_music_clients.subsonic import SubsonicClient
 
-from custom_components.stepheybot_music.clients.lidarr import LidarrClient
-from custom_components.stepheybot_music.clients.qbittorrent import QBittorrentClient
-from custom_components.stepheybot_music.clients.subsonic import SubsonicClient
 from simulator import Simulator
 from simulator.backends import BackendSpec
 

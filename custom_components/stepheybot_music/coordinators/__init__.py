@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from homeassistant.core import HomeAssistant
+from stepheybot_music_clients.models import BackendKind
 
-from ..clients.models import BackendKind
 from ..runtime import BackendRef, BackendRuntime, StepheyBotConfigEntry
 from ..settings import StackSettings
 from . import (

@@ -29,9 +29,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ConfigEntryAuthFailed
 from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
-
-from ..backends import BACKEND_TYPES
-from ..clients.errors import (
+from stepheybot_music_clients.errors import (
     BackendTimeoutError,
     CannotConnectError,
     InvalidAuthError,
@@ -42,6 +40,8 @@ from ..clients.errors import (
     UnexpectedResponseError,
     WrongApplicationError,
 )
+
+from ..backends import BACKEND_TYPES
 from ..const import CONF_SUBENTRY_ID, DOMAIN
 from ..issues import IssueKind, async_clear_issue, async_raise_issue
 

@@ -10,9 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from homeassistant.core import HomeAssistant
+from stepheybot_music_clients.docker import ContainerHealth, ContainerState, DockerClient
 
 from ..backends import docker_client
-from ..clients.docker import ContainerHealth, ContainerState, DockerClient
 from ..runtime import BackendRef, BackendRuntime, StepheyBotConfigEntry
 from ..sessions import runtime_client
 from ..settings import StackSettings

@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from homeassistant.core import HomeAssistant
+from stepheybot_music_clients.gluetun import GluetunClient, VpnStatus
 
 from ..backends import gluetun_client
-from ..clients.gluetun import GluetunClient, VpnStatus
 from ..runtime import BackendRef, BackendRuntime, StepheyBotConfigEntry
 from ..sessions import runtime_client
 from ..settings import StackSettings

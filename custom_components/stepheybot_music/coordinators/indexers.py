@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from homeassistant.core import HomeAssistant
+from stepheybot_music_clients.indexers import Indexer, JackettClient, ProwlarrClient
+from stepheybot_music_clients.models import BackendKind
 
 from ..backends import jackett_client, prowlarr_client
-from ..clients.indexers import Indexer, JackettClient, ProwlarrClient
-from ..clients.models import BackendKind
 from ..runtime import BackendRef, BackendRuntime, StepheyBotConfigEntry
 from ..sessions import runtime_client
 from ..settings import StackSettings

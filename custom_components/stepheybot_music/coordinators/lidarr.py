@@ -15,10 +15,16 @@ from datetime import datetime, timedelta
 
 from homeassistant.core import HomeAssistant
 from homeassistant.util import dt as dt_util
+from stepheybot_music_clients.lidarr import (
+    LibraryStats,
+    LidarrClient,
+    LidarrCommand,
+    QueueStatus,
+    RootFolder,
+)
+from stepheybot_music_clients.servarr import HealthItem, HealthType
 
 from ..backends import lidarr_client
-from ..clients.lidarr import LibraryStats, LidarrClient, LidarrCommand, QueueStatus, RootFolder
-from ..clients.servarr import HealthItem, HealthType
 from ..runtime import BackendRef, BackendRuntime, StepheyBotConfigEntry
 from ..sessions import runtime_client
 from ..settings import StackSettings

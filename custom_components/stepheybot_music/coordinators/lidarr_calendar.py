@@ -13,8 +13,8 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from homeassistant.core import HomeAssistant
 from homeassistant.util import dt as dt_util
+from stepheybot_music_clients.lidarr import Album, LidarrClient
 
-from ..clients.lidarr import Album, LidarrClient
 from ..runtime import BackendRef, StepheyBotConfigEntry
 from ..settings import StackSettings
 from ..tracking.models import TITLE_DASH

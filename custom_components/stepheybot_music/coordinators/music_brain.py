@@ -10,9 +10,9 @@ from dataclasses import dataclass
 
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import issue_registry as ir
+from stepheybot_music_clients.music_brain import DownloadStats, LibraryStats, MusicBrainClient
 
 from ..backends import music_brain_client
-from ..clients.music_brain import DownloadStats, LibraryStats, MusicBrainClient
 from ..issues import IssueKind, async_clear_issue, async_raise_issue
 from ..runtime import BackendRef, BackendRuntime, StepheyBotConfigEntry
 from ..sessions import runtime_client

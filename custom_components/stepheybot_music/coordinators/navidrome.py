@@ -6,9 +6,9 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from homeassistant.core import HomeAssistant
+from stepheybot_music_clients.subsonic import LibraryTotals, SubsonicClient
 
 from ..backends import navidrome_client
-from ..clients.subsonic import LibraryTotals, SubsonicClient
 from ..runtime import BackendRef, BackendRuntime, StepheyBotConfigEntry
 from ..sessions import runtime_client
 from ..settings import StackSettings

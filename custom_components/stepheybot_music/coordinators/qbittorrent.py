@@ -5,9 +5,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from homeassistant.core import HomeAssistant
+from stepheybot_music_clients.qbittorrent import (
+    ConnectionStatus,
+    QBittorrentClient,
+    Torrent,
+    TorrentState,
+)
 
 from ..backends import qbittorrent_client
-from ..clients.qbittorrent import ConnectionStatus, QBittorrentClient, Torrent, TorrentState
 from ..runtime import BackendRef, StepheyBotConfigEntry
 from ..sessions import runtime_client
 from ..settings import StackSettings

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from homeassistant.core import HomeAssistant
+from stepheybot_music_clients.transmission import Torrent, TorrentState, TransmissionClient
 
 from ..backends import transmission_client
-from ..clients.transmission import Torrent, TorrentState, TransmissionClient
 from ..runtime import BackendRef, StepheyBotConfigEntry
 from ..sessions import runtime_client
 from ..settings import StackSettings

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from stepheybot_music_clients.music_brain import RequestOutcome
+
 from ..action_errors import failed
-from ..clients.music_brain import RequestOutcome
 from ..coordinators.music_brain import MusicBrainRuntime
 from ..tracking.models import Route
 from .ask import Wanted

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from stepheybot_music_clients.errors import AlreadyExistsError, StackError
+
 from ..action_errors import backend_failed
-from ..clients.errors import AlreadyExistsError, StackError
 from ..coordinators.download_client import DownloadClientRuntime
 from ..coordinators.qbittorrent import QBittorrentCoordinator
 from ..coordinators.transmission import TransmissionCoordinator

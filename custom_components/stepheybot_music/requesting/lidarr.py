@@ -6,9 +6,15 @@ import asyncio
 from datetime import datetime
 
 from homeassistant.util import dt as dt_util
+from stepheybot_music_clients.lidarr import (
+    Album,
+    Artist,
+    LidarrClient,
+    LidarrCommand,
+    MonitorOption,
+)
 
 from ..action_errors import failed, invalid
-from ..clients.lidarr import Album, Artist, LidarrClient, LidarrCommand, MonitorOption
 from ..coordinators.lidarr import LidarrRuntime
 from ..tracking.models import Route, TrackedRequest
 from .ask import Wanted, named

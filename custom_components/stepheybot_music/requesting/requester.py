@@ -7,9 +7,9 @@ from typing import TYPE_CHECKING, Any
 
 from homeassistant.core import HomeAssistant
 from homeassistant.util.ulid import ulid_now
+from stepheybot_music_clients.errors import StackError
 
 from ..action_errors import backend_failed
-from ..clients.errors import StackError
 from ..runtime import BackendRef, StepheyBotConfigEntry
 from ..tracking.models import Route, TrackedRequest
 from .ask import Wanted

@@ -13,8 +13,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from homeassistant.core import HomeAssistant
-
-from ..clients.errors import (
+from stepheybot_music_clients.errors import (
     BackendRequestError,
     BackendTimeoutError,
     CannotConnectError,
@@ -23,6 +22,7 @@ from ..clients.errors import (
     StackError,
     UnexpectedResponseError,
 )
+
 from .models import (
     Availability,
     ExpiredResultError,

@@ -13,14 +13,15 @@ import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
-from ..clients.indexers import JackettClient, ProwlarrClient
-from ..clients.indexers import SearchResult as IndexerRelease
-from ..clients.lidarr import Album, Artist, LidarrClient
-from ..clients.models import BackendKind
-from ..clients.music_brain import MusicBrainClient
-from ..clients.music_brain import SearchResult as BrainResult
-from ..clients.music_brain import SearchSource as BrainSource
-from ..clients.subsonic import SubsonicClient
+from stepheybot_music_clients.indexers import JackettClient, ProwlarrClient
+from stepheybot_music_clients.indexers import SearchResult as IndexerRelease
+from stepheybot_music_clients.lidarr import Album, Artist, LidarrClient
+from stepheybot_music_clients.models import BackendKind
+from stepheybot_music_clients.music_brain import MusicBrainClient
+from stepheybot_music_clients.music_brain import SearchResult as BrainResult
+from stepheybot_music_clients.music_brain import SearchSource as BrainSource
+from stepheybot_music_clients.subsonic import SubsonicClient
+
 from ..const import REQUEST_TIMEOUT
 from .models import Availability, HitKind, IdPrefix, SearchHit, SearchKind, SearchSource, make_id
 

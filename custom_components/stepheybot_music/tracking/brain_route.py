@@ -14,8 +14,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from ..clients.errors import BackendRequestError, StackError
-from ..clients.music_brain import DownloadState, DownloadStatus
+from stepheybot_music_clients.errors import BackendRequestError, StackError
+from stepheybot_music_clients.music_brain import DownloadState, DownloadStatus
+
 from ..coordinators.music_brain import MusicBrainRuntime
 from .advance import at, downloading, failed
 from .library_scan import LibraryScan

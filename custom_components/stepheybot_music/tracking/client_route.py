@@ -15,7 +15,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from ..clients import qbittorrent, transmission
+from stepheybot_music_clients import qbittorrent, transmission
+
 from ..coordinators.download_client import DownloadClientRuntime
 from ..coordinators.qbittorrent import QBittorrentCoordinator
 from ..coordinators.transmission import TransmissionCoordinator

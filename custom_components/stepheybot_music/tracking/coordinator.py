@@ -26,8 +26,8 @@ from datetime import datetime, timedelta
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator
 from homeassistant.util import dt as dt_util
+from stepheybot_music_clients.errors import StackError
 
-from ..clients.errors import StackError
 from ..coordinators.download_client import DownloadClientRuntime
 from ..coordinators.lidarr import LidarrRuntime
 from ..coordinators.music_brain import MusicBrainRuntime

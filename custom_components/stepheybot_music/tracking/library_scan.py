@@ -13,7 +13,8 @@ from __future__ import annotations
 import logging
 from datetime import UTC, datetime
 
-from ..clients.errors import StackError
+from stepheybot_music_clients.errors import StackError
+
 from ..coordinators.navidrome import NavidromeRuntime
 from ..runtime import StackRuntimeData
 from .advance import at

@@ -30,8 +30,8 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import datetime, timedelta
 
-from ..clients.errors import BackendRequestError
-from ..clients.lidarr import (
+from stepheybot_music_clients.errors import BackendRequestError
+from stepheybot_music_clients.lidarr import (
     Album,
     CommandStatus,
     DownloadStatus,
@@ -39,6 +39,7 @@ from ..clients.lidarr import (
     QueueItem,
     TrackedDownloadState,
 )
+
 from ..coordinators.lidarr import LidarrRuntime
 from .advance import at, downloading, failed
 from .models import FailureReason, RequestKind, Stage, TrackedRequest

@@ -1,0 +1,29 @@
+"""Docker Engine API client (unix socket or docker-socket-proxy)."""
+
+from __future__ import annotations
+
+from stepheybot_music_clients.docker.client import (
+    DEFAULT_SOCKET_URL,
+    DockerClient,
+    docker_session_for,
+    socket_path,
+)
+from stepheybot_music_clients.docker.models import (
+    Container,
+    ContainerHealth,
+    ContainerState,
+    DockerVersion,
+    HealthSource,
+)
+
+__all__ = [
+    "DEFAULT_SOCKET_URL",
+    "Container",
+    "ContainerHealth",
+    "ContainerState",
+    "DockerClient",
+    "DockerVersion",
+    "HealthSource",
+    "docker_session_for",
+    "socket_path",
+]

@@ -1,0 +1,140 @@
+"""Models of the Subsonic client: server info, scan status, now playing, search, totals."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+
+class AuthMode(StrEnum):
+    """How the client proves who it is on ``/rest`` calls."""
+
+    AUTO = "auto"
+    """Token auth first; switch to password auth for good if the server cannot do tokens."""
+    TOKEN = "token"  # noqa: S105 (a mode name, not a secret)
+    """``t = md5(password + salt)`` with a fresh random salt per request (Navidrome)."""
+    PASSWORD = "password"  # noqa: S105 (a mode name, not a secret)
+    """``p=enc:<hex>`` (servers that store hashed passwords, such as supysonic)."""
+
+
+class TotalsMethod(StrEnum):
+    """How :class:`LibraryTotals` was obtained, i.e. what it cost."""
+
+    EXACT_CHEAP = "exact_cheap"
+    """Count endpoints and headers only: a fixed number of small requests at any library size."""
+    PAGED = "paged"
+    """At least one count came from paging through lists: cost grows with the library."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class OpenSubsonicExtension:
+    """One OpenSubsonic extension the server advertises."""
+
+    name: str
+    versions: tuple[int, ...]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SubsonicServerInfo:
+    """What ``ping`` and ``getOpenSubsonicExtensions`` tell about the server."""
+
+    application: str
+    """``"Navidrome"`` or ``"Subsonic"`` (plus the server's ``type`` when it sends one)."""
+    server_type: str | None
+    """The envelope's ``type`` (``"navidrome"``), ``None`` for plain Subsonic servers."""
+    server_version: str | None
+    """The envelope's ``serverVersion`` (e.g. ``"0.58.0 (abc123)"``)."""
+    api_version: str
+    """The Subsonic REST API version the server speaks (e.g. ``"1.16.1"``)."""
+    open_subsonic: bool
+    extensions: tuple[OpenSubsonicExtension, ...] = ()
+
+    @property
+    def is_navidrome(self) -> bool:
+        """Whether the server says it is Navidrome."""
+        return self.server_type == "navidrome"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ScanStatus:
+    """The media library scanner's state (``getScanStatus`` / ``startScan``)."""
+
+    scanning: bool
+    count: int
+    """Files processed so far while scanning; when idle, Navidrome >= 0.55 reports the
+    library's total song count here and supysonic reports 0."""
+    folder_count: int | None = None
+    """Folders in the library (Navidrome only)."""
+    last_scan: datetime | None = None
+    """When the last scan finished (aware, Navidrome only)."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class NowPlayingEntry:
+    """One stream currently playing on the server."""
+
+    username: str
+    title: str
+    artist: str | None
+    album: str | None
+    minutes_ago: float
+    """Minutes since the play started (or was last reported)."""
+    player_name: str | None
+    song_id: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SearchArtist:
+    """An artist found by ``search3``."""
+
+    id: str
+    name: str
+    album_count: int | None
+    musicbrainz_id: str | None = None
+    """OpenSubsonic ``musicBrainzId`` (Navidrome), None when the server does not know it."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SearchAlbum:
+    """An album found by ``search3``."""
+
+    id: str
+    name: str
+    artist: str | None
+    artist_id: str | None
+    song_count: int | None
+    year: int | None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SearchSong:
+    """A song found by ``search3``."""
+
+    id: str
+    title: str
+    artist: str | None
+    album: str | None
+    album_id: str | None
+    track: int | None
+    duration: int | None
+    """Length in seconds."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SearchResult:
+    """The three lists of ``search3`` (a list the server omitted is empty here)."""
+
+    artists: tuple[SearchArtist, ...] = ()
+    albums: tuple[SearchAlbum, ...] = ()
+    songs: tuple[SearchSong, ...] = ()
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class LibraryTotals:
+    """How many artists, albums and songs the library holds, and how we counted them."""
+
+    artists: int
+    albums: int
+    songs: int
+    source: TotalsMethod
