@@ -34,6 +34,7 @@ from stepheybot_music_clients.qbittorrent import (
 
 from simulator.backends import BackendSpec
 from simulator.server import Simulator
+from tests.compat import REAL, compat
 from tests.servers import qbittorrent as qbt
 from tests.servers.qbittorrent import qbt45, qbt53  # noqa: F401  (session fixtures)
 
@@ -262,6 +263,8 @@ def magnet(name: str) -> tuple[str, str]:
 # --- identity and login ---------------------------------------------------------------------
 
 
+@compat("qbittorrent", "5.3", proof=REAL, source="qbittorrent-nox 5.3.0 (Debian sid)")
+@compat("qbittorrent", "4.5 (WebUI API 2.8)", proof=REAL, source="qbittorrent-nox 4.5.2 (Debian 12)")
 async def test_probe_reports_version_and_api(backend: Backend, http: aiohttp.ClientSession) -> None:
     client = new_client(backend, http)
     info = await client.probe()
@@ -292,6 +295,8 @@ async def test_one_session_for_many_calls(backend: Backend, jar: str) -> None:
         assert client.stats.requests == 16
 
 
+@compat("qbittorrent", "5.3", proof=REAL, source="qbittorrent-nox 5.3.0 (Debian sid)")
+@compat("qbittorrent", "4.5 (WebUI API 2.8)", proof=REAL, source="qbittorrent-nox 4.5.2 (Debian 12)")
 async def test_wrong_password_is_tried_once_and_never_bans(
     backend: Backend, http: aiohttp.ClientSession
 ) -> None:
@@ -506,6 +511,8 @@ async def test_host_header_port_mismatch_is_explained(backend: Backend) -> None:
 # --- sync/maindata ----------------------------------------------------------------------------
 
 
+@compat("qbittorrent", "5.3", proof=REAL, source="qbittorrent-nox 5.3.0 (Debian sid)")
+@compat("qbittorrent", "4.5 (WebUI API 2.8)", proof=REAL, source="qbittorrent-nox 4.5.2 (Debian 12)")
 async def test_incremental_sync_merges_deltas(
     backend: Backend, http: aiohttp.ClientSession
 ) -> None:
