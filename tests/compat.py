@@ -2,7 +2,7 @@
 
 A test that proves a backend version says so with a marker::
 
-    @compat("transmission", "4.0 - 4.1", proof=REAL, source="transmission-daemon 4.1.x (Debian sid)")
+    @compat("transmission", "4.1", proof=REAL, source="transmission-daemon 4.1.x (Debian sid)")
     @compat("gluetun", "v3.40.0 - v3.40.4", proof=SIMULATOR,
             source="qdm12/gluetun internal/server/middlewares/auth/settings.go @ v3.40.4")
 
@@ -168,9 +168,9 @@ def main(argv: list[str]) -> int:
     if argv[1:] == ["--write"]:
         DOC.write_text(render_doc(found), encoding="utf-8")
         README.write_text(render_readme(README.read_text(encoding="utf-8"), found), "utf-8")
-        print(f"{len(found)} claims written to {DOC.relative_to(ROOT)} and README.md")
+        sys.stdout.write(f"{len(found)} claims written to {DOC.relative_to(ROOT)} and README.md\n")
         return 0
-    print(table(found))
+    sys.stdout.write(table(found) + "\n")
     return 0
 
 

@@ -11,7 +11,8 @@ def test_every_claim_names_a_known_backend_and_proof() -> None:
     for claim in found:
         assert claim.backend in compat.BACKENDS, claim
         assert claim.proof in compat.PROOFS, claim
-        assert claim.versions.strip() and claim.source.strip(), claim
+        assert claim.versions.strip(), claim
+        assert claim.source.strip(), claim
 
 
 def test_the_document_is_current() -> None:

@@ -264,7 +264,7 @@ def magnet(name: str) -> tuple[str, str]:
 
 
 @compat("qbittorrent", "5.3", proof=REAL, source="qbittorrent-nox 5.3.0 (Debian sid)")
-@compat("qbittorrent", "4.5 (WebUI API 2.8)", proof=REAL, source="qbittorrent-nox 4.5.2 (Debian 12)")
+@compat("qbittorrent", "4.5", proof=REAL, source="qbittorrent-nox 4.5.2 (Debian 12)")
 async def test_probe_reports_version_and_api(backend: Backend, http: aiohttp.ClientSession) -> None:
     client = new_client(backend, http)
     info = await client.probe()
@@ -296,7 +296,7 @@ async def test_one_session_for_many_calls(backend: Backend, jar: str) -> None:
 
 
 @compat("qbittorrent", "5.3", proof=REAL, source="qbittorrent-nox 5.3.0 (Debian sid)")
-@compat("qbittorrent", "4.5 (WebUI API 2.8)", proof=REAL, source="qbittorrent-nox 4.5.2 (Debian 12)")
+@compat("qbittorrent", "4.5", proof=REAL, source="qbittorrent-nox 4.5.2 (Debian 12)")
 async def test_wrong_password_is_tried_once_and_never_bans(
     backend: Backend, http: aiohttp.ClientSession
 ) -> None:
@@ -512,7 +512,7 @@ async def test_host_header_port_mismatch_is_explained(backend: Backend) -> None:
 
 
 @compat("qbittorrent", "5.3", proof=REAL, source="qbittorrent-nox 5.3.0 (Debian sid)")
-@compat("qbittorrent", "4.5 (WebUI API 2.8)", proof=REAL, source="qbittorrent-nox 4.5.2 (Debian 12)")
+@compat("qbittorrent", "4.5", proof=REAL, source="qbittorrent-nox 4.5.2 (Debian 12)")
 async def test_incremental_sync_merges_deltas(
     backend: Backend, http: aiohttp.ClientSession
 ) -> None:

@@ -170,7 +170,7 @@ def make_client(
 # ----------------------------------------------------------------------------- identity
 
 
-@compat("subsonic", "Subsonic API 1.16 (password auth)", proof=REAL, source="supysonic 0.7.9 (PyPI)")
+@compat("subsonic", "API 1.16, password auth", proof=REAL, source="supysonic 0.7.9 (PyPI)")
 async def test_probe_identifies_the_server(session: aiohttp.ClientSession, target: Target) -> None:
     client = make_client(session, target)
     info = await client.probe()
@@ -347,7 +347,7 @@ async def test_search3_paging_and_omitted_lists(
     assert (nothing.artists, nothing.albums, nothing.songs) == ((), (), ())
 
 
-@compat("subsonic", "Subsonic API 1.16 (password auth)", proof=REAL, source="supysonic 0.7.9 (PyPI)")
+@compat("subsonic", "API 1.16, password auth", proof=REAL, source="supysonic 0.7.9 (PyPI)")
 async def test_library_totals_are_exact(session: aiohttp.ClientSession, target: Target) -> None:
     client = make_client(session, target)
     totals = await client.library_totals()
