@@ -24,6 +24,7 @@ from stepheybot_music_clients.errors import (
     NoPasswordSetError,
     UnexpectedResponseError,
 )
+from stepheybot_music_clients.login_policy import LoginGuard, LoginPolicy
 from stepheybot_music_clients.models import BackendKind
 from stepheybot_music_clients.qbittorrent import (
     ConnectionStatus,
@@ -223,13 +224,17 @@ async def backend(request: pytest.FixtureRequest, flavor: str) -> AsyncIterator[
 
 
 def new_client(
-    backend: Backend, session: aiohttp.ClientSession, password: str | None = None
+    backend: Backend,
+    session: aiohttp.ClientSession,
+    password: str | None = None,
+    login_guard: LoginGuard | None = None,
 ) -> QBittorrentClient:
     return QBittorrentClient(
         session,
         backend.url,
         username=backend.username,
         password=backend.password if password is None else password,
+        login_guard=login_guard,
     )
 
 
@@ -305,7 +310,8 @@ async def test_wrong_password_is_tried_once_and_never_bans(
         await client.probe()
     assert not isinstance(err.value, NoPasswordSetError)
     assert "rejected the user name or password" in err.value.message
-    assert "will not try again until the credentials are changed" in err.value.message
+    assert "no login is tried again with these credentials until they change" in err.value.message
+    assert "integration" not in err.value.message, "the exporter logs it too"
     assert "definitely-wrong" not in err.value.message
     for _ in range(10):
         for call in (client.sync, client.transfer_info, client.probe, client.categories):
@@ -357,8 +363,8 @@ async def test_short_ban_expires(make_backend: Factory, http: aiohttp.ClientSess
     backend = await make_backend(max_fail_count=2, ban_duration=2)
     for _ in range(2):
         await raw_login(backend, "wrong")
-    client = new_client(backend, http)
-    client.ban_seconds = 2.5  # the client cannot know the server's ban duration
+    # the client cannot know the server's ban duration: the policy assumes one
+    client = new_client(backend, http, login_guard=LoginGuard(LoginPolicy(ban_seconds=2.5)))
     with pytest.raises(IpBannedError) as err:
         await client.sync()
     assert err.value.retry_after == pytest.approx(2.5)

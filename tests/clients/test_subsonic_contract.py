@@ -749,7 +749,7 @@ async def test_garbage_replies(
     [
         (0, BackendRequestError, "failed getScanStatus: boom (Subsonic error 0)"),
         (10, BackendRequestError, "required parameter is missing in getScanStatus"),
-        (20, BackendRequestError, "Update this integration"),
+        (20, BackendRequestError, "Update StepheyBot Music"),
         (30, BackendRequestError, "Update the server"),
         (41, InvalidAuthError, "Set the authentication mode to password or auto"),
         (42, InvalidAuthError, "Set the authentication mode to token"),

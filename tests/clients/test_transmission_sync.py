@@ -444,7 +444,7 @@ async def test_replies_we_do_not_understand(
         with pytest.raises(UnexpectedResponseError) as caught:
             await client.sync()
         assert message in caught.value.message
-        assert "may be a version this integration does not support yet" in caught.value.message
+        assert "may be a version StepheyBot Music does not support yet" in caught.value.message
         again = await client.sync()
         assert again.full
         assert again.torrents is snapshot.torrents

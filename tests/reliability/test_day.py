@@ -15,8 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from stepheybot_music_clients.qbittorrent import QBittorrentClient
-from stepheybot_music_exporter import loginguard
+from stepheybot_music_clients import login_policy
 
 from simulator import Fault, Simulator
 from tests.exporter.conftest import Scrape, exporter_config, running_exporter
@@ -111,8 +110,7 @@ async def inject(sim: Simulator, episode: Episode) -> None:
 
 async def test_a_day_of_flapping_backends(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     # a ban here lasts a moment, so a banned backend is back within SETTLE polls
-    monkeypatch.setattr(loginguard, "DEFAULT_BAN_SECONDS", 0.001)
-    monkeypatch.setattr(QBittorrentClient, "ban_seconds", 0.001)
+    monkeypatch.setattr(login_policy, "DEFAULT_BAN_SECONDS", 0.001)  # one ban length for all
     async with Simulator(seed=11, specs=matrix_specs(), slow_delay=SLOW_DELAY) as sim:
         sim.write_stack_file(tmp_path / "stack.yaml")
         config = exporter_config(tmp_path / "stack.yaml", "--login-backoff", "0")

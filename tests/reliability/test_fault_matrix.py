@@ -7,8 +7,7 @@ import logging
 from pathlib import Path
 
 import pytest
-from stepheybot_music_clients.qbittorrent import QBittorrentClient
-from stepheybot_music_exporter import loginguard
+from stepheybot_music_clients import login_policy
 
 from simulator import Fault, Simulator
 from tests.exporter.conftest import RunningExporter, Scrape, exporter_config, running_exporter
@@ -115,8 +114,7 @@ async def test_cell(
     monkeypatch: pytest.MonkeyPatch,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    monkeypatch.setattr(loginguard, "DEFAULT_BAN_SECONDS", matrix.BAN)
-    monkeypatch.setattr(QBittorrentClient, "ban_seconds", matrix.BAN)
+    monkeypatch.setattr(login_policy, "DEFAULT_BAN_SECONDS", matrix.BAN)  # one ban length for all
     caplog.set_level(logging.INFO)
     specs = matrix_specs(qbittorrent_flavor=cell.backend.flavor or "5.3")
     async with Simulator(seed=7, slow_delay=matrix.SLOW_DELAY, specs=specs) as sim:

@@ -25,9 +25,9 @@ from homeassistant.core import HomeAssistant
 from pytest_homeassistant_custom_component.common import (  # type: ignore[import-untyped]
     async_fire_time_changed,
 )
+from stepheybot_music_clients.login_policy import DEFAULT_BAN_SECONDS
 
 from custom_components.stepheybot_music.const import CONF_FAST_INTERVAL, CONF_SLOW_INTERVAL
-from custom_components.stepheybot_music.coordinators.base import DEFAULT_BAN_SECONDS
 from simulator import Fault, Simulator
 from tests.integration.conftest import (
     ALL_BACKENDS,

@@ -22,7 +22,7 @@ from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers import issue_registry as ir
-from stepheybot_music_clients.qbittorrent import QBittorrentClient
+from stepheybot_music_clients import login_policy
 
 from custom_components.stepheybot_music import backends as backend_types
 from custom_components.stepheybot_music import diagnostics
@@ -138,7 +138,7 @@ async def test_no_secret_in_anything_home_assistant_shows(
     hass: HomeAssistant, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(backend_types, "REQUEST_TIMEOUT", 2.0)
-    monkeypatch.setattr(QBittorrentClient, "ban_seconds", 0.001)
+    monkeypatch.setattr(login_policy, "DEFAULT_BAN_SECONDS", 0.001)
     caplog.set_level(logging.DEBUG)
     specs, secrets = secret_specs()
     users = sorted({s.username for s in specs if s.username})

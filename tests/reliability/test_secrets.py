@@ -19,9 +19,8 @@ from pathlib import Path
 from urllib.parse import quote, quote_plus
 
 import pytest
+from stepheybot_music_clients import login_policy
 from stepheybot_music_clients.errors import StackError
-from stepheybot_music_clients.qbittorrent import QBittorrentClient
-from stepheybot_music_exporter import loginguard
 from stepheybot_music_exporter.collectors.base import Facts
 from stepheybot_music_exporter.config import build_parser
 from stepheybot_music_exporter.metrics import Samples
@@ -78,8 +77,7 @@ async def test_no_secret_in_any_output(
     capsys: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(loginguard, "DEFAULT_BAN_SECONDS", 0.001)
-    monkeypatch.setattr(QBittorrentClient, "ban_seconds", 0.001)
+    monkeypatch.setattr(login_policy, "DEFAULT_BAN_SECONDS", 0.001)  # one ban length for all
     caplog.set_level(logging.DEBUG)
     specs, secrets = secret_specs()
     users = sorted({s.username for s in specs if s.username} | {BASIC_USER})

@@ -1,14 +1,50 @@
 """One exception hierarchy for every backend of the music stack.
 
 Every message says what went wrong *and* what the user can do about it, because
-Home Assistant and the exporter show these messages to people, not programmers.
+Home Assistant and the exporter show these messages to people, not programmers. Messages
+name the backend and the fix, never the program that shows them: the same text reaches a
+Home Assistant form and the exporter's log.
+
+Every class also says which kind of failure it is (:class:`FailureReason`): the exporter's
+``reason`` label and Home Assistant's translation key both come from that one table.
 """
 
 from __future__ import annotations
 
+from enum import StrEnum
+from typing import ClassVar
+
+
+class FailureReason(StrEnum):
+    """Why a backend failed, in the words of the exporter's ``reason`` label."""
+
+    UNREACHABLE = "unreachable"
+    """No connection (refused, DNS, reset, network down)."""
+    TIMEOUT = "timeout"
+    """Connected, but no answer in time."""
+    TLS = "tls"
+    """The TLS handshake failed."""
+    AUTH = "auth"
+    """The credentials were rejected (or the address is not allowed)."""
+    BANNED = "banned"
+    """The backend banned this address after failed logins."""
+    LOGIN_BACKOFF = "login_backoff"
+    """No login was tried: the login policy holds it back after rejections."""
+    BAD_RESPONSE = "bad_response"
+    """An answer that cannot be understood (5xx, bad JSON, wrong shape)."""
+    WRONG_APPLICATION = "wrong_application"
+    """Something else answers at the URL."""
+    ERROR = "error"
+    """The backend understood and refused a request, or another client-layer error."""
+    INTERNAL = "internal"
+    """Not a client-layer error at all: a bug or an unforeseen payload."""
+
 
 class StackError(Exception):
     """Base class of every error raised by the client layer."""
+
+    reason: ClassVar[FailureReason] = FailureReason.ERROR
+    """What kind of failure this is (each subclass says its own)."""
 
     def __init__(self, message: str, *, backend: str | None = None) -> None:
         super().__init__(message)
@@ -23,17 +59,25 @@ class StackError(Exception):
 class CannotConnectError(StackError):
     """The backend could not be reached (refused, DNS, reset, network down)."""
 
+    reason = FailureReason.UNREACHABLE
+
 
 class BackendTimeoutError(CannotConnectError):
     """The backend accepted the connection but did not answer in time."""
+
+    reason = FailureReason.TIMEOUT
 
 
 class TlsError(CannotConnectError):
     """The TLS handshake failed (self-signed or expired certificate, wrong hostname)."""
 
+    reason = FailureReason.TLS
+
 
 class InvalidAuthError(StackError):
     """The backend rejected the credentials (wrong password, user, API key)."""
+
+    reason = FailureReason.AUTH
 
 
 class NoPasswordSetError(InvalidAuthError):
@@ -46,6 +90,8 @@ class IpBannedError(StackError):
     ``retry_after`` is the number of seconds until the ban is expected to expire.
     """
 
+    reason = FailureReason.BANNED
+
     def __init__(
         self, message: str, *, backend: str | None = None, retry_after: float | None = None
     ) -> None:
@@ -56,9 +102,13 @@ class IpBannedError(StackError):
 class UnexpectedResponseError(StackError):
     """The backend answered with something we cannot understand (5xx, bad JSON, wrong shape)."""
 
+    reason = FailureReason.BAD_RESPONSE
+
 
 class WrongApplicationError(UnexpectedResponseError):
     """Something answers at the URL, but it is not the expected application."""
+
+    reason = FailureReason.WRONG_APPLICATION
 
 
 class BackendRequestError(StackError):
@@ -73,3 +123,12 @@ class BackendRequestError(StackError):
 
 class AlreadyExistsError(BackendRequestError):
     """The thing to add is already there (e.g. Lidarr: "This artist has already been added.")."""
+
+
+def failure_reason(err: BaseException) -> FailureReason:
+    """Why a collection or call failed: the error's own reason, a timeout, else a bug."""
+    if isinstance(err, StackError):
+        return err.reason
+    if isinstance(err, TimeoutError):
+        return FailureReason.TIMEOUT
+    return FailureReason.INTERNAL

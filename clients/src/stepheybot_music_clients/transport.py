@@ -185,7 +185,7 @@ def parsing(backend: str, what: str) -> Iterator[None]:
     except (KeyError, TypeError, ValueError, AttributeError, IndexError) as err:
         raise UnexpectedResponseError(
             f"{backend} sent {what} in a shape we do not understand ({type(err).__name__}: {err}). "
-            "The application may be a version this integration does not support yet.",
+            "The application may be a version StepheyBot Music does not support yet.",
             backend=backend,
         ) from err
 

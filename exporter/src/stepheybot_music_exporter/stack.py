@@ -2,7 +2,8 @@
 
 One :class:`StackCollector` per stack lives as long as the process. Concurrent scrapes
 share one in-flight collection (single-flight), a failing backend only turns its own
-``backend_up`` to 0, and collectors that log in go through a :class:`LoginGuard`.
+``backend_up`` to 0, and collectors that log in go through their
+:class:`~stepheybot_music_clients.login_policy.LoginGuard`.
 """
 
 from __future__ import annotations
@@ -12,16 +13,14 @@ import logging
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from stepheybot_music_clients.errors import (
-    BackendTimeoutError,
-    CannotConnectError,
+    FailureReason,
     InvalidAuthError,
     IpBannedError,
     StackError,
-    TlsError,
-    UnexpectedResponseError,
-    WrongApplicationError,
+    failure_reason,
 )
 from stepheybot_music_clients.stackfile import StackConfig
 
@@ -29,25 +28,8 @@ from . import metrics as m
 from .collectors import make_collector
 from .collectors.base import Collector, Facts
 from .config import CollectorOptions
-from .loginguard import LoginGuard
 
 _LOGGER = logging.getLogger(__name__)
-
-
-def failure_reason(err: BaseException) -> str:
-    """The ``reason`` label of ``stepheybot_music_backend_failure`` for an error."""
-    reasons: list[tuple[type[BaseException], str]] = [
-        (IpBannedError, "banned"),
-        (InvalidAuthError, "auth"),
-        (BackendTimeoutError, "timeout"),
-        (TimeoutError, "timeout"),
-        (TlsError, "tls"),
-        (CannotConnectError, "unreachable"),
-        (WrongApplicationError, "wrong_application"),
-        (UnexpectedResponseError, "bad_response"),
-        (StackError, "error"),
-    ]
-    return next((reason for cls, reason in reasons if isinstance(err, cls)), "internal")
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,13 +54,8 @@ class Snapshot:
 class _Backend:
     """A collector plus what the stack remembers about it between scrapes."""
 
-    def __init__(self, collector: Collector, options: CollectorOptions) -> None:
+    def __init__(self, collector: Collector[Any]) -> None:
         self.collector = collector
-        self.guard = (
-            LoginGuard(options.login_backoff, options.max_login_failures)
-            if collector.logs_in
-            else None
-        )
         self.last_reason = ""
 
 
@@ -88,13 +65,13 @@ class StackCollector:
     def __init__(self, stack: StackConfig, options: CollectorOptions) -> None:
         """Create one long-lived collector per backend (nothing connects yet)."""
         self.stack = stack
-        self._backends = [_Backend(make_collector(b, options), options) for b in stack.backends]
+        self._backends = [_Backend(make_collector(b, options)) for b in stack.backends]
         self._inflight: asyncio.Task[Snapshot] | None = None
         self.collections = 0
         """How many collections ran (concurrent scrapes that shared one count once)."""
 
     @property
-    def collectors(self) -> Sequence[Collector]:
+    def collectors(self) -> Sequence[Collector[Any]]:
         """The backend collectors, in stack file order."""
         return [b.collector for b in self._backends]
 
@@ -144,16 +121,16 @@ class StackCollector:
         out = m.Samples()
         facts = Facts()
         start = time.monotonic()
-        guard = backend.guard
+        guard = collector.login_guard
         if guard is not None and (wait := guard.blocked_for()) is not None:
-            reason = "login_backoff"
+            reason = FailureReason.LOGIN_BACKOFF.value
             if guard.given_up:
                 message = (
                     f"not logging in to {collector.name} again until the exporter restarts: "
                     f"{guard.failures} logins failed; fix the credentials and restart"
                 )
             elif guard.banned_now:
-                reason = "banned"
+                reason = FailureReason.BANNED.value
                 message = (
                     f"{collector.name} banned this address; waiting {wait:.0f} s for the ban "
                     "to expire before logging in again"
@@ -163,19 +140,17 @@ class StackCollector:
             result = BackendResult(collector.name, False, 0.0, reason, message)
             self._report(backend, result)
             return result, out, facts
-        if guard is not None and guard.failures:
-            collector.rearm_login()
         limit = max(0.05, min(collector.timeout, budget))
         try:
             async with asyncio.timeout(limit):
                 await collector.collect(out, facts)
         except IpBannedError as err:
             if guard is not None:
-                guard.banned(err.retry_after)
+                guard.banned(err)  # counted once, also when the client recorded it already
             result = self._failed(collector, start, err)
         except InvalidAuthError as err:
             if guard is not None:
-                guard.failed()
+                guard.rejected(err)
             result = self._failed(collector, start, err)
         except TimeoutError as err:
             result = self._failed(
@@ -199,11 +174,11 @@ class StackCollector:
 
     @staticmethod
     def _failed(
-        collector: Collector, start: float, err: BaseException, message: str = ""
+        collector: Collector[Any], start: float, err: BaseException, message: str = ""
     ) -> BackendResult:
         text = message or (err.message if isinstance(err, StackError) else str(err))
         return BackendResult(
-            collector.name, False, time.monotonic() - start, failure_reason(err), text
+            collector.name, False, time.monotonic() - start, failure_reason(err).value, text
         )
 
     def _report(self, backend: _Backend, result: BackendResult) -> None:

@@ -8,11 +8,13 @@ of each other's way. It logs in again only when a call answers 403 ``Forbidden``
 expired or evicted): once, transparently, then retries that call once.
 
 Bans: qBittorrent bans the client's IP address for an hour after 5 failed logins, which
-would also lock the user out of the Web UI. So after one rejected login the client never
-tries the same credentials again (it raises the remembered error without a request) until
-:meth:`QBittorrentClient.set_credentials` is called, and after a ban answer it does not
-contact the login endpoint until the ban should have expired. A poller can call this
-client forever: qBittorrent counts at most one failure per credential change.
+would also lock the user out of the Web UI. So every login goes through a
+:class:`~stepheybot_music_clients.login_policy.LoginGuard`, which remembers a rejection and a
+ban: while it holds logins back the client raises the remembered error without a request.
+With the default policy one rejection stops logins until
+:meth:`QBittorrentClient.set_credentials` is called, so a poller can call this client forever
+and qBittorrent counts at most one failure per credential change; the exporter passes a guard
+of its own policy (a few spaced-out retries) and consults the same guard before polling.
 
 Cookies: the session cookie's name changes across versions (``SID``, ``QBT_SID_<port>``),
 so the client takes whatever ``Set-Cookie`` the login answered and sends it itself as a
@@ -25,7 +27,6 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import re
-import time
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any, ClassVar, Literal, NoReturn
 
@@ -40,6 +41,7 @@ from stepheybot_music_clients.errors import (
     UnexpectedResponseError,
     WrongApplicationError,
 )
+from stepheybot_music_clients.login_policy import LoginGuard
 from stepheybot_music_clients.models import BackendInfo, BackendKind
 from stepheybot_music_clients.qbittorrent.models import (
     STOPPED_API_VERSION,
@@ -69,8 +71,6 @@ from stepheybot_music_clients.transport import (
 API = "api/v2/"
 LOGIN_PATH = API + "auth/login"
 BAN_TEXT = "banned"
-DEFAULT_BAN_SECONDS = 3600.0
-"""qBittorrent's default ``WebUI\\BanDuration``."""
 OFFLOAD_BYTES = 256 * 1024
 """``sync/maindata`` replies this big or bigger are decoded in a worker thread."""
 DEFAULT_PASSWORDS = ("", "adminadmin")
@@ -102,8 +102,6 @@ class QBittorrentClient(HttpClient):
     """One qBittorrent WebUI, through one long-lived session."""
 
     kind: ClassVar[str] = "qBittorrent"
-    ban_seconds: ClassVar[float] = DEFAULT_BAN_SECONDS
-    """How long a ban is assumed to last (qBittorrent does not say)."""
     offload_bytes: int = OFFLOAD_BYTES
     """Replies to :meth:`sync` of at least this many bytes are parsed in a worker thread."""
 
@@ -116,9 +114,15 @@ class QBittorrentClient(HttpClient):
         password: str,
         timeout: float = DEFAULT_TIMEOUT,
         verify_ssl: bool = True,
+        login_guard: LoginGuard | None = None,
     ) -> None:
-        """Remember where and who; nothing is sent before the first call."""
+        """Remember where and who; nothing is sent before the first call.
+
+        ``login_guard`` decides when a login may be tried (default: never again after a
+        rejection until :meth:`set_credentials`; a ban is waited out).
+        """
         super().__init__(session, url, timeout=timeout, verify_ssl=verify_ssl)
+        self.login_guard = login_guard or LoginGuard()
         self._username = username
         self._password = password
         self._cookie: str | None = None
@@ -126,8 +130,6 @@ class QBittorrentClient(HttpClient):
         self._session_id = 0
         """Counts logins, so concurrent callers that saw the same 403 log in only once."""
         self._login_lock = asyncio.Lock()
-        self._rejected: InvalidAuthError | None = None
-        self._banned_until: float | None = None
         self._api_version: tuple[int, ...] | None = None
         self._store = MainDataStore()
         self._store_session = -1
@@ -148,7 +150,7 @@ class QBittorrentClient(HttpClient):
         """Use new credentials; forgets a remembered rejection (not a ban) and the session."""
         self._username = username
         self._password = password
-        self._rejected = None
+        self.login_guard.credentials_changed()
         self._drop_session()
 
     def _drop_session(self) -> None:
@@ -175,24 +177,31 @@ class QBittorrentClient(HttpClient):
             return self._session_id
 
     def _check_may_login(self) -> None:
-        if self._rejected is not None:
-            raise self._rejected
-        if self._banned_until is not None:
-            remaining = self._banned_until - time.monotonic()
-            if remaining > 0:
-                raise self._ban_error(remaining)
-            self._banned_until = None
+        """Raise the remembered error while the guard holds logins back."""
+        guard = self.login_guard
+        wait = guard.blocked_for()
+        if wait is None:
+            return
+        if guard.banned_now:
+            raise self._ban_error(wait)
+        if guard.rejection is not None:  # only a ban or a rejection holds logins back
+            raise guard.rejection
 
     def _ban_error(self, remaining: float) -> IpBannedError:
         minutes = max(1, round(remaining / 60))
         return IpBannedError(
             f"qBittorrent at {self.url} has banned this IP address after too many failed logins "
-            "(by default for an hour). This integration will not try to log in again for about "
-            f"{minutes} minute(s). Check the user name and password; restarting qBittorrent "
-            "lifts the ban.",
+            f"(by default for an hour). No login is tried for about {minutes} minute(s). Check "
+            "the user name and password; restarting qBittorrent lifts the ban.",
             backend=self.kind,
             retry_after=remaining,
         )
+
+    def _banned(self) -> IpBannedError:
+        """A ban qBittorrent just answered: recorded, so no login is tried until it is over."""
+        err = self._ban_error(self.login_guard.policy.ban_wait(None))
+        self.login_guard.banned(err)
+        return err
 
     async def _login(self) -> None:
         self._check_may_login()
@@ -208,10 +217,10 @@ class QBittorrentClient(HttpClient):
             self._cookie = self._session_cookie(resp)
             self._logged_in = True
             self._session_id += 1
+            self.login_guard.succeeded()
             return
         if resp.status == 403:
-            self._banned_until = time.monotonic() + self.ban_seconds
-            raise self._ban_error(self.ban_seconds)
+            raise self._banned()
         if resp.status == 200 and text == "Fails.":
             raise self._remember_rejection()
         if resp.status == 401:
@@ -229,6 +238,7 @@ class QBittorrentClient(HttpClient):
 
     def _remember_rejection(self) -> InvalidAuthError:
         error: InvalidAuthError
+        then = self.login_guard.after_rejection()
         if self._password in DEFAULT_PASSWORDS:
             which = "an empty password" if not self._password else "the old default password"
             error = NoPasswordSetError(
@@ -236,17 +246,17 @@ class QBittorrentClient(HttpClient):
                 "default password: until you set one, each start prints a temporary password to "
                 'its log ("A temporary password is provided for this session"; see '
                 "`docker logs <container>`). Log in to the Web UI with it, set a permanent "
-                "password under Tools → Options → WebUI → Authentication, then enter it here.",
+                "password under Tools → Options → WebUI → Authentication, and use that "
+                f"password. {then}",
                 backend=self.kind,
             )
         else:
             error = InvalidAuthError(
                 f"qBittorrent at {self.url} rejected the user name or password. Check them in "
-                "the Web UI settings (Tools → Options → WebUI → Authentication). To avoid an IP "
-                "ban, this integration will not try again until the credentials are changed.",
+                f"the Web UI settings (Tools → Options → WebUI → Authentication). {then}",
                 backend=self.kind,
             )
-        self._rejected = error
+        self.login_guard.rejected(error)
         return error
 
     async def _explain_401(self) -> None:
@@ -285,8 +295,7 @@ class QBittorrentClient(HttpClient):
         if resp.status == 403:
             if BAN_TEXT in resp.text:
                 self._drop_session()
-                self._banned_until = time.monotonic() + self.ban_seconds
-                raise self._ban_error(self.ban_seconds)
+                raise self._banned()
             if self._session_id == session:
                 self._logged_in = False
             await self._login_once(session)

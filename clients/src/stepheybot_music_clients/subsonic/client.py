@@ -330,7 +330,7 @@ class SubsonicClient(HttpClient):
                 code=10,
             )
         if code in (20, 30):
-            side = "this integration" if code == 20 else "the server"
+            side = "StepheyBot Music" if code == 20 else "the server"
             return BackendRequestError(
                 f"{where} reports incompatible Subsonic API versions (Subsonic error {code}: "
                 f"{text}). Update {side}.",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from stepheybot_music_clients.models import BackendKind
 from stepheybot_music_clients.stackfile import BackendConfig
 
@@ -16,7 +18,7 @@ from .qbittorrent import QBittorrentCollector
 from .subsonic import SubsonicCollector
 from .transmission import TransmissionCollector
 
-COLLECTORS: dict[BackendKind, type[Collector]] = {
+COLLECTORS: dict[BackendKind, type[Collector[Any]]] = {
     cls.kind: cls
     for cls in (
         SubsonicCollector,
@@ -33,7 +35,7 @@ COLLECTORS: dict[BackendKind, type[Collector]] = {
 """The collector class of each backend kind."""
 
 
-def make_collector(backend: BackendConfig, options: CollectorOptions) -> Collector:
+def make_collector(backend: BackendConfig, options: CollectorOptions) -> Collector[Any]:
     """A new collector for one backend of the stack file."""
     cls = COLLECTORS.get(backend.kind)
     if cls is None:

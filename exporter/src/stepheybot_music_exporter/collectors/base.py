@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 from typing import ClassVar
 
 import aiohttp
+from stepheybot_music_clients.factory import ClientSettings, StackClient, make_client_as
+from stepheybot_music_clients.login_policy import LoginGuard, LoginPolicy
 from stepheybot_music_clients.models import BackendKind
 from stepheybot_music_clients.stackfile import BackendConfig
 
@@ -33,16 +35,23 @@ class Facts:
         self.external_addresses.update(other.external_addresses)
 
 
-class Collector(ABC):
+class Collector[ClientT: StackClient](ABC):
     """Collects one backend's metrics.
 
     A collector lives as long as the process: it owns one HTTP session and one client, so
     sessions, cookies and incremental sync state persist across scrapes. ``collect`` adds
     samples to ``out`` and raises a :class:`~stepheybot_music_clients.errors.StackError`
     when the backend cannot be collected; the caller then reports it as down.
+
+    A collector of a backend with a login step has a :class:`LoginGuard` of the exporter's
+    policy (``--login-backoff``, ``--max-login-failures``): the stack consults it before
+    each collection and records the outcome in it, and a client that logs in itself
+    (qBittorrent) records its rejections and bans in that same guard.
     """
 
     kind: ClassVar[BackendKind]
+    client_type: type[ClientT]
+    """The class :func:`~stepheybot_music_clients.factory.make_client` builds for ``kind``."""
     logs_in: bool = False
     """True for backends with a login step whose failures may count towards an IP ban."""
 
@@ -51,6 +60,15 @@ class Collector(ABC):
         self.backend = backend
         self.options = options
         self._session: aiohttp.ClientSession | None = None
+        self._client: ClientT | None = None
+        self.login_guard: LoginGuard | None = (
+            LoginGuard(
+                LoginPolicy(backoff=options.login_backoff, max_failures=options.max_login_failures)
+            )
+            if self.logs_in
+            else None
+        )
+        """The guard of this backend's logins; None for backends without a login step."""
 
     def __repr__(self) -> str:
         """Name and kind, never credentials."""
@@ -76,13 +94,21 @@ class Collector(ABC):
         """A new session; the clients send their own cookies, so the jar stays empty."""
         return aiohttp.ClientSession(cookie_jar=aiohttp.DummyCookieJar())
 
-    def rearm_login(self) -> None:
-        """Allow the client to try its credentials again after a rejected login.
-
-        The stack calls this only when its :class:`LoginGuard` says another attempt is safe.
-        Clients that do not remember a rejection need nothing here.
-        """
-        return
+    def client(self) -> ClientT:
+        """The long-lived client, built on first use from the stack file's settings."""
+        if self._client is None:
+            backend = self.backend
+            settings = ClientSettings(
+                url=backend.url,
+                username=backend.username,
+                password=backend.password,
+                api_key=backend.api_key,
+                verify_ssl=backend.verify_ssl,
+                timeout=backend.timeout,
+                login_guard=self.login_guard,
+            )
+            self._client = make_client_as(self.client_type, self.kind, self.session(), settings)
+        return self._client
 
     @abstractmethod
     async def collect(self, out: Samples, facts: Facts) -> None:

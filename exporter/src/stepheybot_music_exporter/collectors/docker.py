@@ -13,7 +13,7 @@ HEALTH_STATUSES = tuple(health.value for health in ContainerHealth)
 """Every ``status`` of ``stepheybot_music_container_health``."""
 
 
-class DockerCollector(Collector):
+class DockerCollector(Collector[DockerClient]):
     """One container list per scrape (no per-container inspect).
 
     With ``containers`` in the stack file only those are exported, and one that does not
@@ -21,22 +21,11 @@ class DockerCollector(Collector):
     """
 
     kind = BackendKind.DOCKER
-    _client: DockerClient | None = None
+    client_type = DockerClient
 
     def make_session(self) -> aiohttp.ClientSession:
         """A unix-socket session for ``unix://`` URLs, a plain one for a socket proxy."""
         return docker_session_for(self.backend.url) or super().make_session()
-
-    def client(self) -> DockerClient:
-        """The long-lived client."""
-        if self._client is None:
-            self._client = DockerClient(
-                self.session(),
-                self.backend.url,
-                timeout=self.timeout,
-                verify_ssl=self.backend.verify_ssl,
-            )
-        return self._client
 
     async def collect(self, out: m.Samples, facts: Facts) -> None:
         """``container_up`` and ``container_health`` of every watched container."""

@@ -9,25 +9,11 @@ from .. import metrics as m
 from .base import Collector, Facts
 
 
-class GluetunCollector(Collector):
+class GluetunCollector(Collector[GluetunClient]):
     """Three small control-server reads per scrape."""
 
     kind = BackendKind.GLUETUN
-    _client: GluetunClient | None = None
-
-    def client(self) -> GluetunClient:
-        """The long-lived client (API key or basic credentials from the stack file)."""
-        if self._client is None:
-            self._client = GluetunClient(
-                self.session(),
-                self.backend.url,
-                api_key=self.backend.api_key,
-                username=self.backend.username,
-                password=self.backend.password,
-                timeout=self.timeout,
-                verify_ssl=self.backend.verify_ssl,
-            )
-        return self._client
+    client_type = GluetunClient
 
     async def collect(self, out: m.Samples, facts: Facts) -> None:
         """VPN up, forwarded port (0: none), and the public IP for ``vpn_leak``."""

@@ -18,52 +18,27 @@ def add_indexer_samples(out: m.Samples, backend: str, indexers: list[Indexer]) -
     out.add(m.INDEXERS_FAILING, sum(1 for i in configured if i.failing), backend=backend)
 
 
-class JackettCollector(Collector):
+class JackettCollector(Collector[JackettClient]):
     """One indexer list per scrape, through Jackett's admin session (kept across scrapes)."""
 
     kind = BackendKind.JACKETT
-    _client: JackettClient | None = None
+    client_type = JackettClient
 
     def __init__(self, backend: BackendConfig, options: CollectorOptions) -> None:
         """With an admin password Jackett needs a login, which the login guard protects."""
-        super().__init__(backend, options)
         self.logs_in = bool(backend.password)
-
-    def client(self) -> JackettClient:
-        """The long-lived client (API key, optional admin password)."""
-        if self._client is None:
-            self._client = JackettClient(
-                self.session(),
-                self.backend.url,
-                api_key=self.backend.api_key,
-                admin_password=self.backend.password,
-                timeout=self.timeout,
-                verify_ssl=self.backend.verify_ssl,
-            )
-        return self._client
+        super().__init__(backend, options)
 
     async def collect(self, out: m.Samples, facts: Facts) -> None:
         """``indexers`` and ``indexers_failing`` (Jackett's last error per indexer)."""
         add_indexer_samples(out, self.name, await self.client().indexers())
 
 
-class ProwlarrCollector(Collector):
+class ProwlarrCollector(Collector[ProwlarrClient]):
     """Two small reads per scrape: the indexers and their failure status."""
 
     kind = BackendKind.PROWLARR
-    _client: ProwlarrClient | None = None
-
-    def client(self) -> ProwlarrClient:
-        """The long-lived client (API key in the ``X-Api-Key`` header)."""
-        if self._client is None:
-            self._client = ProwlarrClient(
-                self.session(),
-                self.backend.url,
-                api_key=self.backend.api_key,
-                timeout=self.timeout,
-                verify_ssl=self.backend.verify_ssl,
-            )
-        return self._client
+    client_type = ProwlarrClient
 
     async def collect(self, out: m.Samples, facts: Facts) -> None:
         """``indexers`` and ``indexers_failing`` (disabled after failures or failed lately)."""

@@ -24,7 +24,7 @@ UPCOMING_DAYS = 7
 """``stepheybot_music_lidarr_upcoming_albums``: release dates from today (UTC) this many days on."""
 
 
-class LidarrCollector(Collector):
+class LidarrCollector(Collector[LidarrClient]):
     """Cheap endpoints every scrape; the artist list at most every ``artist_list_interval``.
 
     Lidarr has no count endpoint for artists: ``/api/v1/artist`` sends every artist with
@@ -34,22 +34,10 @@ class LidarrCollector(Collector):
     """
 
     kind = BackendKind.LIDARR
-    _client: LidarrClient | None = None
+    client_type = LidarrClient
     _artists: LibraryStats | None = None
     _artists_at = float("-inf")
     _refresh: asyncio.Task[None] | None = None
-
-    def client(self) -> LidarrClient:
-        """The long-lived client (API key in the ``X-Api-Key`` header)."""
-        if self._client is None:
-            self._client = LidarrClient(
-                self.session(),
-                self.backend.url,
-                api_key=self.backend.api_key,
-                timeout=self.timeout,
-                verify_ssl=self.backend.verify_ssl,
-            )
-        return self._client
 
     async def collect(self, out: m.Samples, facts: Facts) -> None:
         """Everything cheap concurrently, plus the (cached) artist counts."""

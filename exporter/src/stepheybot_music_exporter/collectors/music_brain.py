@@ -9,7 +9,7 @@ from .. import metrics as m
 from .base import Collector, Facts
 
 
-class MusicBrainCollector(Collector):
+class MusicBrainCollector(Collector[MusicBrainClient]):
     """Reads ``/api/v1/download/stats`` and ``/api/v1/status`` (one GET of Navidrome's root).
 
     The Brain's other statistics endpoints call Navidrome and Lidarr without timeouts and
@@ -18,18 +18,7 @@ class MusicBrainCollector(Collector):
     """
 
     kind = BackendKind.MUSIC_BRAIN
-    _client: MusicBrainClient | None = None
-
-    def client(self) -> MusicBrainClient:
-        """The long-lived client (the Brain has no credentials)."""
-        if self._client is None:
-            self._client = MusicBrainClient(
-                self.session(),
-                self.backend.url,
-                timeout=self.timeout,
-                verify_ssl=self.backend.verify_ssl,
-            )
-        return self._client
+    client_type = MusicBrainClient
 
     async def collect(self, out: m.Samples, facts: Facts) -> None:
         """Requests held now (gauges) and since the Brain started (counters); mock data."""

@@ -16,7 +16,7 @@ from .downloads import TorrentView, add_state_counts, add_torrent_samples, add_t
 from .qbittorrent_states import CategoryStates
 
 
-class QBittorrentCollector(Collector):
+class QBittorrentCollector(Collector[QBittorrentClient]):
     """One ``sync/maindata`` poll per scrape: after the first, only changes travel.
 
     The counts by state are kept between scrapes and updated from the hashes the poll names
@@ -26,31 +26,13 @@ class QBittorrentCollector(Collector):
     """
 
     kind = BackendKind.QBITTORRENT
+    client_type = QBittorrentClient
     logs_in = True
-    _client: QBittorrentClient | None = None
     _states: CategoryStates | None = None
 
     def make_session(self) -> aiohttp.ClientSession:
         """A session without a cookie jar: the client sends its session cookie itself."""
         return aiohttp.ClientSession(cookie_jar=aiohttp.DummyCookieJar())
-
-    def client(self) -> QBittorrentClient:
-        """The long-lived client (one WebUI session, one sync ``rid`` sequence)."""
-        if self._client is None:
-            self._client = QBittorrentClient(
-                self.session(),
-                self.backend.url,
-                username=self.backend.username,
-                password=self.backend.password,
-                timeout=self.timeout,
-                verify_ssl=self.backend.verify_ssl,
-            )
-        return self._client
-
-    def rearm_login(self) -> None:
-        """Allow one more login after a rejected one (the guard decided it is safe)."""
-        if self._client is not None:
-            self._client.set_credentials(self.backend.username, self.backend.password)
 
     async def collect(self, out: m.Samples, facts: Facts) -> None:
         """Torrents of the category by state, rates, all-time totals, free space."""

@@ -9,24 +9,11 @@ from .. import metrics as m
 from .base import Collector, Facts
 
 
-class SubsonicCollector(Collector):
+class SubsonicCollector(Collector[SubsonicClient]):
     """Counts from the cheapest endpoints the server offers (no library walk on Navidrome)."""
 
     kind = BackendKind.NAVIDROME
-    _client: SubsonicClient | None = None
-
-    def client(self) -> SubsonicClient:
-        """The long-lived client (its auth mode and JWT persist across scrapes)."""
-        if self._client is None:
-            self._client = SubsonicClient(
-                self.session(),
-                self.backend.url,
-                username=self.backend.username,
-                password=self.backend.password,
-                timeout=self.timeout,
-                verify_ssl=self.backend.verify_ssl,
-            )
-        return self._client
+    client_type = SubsonicClient
 
     async def collect(self, out: m.Samples, facts: Facts) -> None:
         """Library totals, scan status and the number of streams playing."""

@@ -10,7 +10,7 @@ from .base import Collector, Facts
 from .downloads import TorrentView, add_download_samples, add_transfer_samples, in_category
 
 
-class TransmissionCollector(Collector):
+class TransmissionCollector(Collector[TransmissionClient]):
     """``session-stats`` plus one incremental ``torrent-get`` per scrape.
 
     The client keeps the torrent list between scrapes and asks only for the torrents that
@@ -21,22 +21,9 @@ class TransmissionCollector(Collector):
     """
 
     kind = BackendKind.TRANSMISSION
+    client_type = TransmissionClient
     logs_in = True
-    _client: TransmissionClient | None = None
     _download_dir: str | None = None
-
-    def client(self) -> TransmissionClient:
-        """The long-lived client (it keeps the CSRF session id)."""
-        if self._client is None:
-            self._client = TransmissionClient(
-                self.session(),
-                self.backend.url,
-                username=self.backend.username,
-                password=self.backend.password,
-                timeout=self.timeout,
-                verify_ssl=self.backend.verify_ssl,
-            )
-        return self._client
 
     async def collect(self, out: m.Samples, facts: Facts) -> None:
         """Torrents with the category's label by state, rates and all-time totals."""

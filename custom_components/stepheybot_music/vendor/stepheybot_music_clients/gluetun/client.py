@@ -28,12 +28,12 @@ from stepheybot_music_clients.transport import (
 ROUTES = ("GET /v1/version", "GET /v1/vpn/status", "GET /v1/publicip/ip", "GET /v1/portforward")
 """The routes this client reads; a gluetun role for it must list them."""
 _SETUP = (
-    "Since 3.41.1 gluetun makes every control-server route private. Grant this integration "
+    "Since 3.41.1 gluetun makes every control-server route private. Grant StepheyBot Music "
     'a role: set HTTP_CONTROL_SERVER_AUTH_DEFAULT_ROLE=\'{"auth":"apikey","apikey":'
     '"<a long random key>"}\' on the gluetun container, or add a role with auth = "apikey" '
     "and the routes " + ", ".join(ROUTES) + " to the TOML file named by "
     "HTTP_CONTROL_SERVER_AUTH_CONFIG_FILEPATH (default /gluetun/auth/config.toml). "
-    "Then enter that API key here."
+    "Then give StepheyBot Music that API key."
 )
 
 

@@ -135,7 +135,7 @@ class MusicBrainClient(HttpClient):
         if resp.status == 404:
             raise UnexpectedResponseError(
                 f"{self.kind} at {self.url} has no route {resp.url.path} (HTTP 404) for {what}. "
-                "It may be a version this integration does not support; check its image tag.",
+                "It may be a version StepheyBot Music does not support; check its image tag.",
                 backend=self.kind,
             )
         self.raise_for_status(resp)

@@ -170,12 +170,14 @@ class TransmissionClient(HttpClient):
             if "unsuccessful login attempts" in resp.text.lower():
                 raise IpBannedError(
                     f"{where} locked the RPC after too many failed logins (HTTP 403). "
-                    "Fix the credentials here, then restart Transmission to lift the lock.",
+                    "Fix the credentials StepheyBot Music uses, then restart Transmission to "
+                    "lift the lock.",
                     backend=self.kind,
                 )
             raise InvalidAuthError(
                 f"{where} refused this address (HTTP 403): it is not in rpc-whitelist. Add "
-                "Home Assistant's address to rpc-whitelist (or turn rpc-whitelist-enabled off).",
+                "the address StepheyBot Music connects from to rpc-whitelist (or turn "
+                "rpc-whitelist-enabled off).",
                 backend=self.kind,
             )
         if resp.status == 404:
