@@ -23,6 +23,7 @@ from homeassistant.helpers.typing import ConfigType
 
 from .const import DOMAIN
 from .coordinators import BUILDERS
+from .coordinators.health import backend_health, forget_removed
 from .devices import (
     async_register_devices,
     async_remove_unwatched_containers,
@@ -65,7 +66,10 @@ async def async_setup_entry(hass: HomeAssistant, entry: StepheyBotConfigEntry) -
     runtime = StackRuntimeData(settings=settings)
     for subentry in entry.subentries.values():
         ref = BackendRef.of(entry, subentry)
-        runtime.backends[subentry.subentry_id] = BUILDERS[ref.kind](hass, entry, ref, settings)
+        backend = BUILDERS[ref.kind](hass, entry, ref, settings)
+        runtime.backends[subentry.subentry_id] = backend
+        # a failure logged before a reload is still waiting for its recovery line
+        backend_health(hass, subentry.subentry_id).keep(c.role for c in backend.coordinators)
     entry.runtime_data = runtime
     store = RequestStore(hass, entry.entry_id)
     await store.async_load()
@@ -100,6 +104,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: StepheyBotConfigEntry) -
     entry.async_on_unload(async_at_started(hass, _refresh_slow))
 
     async_clear_orphan_issues(hass, _all_subentry_ids(hass))
+    forget_removed(hass, _all_subentry_ids(hass))
     async_remove_unwatched_containers(hass, entry)
 
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
-from stepheybot_music_clients.errors import InvalidAuthError, IpBannedError, StackError
+from stepheybot_music_clients.errors import StackError
 
+from .backends import BACKEND_TYPES
+from .client_errors import error_text
 from .const import DOMAIN
-from .coordinators.base import ban_minutes, error_key
 from .runtime import BackendRef
 
 
@@ -25,9 +26,10 @@ def failed(key: str, **placeholders: str) -> HomeAssistantError:
 
 
 def backend_failed(backend: BackendRef, err: StackError) -> HomeAssistantError:
-    """A client error of ``backend`` as a translated error naming it and what to do."""
-    if isinstance(err, IpBannedError):
-        return failed("ip_banned", backend=backend.title, minutes=str(ban_minutes(err)))
-    if isinstance(err, InvalidAuthError):
-        return failed("invalid_auth", backend=backend.title)
-    return failed(error_key(err), backend=backend.title, error=err.message)
+    """A client error of ``backend`` as a translated error naming it and what to do.
+
+    The same text its coordinators and its forms show (:mod:`.client_errors`), whether an
+    action, a button, a switch or the calendar met the error.
+    """
+    credentials = bool(BACKEND_TYPES[backend.kind].credentials)
+    return error_text(err, backend.title, credentials=credentials).exception()

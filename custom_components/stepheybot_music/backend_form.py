@@ -1,7 +1,8 @@
 """The form of a backend and its validation: the client's ``probe()`` before anything is saved.
 
 Shared by the subentry flows (add, reconfigure) and the stack's reauthentication flow, so
-every path validates the same way and reports the same precise, translated errors.
+every path validates the same way and reports the same precise, translated errors: a client
+error reads as it does everywhere else (:mod:`.client_errors`), under the same key.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import probatio
-from homeassistant.const import CONF_PASSWORD, CONF_URL, CONF_VERIFY_SSL
+from homeassistant.const import CONF_URL, CONF_VERIFY_SSL
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.selector import (
     BooleanSelector,
@@ -22,24 +23,14 @@ from homeassistant.helpers.selector import (
     TextSelectorType,
 )
 from stepheybot_music_clients.docker import DockerClient, socket_path
-from stepheybot_music_clients.errors import (
-    BackendTimeoutError,
-    CannotConnectError,
-    InvalidAuthError,
-    IpBannedError,
-    NoPasswordSetError,
-    StackError,
-    TlsError,
-    UnexpectedResponseError,
-    WrongApplicationError,
-)
+from stepheybot_music_clients.errors import StackError, WrongApplicationError
 from stepheybot_music_clients.models import BackendInfo, BackendKind
 from stepheybot_music_clients.qbittorrent import QBittorrentClient
 from stepheybot_music_clients.transport import InvalidUrlError, normalize_url
 
 from .backends import BACKEND_TYPES, BackendType, CredentialField, SessionKind
+from .client_errors import ErrorText, error_text
 from .const import CONF_NAME, UNIX_SCHEME
-from .coordinators.base import ban_minutes
 from .sessions import flow_session
 
 _LOGGER = logging.getLogger(__name__)
@@ -154,42 +145,20 @@ class FormErrors:
         return bool(self.errors)
 
 
-def _error_key(err: StackError, backend: BackendType) -> tuple[str, str]:
-    """``(field, translation key)`` of a client error."""
-    if isinstance(err, InvalidAuthError) and not backend.credentials:
-        return "base", "access_denied"
-    if isinstance(err, NoPasswordSetError):
-        return CONF_PASSWORD, "no_password_set"
-    if isinstance(err, InvalidAuthError):
-        return "base", "invalid_auth"
-    if isinstance(err, IpBannedError):
-        return "base", "ip_banned"
-    if isinstance(err, BackendTimeoutError):
-        return "base", "timeout_connect"
-    if isinstance(err, TlsError):
-        return "base", "tls_error"
-    if isinstance(err, CannotConnectError):
-        return "base", "cannot_connect"
-    if isinstance(err, WrongApplicationError):
-        return "base", "wrong_application"
-    if isinstance(err, UnexpectedResponseError):
-        return "base", "unexpected_response"
-    return "base", "backend_error"
-
-
-def _placeholders(backend: BackendType, details: str = "", minutes: int = 0) -> dict[str, str]:
-    return {
-        "application": backend.application,
-        "details": details,
-        "minutes": str(minutes),
-    }
+def _placeholders(title: str, error: ErrorText | None = None) -> dict[str, str]:
+    """Every placeholder a form's error texts use (the error's own, else empty ones)."""
+    return {"backend": title, "error": "", "minutes": "0", **(error.placeholders if error else {})}
 
 
 async def async_validate(
-    hass: HomeAssistant, backend: BackendType, data: Mapping[str, Any]
+    hass: HomeAssistant, backend: BackendType, data: Mapping[str, Any], title: str = ""
 ) -> tuple[BackendInfo | None, FormErrors]:
-    """Probe the backend with ``data``; return what answered, or the errors to show."""
-    result = FormErrors(placeholders=_placeholders(backend))
+    """Probe the backend with ``data``; return what answered, or the errors to show.
+
+    ``title`` names the backend in the error texts (its application name by default).
+    """
+    title = title or backend.application
+    result = FormErrors(placeholders=_placeholders(title))
     if errors := credential_errors(backend, data):
         result.errors.update(errors)
         return None, result
@@ -203,24 +172,25 @@ async def async_validate(
             if isinstance(client, QBittorrentClient):
                 await client.logout()
     except StackError as err:
-        where, key = _error_key(err, backend)
-        minutes = ban_minutes(err) if isinstance(err, IpBannedError) else 0
-        result.errors[where] = key
-        result.placeholders = _placeholders(backend, err.message, minutes)
+        text = error_text(err, title, credentials=bool(backend.credentials))
+        result.errors[text.field] = text.key
+        result.placeholders = _placeholders(title, text)
         return None, result
     except Exception:
         _LOGGER.exception("Unexpected error validating %s", backend.application)
         result.errors["base"] = "unknown"
         return None, result
     if info.kind is not backend.kind:
-        result.errors["base"] = "wrong_application"
-        result.placeholders = _placeholders(
-            backend, f"{info.application} answers at this URL, not {backend.application}."
+        wrong = WrongApplicationError(
+            f"{info.application} answers at this URL, not {backend.application}."
         )
+        text = error_text(wrong, title)
+        result.errors[text.field] = text.key
+        result.placeholders = _placeholders(title, text)
         return None, result
     return info, result
 
 
-def empty_placeholders(kind: BackendKind) -> dict[str, str]:
+def empty_placeholders(kind: BackendKind, title: str = "") -> dict[str, str]:
     """The placeholders a form of ``kind`` shows before any validation."""
-    return _placeholders(BACKEND_TYPES[kind])
+    return _placeholders(title or BACKEND_TYPES[kind].application)

@@ -1,12 +1,13 @@
 """Every kind of backend a stack can have: its form fields, session and client.
 
 The config flow and the set-up both read this table, so a backend is validated with
-exactly the client it will later be polled with.
+exactly the client it will later be polled with; the client itself comes from the client
+library's one factory (``stepheybot_music_clients.factory``), which the exporter uses too.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, Protocol
@@ -19,15 +20,9 @@ from homeassistant.const import (
     CONF_USERNAME,
     CONF_VERIFY_SSL,
 )
-from stepheybot_music_clients.docker import DEFAULT_SOCKET_URL, DockerClient
-from stepheybot_music_clients.gluetun import GluetunClient
-from stepheybot_music_clients.indexers import JackettClient, ProwlarrClient
-from stepheybot_music_clients.lidarr import LidarrClient
+from stepheybot_music_clients.docker import DEFAULT_SOCKET_URL
+from stepheybot_music_clients.factory import ClientSettings, make_client
 from stepheybot_music_clients.models import BackendInfo, BackendKind
-from stepheybot_music_clients.music_brain import MusicBrainClient
-from stepheybot_music_clients.qbittorrent import QBittorrentClient
-from stepheybot_music_clients.subsonic import SubsonicClient
-from stepheybot_music_clients.transmission import TransmissionClient
 
 from .const import REQUEST_TIMEOUT
 
@@ -64,9 +59,6 @@ class CredentialField:
         return self.key in (CONF_PASSWORD, CONF_API_KEY)
 
 
-type ClientFactory = Callable[[aiohttp.ClientSession, Mapping[str, Any]], ProbingClient]
-
-
 @dataclass(frozen=True, slots=True, kw_only=True)
 class BackendType:
     """How to configure and reach one kind of backend."""
@@ -78,116 +70,28 @@ class BackendType:
     default_url: str
     credentials: tuple[CredentialField, ...] = ()
     session: SessionKind = SessionKind.SHARED
-    create_client: ClientFactory
+
+    def create_client(
+        self, session: aiohttp.ClientSession, data: Mapping[str, Any]
+    ) -> ProbingClient:
+        """The client of this backend's ``data``, built by the client library's factory."""
+        return make_client(self.kind, session, client_settings(data))
 
 
-def _text(data: Mapping[str, Any], key: str) -> str:
-    value = data.get(key)
-    return str(value) if value else ""
+def client_settings(data: Mapping[str, Any]) -> ClientSettings:
+    """The client library's settings of a backend's data (a config subentry or a form)."""
 
+    def text(key: str) -> str:
+        value = data.get(key)
+        return str(value) if value else ""
 
-def _verify(data: Mapping[str, Any]) -> bool:
-    return bool(data.get(CONF_VERIFY_SSL, True))
-
-
-def qbittorrent_client(
-    session: aiohttp.ClientSession, data: Mapping[str, Any]
-) -> QBittorrentClient:
-    """A qBittorrent client for a backend's data."""
-    return QBittorrentClient(
-        session,
-        str(data[CONF_URL]),
-        username=_text(data, CONF_USERNAME),
-        password=_text(data, CONF_PASSWORD),
+    return ClientSettings(
+        url=str(data[CONF_URL]),
+        username=text(CONF_USERNAME),
+        password=text(CONF_PASSWORD),
+        api_key=text(CONF_API_KEY),
+        verify_ssl=bool(data.get(CONF_VERIFY_SSL, True)),
         timeout=REQUEST_TIMEOUT,
-        verify_ssl=_verify(data),
-    )
-
-
-def navidrome_client(session: aiohttp.ClientSession, data: Mapping[str, Any]) -> SubsonicClient:
-    """A Navidrome (Subsonic) client for a backend's data."""
-    return SubsonicClient(
-        session,
-        str(data[CONF_URL]),
-        username=_text(data, CONF_USERNAME),
-        password=_text(data, CONF_PASSWORD),
-        timeout=REQUEST_TIMEOUT,
-        verify_ssl=_verify(data),
-    )
-
-
-def lidarr_client(session: aiohttp.ClientSession, data: Mapping[str, Any]) -> LidarrClient:
-    """A Lidarr client for a backend's data."""
-    return LidarrClient(
-        session,
-        str(data[CONF_URL]),
-        api_key=_text(data, CONF_API_KEY),
-        timeout=REQUEST_TIMEOUT,
-        verify_ssl=_verify(data),
-    )
-
-
-def transmission_client(
-    session: aiohttp.ClientSession, data: Mapping[str, Any]
-) -> TransmissionClient:
-    """A Transmission client for a backend's data."""
-    return TransmissionClient(
-        session,
-        str(data[CONF_URL]),
-        username=_text(data, CONF_USERNAME),
-        password=_text(data, CONF_PASSWORD),
-        timeout=REQUEST_TIMEOUT,
-        verify_ssl=_verify(data),
-    )
-
-
-def jackett_client(session: aiohttp.ClientSession, data: Mapping[str, Any]) -> JackettClient:
-    """A Jackett client for a backend's data (the password is Jackett's admin password)."""
-    return JackettClient(
-        session,
-        str(data[CONF_URL]),
-        api_key=_text(data, CONF_API_KEY),
-        admin_password=_text(data, CONF_PASSWORD),
-        timeout=REQUEST_TIMEOUT,
-        verify_ssl=_verify(data),
-    )
-
-
-def prowlarr_client(session: aiohttp.ClientSession, data: Mapping[str, Any]) -> ProwlarrClient:
-    """A Prowlarr client for a backend's data."""
-    return ProwlarrClient(
-        session,
-        str(data[CONF_URL]),
-        api_key=_text(data, CONF_API_KEY),
-        timeout=REQUEST_TIMEOUT,
-        verify_ssl=_verify(data),
-    )
-
-
-def gluetun_client(session: aiohttp.ClientSession, data: Mapping[str, Any]) -> GluetunClient:
-    """A gluetun control server client (API key or basic credentials, both optional)."""
-    return GluetunClient(
-        session,
-        str(data[CONF_URL]),
-        api_key=_text(data, CONF_API_KEY),
-        username=_text(data, CONF_USERNAME),
-        password=_text(data, CONF_PASSWORD),
-        timeout=REQUEST_TIMEOUT,
-        verify_ssl=_verify(data),
-    )
-
-
-def docker_client(session: aiohttp.ClientSession, data: Mapping[str, Any]) -> DockerClient:
-    """A Docker client (unix socket or docker-socket-proxy URL)."""
-    return DockerClient(
-        session, str(data[CONF_URL]), timeout=REQUEST_TIMEOUT, verify_ssl=_verify(data)
-    )
-
-
-def music_brain_client(session: aiohttp.ClientSession, data: Mapping[str, Any]) -> MusicBrainClient:
-    """A Music Brain client (the service has no credentials)."""
-    return MusicBrainClient(
-        session, str(data[CONF_URL]), timeout=REQUEST_TIMEOUT, verify_ssl=_verify(data)
     )
 
 
@@ -201,7 +105,6 @@ BACKEND_TYPES: dict[BackendKind, BackendType] = {
             application="StepheyBot Music Brain",
             manufacturer="StepheyBot",
             default_url="http://192.168.1.10:8083",
-            create_client=music_brain_client,
         ),
         BackendType(
             kind=BackendKind.NAVIDROME,
@@ -209,7 +112,6 @@ BACKEND_TYPES: dict[BackendKind, BackendType] = {
             manufacturer="Navidrome",
             default_url="http://192.168.1.10:4533",
             credentials=_USER_AND_PASSWORD,
-            create_client=navidrome_client,
         ),
         BackendType(
             kind=BackendKind.LIDARR,
@@ -217,7 +119,6 @@ BACKEND_TYPES: dict[BackendKind, BackendType] = {
             manufacturer="Lidarr",
             default_url="http://192.168.1.10:8686",
             credentials=(CredentialField(CONF_API_KEY),),
-            create_client=lidarr_client,
         ),
         BackendType(
             kind=BackendKind.QBITTORRENT,
@@ -229,7 +130,6 @@ BACKEND_TYPES: dict[BackendKind, BackendType] = {
                 CredentialField(CONF_PASSWORD),
             ),
             session=SessionKind.NO_COOKIES,
-            create_client=qbittorrent_client,
         ),
         BackendType(
             kind=BackendKind.TRANSMISSION,
@@ -240,7 +140,6 @@ BACKEND_TYPES: dict[BackendKind, BackendType] = {
                 CredentialField(CONF_USERNAME, required=False),
                 CredentialField(CONF_PASSWORD, required=False),
             ),
-            create_client=transmission_client,
         ),
         BackendType(
             kind=BackendKind.JACKETT,
@@ -252,7 +151,6 @@ BACKEND_TYPES: dict[BackendKind, BackendType] = {
                 CredentialField(CONF_PASSWORD, required=False),
             ),
             session=SessionKind.NO_COOKIES,
-            create_client=jackett_client,
         ),
         BackendType(
             kind=BackendKind.PROWLARR,
@@ -260,7 +158,6 @@ BACKEND_TYPES: dict[BackendKind, BackendType] = {
             manufacturer="Prowlarr",
             default_url="http://192.168.1.10:9696",
             credentials=(CredentialField(CONF_API_KEY),),
-            create_client=prowlarr_client,
         ),
         BackendType(
             kind=BackendKind.GLUETUN,
@@ -272,7 +169,6 @@ BACKEND_TYPES: dict[BackendKind, BackendType] = {
                 CredentialField(CONF_USERNAME, required=False),
                 CredentialField(CONF_PASSWORD, required=False),
             ),
-            create_client=gluetun_client,
         ),
         BackendType(
             kind=BackendKind.DOCKER,
@@ -280,7 +176,6 @@ BACKEND_TYPES: dict[BackendKind, BackendType] = {
             manufacturer="Docker",
             default_url=DEFAULT_SOCKET_URL,
             session=SessionKind.DOCKER,
-            create_client=docker_client,
         ),
     )
 }

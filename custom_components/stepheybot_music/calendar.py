@@ -15,12 +15,11 @@ from homeassistant.components.calendar import (
     CalendarEvent,
 )
 from homeassistant.core import HomeAssistant
-from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.util import dt as dt_util
 from stepheybot_music_clients.errors import StackError
 
-from .const import DOMAIN
+from .action_errors import backend_failed
 from .coordinators.lidarr import LidarrRuntime
 from .coordinators.lidarr_calendar import Release, async_releases, days_of
 from .entity import BackendEntity
@@ -70,11 +69,7 @@ class LidarrReleaseCalendar(BackendEntity[tuple[Release, ...]], CalendarEntity):
         try:
             releases = await async_releases(self._client, first, last)
         except StackError as err:
-            raise HomeAssistantError(
-                translation_domain=DOMAIN,
-                translation_key="calendar_failed",
-                translation_placeholders={"backend": backend.title, "error": err.message},
-            ) from err
+            raise backend_failed(backend, err) from err
         return [release_event(release, backend.subentry_id) for release in releases]
 
 

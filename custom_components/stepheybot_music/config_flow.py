@@ -2,9 +2,9 @@
 
 * The stack (config entry): ``user`` names it, ``reconfigure`` renames it, ``reauth``
   asks for new credentials of the one backend whose credentials stopped working.
-* Each backend (config subentry, one type per kind): ``user`` adds it and ``reconfigure``
-  changes it; both validate with the client's ``probe()`` before saving and refuse a
-  backend (kind + URL) that any stack already has.
+* Each backend (config subentry, one type per kind, one flow class for all of them):
+  ``user`` adds it and ``reconfigure`` changes it; both validate with the client's
+  ``probe()`` before saving and refuse a backend (kind + URL) that any stack already has.
 * Options: poll intervals, the music category, the watched containers, the release
   calendar's window.
 
@@ -14,7 +14,7 @@ Saved changes reach the running stack through its update listener, which reloads
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, ClassVar
+from typing import Any
 
 import probatio
 from homeassistant.config_entries import (
@@ -158,10 +158,10 @@ class StepheyBotConfigFlow(ConfigFlow, domain=DOMAIN):
         entry = self._get_reauth_entry()
         subentry = self._reauth_subentry
         backend = BACKEND_TYPES[BackendKind(subentry.subentry_type)]
-        result = FormErrors(placeholders=empty_placeholders(backend.kind))
+        result = FormErrors(placeholders=empty_placeholders(backend.kind, subentry.title))
         if user_input is not None:
             data = {**subentry.data, **user_input}
-            _, result = await async_validate(self.hass, backend, data)
+            _, result = await async_validate(self.hass, backend, data, subentry.title)
             if not result:
                 async_clear_backend_issues(self.hass, subentry.subentry_id)
                 if not self.hass.config_entries.async_update_subentry(entry, subentry, data=data):
@@ -178,7 +178,7 @@ class StepheyBotConfigFlow(ConfigFlow, domain=DOMAIN):
             errors=result.errors,
             description_placeholders={
                 **result.placeholders,
-                "backend": subentry.title,
+                "application": backend.application,
                 "url": str(subentry.data[CONF_URL]),
             },
         )
@@ -195,7 +195,7 @@ class StepheyBotConfigFlow(ConfigFlow, domain=DOMAIN):
         cls, config_entry: ConfigEntry[Any]
     ) -> dict[str, type[ConfigSubentryFlow]]:
         """One subentry type per kind of backend ("Add Navidrome", "Add Lidarr", ...)."""
-        return {str(flow.kind): flow for flow in SUBENTRY_FLOWS}
+        return {str(kind): BackendSubentryFlow for kind in BACKEND_TYPES}
 
 
 class StackOptionsFlow(OptionsFlow):
@@ -277,9 +277,12 @@ class StackOptionsFlow(OptionsFlow):
 
 
 class BackendSubentryFlow(ConfigSubentryFlow):
-    """Add or change one backend of a stack; ``kind`` says which kind."""
+    """Add or change one backend of a stack; the subentry type says which kind."""
 
-    kind: ClassVar[BackendKind]
+    @property
+    def kind(self) -> BackendKind:
+        """The kind of backend this flow adds or changes."""
+        return BackendKind(self._subentry_type)
 
     @property
     def _backend(self) -> BackendType:
@@ -366,70 +369,3 @@ class BackendSubentryFlow(ConfigSubentryFlow):
             data=data,
             unique_id=unique_id,
         )
-
-
-class MusicBrainSubentryFlow(BackendSubentryFlow):
-    """Add the StepheyBot Music Brain."""
-
-    kind = BackendKind.MUSIC_BRAIN
-
-
-class NavidromeSubentryFlow(BackendSubentryFlow):
-    """Add a Navidrome server."""
-
-    kind = BackendKind.NAVIDROME
-
-
-class LidarrSubentryFlow(BackendSubentryFlow):
-    """Add a Lidarr server."""
-
-    kind = BackendKind.LIDARR
-
-
-class QBittorrentSubentryFlow(BackendSubentryFlow):
-    """Add a qBittorrent Web UI."""
-
-    kind = BackendKind.QBITTORRENT
-
-
-class TransmissionSubentryFlow(BackendSubentryFlow):
-    """Add a Transmission daemon."""
-
-    kind = BackendKind.TRANSMISSION
-
-
-class JackettSubentryFlow(BackendSubentryFlow):
-    """Add a Jackett server."""
-
-    kind = BackendKind.JACKETT
-
-
-class ProwlarrSubentryFlow(BackendSubentryFlow):
-    """Add a Prowlarr server."""
-
-    kind = BackendKind.PROWLARR
-
-
-class GluetunSubentryFlow(BackendSubentryFlow):
-    """Add a gluetun control server."""
-
-    kind = BackendKind.GLUETUN
-
-
-class DockerSubentryFlow(BackendSubentryFlow):
-    """Add a Docker daemon (socket or docker-socket-proxy)."""
-
-    kind = BackendKind.DOCKER
-
-
-SUBENTRY_FLOWS: tuple[type[BackendSubentryFlow], ...] = (
-    MusicBrainSubentryFlow,
-    NavidromeSubentryFlow,
-    LidarrSubentryFlow,
-    QBittorrentSubentryFlow,
-    TransmissionSubentryFlow,
-    JackettSubentryFlow,
-    ProwlarrSubentryFlow,
-    GluetunSubentryFlow,
-    DockerSubentryFlow,
-)

@@ -7,14 +7,13 @@ from functools import partial
 
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import callback
-from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers.device_registry import DeviceInfo
 from homeassistant.helpers.entity import Entity, EntityDescription
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.update_coordinator import CoordinatorEntity
 from stepheybot_music_clients.errors import StackError
 
-from .const import DOMAIN
+from .action_errors import backend_failed
 from .coordinators.base import StackCoordinator
 from .devices import backend_device_info, stack_device_info
 from .runtime import BackendRef, StepheyBotConfigEntry
@@ -147,8 +146,4 @@ async def async_backend_action(backend: BackendRef, action: Awaitable[None]) -> 
     try:
         await action
     except StackError as err:
-        raise HomeAssistantError(
-            translation_domain=DOMAIN,
-            translation_key="action_failed",
-            translation_placeholders={"backend": backend.title, "error": err.message},
-        ) from err
+        raise backend_failed(backend, err) from err

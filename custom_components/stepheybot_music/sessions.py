@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -15,9 +15,10 @@ from homeassistant.helpers.aiohttp_client import (
     async_get_clientsession,
 )
 from stepheybot_music_clients.docker import docker_session_for
+from stepheybot_music_clients.factory import StackClient, make_client_as
 from stepheybot_music_clients.models import BackendKind
 
-from .backends import BACKEND_TYPES, BackendType, SessionKind
+from .backends import BACKEND_TYPES, BackendType, SessionKind, client_settings
 
 
 def _verify_ssl(data: Mapping[str, Any]) -> bool:
@@ -71,13 +72,14 @@ async def flow_session(
     yield async_get_clientsession(hass, _verify_ssl(data))
 
 
-def runtime_client[ClientT](
+def runtime_client[ClientT: StackClient](
     hass: HomeAssistant,
     entry: ConfigEntry[Any],
     subentry_id: str,
-    factory: Callable[[aiohttp.ClientSession, Mapping[str, Any]], ClientT],
+    cls: type[ClientT],
 ) -> ClientT:
-    """The client a loaded backend (config subentry) polls with."""
+    """The client a loaded backend (config subentry) polls with: a ``cls``."""
     subentry = entry.subentries[subentry_id]
-    backend = BACKEND_TYPES[BackendKind(subentry.subentry_type)]
-    return factory(runtime_session(hass, entry, backend, subentry.data), subentry.data)
+    kind = BackendKind(subentry.subentry_type)
+    session = runtime_session(hass, entry, BACKEND_TYPES[kind], subentry.data)
+    return make_client_as(cls, kind, session, client_settings(subentry.data))

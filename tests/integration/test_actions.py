@@ -111,16 +111,41 @@ async def test_a_refused_action_is_a_translated_error(hass: HomeAssistant, sim: 
     await sim.set_fault("lidarr", Fault.HTTP_500)
     with pytest.raises(HomeAssistantError) as caught:
         await _call(hass, BUTTON_DOMAIN, SERVICE_PRESS, "button.lidarr_rss_sync")
-    assert caught.value.translation_key == "action_failed"
+    assert caught.value.translation_key == "unexpected_response"
     placeholders = caught.value.translation_placeholders
     assert placeholders is not None
     assert placeholders["backend"] == "Lidarr"
-    message = text("exceptions", "action_failed", "message", **placeholders)
-    assert message.startswith("Lidarr did not do it. Lidarr at http://127.0.0.1:")
+    message = text("exceptions", "unexpected_response", "message", **placeholders)
+    assert message.startswith(
+        "Lidarr sent an answer the integration does not understand. Lidarr at http://127.0.0.1:"
+    )
     assert "answered HTTP 500" in message
 
     await sim.set_fault("transmission", Fault.MALFORMED_JSON)
-    with pytest.raises(HomeAssistantError, match="Transmission did not do it"):
+    with pytest.raises(
+        HomeAssistantError, match="Transmission sent an answer the integration does not"
+    ):
         await _call(
             hass, SWITCH_DOMAIN, SERVICE_TURN_ON, "switch.transmission_alternative_speed_limits"
         )
+
+
+@pytest.mark.parametrize("fault", [Fault.HTTP_500, Fault.MALFORMED_JSON])
+async def test_the_same_failure_reads_alike_from_a_switch_and_an_action(
+    hass: HomeAssistant, sim: Simulator, fault: Fault
+) -> None:
+    entry = await setup_stack(hass, sim, ["transmission"])
+    await sim.set_fault("transmission", fault)
+    with pytest.raises(HomeAssistantError) as from_switch:
+        await _call(hass, SWITCH_DOMAIN, SERVICE_TURN_OFF, "switch.transmission_music_downloads")
+    with pytest.raises(HomeAssistantError) as from_action:
+        await hass.services.async_call(
+            "stepheybot_music",
+            "pause_downloads",
+            {"config_entry_id": entry.entry_id},
+            blocking=True,
+        )
+    assert from_switch.value.translation_key == from_action.value.translation_key
+    assert from_switch.value.translation_key == "unexpected_response"
+    assert str(from_switch.value) == str(from_action.value)
+    assert str(from_switch.value).startswith("Transmission ")

@@ -150,10 +150,11 @@ async def test_get_events_while_lidarr_is_down_says_so(hass: HomeAssistant, sim:
         await _get_events(hass, now, now + timedelta(days=3))
     error = raised.value.__cause__
     assert error is not None
+    # the same text as Lidarr's coordinators and actions show for this error
     assert str(raised.value) == text(
-        "exceptions", "calendar_failed", "message", backend="Lidarr", error=error.message
+        "exceptions", "cannot_connect", "message", backend="Lidarr", error=error.message
     )
-    assert str(raised.value).startswith("Lidarr did not send its release calendar. ")
+    assert str(raised.value).startswith("Lidarr is unreachable. Cannot connect to Lidarr at ")
 
 
 async def test_a_release_day_passes_and_the_event_starts(

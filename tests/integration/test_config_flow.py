@@ -7,7 +7,6 @@ handshake with a self-signed certificate) and its translated message checked.
 
 from __future__ import annotations
 
-import dataclasses
 from datetime import timedelta
 from typing import Any
 
@@ -29,7 +28,7 @@ from stepheybot_music_clients.errors import BackendRequestError
 from stepheybot_music_clients.models import BackendInfo, BackendKind
 
 from custom_components.stepheybot_music import backends
-from custom_components.stepheybot_music.backends import BACKEND_TYPES
+from custom_components.stepheybot_music.backends import BACKEND_TYPES, BackendType
 from custom_components.stepheybot_music.const import (
     CONF_CONTAINERS,
     CONF_FAST_INTERVAL,
@@ -225,7 +224,7 @@ async def test_add_cannot_connect(hass: HomeAssistant, sim: Simulator) -> None:
     assert result["errors"] == {"base": "cannot_connect"}
     message = _error(result)
     assert message.startswith(
-        "Cannot connect to Navidrome. Cannot connect to Navidrome at http://127.0.0.1:"
+        "Navidrome is unreachable. Cannot connect to Navidrome at http://127.0.0.1:"
     )
     assert "Check the URL and port" in message
 
@@ -244,7 +243,7 @@ async def test_add_timeout(hass: HomeAssistant, monkeypatch: pytest.MonkeyPatch)
     async with Simulator(seed=7, specs=specs, speed=0, slow_delay=0.5) as live:
         await live.set_fault("prowlarr", Fault.SLOW)
         result = await _add(hass, "prowlarr", form_input(live, "prowlarr"))
-    assert result["errors"] == {"base": "timeout_connect"}
+    assert result["errors"] == {"base": "timeout"}
     assert _error(result).startswith("Prowlarr did not answer in time. Prowlarr at http://")
     assert "did not answer within 0.2 s" in _error(result)
 
@@ -256,8 +255,10 @@ async def test_add_tls_error_then_wrong_application(
     result = await _add(hass, "lidarr", form_input(sim, "lidarr", **{CONF_URL: https_url}))
     assert result["errors"] == {"base": "tls_error"}
     assert _error(result).startswith(
-        "The TLS (HTTPS) connection to Lidarr failed. If it uses a self-signed certificate, "
-        "turn off certificate verification."
+        "Lidarr: the TLS (HTTPS) connection failed. The TLS connection to Lidarr at "
+    )
+    assert "If it uses a self-signed certificate, turn off certificate verification" in (
+        _error(result)
     )
 
     # without verification the handshake works, and the form says what answers instead
@@ -266,7 +267,7 @@ async def test_add_tls_error_then_wrong_application(
         form_input(sim, "lidarr", **{CONF_URL: https_url, CONF_VERIFY_SSL: False}),
     )
     assert result["errors"] == {"base": "wrong_application"}
-    assert _error(result).startswith("Something answers at this URL, but it is not Lidarr.")
+    assert _error(result).startswith("Lidarr: something else answers at its URL.")
 
 
 @pytest.mark.parametrize(
@@ -367,7 +368,7 @@ class _FakeClient:
         (
             BackendInfo(kind=BackendKind.LIDARR, application="Lidarr"),
             "wrong_application",
-            "Something answers at this URL, but it is not Prowlarr. "
+            "Prowlarr: something else answers at its URL. "
             "Lidarr answers at this URL, not Prowlarr.",
         ),
     ],
@@ -382,10 +383,7 @@ async def test_add_other_outcomes(
     message: str,
 ) -> None:
     await _empty_stack(hass)
-    fake = dataclasses.replace(
-        BACKEND_TYPES[BackendKind.PROWLARR], create_client=lambda _s, _d: _FakeClient(outcome)
-    )
-    monkeypatch.setitem(BACKEND_TYPES, BackendKind.PROWLARR, fake)
+    monkeypatch.setattr(BackendType, "create_client", lambda _self, _s, _d: _FakeClient(outcome))
     result = await _add(hass, "prowlarr", form_input(sim, "prowlarr"))
     assert result["errors"] == {"base": error}
     assert _error(result) == message

@@ -19,8 +19,8 @@ from stepheybot_music_clients.errors import (
 )
 
 from custom_components.stepheybot_music import backends
+from custom_components.stepheybot_music.client_errors import error_text
 from custom_components.stepheybot_music.const import DOMAIN
-from custom_components.stepheybot_music.coordinators.base import error_key
 from simulator import Fault, Simulator
 from simulator.backends import BackendSpec
 
@@ -31,17 +31,19 @@ from .helpers import text
 @pytest.mark.parametrize(
     ("error", "key", "message"),
     [
-        (BackendTimeoutError("it took too long"), "timeout", "Lidarr is too slow."),
-        (TlsError("bad certificate"), "tls_error", "Lidarr: the TLS connection failed."),
+        (BackendTimeoutError("it took too long"), "timeout", "Lidarr did not answer in time."),
+        (TlsError("bad certificate"), "tls_error", "Lidarr: the TLS (HTTPS) connection failed."),
         (CannotConnectError("refused"), "cannot_connect", "Lidarr is unreachable."),
         (WrongApplicationError("not Lidarr"), "wrong_application", "Lidarr: something else"),
         (UnexpectedResponseError("HTTP 500"), "unexpected_response", "Lidarr sent an answer"),
-        (BackendRequestError("refused", code=400), "backend_error", "Lidarr refused a request."),
+        (BackendRequestError("refused", code=400), "backend_error", "Lidarr refused the request."),
     ],
 )
 def test_every_error_has_a_translated_message(error: StackError, key: str, message: str) -> None:
-    assert error_key(error) == key
-    translated = text("exceptions", key, "message", backend="Lidarr", error=error.message)
+    described = error_text(error, "Lidarr")
+    assert described.key == key
+    assert described.placeholders == {"backend": "Lidarr", "error": error.message}
+    translated = text("exceptions", key, "message", **described.placeholders)
     assert translated.startswith(message)
     assert translated.endswith(error.message)
 
@@ -71,7 +73,7 @@ async def test_timeout_at_run_time(hass: HomeAssistant, monkeypatch: pytest.Monk
         error = coordinator.last_exception
         assert isinstance(error, UpdateFailed)
         assert error.translation_key == "timeout"
-        assert str(error).startswith("gluetun is too slow. gluetun at http://")
+        assert str(error).startswith("gluetun did not answer in time. gluetun at http://")
 
 
 async def test_tls_failure_at_run_time(hass: HomeAssistant, https_url: str) -> None:

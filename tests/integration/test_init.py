@@ -83,20 +83,28 @@ async def test_one_failing_backend_affects_only_its_entities(
     assert _state(hass, "sensor.home_music_download_speed") == _state(
         hass, "sensor.transmission_download_speed"
     )
-    failures = [r for r in caplog.records if "Error fetching qBittorrent" in r.getMessage()]
+    failures = [
+        r for r in caplog.records if r.levelno >= logging.WARNING and "qBittorrent" in r.message
+    ]
     assert len(failures) == 1, "logged once, not at every poll"
-    assert "qBittorrent is unreachable. Cannot connect to qBittorrent at" in failures[0].message
+    assert (
+        failures[0]
+        .getMessage()
+        .startswith(
+            "qBittorrent (downloads) failed: qBittorrent is unreachable. Cannot connect to "
+            "qBittorrent at"
+        )
+    )
 
     await sim.clear_fault("qbittorrent", Fault.DOWN)
     for _ in range(2):
         await poll(hass, frozen, 20)
     assert _state(hass, "sensor.qbittorrent_download_speed") != "unavailable"
-    recoveries = [
-        r
-        for r in caplog.records
-        if "Fetching qBittorrent (downloads) data recovered" in r.getMessage()
-    ]
+    recoveries = [r for r in caplog.records if r.getMessage() == "qBittorrent recovered"]
     assert len(recoveries) == 1
+    assert not [r for r in caplog.records if "data recovered" in r.getMessage()], (
+        "each coordinator's own recovery line is not repeated at INFO"
+    )
 
 
 async def test_a_backend_failing_at_start_up_does_not_block_the_others(
@@ -455,3 +463,50 @@ async def test_qbittorrent_is_polled_incrementally(
     await poll(hass, frozen, 20)
     assert client.stats.by_path == {"/api/v2/sync/maindata": 1}
     assert _state(hass, "sensor.qbittorrent_paused_torrents") == "1"
+
+
+async def test_one_failure_and_one_recovery_line_per_backend_even_across_a_reload(
+    hass: HomeAssistant,
+    sim: Simulator,
+    frozen: FrozenDateTimeFactory,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Lidarr has four coordinators; after a reauthentication the stack reloads."""
+    entry = await setup_stack(hass, sim, ["lidarr", "navidrome"])
+    caplog.set_level(logging.DEBUG, logger="custom_components.stepheybot_music")
+    assert len(entry.runtime_data.backends[subentry_id("lidarr")].coordinators) > 1
+    await sim.set_fault("lidarr", Fault.AUTH_REVOKED)
+    for _ in range(2):
+        await poll(hass, frozen, 3600)  # every coordinator, the slow ones too
+    ours = "custom_components.stepheybot_music"
+    lines = [
+        (r.levelno, r.getMessage())
+        for r in caplog.records
+        if r.levelno >= logging.INFO and r.name.startswith(ours)
+    ]
+    failures = [m for level, m in lines if level >= logging.WARNING]
+    assert len(failures) == 1, failures
+    assert failures[0].startswith("Lidarr (")
+    assert "failed: Lidarr rejected its credentials; reauthenticate it" in failures[0]
+    coordinators = entry.runtime_data.backends[subentry_id("lidarr")].coordinators
+    assert not any(c.last_update_success for c in coordinators)
+    assert "Lidarr recovered" not in [m for _, m in lines]
+    # each coordinator still says that it failed, at DEBUG only
+    own = [r for r in caplog.records if r.name == f"{ours}.coordinators.base"]
+    said = {r.getMessage() for r in own if "rejected its credentials" in r.getMessage()}
+    assert len(said) == len(coordinators)
+    assert {r.levelno for r in own} == {logging.DEBUG}
+
+    caplog.clear()
+    await sim.clear_fault("lidarr", Fault.AUTH_REVOKED)
+    (flow,) = entry.async_get_active_flows(hass, {"reauth"})
+    result = await hass.config_entries.flow.async_configure(
+        flow["flow_id"], {"api_key": sim.spec("lidarr").api_key}
+    )
+    assert result["reason"] == "reauth_successful"
+    await hass.async_block_till_done(wait_background_tasks=True)
+    await poll(hass, frozen, 3600)
+    mine = [r for r in caplog.records if r.name.startswith(ours)]
+    messages = [r.getMessage() for r in mine if r.levelno >= logging.INFO]
+    assert messages.count("Lidarr recovered") == 1
+    assert not [r.getMessage() for r in mine if r.levelno >= logging.WARNING]

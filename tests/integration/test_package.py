@@ -8,9 +8,11 @@ from typing import Any
 
 import yaml
 from PIL import Image
+from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.stepheybot_music.backends import BACKEND_TYPES
-from custom_components.stepheybot_music.config_flow import SUBENTRY_FLOWS
+from custom_components.stepheybot_music.config_flow import StepheyBotConfigFlow
+from custom_components.stepheybot_music.const import DOMAIN
 
 ROOT = Path(__file__).parents[2]
 PACKAGE = ROOT / "custom_components/stepheybot_music"
@@ -99,7 +101,10 @@ def test_texts_and_icons_match() -> None:
     icons = _json(PACKAGE / "icons.json")
     for platform, entities in icons["entity"].items():
         assert set(entities) == set(strings["entity"][platform]), platform
-    assert set(strings["config_subentries"]) == {str(flow.kind) for flow in SUBENTRY_FLOWS}
+    flows = StepheyBotConfigFlow.async_get_supported_subentry_types(
+        MockConfigEntry(domain=DOMAIN, data={})
+    )
+    assert set(strings["config_subentries"]) == set(flows)
     assert {str(kind) for kind in BACKEND_TYPES} == set(strings["config_subentries"])
     for kind, texts in strings["config_subentries"].items():
         fields = set(texts["step"]["user"]["data"])

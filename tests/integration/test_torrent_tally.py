@@ -9,9 +9,11 @@ import aiohttp
 import pytest
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.core import HomeAssistant
-from stepheybot_music_clients.qbittorrent import Torrent
+from stepheybot_music_clients.factory import make_client_as
+from stepheybot_music_clients.models import BackendKind
+from stepheybot_music_clients.qbittorrent import QBittorrentClient, Torrent
 
-from custom_components.stepheybot_music.backends import qbittorrent_client
+from custom_components.stepheybot_music.backends import client_settings
 from custom_components.stepheybot_music.coordinators.download_client import (
     TorrentBucket,
     TorrentSummary,
@@ -79,7 +81,8 @@ def _assert_matches_world(coordinator: QBittorrentCoordinator, sim: Simulator) -
 async def _recount(sim: Simulator, coordinator: QBittorrentCoordinator) -> tuple[object, ...]:
     """Every count again from a fresh client's full listing, one summary per torrent."""
     async with aiohttp.ClientSession() as session:
-        client = qbittorrent_client(session, backend_data(sim, "qbittorrent"))
+        settings = client_settings(backend_data(sim, "qbittorrent"))
+        client = make_client_as(QBittorrentClient, BackendKind.QBITTORRENT, session, settings)
         main = await client.sync()
         await client.logout()
     assert main.full_update

@@ -8,7 +8,12 @@ from pathlib import Path
 from string import Formatter
 
 import pytest
+from stepheybot_music_clients import errors
+from stepheybot_music_clients.errors import FailureReason, IpBannedError, StackError
+from stepheybot_music_clients.stackfile import StackFileError
+from stepheybot_music_clients.transport import InvalidUrlError
 
+from custom_components.stepheybot_music.client_errors import KEYS, error_text
 from custom_components.stepheybot_music.issues import IssueKind
 from custom_components.stepheybot_music.search import SearchError
 
@@ -91,7 +96,7 @@ USES = _uses()
 
 def test_the_scan_finds_the_raised_keys() -> None:
     keys = {use.key for use in USES}
-    assert {"not_a_stack", "invalid_auth", "text_too_long", "stack_unreachable"} <= keys
+    assert {"not_a_stack", "no_backend", "text_too_long", "stack_unreachable"} <= keys
 
 
 @pytest.mark.parametrize("use", USES, ids=lambda use: f"{use.key}@{use.where}")
@@ -105,22 +110,73 @@ def test_every_raised_key_exists_with_its_placeholders(use: Use) -> None:
         assert set(use.placeholders) <= wanted, use.where
 
 
-def test_coordinator_error_keys_take_backend_and_error() -> None:
-    tree = ast.parse((PACKAGE / "coordinators/base.py").read_text(encoding="utf-8"))
-    function = next(
-        node
-        for node in ast.walk(tree)
-        if isinstance(node, ast.FunctionDef) and node.name == "error_key"
-    )
-    keys = {
-        node.value.value
-        for node in ast.walk(function)
-        if isinstance(node, ast.Return) and isinstance(node.value, ast.Constant)
-    }
-    assert len(keys) == 6
-    exceptions = translations()["exceptions"]
-    for key in keys:
-        assert _fields(exceptions[key]["message"]) == {"backend", "error"}, key
+def _client_errors() -> list[StackError]:
+    """One error of every class the client library raises."""
+    classes = [
+        cls
+        for cls in vars(errors).values()
+        if isinstance(cls, type) and issubclass(cls, StackError)
+    ]
+    made = [
+        cls("Lidarr at http://nas:8686 says no.") for cls in classes if cls is not IpBannedError
+    ]
+    return [
+        *made,
+        IpBannedError("banned", retry_after=90),
+        IpBannedError("banned"),
+        InvalidUrlError("bad"),
+        StackFileError("bad"),
+    ]
+
+
+CLIENT_ERRORS = _client_errors()
+
+
+def test_every_client_error_class_is_covered() -> None:
+    assert len(CLIENT_ERRORS) >= 13
+    assert {error.reason for error in CLIENT_ERRORS} == set(KEYS)
+    assert set(KEYS) == set(FailureReason) - {FailureReason.LOGIN_BACKOFF, FailureReason.INTERNAL}
+
+
+@pytest.mark.parametrize("credentials", [True, False])
+@pytest.mark.parametrize("error", CLIENT_ERRORS, ids=lambda e: type(e).__name__)
+def test_a_client_error_reads_alike_in_exceptions_and_every_form(
+    error: StackError, credentials: bool
+) -> None:
+    """One key and one set of placeholders, whether an action, a poll or a form shows it."""
+    text = error_text(error, "Home Lidarr", credentials=credentials)
+    strings = translations()
+    assert _fields(strings["exceptions"][text.key]["message"]) == set(text.placeholders)
+    forms = [strings["config"]["error"]] + [
+        texts["error"] for texts in strings["config_subentries"].values()
+    ]
+    for form in forms:
+        assert _fields(form[text.key]) <= set(text.placeholders), text.key
+    assert text.placeholders["backend"] == "Home Lidarr"
+    if "error" in text.placeholders:
+        assert text.placeholders["error"] == error.message
+
+
+def test_the_context_free_texts_are_the_same_in_forms_and_exceptions() -> None:
+    strings = translations()
+    for key in (
+        "cannot_connect",
+        "timeout",
+        "tls_error",
+        "access_denied",
+        "wrong_application",
+        "unexpected_response",
+        "backend_error",
+    ):
+        assert strings["config"]["error"][key] == strings["exceptions"][key]["message"], key
+
+
+def test_every_form_has_the_same_error_texts() -> None:
+    strings = translations()
+    stack = strings["config"]["error"]
+    for kind, texts in strings["config_subentries"].items():
+        for key, message in texts["error"].items():
+            assert stack.get(key, message) == message, f"{kind}: {key}"
 
 
 def test_search_errors_are_translated() -> None:

@@ -180,7 +180,7 @@ async def test_lidarr_refusing_is_a_translated_error(hass: HomeAssistant, sim: S
     )
     with pytest.raises(HomeAssistantError) as raised:
         await _press(hass)
-    assert str(raised.value).startswith("Lidarr did not do it. ")
+    assert str(raised.value).startswith("Lidarr is unreachable. Cannot connect to Lidarr at ")
     assert requests_of(entry).store.all() == []
 
 

@@ -163,7 +163,7 @@ def _revoked_steps(first: Action, logins: int | None) -> tuple[Step, ...]:
         ),
         Step(action=Action.AGAIN, down=Down.ALL, reauth=True, sent=0),
         Step(action=Action.CLEAR, down=Down.ALL, reauth=True, sent=0),
-        Step(action=Action.REAUTH, down=Down.NONE),
+        Step(action=Action.REAUTH, down=Down.NONE, recovery_line=True),
     )
 
 
@@ -171,7 +171,7 @@ REAUTH_WHY = (
     "`ConfigEntryAuthFailed`: one error line, a reauthentication flow for this backend only, "
     "and its polling stops (no request at all, so nothing can trigger a ban); it comes back "
     "when the flow is completed, even with the same credentials once the backend accepts them "
-    "again (the stack reloads)"
+    "again (the stack reloads, and the recovery is logged across the reload)"
 )
 
 
@@ -232,7 +232,8 @@ def _cell(backend: Backend, fault: Fault) -> Cell:
                 "`ConfigEntryAuthFailed`: one error line, a reauthentication flow for this "
                 "backend only, and its coordinators and the request tracking stop asking it (its "
                 "request in flight keeps its stage); it comes back when the flow is completed, "
-                "even with the same key once Lidarr accepts it again (the stack reloads)"
+                "even with the same key once Lidarr accepts it again (the stack reloads, and the "
+                "recovery is logged across the reload)"
             ),
         )
     return Cell(

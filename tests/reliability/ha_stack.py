@@ -112,11 +112,9 @@ class LogLines(logging.Handler):
         recoveries: list[str] = []
         for record in self.records:
             message = record.getMessage()
-            if f"{title} (" not in message:
-                continue
-            if record.levelno >= logging.WARNING:
+            if record.levelno >= logging.WARNING and f"{title} (" in message:
                 failures.append(message)
-            elif "recovered" in message:
+            elif message == f"{title} recovered":
                 recoveries.append(message)
         self.records.clear()
         return failures, recoveries

@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from homeassistant.core import HomeAssistant
 from stepheybot_music_clients.docker import ContainerHealth, ContainerState, DockerClient
 
-from ..backends import docker_client
 from ..runtime import BackendRef, BackendRuntime, StepheyBotConfigEntry
 from ..sessions import runtime_client
 from ..settings import StackSettings
@@ -108,6 +107,6 @@ def build(
     settings: StackSettings,
 ) -> DockerRuntime:
     """The runtime of a Docker backend (no I/O)."""
-    client = runtime_client(hass, entry, backend.subentry_id, docker_client)
+    client = runtime_client(hass, entry, backend.subentry_id, DockerClient)
     coordinator = DockerCoordinator(hass, entry, backend, client, settings)
     return DockerRuntime(ref=backend, fast=(coordinator,), coordinator=coordinator)

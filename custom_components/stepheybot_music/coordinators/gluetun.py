@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from homeassistant.core import HomeAssistant
 from stepheybot_music_clients.gluetun import GluetunClient, VpnStatus
 
-from ..backends import gluetun_client
 from ..runtime import BackendRef, BackendRuntime, StepheyBotConfigEntry
 from ..sessions import runtime_client
 from ..settings import StackSettings
@@ -80,6 +79,6 @@ def build(
     settings: StackSettings,
 ) -> GluetunRuntime:
     """The runtime of a gluetun backend (no I/O)."""
-    client = runtime_client(hass, entry, backend.subentry_id, gluetun_client)
+    client = runtime_client(hass, entry, backend.subentry_id, GluetunClient)
     coordinator = GluetunCoordinator(hass, entry, backend, client, settings)
     return GluetunRuntime(ref=backend, fast=(coordinator,), coordinator=coordinator)

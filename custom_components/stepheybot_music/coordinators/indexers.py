@@ -8,7 +8,6 @@ from homeassistant.core import HomeAssistant
 from stepheybot_music_clients.indexers import Indexer, JackettClient, ProwlarrClient
 from stepheybot_music_clients.models import BackendKind
 
-from ..backends import jackett_client, prowlarr_client
 from ..runtime import BackendRef, BackendRuntime, StepheyBotConfigEntry
 from ..sessions import runtime_client
 from ..settings import StackSettings
@@ -67,9 +66,9 @@ def build(
 ) -> IndexerRuntime:
     """The runtime of a Jackett or Prowlarr backend (no I/O)."""
     client: JackettClient | ProwlarrClient = (
-        runtime_client(hass, entry, backend.subentry_id, jackett_client)
+        runtime_client(hass, entry, backend.subentry_id, JackettClient)
         if backend.kind is BackendKind.JACKETT
-        else runtime_client(hass, entry, backend.subentry_id, prowlarr_client)
+        else runtime_client(hass, entry, backend.subentry_id, ProwlarrClient)
     )
     coordinator = IndexerCoordinator(hass, entry, backend, client, settings)
     return IndexerRuntime(ref=backend, slow=(coordinator,), coordinator=coordinator)

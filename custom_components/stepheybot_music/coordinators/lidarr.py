@@ -24,7 +24,6 @@ from stepheybot_music_clients.lidarr import (
 )
 from stepheybot_music_clients.servarr import HealthItem, HealthType
 
-from ..backends import lidarr_client
 from ..runtime import BackendRef, BackendRuntime, StepheyBotConfigEntry
 from ..sessions import runtime_client
 from ..settings import StackSettings
@@ -179,7 +178,7 @@ def build(
     settings: StackSettings,
 ) -> LidarrRuntime:
     """The runtime of a Lidarr backend (no I/O)."""
-    client = runtime_client(hass, entry, backend.subentry_id, lidarr_client)
+    client = runtime_client(hass, entry, backend.subentry_id, LidarrClient)
     queue = LidarrQueueCoordinator(hass, entry, backend, client, role="queue", settings=settings)
     status = LidarrStatusCoordinator(
         hass, entry, backend, client, role="status", settings=settings, slow=1

@@ -12,7 +12,6 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers import issue_registry as ir
 from stepheybot_music_clients.music_brain import DownloadStats, LibraryStats, MusicBrainClient
 
-from ..backends import music_brain_client
 from ..issues import IssueKind, async_clear_issue, async_raise_issue
 from ..runtime import BackendRef, BackendRuntime, StepheyBotConfigEntry
 from ..sessions import runtime_client
@@ -100,7 +99,7 @@ def build(
     settings: StackSettings,
 ) -> MusicBrainRuntime:
     """The runtime of a Music Brain backend (no I/O)."""
-    client = runtime_client(hass, entry, backend.subentry_id, music_brain_client)
+    client = runtime_client(hass, entry, backend.subentry_id, MusicBrainClient)
     requests = MusicBrainRequestsCoordinator(hass, entry, backend, client, settings)
     library = MusicBrainLibraryCoordinator(hass, entry, backend, client, settings)
     return MusicBrainRuntime(

@@ -8,7 +8,6 @@ from datetime import datetime
 from homeassistant.core import HomeAssistant
 from stepheybot_music_clients.subsonic import LibraryTotals, SubsonicClient
 
-from ..backends import navidrome_client
 from ..runtime import BackendRef, BackendRuntime, StepheyBotConfigEntry
 from ..sessions import runtime_client
 from ..settings import StackSettings
@@ -105,7 +104,7 @@ def build(
     settings: StackSettings,
 ) -> NavidromeRuntime:
     """The runtime of a Navidrome backend (no I/O)."""
-    client = runtime_client(hass, entry, backend.subentry_id, navidrome_client)
+    client = runtime_client(hass, entry, backend.subentry_id, SubsonicClient)
     status = NavidromeStatusCoordinator(hass, entry, backend, client, settings)
     library = NavidromeLibraryCoordinator(hass, entry, backend, client, settings)
     return NavidromeRuntime(

@@ -12,7 +12,6 @@ from stepheybot_music_clients.qbittorrent import (
     TorrentState,
 )
 
-from ..backends import qbittorrent_client
 from ..runtime import BackendRef, StepheyBotConfigEntry
 from ..sessions import runtime_client
 from ..settings import StackSettings
@@ -123,7 +122,7 @@ def build(
     settings: StackSettings,
 ) -> DownloadClientRuntime:
     """The runtime of a qBittorrent backend (no I/O)."""
-    client = runtime_client(hass, entry, backend.subentry_id, qbittorrent_client)
+    client = runtime_client(hass, entry, backend.subentry_id, QBittorrentClient)
     coordinator = QBittorrentCoordinator(hass, entry, backend, client, settings)
     return DownloadClientRuntime(
         ref=backend, fast=(coordinator,), coordinator=coordinator, close=client.logout

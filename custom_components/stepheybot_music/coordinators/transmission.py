@@ -7,7 +7,6 @@ from collections.abc import Mapping
 from homeassistant.core import HomeAssistant
 from stepheybot_music_clients.transmission import Torrent, TorrentState, TransmissionClient
 
-from ..backends import transmission_client
 from ..runtime import BackendRef, StepheyBotConfigEntry
 from ..sessions import runtime_client
 from ..settings import StackSettings
@@ -112,6 +111,6 @@ def build(
     settings: StackSettings,
 ) -> DownloadClientRuntime:
     """The runtime of a Transmission backend (no I/O)."""
-    client = runtime_client(hass, entry, backend.subentry_id, transmission_client)
+    client = runtime_client(hass, entry, backend.subentry_id, TransmissionClient)
     coordinator = TransmissionCoordinator(hass, entry, backend, client, settings)
     return DownloadClientRuntime(ref=backend, fast=(coordinator,), coordinator=coordinator)

@@ -34,6 +34,11 @@ DEFAULT_BAN_SECONDS = 3600.0
 ``WebUI\\BanDuration``)."""
 
 
+def _monotonic() -> float:
+    # looked up at every call, so a test's frozen clock (freezegun) governs the guard too
+    return time.monotonic()
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class LoginPolicy:
     """When a login may be tried again after a rejection or a ban."""
@@ -56,7 +61,7 @@ class LoginGuard:
     """One backend's memory of rejected credentials and bans; decides when to log in."""
 
     def __init__(
-        self, policy: LoginPolicy | None = None, clock: Callable[[], float] = time.monotonic
+        self, policy: LoginPolicy | None = None, clock: Callable[[], float] | None = None
     ) -> None:
         """Guard one backend's logins by ``policy`` (the default: stop at the first rejection)."""
         self.policy = policy or LoginPolicy()
@@ -68,7 +73,7 @@ class LoginGuard:
         self.ban_until = 0.0
         """When a ban should be over (0: no ban)."""
         self._ban: IpBannedError | None = None
-        self._clock = clock
+        self._clock = clock or _monotonic
 
     def __repr__(self) -> str:
         """The state, for debugging (no secret is held here)."""
