@@ -140,6 +140,10 @@ def test_the_message_says_what_happens_next() -> None:
     guard.rejected(rejection())
     assert "until they change" in guard.after_rejection()
     assert "integration" not in guard.after_rejection(), "the exporter logs it too"
+    no_wait = LoginGuard(LoginPolicy(backoff=0, max_failures=3), clock=Clock())
+    assert no_wait.after_rejection() == (
+        "To avoid an IP ban, none is tried after 3 rejections in a row."
+    )
 
 
 def test_an_assumed_ban_length() -> None:

@@ -304,7 +304,7 @@ async def test_lidarr_lists_the_albums_of_a_new_artist_late(
 @pytest.mark.parametrize(
     ("fault", "message"),
     [
-        (Fault.AUTH_REVOKED, error_text("invalid_auth", backend="Lidarr")),
+        (Fault.AUTH_REVOKED, error_text("invalid_auth", backend="Lidarr", error="").rstrip()),
         (Fault.DOWN, "Lidarr is unreachable."),
     ],
 )

@@ -107,9 +107,10 @@ class LoginGuard:
                 "they change."
             )
         wait = self.policy.backoff * 2**self.failures
+        then = f"the next login with these credentials waits {wait:g} s, and " if wait > 0 else ""
         return (
-            f"To avoid an IP ban, the next login with these credentials waits {wait:g} s, and "
-            f"none is tried after {self.policy.max_failures} rejections in a row."
+            f"To avoid an IP ban, {then}none is tried after {self.policy.max_failures} "
+            "rejections in a row."
         )
 
     def rejected(self, err: InvalidAuthError) -> None:
