@@ -12,7 +12,6 @@ import socket
 from collections.abc import Callable
 
 import pytest
-import pytest_socket
 
 from tests.servers import containers as ct
 from tests.servers import hostside
@@ -22,12 +21,6 @@ pytestmark = pytest.mark.real_server
 
 TransmissionFactory = Callable[..., tr.TransmissionServer]
 EngineFactory = Callable[..., ct.ContainerEngine]
-
-
-@pytest.fixture(autouse=True)
-def _allow_unix_sockets() -> None:
-    """pytest-homeassistant's connect guard blocks AF_UNIX; the Docker API socket needs it."""
-    pytest_socket.socket_allow_hosts(["127.0.0.1"], allow_unix_socket=True)
 
 
 def _gone(pid: int) -> bool:

@@ -43,6 +43,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import pytest_socket
 
 from tests.servers import hostside
 
@@ -507,17 +508,39 @@ def remove_all_containers(engine: ContainerEngine) -> None:
 # --- pytest fixtures --------------------------------------------------------------------
 
 
+def allow_unix_sockets() -> None:
+    """Lift pytest-homeassistant's AF_UNIX block (it re-applies it before every test).
+
+    The fixtures call this around their own API calls; a test that talks to the engine's
+    socket needs it too (an autouse fixture, as in ``tests/realservers/conftest.py``).
+    """
+    pytest_socket.socket_allow_hosts(["127.0.0.1"], allow_unix_socket=True)
+
+
+@contextlib.contextmanager
+def _engine_for_fixture(kind: str) -> Iterator[ContainerEngine]:
+    allow_unix_sockets()
+    engine = start_engine(kind)
+    try:
+        yield engine
+    finally:
+        allow_unix_sockets()
+        stop_engine(engine)
+
+
 @pytest.fixture
 def container_engine() -> Iterator[Callable[..., ContainerEngine]]:
     """Start private engines (``container_engine("podman")``); all stopped afterwards."""
     started: list[ContainerEngine] = []
 
     def factory(kind: str = "docker", **options: Any) -> ContainerEngine:
+        allow_unix_sockets()
         engine = start_engine(kind, **options)
         started.append(engine)
         return engine
 
     yield factory
+    allow_unix_sockets()
     for engine in started:
         stop_engine(engine)
 
@@ -525,12 +548,12 @@ def container_engine() -> Iterator[Callable[..., ContainerEngine]]:
 @pytest.fixture(scope="session")
 def docker_engine() -> Iterator[ContainerEngine]:
     """A shared dockerd (Debian 12's 20.10). Remove the containers a test makes."""
-    with running_engine("docker") as engine:
+    with _engine_for_fixture("docker") as engine:
         yield engine
 
 
 @pytest.fixture(scope="session")
 def podman_engine() -> Iterator[ContainerEngine]:
     """A shared podman system service (Debian 12's 4.3). Remove the containers a test makes."""
-    with running_engine("podman") as engine:
+    with _engine_for_fixture("podman") as engine:
         yield engine
