@@ -30,6 +30,7 @@ import http.client
 import io
 import json
 import os
+import shlex
 import shutil
 import signal
 import socket
@@ -209,15 +210,17 @@ def _write_host_cleanup(engine: ContainerEngine) -> None:
     stopped (kill helpers naming the state folder, unmount what is left there, remove the state)."""
     if engine.kind == "docker":
         remove = (
-            f"s=unix://{engine.socket}\n"
+            f"s={shlex.quote(engine.url)}\n"
             '  ids=$(docker -H "$s" ps -aq 2>/dev/null)\n'
             '  [ -z "$ids" ] || docker -H "$s" rm -f $ids\n'
         )
     else:
-        exports = " ".join(f"{k}={v}" for k, v in engine.env.items() if k.startswith("CONTAINERS"))
+        exports = " ".join(
+            shlex.quote(f"{k}={v}") for k, v in engine.env.items() if k.startswith("CONTAINERS")
+        )
         remove = f"env {exports} podman rm -fa -t 0\n"
     script = (
-        f"state={engine.state}\n"
+        f"state={shlex.quote(str(engine.state))}\n"
         'case "${1:-before}" in\n'
         f"before)\n  {remove}  ;;\n"
         "after)\n"
