@@ -6,8 +6,9 @@
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 # every script asks the toolbox for the same extra packages (chromium for the demo's browser
-# test), so switching between scripts never makes it reinstall
-export TOOLBOX_EXTRA="${TOOLBOX_EXTRA:-chromium}"
+# test, transmission-daemon 4.x for the real-server tests), so switching between scripts never
+# makes it reinstall
+export TOOLBOX_EXTRA="${TOOLBOX_EXTRA:-chromium transmission-daemon}"
 
 if ! command -v python3.14 >/dev/null 2>&1; then
   TOOLBOX="${TOOLBOX:-$ROOT/../shared/tools/toolbox}"
