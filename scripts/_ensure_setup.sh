@@ -22,4 +22,5 @@ _ensure_setup() {
   echo "$(basename "$0"): .venv is missing or out of date: running scripts/setup first" >&2
   bash "$root/scripts/setup"
 }
-[ -n "${STEPHEYBOT_SETUP_RUNNING:-}" ] || _ensure_setup
+# STEPHEYBOT_VENV (scripts/_env.sh) names a venv its caller made and keeps: no setup for it
+[ -n "${STEPHEYBOT_SETUP_RUNNING:-}" ] || [ -n "${STEPHEYBOT_VENV:-}" ] || _ensure_setup
