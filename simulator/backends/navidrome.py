@@ -18,6 +18,7 @@ empty :data:`DEFAULT_VERSION`. What differs between releases is cited beside eac
 - ``POST /auth/login`` returns a JWT; ``/api/artist|album|song`` return rows and
   ``X-Total-Count``; ``/api/library`` for admins (0.58+); every authenticated native reply
   carries the refreshed token, the bare JWT, in ``X-ND-Authorization``.
+- ``GET /api/events``: server-sent events (:mod:`.navidrome_events`).
 
 Users: ``spec.username``/``spec.password`` is the admin; ``spec.extra["users"]`` adds
 non-admin users as ``"name:password,name2:password2"``. ``spec.extra["missing_albums"]``
@@ -45,6 +46,7 @@ from multidict import MultiDict
 from ..faults import Fault
 from ..model import Album
 from . import BackendContext
+from .navidrome_events import EventStream
 from .navidrome_library import (
     IGNORED_ARTICLES,
     Json,
@@ -198,6 +200,7 @@ class Navidrome:
         self._index = LibraryIndex(self.world)
         self._index.total_duration()  # pay the one O(tracks) pass at start, not on a request
         self.native = NativeApi(self)
+        self.events = EventStream(self)
         self._scan_type = "full"  # the scan before the simulation started found everything
         self._rng = random.Random(self.world.seed)
         self.methods: dict[str, Method] = {
@@ -282,6 +285,11 @@ class Navidrome:
         """
         return self.version_tuple >= (0, 58)
 
+    @property
+    def server_version(self) -> str:
+        """The version as Navidrome reports it (``serverVersion``, ``serverStart``)."""
+        return f"{self.version} ({COMMIT})"
+
     # ----------------------------------------------------------------- envelopes
     def envelope(self, status: str, payload: Json | None = None) -> Json:
         """A ``subsonic-response`` object as Navidrome builds it."""
@@ -289,7 +297,7 @@ class Navidrome:
             "status": status,
             "version": SUBSONIC_API,
             "type": "navidrome",
-            "serverVersion": f"{self.version} ({COMMIT})",
+            "serverVersion": self.server_version,
             "openSubsonic": True,
             **(payload or {}),
         }
@@ -615,5 +623,7 @@ def build_app(ctx: BackendContext) -> web.Application:
     app.router.add_route("GET", "/rest/{method}", navidrome.rest)
     app.router.add_route("POST", "/rest/{method}", navidrome.rest)
     app.router.add_post("/auth/login", navidrome.native.login)
+    app.router.add_get("/api/events", navidrome.events.handle)  # before /api/{resource}
     app.router.add_get("/api/{resource}", navidrome.native.handle)
+    app.on_shutdown.append(navidrome.events.close)
     return app

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 from collections.abc import AsyncIterator
@@ -13,6 +14,7 @@ import pytest
 from simulator import Fault, Scale, Simulator
 from simulator.backends import BackendSpec
 from simulator.backends.navidrome_library import composer_of, index_letter, order_name
+from simulator.model import NowPlaying
 
 ADMIN = ("admin", "Sim-admin-pw")
 LISTENER = ("listener", "Sim-listener-pw")
@@ -342,8 +344,6 @@ async def test_imported_albums_appear_only_after_a_scan(
 
 
 async def test_now_playing_entries(http: aiohttp.ClientSession, sim: Simulator) -> None:
-    from simulator.model import NowPlaying
-
     world = sim.world
     album = next(iter(world.navidrome_albums()))
     tracks = list(world.tracks_of(album))
@@ -585,3 +585,67 @@ async def test_cheap_endpoints_answer_small_at_100k_tracks(http: aiohttp.ClientS
         assert (resp.content_length or 0) < 2048
         _, rows, _ = await native(http, huge, "/api/song", token, _start="0", _end="0")
         assert len(rows) == world.nav_songs > 80_000
+
+
+# ----------------------------------------------------------------------------- events (SSE)
+
+
+async def next_event(resp: aiohttp.ClientResponse) -> tuple[int, str, dict[str, Any]]:
+    raw = await asyncio.wait_for(resp.content.readuntil(b"\n\n"), 5)
+    fields = dict(line.split(": ", 1) for line in raw.decode().strip().split("\n"))
+    return int(fields["id"]), fields["event"], json.loads(fields["data"])
+
+
+async def event_named(resp: aiohttp.ClientResponse, name: str) -> dict[str, Any]:
+    """The next event called ``name`` (others, such as scan progress, are skipped)."""
+    for _ in range(200):
+        _, event, data = await next_event(resp)
+        if event == name:
+            return data
+    raise AssertionError(f"no {name} event")
+
+
+@pytest.mark.parametrize("flavor", ["0.55", "0.58"])
+async def test_server_sent_events(http: aiohttp.ClientSession, flavor: str) -> None:
+    async with Simulator(specs=[spec(flavor)], scale=SMALL, seed=11, download_speed=0) as sim:
+        world = sim.world
+        url = f"{sim.url('navidrome')}/api/events"
+        async with http.get(url) as resp:
+            assert resp.status == 401
+        token = await login(http, sim, LISTENER)
+        async with http.get(url, params={"jwt": token}) as resp:  # as the UI's EventSource
+            assert resp.status == 200
+            assert resp.headers["Content-Type"] == "text/event-stream"
+            assert resp.headers["Cache-Control"] == "no-cache, no-transform"
+            assert resp.headers["X-ND-Authorization"].count(".") == 2
+            event_id, event, data = await next_event(resp)
+            assert (event_id, event) == (0, "serverStart")
+            assert data["version"].startswith({"0.55": "0.55.2 (", "0.58": "0.58.5 ("}[flavor])
+            await sim.advance(15)
+            alive = await event_named(resp, "keepAlive")
+            assert alive["ts"] == int(world.clock.now().timestamp())
+            # a scan that brings a newly imported album
+            album = next(a for a in world.albums.values() if a.monitored and not a.in_navidrome)
+            album.track_files = album.track_count
+            await rest(http, sim, "startScan", creds())
+            started = await event_named(resp, "scanStatus")
+            assert (started["scanning"], started["count"]) == (True, 0)
+            if flavor == "0.55":
+                assert set(started) == {"scanning", "count", "folderCount"}
+            else:
+                assert started["scanType"] == "quick"
+                assert started["error"] == ""
+            await sim.advance(world.scan_duration + 1)
+            done = await event_named(resp, "scanStatus")
+            while done["scanning"]:
+                done = await event_named(resp, "scanStatus")
+            assert done["count"] == world.nav_songs
+            assert await event_named(resp, "refreshResource") == {"*": "*"}
+            if flavor == "0.58":  # nowPlayingCount from 0.57
+                track = next(iter(world.tracks_of(album)))
+                world.now_playing.append(
+                    NowPlaying(
+                        track=track, username="listener", player_name="x", started=world.clock.now()
+                    )
+                )
+                assert await event_named(resp, "nowPlayingCount") == {"count": 1}
