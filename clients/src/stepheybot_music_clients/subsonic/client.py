@@ -543,8 +543,10 @@ class SubsonicClient(HttpClient):
         """Count the library's album artists, albums and songs as cheaply as the server allows.
 
         The same meaning on every path and version: **artists are album artists** (credited
-        as album artist on at least one album), and nothing whose files are gone is
-        counted; on Navidrome 0.58+, the libraries the configured user can see.
+        as album artist on at least one album), and songs and albums whose files are gone
+        are not counted (nor, from Navidrome 0.56, artists left with none: 0.55 has no
+        missing artists, so ``getArtists`` keeps them too); on Navidrome 0.58+, the
+        libraries the configured user can see.
 
         Navidrome (:attr:`TotalsMethod.EXACT_CHEAP`, cost independent of library size):
         ``/api/artist?role=albumartist&missing=false``, ``getAlbumList2?size=1``
