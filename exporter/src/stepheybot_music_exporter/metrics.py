@@ -76,7 +76,10 @@ BACKEND_FAILURE = _gauge(
 )
 
 # --------------------------------------------------------------------------- library (Subsonic)
-LIBRARY_ARTISTS = _gauge("library_artists", "Artists in the music library (Navidrome/Subsonic).")
+LIBRARY_ARTISTS = _gauge(
+    "library_artists",
+    "Album artists in the music library (Navidrome/Subsonic), not every track participant.",
+)
 LIBRARY_ALBUMS = _gauge("library_albums", "Albums in the music library (Navidrome/Subsonic).")
 LIBRARY_TRACKS = _gauge(
     "library_tracks", "Tracks (songs) in the music library (Navidrome/Subsonic)."
@@ -206,7 +209,8 @@ INDEXERS = _gauge(
 )
 INDEXERS_FAILING = _gauge(
     "indexers_failing",
-    "Configured indexers that are failing (last error set, or disabled by failures).",
+    "Enabled indexers failing now: Jackett counts their last query as failed (for 10 min, "
+    "longer after repeated failures), Prowlarr has blocked them after failures.",
     "backend",
 )
 

@@ -19,7 +19,11 @@ def add_indexer_samples(out: m.Samples, backend: str, indexers: list[Indexer]) -
 
 
 class JackettCollector(Collector):
-    """One indexer list per scrape, through Jackett's admin session (kept across scrapes)."""
+    """Two reads per scrape: the indexer list and the indexers failing now.
+
+    The list needs Jackett's admin session (kept across scrapes); the failing ones come
+    with the API key, through Jackett's ``status:failing`` filter.
+    """
 
     kind = BackendKind.JACKETT
     _client: JackettClient | None = None
@@ -43,7 +47,7 @@ class JackettCollector(Collector):
         return self._client
 
     async def collect(self, out: m.Samples, facts: Facts) -> None:
-        """``indexers`` and ``indexers_failing`` (Jackett's last error per indexer)."""
+        """``indexers`` and ``indexers_failing`` (Jackett's live status, not the last test)."""
         add_indexer_samples(out, self.name, await self.client().indexers())
 
 
@@ -66,5 +70,5 @@ class ProwlarrCollector(Collector):
         return self._client
 
     async def collect(self, out: m.Samples, facts: Facts) -> None:
-        """``indexers`` and ``indexers_failing`` (disabled after failures or failed lately)."""
+        """``indexers`` and ``indexers_failing`` (enabled and blocked by Prowlarr now)."""
         add_indexer_samples(out, self.name, await self.client().indexers())
