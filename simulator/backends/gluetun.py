@@ -48,7 +48,15 @@ from .gluetun_auth import (
     lookup,
 )
 
-__all__ = ["FLAVORS", "GluetunStartupError", "Release", "build_app", "release_of"]
+__all__ = [
+    "FLAVORS",
+    "SERVER",
+    "GluetunServer",
+    "GluetunStartupError",
+    "Release",
+    "build_app",
+    "release_of",
+]
 
 TEXT = "text/plain; charset=utf-8"
 HTML = "text/html; charset=utf-8"
@@ -160,8 +168,8 @@ def _redirect(status: int, location: str) -> web.Response:
 # --------------------------------------------------------------------------- the server
 
 
-class _Gluetun:
-    """The control server's state and its router."""
+class GluetunServer:
+    """The control server's state and its router (``app[SERVER]``)."""
 
     def __init__(self, ctx: BackendContext) -> None:
         spec = ctx.spec
@@ -176,8 +184,18 @@ class _Gluetun:
         self.routes: dict[str, list[tuple[str, Checker]]] | None = None
         rules = self.release.auth
         if rules is not None:
-            auth_file, default_role = self._auth_config(rules)
-            self.routes = lookup(configure(rules, auth_file, default_role), self._revoked)
+            self.reconfigure(*self._auth_config(rules))
+
+    def reconfigure(self, auth_file: str | None, default_role: str | None = None) -> None:
+        """Run with another auth file and default role, as after editing them and restarting.
+
+        Raises :class:`GluetunStartupError` (and keeps the old roles) when gluetun would not
+        start; does nothing on releases without auth.
+        """
+        rules = self.release.auth
+        if rules is not None:
+            roles = configure(rules, auth_file, default_role if rules.default_role_env else None)
+            self.routes = lookup(roles, self._revoked)
 
     def _revoked(self) -> bool:
         return self.ctx.faults.active(Fault.AUTH_REVOKED)
@@ -422,7 +440,12 @@ class _Gluetun:
 
 def build_app(ctx: BackendContext) -> web.Application:
     """The gluetun control server over ``ctx.world.vpn``; raises when gluetun would not start."""
-    server = _Gluetun(ctx)
+    server = GluetunServer(ctx)
     app = web.Application()
+    app[SERVER] = server
     app.router.add_route("*", "/{tail:.*}", server.handle)
     return app
+
+
+SERVER = web.AppKey("gluetun", GluetunServer)
+"""The control server of a running gluetun facade (``runner.app[SERVER]``)."""

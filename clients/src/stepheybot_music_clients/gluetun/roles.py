@@ -239,9 +239,12 @@ class RouteNotPermittedError(BackendRequestError):
     """gluetun answered 401 to a route while the same credentials read another one.
 
     Not a credential problem, so no reauthentication: gluetun's role for these credentials
-    does not list the route. ``routes`` are the routes refused.
+    does not list the route. ``routes`` are the routes refused, ``advice`` what to add where.
     """
 
-    def __init__(self, message: str, *, routes: Sequence[str], backend: str = "gluetun") -> None:
+    def __init__(
+        self, message: str, *, routes: Sequence[str], advice: str, backend: str = "gluetun"
+    ) -> None:
         super().__init__(message, backend=backend, code=401)
         self.routes = tuple(routes)
+        self.advice = advice

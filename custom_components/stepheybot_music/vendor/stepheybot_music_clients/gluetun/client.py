@@ -216,6 +216,7 @@ class GluetunClient(HttpClient):
             f"{self.kind} at {self.url} answered HTTP 401 to {', '.join(routes)} although "
             f"{working} works with the same credentials. {advice}",
             routes=routes,
+            advice=advice,
             backend=self.kind,
         )
 
