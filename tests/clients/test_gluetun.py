@@ -47,10 +47,6 @@ from tests.loopback import serve
 
 API_KEY = "gluetun-api-key-7f3a9c"
 PASSWORD = "gluetun-basic-pw-51"
-SOURCE_3390 = "qdm12/gluetun internal/server/handlerv1.go @ v3.39.0"
-SOURCE_340 = "qdm12/gluetun internal/server/middlewares/auth/settings.go @ v3.40.4"
-SOURCE_341 = "qdm12/gluetun internal/server/portforward.go @ v3.41.1"
-SOURCE_MASTER = "qdm12/gluetun internal/server/middlewares/auth/middleware.go @ master b1193252"
 ROUTES_340 = [
     "GET /v1/version",
     "GET /v1/vpn/status",
@@ -121,7 +117,12 @@ def quiet_401s(gluetun: GluetunClient) -> dict[str, int]:
 # --------------------------------------------------------------------------- v3.39.0
 
 
-@compat("gluetun", "v3.39.0", proof=SIMULATOR, source=SOURCE_3390)
+@compat(
+    "gluetun",
+    "v3.39.0",
+    proof=SIMULATOR,
+    source="qdm12/gluetun internal/server/handlerv1.go @ v3.39.0",
+)
 async def test_v3_39_0_has_no_auth_and_the_legacy_port(session: aiohttp.ClientSession) -> None:
     async with simulator(spec("3.39")) as sim:
         gluetun = client(sim, session, api_key="ignored-by-3.39.0")
@@ -146,7 +147,12 @@ async def test_v3_39_0_has_no_auth_and_the_legacy_port(session: aiohttp.ClientSe
         }
 
 
-@compat("gluetun", "v3.39.0", proof=SIMULATOR, source=SOURCE_3390)
+@compat(
+    "gluetun",
+    "v3.39.0",
+    proof=SIMULATOR,
+    source="qdm12/gluetun internal/server/handlerv1.go @ v3.39.0",
+)
 async def test_v3_39_0_port_found_after_the_400(session: aiohttp.ClientSession) -> None:
     async with simulator(spec("3.39")) as sim:
         gluetun = client(sim, session)
@@ -158,7 +164,12 @@ async def test_v3_39_0_port_found_after_the_400(session: aiohttp.ClientSession) 
 # --------------------------------------------------------------------------- v3.39.1 - v3.40.4
 
 
-@compat("gluetun", "v3.39.1 - v3.40.4", proof=SIMULATOR, source=SOURCE_340)
+@compat(
+    "gluetun",
+    "v3.39.1 - v3.40.4",
+    proof=SIMULATOR,
+    source="qdm12/gluetun internal/server/middlewares/auth/settings.go @ v3.40.4",
+)
 @pytest.mark.parametrize("flavor", ["3.39.1", "3.40.0", "3.40.4"])
 async def test_default_340_reads_everything_without_credentials(
     session: aiohttp.ClientSession, flavor: str
@@ -184,7 +195,12 @@ async def test_default_340_reads_everything_without_credentials(
         assert (info.kind, info.version) == (BackendKind.GLUETUN, flavor)
 
 
-@compat("gluetun", "v3.39.1 - v3.40.4", proof=SIMULATOR, source=SOURCE_340)
+@compat(
+    "gluetun",
+    "v3.39.1 - v3.40.4",
+    proof=SIMULATOR,
+    source="qdm12/gluetun internal/server/middlewares/auth/settings.go @ v3.40.4",
+)
 async def test_340_without_the_version_route_finds_the_port_once(
     session: aiohttp.ClientSession,
 ) -> None:
@@ -209,7 +225,12 @@ async def test_340_without_the_version_route_finds_the_port_once(
         }
 
 
-@compat("gluetun", "v3.39.1 - v3.40.4", proof=SIMULATOR, source=SOURCE_340)
+@compat(
+    "gluetun",
+    "v3.39.1 - v3.40.4",
+    proof=SIMULATOR,
+    source="qdm12/gluetun internal/server/middlewares/auth/settings.go @ v3.40.4",
+)
 async def test_340_role_with_a_key(session: aiohttp.ClientSession) -> None:
     async with simulator(spec("3.40", auth_config=role(ROUTES_340))) as sim:
         reading = await client(sim, session, api_key=API_KEY).read()
@@ -233,7 +254,12 @@ async def test_340_role_with_a_key(session: aiohttp.ClientSession) -> None:
         assert "On v3.39.1 to v3.40.x only the file works" in missing.value.message
 
 
-@compat("gluetun", "v3.39.1 - v3.40.4", proof=SIMULATOR, source=SOURCE_340)
+@compat(
+    "gluetun",
+    "v3.39.1 - v3.40.4",
+    proof=SIMULATOR,
+    source="qdm12/gluetun internal/server/middlewares/auth/settings.go @ v3.40.4",
+)
 async def test_340_role_without_the_port_route(session: aiohttp.ClientSession) -> None:
     """The key works for the rest: the port is unavailable, no reauthentication."""
     async with simulator(spec("3.40", auth_config=role(ROUTES_340[:3]))) as sim:
@@ -258,7 +284,12 @@ async def test_340_role_without_the_port_route(session: aiohttp.ClientSession) -
         )
 
 
-@compat("gluetun", "v3.39.1 - v3.40.4", proof=SIMULATOR, source=SOURCE_340)
+@compat(
+    "gluetun",
+    "v3.39.1 - v3.40.4",
+    proof=SIMULATOR,
+    source="qdm12/gluetun internal/server/middlewares/auth/settings.go @ v3.40.4",
+)
 async def test_340_refuses_to_start_with_the_new_port_route() -> None:
     """Why the advice for 3.40 never names ``GET /v1/portforward`` as a route to add."""
     with pytest.raises(GluetunStartupError) as refused:
@@ -270,7 +301,12 @@ async def test_340_refuses_to_start_with_the_new_port_route() -> None:
     )
 
 
-@compat("gluetun", "v3.39.1 - v3.40.4", proof=SIMULATOR, source=SOURCE_340)
+@compat(
+    "gluetun",
+    "v3.39.1 - v3.40.4",
+    proof=SIMULATOR,
+    source="qdm12/gluetun internal/server/middlewares/auth/settings.go @ v3.40.4",
+)
 async def test_340_status_not_granted_is_not_an_auth_error(
     session: aiohttp.ClientSession,
 ) -> None:
@@ -286,7 +322,12 @@ async def test_340_status_not_granted_is_not_an_auth_error(
             await gluetun.vpn_status()
 
 
-@compat("gluetun", "v3.39.1 - v3.40.4", proof=SIMULATOR, source=SOURCE_340)
+@compat(
+    "gluetun",
+    "v3.39.1 - v3.40.4",
+    proof=SIMULATOR,
+    source="qdm12/gluetun internal/server/middlewares/auth/settings.go @ v3.40.4",
+)
 async def test_340_basic_credentials(session: aiohttp.ClientSession) -> None:
     async with simulator(spec("3.40", auth_config=role(ROUTES_340, auth="basic"))) as sim:
         reading = await client(sim, session, username="ha", password=PASSWORD).read()
@@ -298,7 +339,12 @@ async def test_340_basic_credentials(session: aiohttp.ClientSession) -> None:
         assert "reverse proxy" not in wrong.value.message  # gluetun got them, and said no
 
 
-@compat("gluetun", "v3.39.1 - v3.40.4", proof=SIMULATOR, source=SOURCE_340)
+@compat(
+    "gluetun",
+    "v3.39.1 - v3.40.4",
+    proof=SIMULATOR,
+    source="qdm12/gluetun internal/server/middlewares/auth/settings.go @ v3.40.4",
+)
 async def test_basic_credentials_lost_on_the_way(session: aiohttp.ClientSession) -> None:
     """gluetun asks for Basic credentials that were sent: something in between drops them."""
     async with simulator(spec("3.40", auth_config=role(ROUTES_340, auth="basic"))) as sim:
@@ -325,7 +371,12 @@ async def test_basic_credentials_lost_on_the_way(session: aiohttp.ClientSession)
 # --------------------------------------------------------------------------- v3.41.x
 
 
-@compat("gluetun", "v3.41.0 - v3.41.1", proof=SIMULATOR, source=SOURCE_341)
+@compat(
+    "gluetun",
+    "v3.41.0 - v3.41.1",
+    proof=SIMULATOR,
+    source="qdm12/gluetun internal/server/portforward.go @ v3.41.1",
+)
 @pytest.mark.parametrize("flavor", ["3.41.0", "3.41.1"])
 async def test_default_341_reads_everything_without_credentials(
     session: aiohttp.ClientSession, flavor: str
@@ -341,7 +392,12 @@ async def test_default_341_reads_everything_without_credentials(
         assert "/v1/openvpn/portforwarded" not in quiet_401s(gluetun)
 
 
-@compat("gluetun", "v3.41.0 - v3.41.1", proof=SIMULATOR, source=SOURCE_341)
+@compat(
+    "gluetun",
+    "v3.41.0 - v3.41.1",
+    proof=SIMULATOR,
+    source="qdm12/gluetun internal/server/portforward.go @ v3.41.1",
+)
 async def test_341_default_role(sim: Simulator, session: aiohttp.ClientSession) -> None:
     reading = await client(sim, session, api_key=API_KEY).read()
     assert reading.forwarded is not None
@@ -361,7 +417,12 @@ async def test_341_default_role(sim: Simulator, session: aiohttp.ClientSession) 
         await client(sim, session, api_key="nope-nope").vpn_status()
 
 
-@compat("gluetun", "v3.41.0 - v3.41.1", proof=SIMULATOR, source=SOURCE_341)
+@compat(
+    "gluetun",
+    "v3.41.0 - v3.41.1",
+    proof=SIMULATOR,
+    source="qdm12/gluetun internal/server/portforward.go @ v3.41.1",
+)
 @pytest.mark.parametrize("with_version", [True, False])
 async def test_341_role_with_only_the_old_port_route(
     session: aiohttp.ClientSession, with_version: bool
@@ -384,7 +445,12 @@ async def test_341_role_with_only_the_old_port_route(
         assert quiet_401s(gluetun).get("/v1/openvpn/portforwarded", 0) == int(not with_version)
 
 
-@compat("gluetun", "v3.41.0 - v3.41.1", proof=SIMULATOR, source=SOURCE_341)
+@compat(
+    "gluetun",
+    "v3.41.0 - v3.41.1",
+    proof=SIMULATOR,
+    source="qdm12/gluetun internal/server/portforward.go @ v3.41.1",
+)
 async def test_341_several_ports_and_none(session: aiohttp.ClientSession) -> None:
     async with simulator(spec("3.41", ports="[40123, 40124]")) as sim:
         assert await client(sim, session).port_forwarded() == PortForward(
@@ -396,7 +462,12 @@ async def test_341_several_ports_and_none(session: aiohttp.ClientSession) -> Non
         assert reading.not_permitted == ()
 
 
-@compat("gluetun", "v3.41.0 - v3.41.1", proof=SIMULATOR, source=SOURCE_341)
+@compat(
+    "gluetun",
+    "v3.41.0 - v3.41.1",
+    proof=SIMULATOR,
+    source="qdm12/gluetun internal/server/portforward.go @ v3.41.1",
+)
 @pytest.mark.parametrize("flavor", ["3.39", "3.40", "3.41", "current"])
 async def test_wireguard(session: aiohttp.ClientSession, flavor: str) -> None:
     """``/v1/vpn/status`` covers WireGuard; ``/v1/openvpn/status`` would say stopped."""
@@ -407,7 +478,12 @@ async def test_wireguard(session: aiohttp.ClientSession, flavor: str) -> None:
         assert reading.forwarded.port == sim.world.vpn.forwarded_port
 
 
-@compat("gluetun", "v3.41.0 - v3.41.1", proof=SIMULATOR, source=SOURCE_341)
+@compat(
+    "gluetun",
+    "v3.41.0 - v3.41.1",
+    proof=SIMULATOR,
+    source="qdm12/gluetun internal/server/portforward.go @ v3.41.1",
+)
 async def test_an_upgrade_from_340_is_followed(session: aiohttp.ClientSession) -> None:
     """gluetun replaced by 3.41 on the same address: the client drops what it learnt."""
     async with simulator(spec("3.40")) as old:
@@ -431,7 +507,12 @@ async def test_an_upgrade_from_340_is_followed(session: aiohttp.ClientSession) -
 # --------------------------------------------------------------------------- latest (master)
 
 
-@compat("gluetun", "latest (unreleased master)", proof=SIMULATOR, source=SOURCE_MASTER)
+@compat(
+    "gluetun",
+    "vNext: latest (unreleased master)",
+    proof=SIMULATOR,
+    source="qdm12/gluetun internal/server/middlewares/auth/middleware.go @ master b1193252",
+)
 async def test_latest_needs_credentials(session: aiohttp.ClientSession) -> None:
     async with simulator(spec("current")) as sim:
         with pytest.raises(InvalidAuthError) as caught:
@@ -441,7 +522,12 @@ async def test_latest_needs_credentials(session: aiohttp.ClientSession) -> None:
         assert "GET /v1/vpn/status" in message
 
 
-@compat("gluetun", "latest (unreleased master)", proof=SIMULATOR, source=SOURCE_MASTER)
+@compat(
+    "gluetun",
+    "vNext: latest (unreleased master)",
+    proof=SIMULATOR,
+    source="qdm12/gluetun internal/server/middlewares/auth/middleware.go @ master b1193252",
+)
 async def test_latest_with_a_key(session: aiohttp.ClientSession) -> None:
     async with simulator(spec("current", api_key=API_KEY, ports="[40123, 40124]")) as sim:
         gluetun = client(sim, session, api_key=API_KEY)
@@ -455,7 +541,12 @@ async def test_latest_with_a_key(session: aiohttp.ClientSession) -> None:
         assert reading.forwarded == PortForward(port=None, ports=())
 
 
-@compat("gluetun", "latest (unreleased master)", proof=SIMULATOR, source=SOURCE_MASTER)
+@compat(
+    "gluetun",
+    "vNext: latest (unreleased master)",
+    proof=SIMULATOR,
+    source="qdm12/gluetun internal/server/middlewares/auth/middleware.go @ master b1193252",
+)
 async def test_latest_role_without_the_version(session: aiohttp.ClientSession) -> None:
     async with simulator(spec("current", auth_config=role(ROUTES_341[1:]))) as sim:
         gluetun = client(sim, session, api_key=API_KEY)

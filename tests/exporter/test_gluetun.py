@@ -26,9 +26,6 @@ KEY = "gluetun-exporter-key-93"
 PORT = "stepheybot_music_vpn_forwarded_port"
 LEAK = "stepheybot_music_vpn_leak"
 FAILURE = "stepheybot_music_backend_failure"
-SOURCE_340 = "qdm12/gluetun internal/server/middlewares/auth/settings.go @ v3.40.4"
-SOURCE_341 = "qdm12/gluetun internal/server/portforward.go @ v3.41.1"
-SOURCE_MASTER = "qdm12/gluetun internal/server/middlewares/auth/middleware.go @ master b1193252"
 LOGGER = "stepheybot_music_exporter.collectors.gluetun"
 
 
@@ -55,7 +52,12 @@ async def stack(
             yield sim, exporter
 
 
-@compat("gluetun", "v3.39.1 - v3.40.4", proof=SIMULATOR, source=SOURCE_340)
+@compat(
+    "gluetun",
+    "v3.39.1 - v3.40.4",
+    proof=SIMULATOR,
+    source="qdm12/gluetun internal/server/middlewares/auth/settings.go @ v3.40.4",
+)
 async def test_default_340_every_series_without_credentials(tmp_path: Path) -> None:
     """Issue 16: gluetun 3.40 without an auth file used to be reported down (auth)."""
     async with stack(tmp_path, "3.40") as (sim, exporter):
@@ -67,7 +69,12 @@ async def test_default_340_every_series_without_credentials(tmp_path: Path) -> N
             assert scrape.value(LEAK) == 0
 
 
-@compat("gluetun", "v3.41.0 - v3.41.1", proof=SIMULATOR, source=SOURCE_341)
+@compat(
+    "gluetun",
+    "v3.41.0 - v3.41.1",
+    proof=SIMULATOR,
+    source="qdm12/gluetun internal/server/portforward.go @ v3.41.1",
+)
 async def test_a_role_without_the_port_route(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -100,7 +107,12 @@ async def test_a_role_without_the_port_route(
             assert caplog.records[-1].getMessage() == "gluetun: gluetun grants every route again"
 
 
-@compat("gluetun", "v3.39.1 - v3.40.4", proof=SIMULATOR, source=SOURCE_340)
+@compat(
+    "gluetun",
+    "v3.39.1 - v3.40.4",
+    proof=SIMULATOR,
+    source="qdm12/gluetun internal/server/middlewares/auth/settings.go @ v3.40.4",
+)
 async def test_a_role_without_the_public_ip(tmp_path: Path) -> None:
     config = role("GET /v1/vpn/status", "GET /v1/openvpn/portforwarded")
     async with stack(tmp_path, "3.40", api_key=KEY, auth_config=config) as (sim, exporter):
@@ -110,7 +122,12 @@ async def test_a_role_without_the_public_ip(tmp_path: Path) -> None:
         assert scrape.get(LEAK) is None, "no VPN address to compare with"
 
 
-@compat("gluetun", "v3.39.1 - v3.40.4", proof=SIMULATOR, source=SOURCE_340)
+@compat(
+    "gluetun",
+    "v3.39.1 - v3.40.4",
+    proof=SIMULATOR,
+    source="qdm12/gluetun internal/server/middlewares/auth/settings.go @ v3.40.4",
+)
 async def test_a_role_without_the_vpn_status(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -124,7 +141,12 @@ async def test_a_role_without_the_vpn_status(
     )
 
 
-@compat("gluetun", "v3.41.0 - v3.41.1", proof=SIMULATOR, source=SOURCE_341)
+@compat(
+    "gluetun",
+    "v3.41.0 - v3.41.1",
+    proof=SIMULATOR,
+    source="qdm12/gluetun internal/server/portforward.go @ v3.41.1",
+)
 async def test_a_wrong_key_is_an_auth_failure(tmp_path: Path) -> None:
     async with stack(
         tmp_path, "3.41", default_role=json.dumps({"auth": "apikey", "apikey": KEY})
@@ -139,7 +161,12 @@ async def test_a_wrong_key_is_an_auth_failure(tmp_path: Path) -> None:
     assert scrape.get(PORT) is None
 
 
-@compat("gluetun", "latest (unreleased master)", proof=SIMULATOR, source=SOURCE_MASTER)
+@compat(
+    "gluetun",
+    "vNext: latest (unreleased master)",
+    proof=SIMULATOR,
+    source="qdm12/gluetun internal/server/middlewares/auth/middleware.go @ master b1193252",
+)
 async def test_latest_without_credentials(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     async with stack(tmp_path, "current") as (_, exporter):
         scrape = await exporter.scrape()

@@ -30,9 +30,6 @@ from .conftest import ENTRY_ID, setup_stack, simulator_specs, subentry_id
 from .helpers import form_input, poll, text
 
 KEY = "gluetun-ha-key-4d2e"
-SOURCE_340 = "qdm12/gluetun internal/server/middlewares/auth/settings.go @ v3.40.4"
-SOURCE_341 = "qdm12/gluetun internal/server/portforward.go @ v3.41.1"
-SOURCE_MASTER = "qdm12/gluetun internal/server/middlewares/auth/middleware.go @ master b1193252"
 ISSUE = f"gluetun_routes_{subentry_id('gluetun')}"
 PORT_340 = "GET /v1/openvpn/portforwarded"
 PORT_341 = "GET /v1/portforward"
@@ -73,7 +70,12 @@ async def default_340(frozen: FrozenDateTimeFactory) -> AsyncIterator[Simulator]
         yield running
 
 
-@compat("gluetun", "v3.39.1 - v3.40.4", proof=SIMULATOR, source=SOURCE_340)
+@compat(
+    "gluetun",
+    "v3.39.1 - v3.40.4",
+    proof=SIMULATOR,
+    source="qdm12/gluetun internal/server/middlewares/auth/settings.go @ v3.40.4",
+)
 async def test_default_340_vpn_up_ip_and_port_without_reauth(
     hass: HomeAssistant,
     default_340: Simulator,
@@ -100,7 +102,12 @@ async def test_default_340_vpn_up_ip_and_port_without_reauth(
     assert device.sw_version == "3.40.4"
 
 
-@compat("gluetun", "v3.39.1 - v3.40.4", proof=SIMULATOR, source=SOURCE_340)
+@compat(
+    "gluetun",
+    "v3.39.1 - v3.40.4",
+    proof=SIMULATOR,
+    source="qdm12/gluetun internal/server/middlewares/auth/settings.go @ v3.40.4",
+)
 async def test_add_default_340_without_credentials(
     hass: HomeAssistant, default_340: Simulator
 ) -> None:
@@ -120,8 +127,18 @@ async def test_add_default_340_without_credentials(
     )
 
 
-@compat("gluetun", "v3.39.1 - v3.40.4", proof=SIMULATOR, source=SOURCE_340)
-@compat("gluetun", "v3.41.0 - v3.41.1", proof=SIMULATOR, source=SOURCE_341)
+@compat(
+    "gluetun",
+    "v3.39.1 - v3.40.4",
+    proof=SIMULATOR,
+    source="qdm12/gluetun internal/server/middlewares/auth/settings.go @ v3.40.4",
+)
+@compat(
+    "gluetun",
+    "v3.41.0 - v3.41.1",
+    proof=SIMULATOR,
+    source="qdm12/gluetun internal/server/portforward.go @ v3.41.1",
+)
 @pytest.mark.parametrize(("flavor", "port_route"), [("3.40", PORT_340), ("3.41", PORT_341)])
 async def test_role_without_the_port_route(
     hass: HomeAssistant,
@@ -164,7 +181,12 @@ async def test_role_without_the_port_route(
         assert issue_registry.async_get_issue(DOMAIN, ISSUE) is None
 
 
-@compat("gluetun", "v3.39.1 - v3.40.4", proof=SIMULATOR, source=SOURCE_340)
+@compat(
+    "gluetun",
+    "v3.39.1 - v3.40.4",
+    proof=SIMULATOR,
+    source="qdm12/gluetun internal/server/middlewares/auth/settings.go @ v3.40.4",
+)
 async def test_role_without_the_public_ip(
     hass: HomeAssistant, frozen: FrozenDateTimeFactory, issue_registry: ir.IssueRegistry
 ) -> None:
@@ -183,7 +205,12 @@ async def test_role_without_the_public_ip(
         assert _reauth_flows(hass) == []
 
 
-@compat("gluetun", "v3.39.1 - v3.40.4", proof=SIMULATOR, source=SOURCE_340)
+@compat(
+    "gluetun",
+    "v3.39.1 - v3.40.4",
+    proof=SIMULATOR,
+    source="qdm12/gluetun internal/server/middlewares/auth/settings.go @ v3.40.4",
+)
 async def test_role_without_the_vpn_status(
     hass: HomeAssistant, frozen: FrozenDateTimeFactory, issue_registry: ir.IssueRegistry
 ) -> None:
@@ -218,7 +245,12 @@ async def test_role_without_the_vpn_status(
         assert issue_registry.async_get_issue(DOMAIN, ISSUE) is None
 
 
-@compat("gluetun", "v3.41.0 - v3.41.1", proof=SIMULATOR, source=SOURCE_341)
+@compat(
+    "gluetun",
+    "v3.41.0 - v3.41.1",
+    proof=SIMULATOR,
+    source="qdm12/gluetun internal/server/portforward.go @ v3.41.1",
+)
 async def test_wrong_api_key_starts_a_reauth(
     hass: HomeAssistant, frozen: FrozenDateTimeFactory, issue_registry: ir.IssueRegistry
 ) -> None:
@@ -239,7 +271,12 @@ async def test_wrong_api_key_starts_a_reauth(
         assert _state(hass, "binary_sensor.gluetun_vpn") == "on"
 
 
-@compat("gluetun", "latest (unreleased master)", proof=SIMULATOR, source=SOURCE_MASTER)
+@compat(
+    "gluetun",
+    "vNext: latest (unreleased master)",
+    proof=SIMULATOR,
+    source="qdm12/gluetun internal/server/middlewares/auth/middleware.go @ master b1193252",
+)
 async def test_add_latest_without_credentials_explains_the_role(
     hass: HomeAssistant, frozen: FrozenDateTimeFactory
 ) -> None:

@@ -180,7 +180,7 @@ def _cases(*tags: str) -> list[Any]:
     "gluetun",
     "v3.39.0",
     proof=SIMULATOR,
-    source="qdm12/gluetun internal/server/handler.go @ v3.39.0",
+    source="qdm12/gluetun internal/server/handlerv1.go @ v3.39.0",
 )
 @pytest.mark.parametrize(("tag", "recording"), _cases("v3.39.0"))
 async def test_v3_39_0_replies_as_upstream(tag: str, recording: Recording) -> None:
@@ -211,7 +211,7 @@ async def test_v3_41_replies_as_upstream(tag: str, recording: Recording) -> None
 
 @compat(
     "gluetun",
-    "latest (unreleased master)",
+    "vNext: latest (unreleased master)",
     proof=SIMULATOR,
     source="qdm12/gluetun internal/server/middlewares/auth/middleware.go @ master b1193252",
 )
