@@ -41,7 +41,7 @@ from stepheybot_music_clients.models import BackendKind
 
 from simulator import Fault, Simulator
 from simulator.backends import BackendSpec
-from simulator.backends.gluetun import GluetunStartupError
+from simulator.backends.gluetun import SERVER, GluetunStartupError, release_of
 from tests.compat import SIMULATOR, compat
 from tests.loopback import serve
 
@@ -504,6 +504,34 @@ async def test_an_upgrade_from_340_is_followed(session: aiohttp.ClientSession) -
         assert gluetun.release is ControlServer.PORTFORWARD
 
 
+@compat(
+    "gluetun",
+    "v3.41.0 - v3.41.1",
+    proof=SIMULATOR,
+    source="qdm12/gluetun internal/server/portforward.go @ v3.41.1",
+)
+async def test_an_upgrade_between_two_polls_is_followed(session: aiohttp.ClientSession) -> None:
+    """Replaced by 3.41 with no failed request in between: the old route's 301 tells."""
+    async with simulator(spec("3.40")) as sim:
+        gluetun = client(sim, session)
+        first = await gluetun.read()
+        assert first.build is not None
+        assert first.build.version == "v3.40.4"
+        server = sim._running["gluetun"].runner.app[SERVER]
+        server.release = release_of("3.41")
+        server.reconfigure(None)
+        upgraded = await gluetun.read()
+        assert upgraded.forwarded is not None
+        assert upgraded.forwarded.port == sim.world.vpn.forwarded_port
+        assert upgraded.not_permitted == ()
+        assert gluetun.release is ControlServer.PORTFORWARD
+        assert upgraded.build is None  # asked again at the next poll
+        assert (await gluetun.version()).version == "v3.41.1"
+        again = await gluetun.read()
+        assert again.build is not None
+        assert again.build.version == "v3.41.1"
+
+
 # --------------------------------------------------------------------------- latest (master)
 
 
@@ -804,3 +832,14 @@ async def test_a_redirect_is_not_followed(session: aiohttp.ClientSession) -> Non
             await gluetun.read()
     assert "HTTP 302, redirecting to '/login'" in caught.value.message
     assert seen == ["/v1/version"]
+
+
+async def test_a_web_page_is_not_gluetun(session: aiohttp.ClientSession) -> None:
+    async def page(_: web.Request) -> web.Response:
+        return web.Response(text="<html>Welcome</html>", content_type="text/html")
+
+    front = web.Application()
+    front.router.add_get("/{tail:.*}", page)
+    async with serve(front) as url:
+        with pytest.raises(WrongApplicationError, match="no gluetun control server at /v1/version"):
+            await GluetunClient(session, url).probe()

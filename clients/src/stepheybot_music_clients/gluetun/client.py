@@ -184,11 +184,6 @@ class GluetunClient(HttpClient):
             )
         return data
 
-    def _learn(self, release: ControlServer) -> None:
-        """What the port routes revealed, unless ``/v1/version`` already said more."""
-        if self._build is None or self._release is None:
-            self._release = release
-
     def _version_text(self) -> str | None:
         return self._build.version if self._build is not None else None
 
@@ -242,9 +237,8 @@ class GluetunClient(HttpClient):
         """
         poll = _Poll()
         try:
-            build = self._build
             if not self._version_asked:
-                build = await self._read_version(poll)
+                await self._read_version(poll)
             status = await self._read_status(poll)
             public = await self._read_public_ip(poll)
             forwarded = await self._read_ports(poll)
@@ -252,8 +246,9 @@ class GluetunClient(HttpClient):
             self.forget()  # gluetun restarted or moved: it may be another release now
             raise
         if not poll.answered:
+            if VERSION_ROUTE in poll.refused:
+                self._version_asked = False  # ask again once the credentials work
             raise self._auth_error(poll)
-        self._version_asked = True  # a refused version stays unknown until a reconnect
         if status is None:
             raise self._not_permitted([STATUS_ROUTE], poll.answered[0])
         refused = tuple(route for route in poll.refused if route != VERSION_ROUTE)
@@ -266,7 +261,7 @@ class GluetunClient(HttpClient):
             status=status,
             public_ip=public,
             forwarded=forwarded,
-            build=build,
+            build=self._build,
             not_permitted=refused,
             advice=advice,
         )
@@ -274,9 +269,12 @@ class GluetunClient(HttpClient):
     async def _read_version(self, poll: _Poll) -> GluetunBuild | None:
         resp = await self._get(_path(VERSION_ROUTE))
         if resp.status == 401:
+            # asked once per connection: a refused version stays unknown until a reconnect
+            self._version_asked = True
             poll.refuse(VERSION_ROUTE, resp)
             return None
         build = self._parse_build(resp)
+        self._version_asked = True
         poll.answered.append(VERSION_ROUTE)
         return build
 
@@ -331,7 +329,7 @@ class GluetunClient(HttpClient):
             return await self._read_legacy_port_route(poll, first=401)
         data = self._object(_path(PORT_ROUTE), resp)
         self._port_route = PORT_ROUTE
-        self._learn(ControlServer.PORTFORWARD)
+        self._release = ControlServer.PORTFORWARD  # or later: the advice is the same
         poll.answered.append(PORT_ROUTE)
         return self._ports(data)
 
@@ -354,7 +352,10 @@ class GluetunClient(HttpClient):
         if resp.status in (301, 308) and location.rstrip("/").endswith(_path(PORT_ROUTE)):
             # v3.41.0+ (openvpn.go @ v3.41.1:46-52): the new route is the one to grant
             self._port_route = PORT_ROUTE
-            self._learn(ControlServer.PORTFORWARD)
+            if self._release in (None, ControlServer.OPEN, ControlServer.PUBLIC_ROLE):
+                # gluetun was replaced by a newer release: its version is news too
+                self._release = ControlServer.PORTFORWARD
+                self._build, self._version_asked = None, False
             if first == 401:
                 poll.refuse(PORT_ROUTE, resp)  # the 401 before meant "not granted"
                 return None
@@ -367,9 +368,9 @@ class GluetunClient(HttpClient):
         data = self._object(path, resp)
         self._port_route = LEGACY_PORT_ROUTE
         if first == 400:
-            self._learn(ControlServer.OPEN)
+            self._release = ControlServer.OPEN
         elif first == 401:
-            self._learn(ControlServer.PUBLIC_ROLE)
+            self._release = ControlServer.PUBLIC_ROLE
         poll.answered.append(LEGACY_PORT_ROUTE)
         return self._ports(data)
 
@@ -388,8 +389,6 @@ class GluetunClient(HttpClient):
 
     def _parse_build(self, resp: Response) -> GluetunBuild:
         path = _path(VERSION_ROUTE)
-        if resp.status == 404:
-            raise self._wrong(path, resp)
         self._check(path, resp)
         try:
             data = json.loads(resp.body)
