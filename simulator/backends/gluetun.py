@@ -30,6 +30,7 @@ API key and Basic credential fail.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -421,11 +422,14 @@ class GluetunServer:
     def _set_vpn(self, status: str) -> None:
         self.ctx.world.set_vpn(up=status == "running")
 
-    async def _apply(self, request: web.Request, current: str, change: Any) -> web.Response:
+    async def _apply(
+        self, request: web.Request, current: str, change: Callable[[str], None]
+    ) -> web.Response:
         """A ``PUT .../status``: loopstate/apply.go @ v3.41.1:34-74 and wrappers.go."""
         try:
             body = await request.json()
         except ValueError:
+            # encoding/json says "EOF" for an empty body; other texts are ours, not Go's
             return _error(400, "EOF" if not await request.read() else "invalid JSON body")
         status = body.get("status") if isinstance(body, dict) else None
         if status not in ("running", "stopped"):
