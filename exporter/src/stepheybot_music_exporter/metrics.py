@@ -217,7 +217,9 @@ INDEXERS_FAILING = _gauge(
 # --------------------------------------------------------------------------- VPN (gluetun)
 VPN_UP = _gauge("vpn_up", "1 while gluetun reports the VPN tunnel as running, else 0.")
 VPN_FORWARDED_PORT = _gauge(
-    "vpn_forwarded_port", "The port gluetun has forwarded through the VPN, 0 when none."
+    "vpn_forwarded_port",
+    "The port gluetun has forwarded through the VPN, 0 when none. Absent while gluetun's "
+    "role does not grant the forwarded-port route (the exporter logs the route to add).",
 )
 VPN_LEAK = _gauge(
     "vpn_leak",
