@@ -63,6 +63,16 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="qBittorrent WebUI API generation to play",
     )
     parser.add_argument(
+        "--gluetun-flavor",
+        choices=("3.39", "3.40", "3.41", "current"),
+        default="3.41",
+        help=(
+            "gluetun release to play: 3.39 (no auth), 3.40 (roles, public defaults, the port at "
+            "/v1/openvpn/portforwarded), 3.41 (/v1/portforward) or current (latest: nothing "
+            "public); the API key becomes the role a user of that release would set"
+        ),
+    )
+    parser.add_argument(
         "--control-port", type=int, default=0, help="port of the control endpoint (0: any)"
     )
     parser.add_argument("--verbose", action="store_true", help="log every story event")
@@ -75,6 +85,8 @@ async def run(args: argparse.Namespace) -> None:
     for spec in specs:
         if spec.kind == "qbittorrent":
             spec.flavor = args.qbittorrent_flavor
+        if spec.kind == "gluetun":
+            spec.flavor = args.gluetun_flavor
     scale = Scale(
         artists=args.artists,
         albums=max(args.albums, args.artists),

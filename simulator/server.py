@@ -131,8 +131,13 @@ class Simulator:
     async def start(self) -> None:
         """Bind every backend and the control endpoint, start the clock ticking."""
         self._tmp = tempfile.TemporaryDirectory(prefix="stepheybot-sim-")
-        for spec in self.specs:
-            await self._start_backend(spec)
+        try:
+            for spec in self.specs:
+                await self._start_backend(spec)
+        except BaseException:
+            # a backend that refuses its configuration (gluetun's auth file) stops them all
+            await self.stop()
+            raise
         control = web.Application()
         _control_routes(control, self)
         self._control = web.AppRunner(control, access_log=None)

@@ -149,8 +149,10 @@ class VpnLeakBinarySensor(BackendEntity[VpnData], BinarySensorEntity):
 
     @property
     def available(self) -> bool:
-        """Available while gluetun answers and a download client reports its address."""
-        return super().available and bool(self._addresses)
+        """Available while gluetun answers with its public IP and a download client its own."""
+        return (
+            super().available and self.coordinator.data.public_ip_readable and bool(self._addresses)
+        )
 
     @property
     def is_on(self) -> bool | None:

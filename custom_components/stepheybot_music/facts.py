@@ -161,6 +161,9 @@ class LibraryCounts:
     """How many artists, albums and songs the library holds, and who counted them."""
 
     artists: int
+    """Album artists: Navidrome's and the Music Brain's (which counts Subsonic ``getArtists``)
+    count the artists credited as album artist; Lidarr's, the artists it manages (album
+    artists too, with or without files on disk)."""
     albums: int
     songs: int
     source: str

@@ -19,6 +19,8 @@ class IssueKind(StrEnum):
     """qBittorrent 4.6.1+ runs with a temporary password."""
     MOCK_DATA = "mock_data"
     """The Music Brain serves made-up library numbers because it cannot reach Navidrome."""
+    GLUETUN_ROUTES = "gluetun_routes"
+    """gluetun's role does not grant some routes (the credentials are fine)."""
 
 
 def issue_id(kind: IssueKind, subentry_id: str) -> str:

@@ -55,6 +55,8 @@ class BackendSensorDescription[DataT](SensorEntityDescription):
     attributes_fn: Callable[[DataT], Mapping[str, Any]] | None = None
     kinds: frozenset[BackendKind] | None = None
     """Only for these kinds of backend (None: every kind that has the data)."""
+    available_fn: Callable[[DataT], bool] | None = None
+    """Whether the backend lets us read this value (None: whenever the backend answers)."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -257,17 +259,20 @@ VPN_SENSORS: tuple[BackendSensorDescription[VpnData], ...] = (
         translation_key="public_ip",
         entity_category=EntityCategory.DIAGNOSTIC,
         value_fn=lambda vpn: vpn.public_ip,
+        available_fn=lambda vpn: vpn.public_ip_readable,
     ),
     BackendSensorDescription[VpnData](
         key="country",
         translation_key="country",
         entity_category=EntityCategory.DIAGNOSTIC,
         value_fn=lambda vpn: vpn.country,
+        available_fn=lambda vpn: vpn.public_ip_readable,
     ),
     BackendSensorDescription[VpnData](
         key="forwarded_port",
         translation_key="forwarded_port",
         value_fn=lambda vpn: vpn.forwarded_port,
+        available_fn=lambda vpn: vpn.port_readable,
     ),
 )
 
@@ -405,6 +410,12 @@ class BackendSensor[DataT](BackendEntity[DataT], SensorEntity):
     """A sensor of one backend."""
 
     entity_description: BackendSensorDescription[DataT]
+
+    @property
+    def available(self) -> bool:
+        """Available while the backend answers and lets us read this value."""
+        available_fn = self.entity_description.available_fn
+        return super().available and (available_fn is None or available_fn(self.coordinator.data))
 
     @property
     def native_value(self) -> SensorValue:

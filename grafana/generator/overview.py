@@ -95,8 +95,8 @@ def _health() -> Row:
             ),
             stat(
                 "Indexers failing",
-                "Jackett/Prowlarr indexers that are failing (last error set, or disabled "
-                "after failures), over all indexer backends.",
+                "Jackett/Prowlarr indexers failing now (Jackett: last query failed; "
+                "Prowlarr: blocked after failures), over all indexer backends.",
                 Query(f"sum({metric('indexers_failing')})", "failing"),
                 thresholds=RED_FROM_ONE,
             ),

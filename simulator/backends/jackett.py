@@ -9,8 +9,17 @@ as ``apikey`` (or ``passkey``): the JSON one answers 401 without it, Torznab ans
 ``AUTH_REVOKED`` refuses cookies, logins and the API key.
 
 Routes: ``/health``, ``/UI/Login``, ``/UI/Dashboard``, ``/api/v2.0/server/config``,
-``/api/v2.0/indexers``, ``/api/v2.0/indexers/{id|all}/results`` (JSON) and
-``/api/v2.0/indexers/{id|all}/results/torznab/api`` (``t=caps``, ``search``, ``music``).
+``/api/v2.0/indexers``, ``POST /api/v2.0/indexers/{id}/test``,
+``/api/v2.0/indexers/{id|all|filter}/results`` (JSON) and
+``/api/v2.0/indexers/{id|all|filter}/results/torznab/api`` (``t=caps``, ``search``,
+``music``, and ``indexers`` on ``all`` and filters). Filters: :mod:`.jackett_filters`.
+
+As in Jackett v0.24.2440: the indexer DTO's ``last_error`` is the last Test button result
+only (IndexerApiController.cs ``Test`` sets or clears it; searches never touch it), while a
+failing indexer answers searches with an error entry. An indexer asked in categories it
+does not have answers empty at once, without a query, error or not
+(BaseIndexer.cs ``ResultsForQuery``: ``CanHandleCategories``). ``t=indexers`` on a meta
+indexer lists every indexer (``BaseMetaIndexer.Indexers``), whatever its filter.
 """
 
 from __future__ import annotations
@@ -29,6 +38,7 @@ from ..faults import Fault
 from ..model import Indexer, Release
 from ..world import World
 from . import BackendContext
+from .jackett_filters import parse_filter
 
 VERSION = "0.24.2440"
 COOKIE = "Jackett"
@@ -67,6 +77,8 @@ class JackettState:
         self.ctx = ctx
         self.sessions: dict[str, int] = {}
         """Cookie value -> the fault state's session generation when it was issued."""
+        self.test_errors: dict[str, str] = {}
+        """Indexer slug -> the error of its last failed Test (``configData.LastError``)."""
 
     @property
     def world(self) -> World:
@@ -114,16 +126,15 @@ class JackettState:
             "alternativesitelinks": [f"https://{indexer.slug}.example/"],
             "language": "en-US",
             "tags": [],
-            "last_error": indexer.last_error if indexer.failing else "",
+            "last_error": self.test_errors.get(indexer.slug, ""),
             "potatoenabled": False,
             "caps": [{"ID": str(cid), "Name": name} for cid, name in CATEGORIES.items()],
         }
 
     def search(
-        self, query: str, categories: Sequence[int], trackers: Sequence[str]
-    ) -> tuple[list[Release], list[Indexer]]:
-        """Matching releases and the indexers that were asked."""
-        asked = [i for i in self.configured() if not trackers or i.slug in trackers]
+        self, query: str, categories: Sequence[int], asked: Sequence[Indexer]
+    ) -> list[Release]:
+        """Matching releases of the indexers asked."""
         ids = {i.id for i in asked}
         releases = [
             r
@@ -131,7 +142,7 @@ class JackettState:
             if r.indexer_id in ids and matches_categories(r, categories)
         ]
         releases.sort(key=lambda r: r.publish_date, reverse=True)
-        return releases, asked
+        return releases
 
     def indexer_of(self, release: Release) -> Indexer:
         """The indexer a release came from."""
@@ -196,10 +207,27 @@ class JackettState:
             "Gain": round(release.size / 1024**3 * release.seeders, 2),
         }
 
-    def status_block(self, asked: Sequence[Indexer], releases: Sequence[Release]) -> list[Any]:
-        """The ``Indexers`` block: per indexer, OK with a count or Error with the message."""
+    def status_block(
+        self, asked: Sequence[Indexer], releases: Sequence[Release], categories: Sequence[int]
+    ) -> list[Any]:
+        """The ``Indexers`` block: per indexer, OK with a count or Error with the message.
+
+        An indexer without any of ``categories`` is not queried: OK, 0 results, no error.
+        """
         out = []
         for indexer in asked:
+            if categories and not any(c in CATEGORIES for c in categories):
+                out.append(
+                    {
+                        "ID": indexer.slug,
+                        "Name": indexer.name,
+                        "Status": STATUS_OK,
+                        "Results": 0,
+                        "Error": None,
+                        "ElapsedTime": 0,
+                    }
+                )
+                continue
             count = sum(1 for r in releases if r.indexer_id == indexer.id)
             out.append(
                 {
@@ -330,59 +358,86 @@ def build_app(ctx: BackendContext) -> web.Application:
         found = state.configured() if configured else state.world.indexers
         return web.json_response([state.indexer_dto(i) for i in found])
 
-    def trackers_for(request: web.Request) -> list[str] | None:
-        """The indexer slugs a results request targets; None for an unknown id."""
+    def resolve(request: web.Request) -> list[Indexer] | web.Response:
+        """The configured indexers a results URL names (an id, ``all`` or a filter).
+
+        An unknown name is Jackett's unhandled "Unknown indexer" exception: HTTP 500 with
+        its JSON error (Middleware/CustomExceptionHandler.cs).
+        """
         target = request.match_info["indexer"]
+        configured = state.configured()
         if target == "all":
-            return [
-                slug
-                for value in request.query.getall("Tracker[]", [])
-                for slug in value.split(",")
-                if slug
-            ]
-        if any(i.slug == target and i.enabled for i in state.world.indexers):
-            return [target]
-        return None
+            return configured
+        one = next((i for i in state.world.indexers if i.slug == target), None)
+        if one is not None:
+            if not one.enabled:
+                return web.Response(status=404, text="Indexer is not configured")
+            return [one]
+        keep = parse_filter(target, state.test_errors)
+        if keep is None:
+            return web.json_response(
+                {"result": "error", "error": f"Unknown indexer: {target}"}, status=500
+            )
+        return [i for i in configured if keep(i)]
 
     async def results(request: web.Request) -> web.Response:
         if not state.key_ok(request):
             return web.Response(status=401)
-        trackers = trackers_for(request)
-        if trackers is None:
-            return web.Response(
-                status=404, text=f"Indexer {request.match_info['indexer']} not found"
-            )
+        valid = resolve(request)
+        if isinstance(valid, web.Response):
+            return valid
+        trackers = [
+            slug for value in request.query.getall("Tracker[]", []) for slug in value.split(",")
+        ]
+        asked = [i for i in valid if not trackers or i.slug in trackers]
         query = next((v for k, v in request.query.items() if k.lower() == "query"), "")
         categories = parse_categories(
             [v for k, v in request.query.items() if k.lower() in ("category[]", "category")]
         )
-        releases, asked = state.search(query, categories, trackers)
+        releases = state.search(query, categories, asked)
         return web.json_response(
             {
                 "Results": [state.result(r) for r in releases],
-                "Indexers": state.status_block(asked, releases),
+                "Indexers": state.status_block(asked, releases, categories),
             }
         )
 
     async def torznab(request: web.Request) -> web.Response:
         if not state.key_ok(request):
             return _error_xml(100, "Invalid API Key")
-        trackers = trackers_for(request)
-        if trackers is None:
-            return web.Response(
-                status=404, text=f"Indexer {request.match_info['indexer']} not found"
-            )
+        valid = resolve(request)
+        if isinstance(valid, web.Response):
+            return valid
+        target = request.match_info["indexer"]
+        meta = not any(i.slug == target for i in state.world.indexers)
         kind = request.query.get("t", "search")
         if kind == "caps":
             return _xml(caps_xml())
+        if kind == "indexers" and meta:
+            # every indexer, not only the filter's (ResultsController.cs Torznab, "indexers")
+            return _xml(indexers_xml(state.world.indexers, request.query.get("configured", "")))
         if kind not in ("search", "music"):
             return _error_xml(201, f"Function {kind} is not supported by this indexer")
         words = [request.query.get(k, "") for k in ("q", "artist", "album")]
         query = " ".join(w for w in words if w)
         categories = parse_categories(request.query.getall("cat", []))
-        releases, _ = state.search(query, categories, trackers)
+        releases = state.search(query, categories, valid)
         limit = int(request.query.get("limit", "100") or 100)
         return _xml(rss(state, releases[:limit]))
+
+    async def test_indexer(request: web.Request) -> web.Response:
+        if not state.signed_in(request):
+            return login_redirect(request)
+        slug = request.match_info["indexer"]
+        indexer = next((i for i in state.world.indexers if i.slug == slug and i.enabled), None)
+        if indexer is None:
+            return web.Response(status=404, text="Indexer is not configured")
+        if not indexer.failing:
+            state.test_errors.pop(slug, None)  # LastError = null
+            return web.Response(status=204)
+        error = indexer.last_error or "Request failed"
+        state.test_errors[slug] = error  # LastError = msg, then rethrown: HTTP 500
+        return web.json_response({"result": "error", "error": error}, status=500)
 
     app.router.add_get("/", root)
     app.router.add_get("/health", health)
@@ -391,10 +446,28 @@ def build_app(ctx: BackendContext) -> web.Application:
     app.router.add_post("/UI/Dashboard", dashboard_login)
     app.router.add_get("/api/v2.0/server/config", server_config)
     app.router.add_get("/api/v2.0/indexers", indexers)
+    app.router.add_post("/api/v2.0/indexers/{indexer}/test", test_indexer)
     app.router.add_get("/api/v2.0/indexers/{indexer}/results", results)
     app.router.add_get("/api/v2.0/indexers/{indexer}/results/torznab/api", torznab)
     app.router.add_get("/api/v2.0/indexers/{indexer}/results/torznab/", torznab)
     return app
+
+
+def indexers_xml(indexers: Sequence[Indexer], configured: str) -> ET.Element:
+    """``t=indexers``: every indexer, or the (un)configured ones (``configured=true|false``)."""
+    if configured.lower() == "true":
+        indexers = [i for i in indexers if i.enabled]
+    elif configured.lower() == "false":
+        indexers = [i for i in indexers if not i.enabled]
+    root = ET.Element("indexers")
+    for indexer in indexers:
+        item = ET.SubElement(
+            root, "indexer", id=indexer.slug, configured="true" if indexer.enabled else "false"
+        )
+        ET.SubElement(item, "title").text = indexer.name
+        ET.SubElement(item, "type").text = indexer.privacy
+        item.append(caps_xml())
+    return root
 
 
 def rss(state: JackettState, releases: Sequence[Release]) -> ET.Element:

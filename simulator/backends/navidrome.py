@@ -1,7 +1,10 @@
 """Navidrome facade: its Subsonic API (``/rest``) and native API (``/auth``, ``/api``).
 
-Plays Navidrome 0.58 (``spec.flavor`` may name another version, e.g. ``"0.54.5"``) over
-the shared world, which decides what is in Navidrome's library (imported *and* scanned):
+Plays one Navidrome release over the shared world, which decides what is in Navidrome's
+library (imported *and* scanned). ``spec.flavor`` names it: ``"0.55"`` (plays 0.55.2),
+``"0.58"`` (0.58.5, for 0.58 and newer), any other ``x.y.z`` that version (e.g. ``"0.54.5"``),
+empty :data:`DEFAULT_VERSION`. What differs between releases is cited beside each rule
+(:class:`Navidrome` properties); the native API is in :mod:`.navidrome_native`.
 
 - ``/rest/<method>`` and ``/rest/<method>.view``, GET query or POST form; ``u``, ``v`` and
   ``c`` required (error 10); credentials ``jwt``, ``p`` (plain or ``enc:<hex>``) or
@@ -9,31 +12,29 @@ the shared world, which decides what is in Navidrome's library (imported *and* s
   JSONP or XML (the default). Errors come as HTTP 200 envelopes; empty lists are omitted.
 - ``getOpenSubsonicExtensions`` is public; unknown methods answer 404, removed ones
   (``search``, chat, video) 410 and unimplemented ones (podcasts, user management) 501.
-- ``getScanStatus`` (idle ``count`` = total songs since 0.55), ``startScan`` (admin only),
-  ``getAlbumList``/``getAlbumList2`` with ``x-total-count``, ``getArtists``, ``search3``,
-  ``getNowPlaying``, ``ping``, ``getLicense``, ``getMusicFolders``.
-- ``POST /auth/login`` returns a JWT (HS256); ``/api/artist|album|song?_start&_end`` return
-  rows and ``X-Total-Count`` (``_end`` 0 or absent: every row, as the real one does); each
-  authenticated native reply carries a refreshed token in ``X-ND-Authorization``;
-  ``/api/library`` for admins (0.58+).
+- ``getScanStatus``, ``startScan`` (admin only), ``getAlbumList``/``getAlbumList2`` with
+  ``x-total-count``, ``getArtists`` (album artists), ``search3``, ``getNowPlaying``, ``ping``,
+  ``getLicense``, ``getMusicFolders``.
+- ``POST /auth/login`` returns a JWT; ``/api/artist|album|song`` return rows and
+  ``X-Total-Count``; ``/api/library`` for admins (0.58+); every authenticated native reply
+  carries the refreshed token, the bare JWT, in ``X-ND-Authorization``.
+- ``GET /api/events``: server-sent events (:mod:`.navidrome_events`).
 
 Users: ``spec.username``/``spec.password`` is the admin; ``spec.extra["users"]`` adds
-non-admin users as ``"name:password,name2:password2"``. Faults: ``AUTH_REVOKED`` rejects
-every credential (Subsonic error 40, HTTP 401 on the native API), ``SESSION_EXPIRED``
-invalidates every JWT issued so far, ``BANNED`` makes ``/auth/login`` answer 429 (its rate
-limiter).
+non-admin users as ``"name:password,name2:password2"``. ``spec.extra["missing_albums"]``
+(a number, default 0) plays albums whose files were deleted since the last scan
+(:class:`.navidrome_library.MissingFiles`). Faults: ``AUTH_REVOKED`` rejects every credential
+(Subsonic error 40, HTTP 401 on the native API), ``SESSION_EXPIRED`` invalidates every JWT
+issued so far, ``BANNED`` makes ``/auth/login`` answer 429 (its rate limiter).
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
 import hashlib
 import hmac
 import json
 import random
 import re
-import secrets
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -45,14 +46,26 @@ from multidict import MultiDict
 from ..faults import Fault
 from ..model import Album
 from . import BackendContext
-from .navidrome_library import IGNORED_ARTICLES, Json, LibraryIndex, Shapes, go_time, index_letter
+from .navidrome_events import EventStream
+from .navidrome_library import (
+    IGNORED_ARTICLES,
+    Json,
+    LibraryIndex,
+    MissingFiles,
+    Shapes,
+    go_time,
+    index_letter,
+)
+from .navidrome_native import NativeApi
 
 DEFAULT_VERSION = "0.58.0"
+FLAVORS = {"0.55": "0.55.2", "0.58": "0.58.5"}
+"""Flavour names and the release each plays (the latest patch of its minor version)."""
 COMMIT = "5e3d2c1b"
 SUBSONIC_API = "1.16.1"
 MAX_LIST_SIZE = 500
-JWT_LIFETIME = 48 * 3600.0
-"""Seconds a native API token stays valid (Navidrome's default session timeout)."""
+GO_ZERO_TIME = "0001-01-01T00:00:00Z"
+"""How Go writes a zero ``time.Time`` (``lastScan`` before the first scan)."""
 
 EXTENSIONS = (
     ("transcodeOffset", [1]),
@@ -129,14 +142,6 @@ def _version_tuple(version: str) -> tuple[int, int]:
     return (int(match.group(1)), int(match.group(2))) if match else (0, 58)
 
 
-def _b64(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
-
-
-def _unb64(text: str) -> bytes:
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
-
-
 def _int_param(params: Params, name: str, default: int) -> int:
     value = params.get(name)
     if value in (None, ""):
@@ -178,8 +183,12 @@ class Navidrome:
         self.ctx = ctx
         self.world = ctx.world
         spec = ctx.spec
-        self.version = spec.flavor if re.match(r"\d+\.\d+", spec.flavor) else DEFAULT_VERSION
+        flavor = FLAVORS.get(spec.flavor, spec.flavor)
+        self.version = flavor if re.match(r"\d+\.\d+", flavor) else DEFAULT_VERSION
         self.version_tuple = _version_tuple(self.version)
+        self.missing = MissingFiles(
+            int(spec.extra.get("missing_albums", "0") or 0) if self.has_missing_files else 0
+        )
         self.users: dict[str, User] = {}
         admin = User(spec.username or "admin", spec.password or "admin", admin=True)
         self.users[admin.name] = admin
@@ -190,8 +199,9 @@ class Navidrome:
         self.shapes = Shapes(self.world)
         self._index = LibraryIndex(self.world)
         self._index.total_duration()  # pay the one O(tracks) pass at start, not on a request
-        self._secret = secrets.token_bytes(32)
-        self._scan_type = "quick"
+        self.native = NativeApi(self)
+        self.events = EventStream(self)
+        self._scan_type = "full"  # the scan before the simulation started found everything
         self._rng = random.Random(self.world.seed)
         self.methods: dict[str, Method] = {
             "ping": self.ping,
@@ -215,8 +225,70 @@ class Navidrome:
 
     @property
     def scan_count_is_total(self) -> bool:
-        """Whether an idle ``getScanStatus`` reports the total songs (0.55+)."""
+        """Whether an idle ``getScanStatus`` reports the total songs (0.55+).
+
+        0.55 and 0.56 count every media file, missing ones included (``CountAll``,
+        scanner/controller.go @ v0.55.2:116-159, @ v0.56.1:145-195); see
+        :attr:`scan_count_skips_missing`.
+        """
         return self.version_tuple >= (0, 55)
+
+    # What changed between releases, with where the upstream source says so:
+    @property
+    def scan_count_skips_missing(self) -> bool:
+        """0.57+: the idle count sums ``library.TotalSongs``, without missing files.
+
+        scanner/controller.go @ v0.57.0:179-188 and @ v0.58.5:197-207.
+        """
+        return self.version_tuple >= (0, 57)
+
+    @property
+    def scan_status_details(self) -> bool:
+        """0.56+: ``scanStatus`` has ``error``, ``scanType``, ``elapsedTime``, idle too.
+
+        server/subsonic/responses/responses.go @ v0.56.1:479-487; the values are stored
+        properties (scanner/controller.go @ v0.56.1:145-179, ``getScanInfo``).
+        """
+        return self.version_tuple >= (0, 56)
+
+    @property
+    def has_roles(self) -> bool:
+        """0.55+: every track participant is an artist; ``/api/artist`` filters by ``role``.
+
+        scanner/phase_1_folders.go @ v0.55.2:312-314; persistence/artist_repository.go
+        @ v0.55.2:118.
+        """
+        return self.version_tuple >= (0, 55)
+
+    @property
+    def has_missing_files(self) -> bool:
+        """0.55+: deleted files stay as ``missing`` songs and albums (and are filterable).
+
+        persistence/mediafile_repository.go @ v0.55.2:88-94, album_repository.go:112-132.
+        """
+        return self.version_tuple >= (0, 55)
+
+    @property
+    def has_missing_artists(self) -> bool:
+        """0.56+: artists can be ``missing``, a filter, and left out of ``getArtists``.
+
+        persistence/artist_repository.go @ v0.56.1:118-138; server/subsonic/browsing.go:41.
+        """
+        return self.version_tuple >= (0, 56)
+
+    @property
+    def has_libraries(self) -> bool:
+        """0.58+: ``/api/library``, ``library_id`` filters, error 70 on an empty library.
+
+        server/nativeapi/native_api.go @ v0.58.5:72-77; server/subsonic/browsing.go
+        @ v0.58.5:33-60, 116-118.
+        """
+        return self.version_tuple >= (0, 58)
+
+    @property
+    def server_version(self) -> str:
+        """The version as Navidrome reports it (``serverVersion``, ``serverStart``)."""
+        return f"{self.version} ({COMMIT})"
 
     # ----------------------------------------------------------------- envelopes
     def envelope(self, status: str, payload: Json | None = None) -> Json:
@@ -225,7 +297,7 @@ class Navidrome:
             "status": status,
             "version": SUBSONIC_API,
             "type": "navidrome",
-            "serverVersion": f"{self.version} ({COMMIT})",
+            "serverVersion": self.server_version,
             "openSubsonic": True,
             **(payload or {}),
         }
@@ -290,7 +362,7 @@ class Navidrome:
             raise SubsonicError(40)
         user = self.users.get(params.get("u", ""))
         if jwt := params.get("jwt"):
-            claims = self.verify_jwt(jwt)
+            claims = self.native.verify_jwt(jwt)
             if claims is None or user is None or claims.get("sub") != user.name:
                 raise SubsonicError(40)
             return user
@@ -328,25 +400,37 @@ class Navidrome:
         return {"musicFolders": {"musicFolder": [{"id": 1, "name": "Music Library"}]}}, {}
 
     def scan_status(self) -> Json:
-        """The ``scanStatus`` object: progress while scanning, totals when idle."""
+        """The ``scanStatus`` object: progress while scanning, totals when idle.
+
+        ``lastScan`` is always sent (Go's zero time before the first scan: responses.go
+        @ v0.55.2:478-483 takes ``&status.LastScan``); ``folderCount`` counts folders with
+        audio files, i.e. album folders here (library_repository.go @ v0.58.5:197-213).
+        """
         world = self.world
         status: Json = {"scanning": world.navidrome_scanning}
         if world.navidrome_scanning:
-            status["count"] = world.scan_progress()
-            status["folderCount"] = world.nav_albums + world.nav_artists
-            status["scanType"] = self._scan_type
-            started = world.navidrome_scan_started
-            if started is not None:
-                elapsed = (world.clock.now() - started).total_seconds()
-                status["elapsedTime"] = int(elapsed * 1000)
+            done = world.scan_progress()
+            status["count"] = done
+            status["folderCount"] = world.nav_albums * done // max(1, world.nav_songs)
         elif self.scan_count_is_total:
-            status["count"] = world.nav_songs
-            status["folderCount"] = world.nav_albums + world.nav_artists
+            missing = 0 if self.scan_count_skips_missing else self.missing.songs
+            status["count"] = world.nav_songs + missing
+            status["folderCount"] = world.nav_albums
         else:  # before 0.55: the last scan's file count (a quick scan of nothing new)
             status["count"] = 0
             status["folderCount"] = 0
-        if world.navidrome_last_scan is not None:
-            status["lastScan"] = go_time(world.navidrome_last_scan)
+        last = world.navidrome_last_scan
+        status["lastScan"] = go_time(last) if last is not None else GO_ZERO_TIME
+        if self.scan_status_details:
+            started = world.navidrome_scan_started
+            if world.navidrome_scanning and started is not None:
+                elapsed = (world.clock.now() - started).total_seconds()
+            elif last is not None and started is not None and started <= last:
+                elapsed = (last - started).total_seconds()
+            else:
+                elapsed = world.scan_duration
+            status["scanType"] = self._scan_type
+            status["elapsedTime"] = int(elapsed * 1e9)  # a Go time.Duration: nanoseconds
         return status
 
     async def get_scan_status(self, params: Params, user: User) -> Payload:
@@ -415,7 +499,13 @@ class Navidrome:
         return {"albumList": body}, {"x-total-count": str(total)}
 
     async def get_artists(self, params: Params, user: User) -> Payload:
-        """``getArtists``: album artists grouped by index letter (articles ignored)."""
+        """``getArtists``: album artists grouped by index letter (articles ignored).
+
+        Album artists only (``GetIndex(model.RoleAlbumArtist)``, server/subsonic/browsing.go
+        @ v0.55.2:41); on 0.55 also those of missing albums, left out from 0.56
+        (browsing.go @ v0.56.1:41). From 0.58 an empty result is error 70 "Library not found
+        or empty" (browsing.go @ v0.58.5:116-118).
+        """
         index = self.index()
         groups: dict[str, list[Json]] = {}
         for artist in index.artists:
@@ -423,6 +513,13 @@ class Navidrome:
             groups.setdefault(index_letter(artist.name), []).append(
                 self.shapes.artist_id3(artist, count)
             )
+        if not self.has_missing_artists:
+            for row in self.missing.artist_rows():
+                groups.setdefault(index_letter(row["name"]), []).append(
+                    {"id": row["id"], "name": row["name"], "albumCount": 1}
+                )
+        if not groups and self.has_libraries:
+            raise SubsonicError(70, "Library not found or empty")
         last = self.world.navidrome_last_scan
         artists: Json = {
             "ignoredArticles": IGNORED_ARTICLES,
@@ -494,127 +591,6 @@ class Navidrome:
             entries.append(entry)
         return {"nowPlaying": {"entry": entries} if entries else {}}, {}
 
-    # ----------------------------------------------------------------- native API
-    def issue_jwt(self, user: User) -> str:
-        """A signed HS256 token for ``user`` (valid for the current session generation)."""
-        now = int(self.world.clock.now().timestamp())
-        header = _b64(b'{"alg":"HS256","typ":"JWT"}')
-        claims = {
-            "adm": user.admin,
-            "exp": now + int(JWT_LIFETIME),
-            "gen": self.ctx.faults.session_generation,
-            "iat": now,
-            "iss": "ND",
-            "sub": user.name,
-            "uid": user.id,
-        }
-        payload = _b64(json.dumps(claims, separators=(",", ":")).encode())
-        signature = hmac.new(self._secret, f"{header}.{payload}".encode(), "sha256").digest()
-        return f"{header}.{payload}.{_b64(signature)}"
-
-    def verify_jwt(self, token: str) -> Json | None:
-        """The claims of a valid, unexpired, current-generation token, else ``None``."""
-        try:
-            header, payload, signature = token.split(".")
-            expected = hmac.new(self._secret, f"{header}.{payload}".encode(), "sha256").digest()
-            if not hmac.compare_digest(_unb64(signature), expected):
-                return None
-            claims: Json = json.loads(_unb64(payload))
-        except (ValueError, binascii.Error):
-            return None
-        if claims.get("gen") != self.ctx.faults.session_generation:
-            return None
-        if claims.get("exp", 0) < self.world.clock.now().timestamp():
-            return None
-        return claims
-
-    async def login(self, request: web.Request) -> web.Response:
-        """``POST /auth/login`` with JSON ``{username, password}``."""
-        if self.ctx.faults.active(Fault.BANNED):
-            return web.Response(status=429, text="Too Many Requests\n")
-        try:
-            body = await request.json()
-            name, password = str(body["username"]), str(body["password"])
-        except (ValueError, KeyError, TypeError):
-            return web.json_response({"error": "Invalid request payload"}, status=422)
-        user = self.users.get(name)
-        if (
-            self.ctx.faults.active(Fault.AUTH_REVOKED)
-            or user is None
-            or not hmac.compare_digest(password.encode(), user.password.encode())
-        ):
-            return web.json_response({"error": "Invalid username or password"}, status=401)
-        salt = secrets.token_hex(3)
-        return web.json_response(
-            {
-                "id": user.id,
-                "name": user.name.title(),
-                "username": user.name,
-                "isAdmin": user.admin,
-                "lastFMApiKey": "",
-                "subsonicSalt": salt,
-                "subsonicToken": hashlib.md5(
-                    (user.password + salt).encode(), usedforsecurity=False
-                ).hexdigest(),
-                "token": self.issue_jwt(user),
-            }
-        )
-
-    def native_user(self, request: web.Request) -> User | None:
-        """The user of a native API request's ``X-ND-Authorization`` bearer token."""
-        if self.ctx.faults.active(Fault.AUTH_REVOKED):
-            return None
-        header = request.headers.get("X-ND-Authorization", "")
-        if not header.startswith("Bearer "):
-            return None
-        claims = self.verify_jwt(header[7:])
-        return self.users.get(str(claims.get("sub"))) if claims else None
-
-    async def native(self, request: web.Request) -> web.Response:
-        """``GET /api/<resource>``: rows, ``X-Total-Count`` and a refreshed token."""
-        user = self.native_user(request)
-        if user is None:
-            return web.json_response({"error": "Not authenticated"}, status=401)
-        resource = request.match_info["resource"]
-        headers = {"X-ND-Authorization": f"Bearer {self.issue_jwt(user)}"}
-        if resource == "library":
-            if self.version_tuple < (0, 58):
-                return web.Response(status=404, text="404 page not found\n")
-            if not user.admin:
-                return web.json_response({"error": "Forbidden"}, status=403)
-            return web.json_response([self.library_row()], headers=headers)
-        try:
-            start = max(0, int(request.query.get("_start", "0") or 0))
-            end = max(0, int(request.query.get("_end", "0") or 0))
-        except ValueError:
-            return web.json_response({"error": "invalid _start or _end"}, status=400)
-        limit = end - start if end > start else None  # _end 0 or missing: no limit
-        index, shapes = self.index(), self.shapes
-        rows: list[Json]
-        if resource == "artist":
-            total = self.world.nav_artists
-            stop = None if limit is None else start + limit
-            rows = [
-                shapes.native_artist(
-                    a,
-                    index.artist_albums[a.mbid],
-                    sum(x.track_count for x in index.artist_albums[a.mbid]),
-                )
-                for a in index.artists[start:stop]
-            ]
-        elif resource == "album":
-            total = self.world.nav_albums
-            stop = None if limit is None else start + limit
-            rows = [shapes.native_album(a, index.duration(a)) for a in index.albums[start:stop]]
-        elif resource == "song":
-            total = self.world.nav_songs
-            count = total if limit is None else limit
-            rows = [shapes.native_song(a, t) for a, t in index.songs_from(start, count)]
-        else:
-            return web.Response(status=404, text="404 page not found\n")
-        headers["X-Total-Count"] = str(total)
-        return web.json_response(rows, headers=headers)
-
     def library_row(self) -> Json:
         """The one library of ``/api/library`` with its totals (cached per library state)."""
         world, index = self.world, self.index()
@@ -629,10 +605,11 @@ class Navidrome:
             "fullScanInProgress": world.navidrome_scanning and self._scan_type == "full",
             "totalSongs": world.nav_songs,
             "totalAlbums": world.nav_albums,
-            "totalArtists": world.nav_artists,
-            "totalFolders": world.nav_albums + world.nav_artists,
-            "totalFiles": world.nav_songs,
-            "totalMissingFiles": 0,
+            # every participant, per library (persistence/library_repository.go @ v0.58.5:203-205)
+            "totalArtists": len(index.artists) + len(index.composers),
+            "totalFolders": world.nav_albums,
+            "totalFiles": world.nav_songs + self.missing.songs,
+            "totalMissingFiles": self.missing.songs,
             "totalSize": index.total_size,
             "totalDuration": index.total_duration(),
             "defaultNewUsers": True,
@@ -645,6 +622,8 @@ def build_app(ctx: BackendContext) -> web.Application:
     app = web.Application()
     app.router.add_route("GET", "/rest/{method}", navidrome.rest)
     app.router.add_route("POST", "/rest/{method}", navidrome.rest)
-    app.router.add_post("/auth/login", navidrome.login)
-    app.router.add_get("/api/{resource}", navidrome.native)
+    app.router.add_post("/auth/login", navidrome.native.login)
+    app.router.add_get("/api/events", navidrome.events.handle)  # before /api/{resource}
+    app.router.add_get("/api/{resource}", navidrome.native.handle)
+    app.on_shutdown.append(navidrome.events.close)
     return app

@@ -14,6 +14,7 @@ import hashlib
 import re
 from bisect import bisect_right
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime, time
 from itertools import accumulate
 from typing import Any
@@ -23,6 +24,11 @@ from ..world import World
 
 IGNORED_ARTICLES = "The El La Los Las Le Les Os As O A"
 _ARTICLES = tuple(word + " " for word in IGNORED_ARTICLES.split())
+COMPOSERS = ("Clara Wieck", "Moondog", "Nadia Boulanger", "Arvo Part", "Hildegard of Bingen")
+"""Composers credited on some tracks: participants that are no album artist (see
+:func:`composer_of`)."""
+MISSING_TRACKS = 10
+"""Songs of each album whose files went missing (see :class:`MissingFiles`)."""
 
 type Json = dict[str, Any]
 
@@ -44,6 +50,88 @@ def index_letter(name: str) -> str:
     """The ``getArtists`` index an artist goes into (``#`` for non-letters)."""
     first = order_name(name)[:1].upper()
     return first if first.isalpha() else "#"
+
+
+def composer_of(album: Album) -> str | None:
+    """The composer credited on an album's tracks (every third album has one), or None.
+
+    Navidrome's scanner (0.55+) makes an artist of every participant of every track, not
+    only of album artists (``participants.AllArtists()``, scanner/phase_1_folders.go @ v0.55.2
+    and v0.58.5): composers are what make "every artist" differ from "album artists".
+    """
+    return COMPOSERS[album.id % len(COMPOSERS)] if album.id % 3 == 0 else None
+
+
+@dataclass(frozen=True, slots=True)
+class MissingFiles:
+    """Albums whose files were deleted from disk after a scan (``spec.extra["missing_albums"]``).
+
+    Since 0.55 Navidrome keeps such rows, flagged ``missing`` (media files and albums:
+    persistence/mediafile_repository.go and album_repository.go @ v0.55.2; artists whose
+    albums are all missing from 0.56: artist_repository.go @ v0.56.1 ``markMissing``).
+    Each missing album has its own album artist and :data:`MISSING_TRACKS` songs.
+    """
+
+    albums: int = 0
+
+    @property
+    def songs(self) -> int:
+        """Missing songs."""
+        return self.albums * MISSING_TRACKS
+
+    @property
+    def artists(self) -> int:
+        """Album artists of missing albums only (missing themselves from 0.56)."""
+        return self.albums
+
+    @staticmethod
+    def artist_name(n: int) -> str:
+        """The name of the ``n``-th missing album's artist."""
+        return f"Vanished Artist {n + 1}"
+
+    def artist_rows(self) -> list[Json]:
+        """``/api/artist`` rows of the missing artists."""
+        return [
+            {
+                "id": entity_id("missing-artist", str(n)),
+                "name": self.artist_name(n),
+                "orderArtistName": order_name(self.artist_name(n)),
+                "albumCount": 1,
+                "songCount": MISSING_TRACKS,
+                "missing": True,
+            }
+            for n in range(self.artists)
+        ]
+
+    def album_rows(self) -> list[Json]:
+        """``/api/album`` rows of the missing albums."""
+        return [
+            {
+                "id": entity_id("missing-album", str(n)),
+                "name": f"Lost Album {n + 1}",
+                "albumArtist": self.artist_name(n),
+                "albumArtistId": entity_id("missing-artist", str(n)),
+                "songCount": MISSING_TRACKS,
+                "missing": True,
+            }
+            for n in range(self.albums)
+        ]
+
+    def song_rows(self) -> list[Json]:
+        """``/api/song`` rows of the missing songs."""
+        return [
+            {
+                "id": entity_id("missing-song", f"{n}/{t}"),
+                "title": f"Lost Song {t + 1}",
+                "album": f"Lost Album {n + 1}",
+                "albumId": entity_id("missing-album", str(n)),
+                "artist": self.artist_name(n),
+                "trackNumber": t + 1,
+                "missing": True,
+            }
+            for n in range(self.albums)
+            for t in range(MISSING_TRACKS)
+        ]
 
 
 def go_time(moment: datetime) -> str:
@@ -70,6 +158,13 @@ class LibraryIndex:
         self.artists: list[Artist] = sorted(
             (world.artists[mbid] for mbid in by_artist), key=lambda a: (order_name(a.name), a.mbid)
         )
+        composed: dict[str, list[Album]] = {}
+        for album in self.albums:
+            if (composer := composer_of(album)) is not None:
+                composed.setdefault(composer, []).append(album)
+        self.composer_albums = composed
+        """Composer name -> the albums with tracks they composed."""
+        self.composers: list[str] = sorted(composed, key=order_name)
         self.total_size = sum(a.size for a in self.albums)
         self._by_artist: list[Album] | None = None
         self._newest: list[Album] | None = None
@@ -242,6 +337,19 @@ class Shapes:
             "size": sum(a.size for a in albums),
             "mbzArtistId": artist.mbid,
             "genres": [{"name": g} for g in artist.genres],
+        }
+
+    @staticmethod
+    def native_composer(name: str, albums: list[Album]) -> Json:
+        """A row of ``/api/artist`` for a composer (a participant, no album artist)."""
+        return {
+            "id": entity_id("composer", name),
+            "name": name,
+            "orderArtistName": order_name(name),
+            "albumCount": 0,
+            "songCount": len(albums),
+            "size": 0,
+            "genres": [],
         }
 
     def native_album(self, album: Album, duration: int) -> Json:

@@ -1,8 +1,9 @@
 """Prowlarr facade: API v1 of Prowlarr 2.3.5.5323 over the world's indexers and releases.
 
-Routes: ``/ping``, ``/api``, ``/api/v1/`` ``system/status``, ``health`` (failing indexers
-give an ``IndexerStatusCheck`` item), ``indexer`` (list and ``{id}``), ``indexerstatus``
-(an entry per failing indexer, disabled for an hour from the facade's start) and ``search``
+Routes: ``/ping``, ``/api``, ``/api/v1/`` ``system/status``, ``health`` (blocked enabled
+indexers give an ``IndexerStatusCheck`` item, or ``IndexerLongTermStatusCheck`` when their
+failures started over 6 hours ago), ``indexer`` (list and ``{id}``), ``indexerstatus`` (the
+indexers blocked now, by the back-off of :mod:`.prowlarr_backoff`) and ``search``
 (``query``, ``type``, ``categories``, ``indexerIds`` with -2 for every torrent indexer,
 ``limit``, ``offset``). Download and magnet links point at Prowlarr's proxy with the API key
 in the query, as the real ones do. Auth as in :mod:`._servarr`.
@@ -11,6 +12,7 @@ in the query, as the real ones do. Auth as in :mod:`._servarr`.
 from __future__ import annotations
 
 from datetime import timedelta
+from email.utils import format_datetime
 from typing import Any
 from urllib.parse import quote
 
@@ -18,8 +20,9 @@ from aiohttp import web
 
 from ..model import Indexer, Release
 from . import BackendContext
-from ._servarr import auth_middleware, common_routes, indexer_health, ints, iso, json, not_found
+from ._servarr import auth_middleware, common_routes, ints, iso, json, not_found
 from .jackett import CATEGORIES, matches_categories, release_categories
+from .prowlarr_backoff import LONG_TERM, Backoff, ProviderStatus
 
 VERSION = "2.3.5.5323"
 WIKI = "https://wiki.servarr.com/prowlarr/system"
@@ -32,8 +35,21 @@ def build_app(ctx: BackendContext) -> web.Application:
     world = ctx.world
     app = web.Application(middlewares=[auth_middleware(ctx)])
     common_routes(app, "Prowlarr")
+
+    async def server_date(_: web.Request, response: web.StreamResponse) -> None:
+        # the Date header tells the server's clock, which here is the world's
+        response.headers["Date"] = format_datetime(world.clock.now(), usegmt=True)
+
+    app.on_response_prepare.append(server_date)
     started = world.clock.now()
     added = started - timedelta(days=90)
+    process_start = started - timedelta(hours=3)  # system/status startTime
+    backoff = Backoff(process_start)
+
+    def blocked_now() -> list[ProviderStatus]:
+        now = world.clock.now()
+        backoff.catch_up(world.indexers, now)
+        return backoff.blocked(now)
 
     def base() -> str:
         return f"http://127.0.0.1:{ctx.port}"
@@ -76,14 +92,60 @@ def build_app(ctx: BackendContext) -> web.Application:
             "fields": [],
         }
 
-    def status_resource(indexer: Indexer) -> dict[str, Any]:
-        return {
-            "id": indexer.id,
-            "indexerId": indexer.id,
-            "disabledTill": iso(world.clock.now() + timedelta(hours=1)),
-            "mostRecentFailure": iso(world.clock.now() - timedelta(minutes=2)),
-            "initialFailure": iso(started - timedelta(minutes=30)),
-        }
+    def status_resource(status: ProviderStatus) -> dict[str, Any]:
+        # IndexerStatusResource: no id (RestResource.Id is omitted when 0), nulls omitted
+        row: dict[str, Any] = {"indexerId": status.indexer_id}
+        for key, value in (
+            ("disabledTill", status.disabled_till),
+            ("mostRecentFailure", status.most_recent_failure),
+            ("initialFailure", status.initial_failure),
+        ):
+            if value is not None:
+                row[key] = iso(value)
+        return row
+
+    def health_items() -> list[dict[str, Any]]:
+        """IndexerStatusCheck and IndexerLongTermStatusCheck (HealthCheck/Checks @ v2.3.5.5327).
+
+        Enabled indexers joined with the blocked ones, split by whether their failures
+        started within the last 6 hours; "all" when every enabled indexer is in the split.
+        """
+        now = world.clock.now()
+        enabled = {i.id: i for i in world.indexers if i.enabled}
+        rows = [s for s in blocked_now() if s.indexer_id in enabled and s.initial_failure]
+        items = []
+        for source, long_term, all_text, some_text in (
+            (
+                "IndexerStatusCheck",
+                False,
+                "All indexers are unavailable due to failures",
+                "Indexers unavailable due to failures: {}",
+            ),
+            (
+                "IndexerLongTermStatusCheck",
+                True,
+                "All indexers are unavailable due to failures for more than 6 hours",
+                "Indexers unavailable due to failures for more than 6 hours: {}",
+            ),
+        ):
+            names = [
+                enabled[s.indexer_id].name
+                for s in rows
+                if s.initial_failure is not None
+                and (s.initial_failure < now - LONG_TERM) is long_term
+            ]
+            if not names:
+                continue
+            everything = len(names) == len(enabled)
+            items.append(
+                {
+                    "source": source,
+                    "type": "error" if everything else "warning",
+                    "message": all_text if everything else some_text.format(", ".join(names)),
+                    "wikiUrl": f"{WIKI}#indexers-are-unavailable-due-to-failures",
+                }
+            )
+        return items
 
     def release_resource(release: Release) -> dict[str, Any]:
         indexer = next(i for i in world.indexers if i.id == release.indexer_id)
@@ -163,8 +225,7 @@ def build_app(ctx: BackendContext) -> web.Application:
         )
 
     async def health(_: web.Request) -> web.Response:
-        items = indexer_health(world, WIKI)
-        return json([{"id": n + 1, **item} for n, item in enumerate(items)])
+        return json(health_items())  # HealthResource rows have no id (Id 0 is omitted)
 
     async def indexers(_: web.Request) -> web.Response:
         return json([indexer_resource(i) for i in world.indexers])
@@ -175,7 +236,8 @@ def build_app(ctx: BackendContext) -> web.Application:
         return json(indexer_resource(found)) if found is not None else not_found()
 
     async def indexer_status(_: web.Request) -> web.Response:
-        return json([status_resource(i) for i in world.indexers if i.enabled and i.failing])
+        # blocked now, whether enabled or not (IndexerStatusController.GetAll)
+        return json([status_resource(s) for s in blocked_now()])
 
     async def search(request: web.Request) -> web.Response:
         query = request.query.get("query", "")
@@ -183,6 +245,11 @@ def build_app(ctx: BackendContext) -> web.Application:
         wanted = set(ints(request, "indexerIds"))
         if wanted & {ALL_TORRENT_INDEXERS} or not wanted:
             wanted = {i.id for i in world.indexers}
+        now = world.clock.now()
+        backoff.catch_up(world.indexers, now)
+        for asked in world.indexers:  # a search asks every wanted indexer not blocked
+            if asked.enabled and asked.id in wanted:
+                backoff.query(asked, now)
         try:
             limit = int(request.query.get("limit", "100"))
             offset = int(request.query.get("offset", "0"))

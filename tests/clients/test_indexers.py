@@ -33,6 +33,7 @@ from simulator import Fault, Simulator
 from simulator.backends import BackendSpec
 from simulator.model import Release
 from simulator.world import World
+from tests.compat import SIMULATOR, compat
 from tests.loopback import serve
 
 JACKETT_KEY = "jackettkey0123456789abcdefghijkl"
@@ -135,6 +136,7 @@ async def test_jackett_probe_logs_in_without_password(
     assert jackett.stats.by_path["/UI/Login"] == 1
 
 
+@compat("jackett", "0.24", proof=SIMULATOR, source="Jackett/Jackett src/ @ v0.24.2440")
 async def test_jackett_indexers_mirror_the_world(sim: Simulator, jackett: JackettClient) -> None:
     world = sim.world
     world.indexers[1].failing = True
@@ -150,8 +152,69 @@ async def test_jackett_indexers_mirror_the_world(sim: Simulator, jackett: Jacket
         assert indexer.privacy == source.privacy
         assert indexer.failing is source.failing
     failing = next(i for i in indexers if i.failing)
-    assert failing.last_error == "Cloudflare protection detected"
+    assert failing.last_error is not None
+    assert failing.last_error.startswith("Jackett's last query to it failed")
     assert all(i.last_error is None for i in indexers if not i.failing)
+    # the admin list and one API-key request through the status:failing filter
+    assert jackett.stats.by_path["/api/v2.0/indexers"] == 1
+    assert jackett.stats.by_path["/api/v2.0/indexers/status:failing/results"] == 1
+
+
+@compat("jackett", "0.24", proof=SIMULATOR, source="Jackett/Jackett src/ @ v0.24.2440")
+async def test_jackett_failing_means_failing_now_not_the_last_test(
+    sim: Simulator, jackett: JackettClient, session: aiohttp.ClientSession
+) -> None:
+    """Jackett's live status decides; last_error only tells the last Test button result.
+
+    Failed before: failing was "last_error set", so an indexer failing every search since
+    its last good test counted as working, and one that failed a test long ago counted as
+    failing after it had recovered.
+    """
+    world = sim.world
+    broken = world.indexers[0]
+    broken.failing = True
+    broken.last_error = "Tracker is down"
+    assert [i.id for i in await jackett.indexers() if i.failing] == [broken.slug]
+    # the user presses Test while it fails: last_error is set...
+    login = sim.url("jackett") + "/UI/Login?cookiesChecked=1"
+    async with session.get(login, allow_redirects=False) as resp:
+        cookie = {"Cookie": f"Jackett={resp.cookies['Jackett'].value}"}
+    test = f"{sim.url('jackett')}/api/v2.0/indexers/{broken.slug}/test"
+    async with session.post(test, headers=cookie) as resp:
+        assert resp.status == 500
+    [failing] = [i for i in await jackett.indexers() if i.failing]
+    assert failing.last_error is not None
+    assert failing.last_error.endswith("Its last test failed: Tracker is down")
+    # ...and stays after the tracker recovers, until the next test: not failing any more
+    broken.failing = False
+    assert [i for i in await jackett.indexers() if i.failing] == []
+
+
+async def test_jackett_too_old_for_the_status_filter(session: aiohttp.ClientSession) -> None:
+    async def login(_: web.Request) -> web.Response:
+        resp = web.Response(status=302, headers={"Location": "Dashboard"})
+        resp.set_cookie("Jackett", "token")
+        return resp
+
+    async def admin(_: web.Request) -> web.Response:
+        return web.json_response([{"id": "x", "name": "X", "configured": True, "last_error": ""}])
+
+    async def results(request: web.Request) -> web.Response:
+        name = request.match_info["indexer"]
+        return web.json_response(
+            {"result": "error", "error": f"Unknown indexer: {name}"}, status=500
+        )
+
+    app = web.Application()
+    app.router.add_get("/UI/Login", login)
+    app.router.add_get("/api/v2.0/indexers", admin)
+    app.router.add_get("/api/v2.0/indexers/{indexer}/results", results)
+    async with serve(app) as url:
+        client = JackettClient(session, url, api_key=JACKETT_KEY)
+        with pytest.raises(
+            UnexpectedResponseError, match=r"Update Jackett \(0\.18\.379 or newer\)"
+        ):
+            await client.indexers()
 
 
 async def test_jackett_search_results_and_indexer_status(
@@ -324,15 +387,25 @@ async def test_jackett_client_at_another_application(
 # --- Prowlarr -----------------------------------------------------------------------------
 
 
+@compat("prowlarr", "2.x", proof=SIMULATOR, source="Prowlarr/Prowlarr src/ @ v2.3.5.5327")
 async def test_prowlarr_probe_and_health(sim: Simulator, prowlarr: ProwlarrClient) -> None:
     info = await prowlarr.probe()
     assert info.kind is BackendKind.PROWLARR
     assert (info.application, info.version) == ("Prowlarr", "2.3.5.5323")
     assert await prowlarr.health() == []
-    sim.world.indexers[2].failing = True
+    broken = sim.world.indexers[2]
+    broken.failing = True
     [item] = await prowlarr.health()
     assert (item.source, item.type) == ("IndexerStatusCheck", HealthType.WARNING)
-    assert item.message == f"Indexers unavailable due to failures: {sim.world.indexers[2].name}"
+    assert item.message == f"Indexers unavailable due to failures: {broken.name}"
+    # still failing more than 6 hours after the first failure: the long-term check
+    await sim.advance(6 * 3600 + 600, step=300)
+    [item] = await prowlarr.health()
+    assert (item.source, item.type) == ("IndexerLongTermStatusCheck", HealthType.WARNING)
+    assert item.message == (
+        f"Indexers unavailable due to failures for more than 6 hours: {broken.name}"
+    )
+    assert [i.name for i in await prowlarr.indexers() if i.failing] == [broken.name]
 
 
 async def test_prowlarr_indexers_mirror_the_world(sim: Simulator, prowlarr: ProwlarrClient) -> None:
@@ -348,8 +421,48 @@ async def test_prowlarr_indexers_mirror_the_world(sim: Simulator, prowlarr: Prow
         assert indexer.failing is (source.failing and source.enabled)
     failing = indexers[1]
     assert failing.last_error is not None
-    assert failing.last_error.startswith("Disabled by Prowlarr until ")
+    assert failing.last_error.startswith("Prowlarr stopped using it after failures that started ")
     assert indexers[1].privacy == "semiPrivate"
+
+
+@compat("prowlarr", "2.x", proof=SIMULATOR, source="Prowlarr/Prowlarr src/ @ v2.3.5.5327")
+async def test_prowlarr_failing_means_enabled_and_blocked_now(
+    sim: Simulator, prowlarr: ProwlarrClient, session: aiohttp.ClientSession
+) -> None:
+    """Failing = what Prowlarr blocks now, through its back-off; never a disabled indexer.
+
+    Failed before: an indexer blocked and then switched off by the user still counted as
+    failing.
+    """
+    world = sim.world
+    down = world.indexers[0]
+    url = f"{sim.url('prowlarr')}/api/v1/indexerstatus"
+
+    async def rows() -> list[dict[str, object]]:
+        async with session.get(url, headers={"X-Api-Key": PROWLARR_KEY}) as resp:
+            data: list[dict[str, object]] = await resp.json()
+            return data
+
+    async def failing() -> list[str]:
+        return [i.name for i in await prowlarr.indexers() if i.failing]
+
+    down.failing = True
+    assert await failing() == [down.name]
+    [row] = await rows()
+    assert set(row) == {"indexerId", "disabledTill", "mostRecentFailure", "initialFailure"}
+    assert row["indexerId"] == down.id
+    # blocked one minute after the first failure; then Prowlarr lets it be asked again
+    await sim.advance(120, step=60)
+    assert await rows() == []
+    assert await failing() == []
+    # the next query (apps ask every 15 minutes) fails again: five minutes this time
+    await sim.advance(14 * 60, step=60)
+    assert await failing() == [down.name]
+    # the user switches the blocked indexer off: Prowlarr still lists it, it is not failing
+    down.enabled = False
+    assert [r["indexerId"] for r in await rows()] == [down.id]
+    assert await failing() == []
+    assert await prowlarr.health() == []
 
 
 async def test_prowlarr_search(sim: Simulator, prowlarr: ProwlarrClient) -> None:

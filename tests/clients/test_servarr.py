@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta, timezone
+from email.utils import format_datetime
 
 import aiohttp
 import pytest
@@ -184,40 +185,69 @@ async def test_a_new_api_key_is_used_at_once(session: aiohttp.ClientSession) -> 
 
 
 async def test_prowlarr_failure_states(session: aiohttp.ClientSession) -> None:
-    now = datetime.now(UTC)
+    """A row of indexerstatus is the server's verdict, judged on the server's clock.
+
+    Failed before: a server one hour behind our clock (its Date header) had its blocked
+    indexers read as working, a disabled indexer with a row counted as failing, and a row
+    without disabledTill was judged by a "failed in the last hour" rule Prowlarr never
+    serves (indexerstatus lists blocked indexers only).
+    """
+    server_now = datetime.now(UTC) - timedelta(hours=1)  # the server's clock runs late
 
     def at(delta: timedelta) -> str:
-        return (now + delta).isoformat()
+        return (server_now + delta).isoformat()
 
     async def indexers(_: web.Request) -> web.Response:
-        return web.json_response(
-            [{"id": n, "name": f"Indexer {n}", "enable": True} for n in range(1, 5)]
-        )
+        rows = [{"id": n, "name": f"Indexer {n}", "enable": n != 5} for n in range(1, 7)]
+        return web.json_response(rows)
 
     async def statuses(_: web.Request) -> web.Response:
-        return web.json_response(
-            [
-                # failed ten minutes ago, not disabled: failing
-                {"indexerId": 1, "mostRecentFailure": at(timedelta(minutes=-10))},
-                # disabled until a past time, last failure two days ago: recovered
-                {
-                    "indexerId": 2,
-                    "disabledTill": at(timedelta(hours=-40)),
-                    "mostRecentFailure": at(timedelta(days=-2)),
-                },
-                # disabled for another hour, no failure times given
-                {"indexerId": 3, "disabledTill": at(timedelta(hours=1))},
-            ]
-        )
+        rows = [
+            # listed without a disabledTill: the server says blocked
+            {"indexerId": 1, "mostRecentFailure": at(timedelta(minutes=-10))},
+            # disabledTill already past on the server's clock (a reply kept by a cache)
+            {
+                "indexerId": 2,
+                "disabledTill": at(timedelta(hours=-40)),
+                "mostRecentFailure": at(timedelta(days=-2)),
+            },
+            # blocked for another 10 minutes on the server's clock, 50 minutes ago on ours
+            {
+                "indexerId": 3,
+                "disabledTill": at(timedelta(minutes=10)),
+                "mostRecentFailure": at(timedelta(minutes=-5)),
+                "initialFailure": at(timedelta(hours=-7)),
+            },
+            # blocked, but the user switched the indexer off: not failing
+            {"indexerId": 5, "disabledTill": at(timedelta(hours=1))},
+            # blocked, failures started 20 minutes ago
+            {
+                "indexerId": 6,
+                "disabledTill": at(timedelta(minutes=4)),
+                "initialFailure": at(timedelta(minutes=-20)),
+            },
+        ]
+        date = format_datetime(server_now, usegmt=True)
+        return web.json_response(rows, headers={"Date": date})
 
     app = web.Application()
     app.router.add_get("/api/v1/indexer", indexers)
     app.router.add_get("/api/v1/indexerstatus", statuses)
     async with serve(app) as url:
         found = await ProwlarrClient(session, url, api_key=KEY).indexers()
-    assert [i.failing for i in found] == [True, False, True, False]
-    assert found[0].last_error is not None
-    assert found[0].last_error.startswith("Last query failed at ")
-    assert found[2].last_error is not None
-    assert found[2].last_error.endswith("after failures.")
+    assert [i.failing for i in found] == [True, False, True, False, False, True]
+    assert [i.enabled for i in found] == [True, True, True, True, False, True]
+    assert found[0].last_error == "Prowlarr stopped using it after failures that started " + (
+        f"{server_now - timedelta(minutes=10):%Y-%m-%d %H:%M} UTC."
+    )
+    three = found[2].last_error
+    assert three is not None
+    assert "(more than 6 hours ago)" in three
+    assert three.endswith(
+        f"it tries again after {server_now + timedelta(minutes=10):%Y-%m-%d %H:%M} UTC."
+    )
+    six = found[5].last_error
+    assert six is not None
+    assert "more than 6 hours" not in six
     assert found[1].last_error is None
+    assert found[4].last_error is None

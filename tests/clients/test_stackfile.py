@@ -109,7 +109,7 @@ def test_single_stack_env_override_of_secret_file(tmp_path: Path) -> None:
         ([], "must be a mapping"),
         ({"stacks": []}, "non-empty list"),
         ({"stacks": ["x"]}, "must be a mapping"),
-        ({"backends": []}, "non-empty 'backends'"),
+        ({"backends": []}, "'backends' must be a non-empty list"),
         ({"backends": ["x"]}, "at least 'kind' and 'url'"),
         ({"backends": [{"kind": "plex", "url": "http://x"}]}, "'kind' must be one of"),
         ({"backends": [{"kind": "lidarr"}]}, "needs a 'url'"),
@@ -166,3 +166,98 @@ def test_bad_env_and_unreadable_files(tmp_path: Path) -> None:
     bad.write_text("backends: [unclosed")
     with pytest.raises(StackFileError, match="not valid YAML"):
         load_stack_file(bad, env={})
+
+
+def test_messages_name_the_file_stack_backend_and_field(tmp_path: Path) -> None:
+    """Every problem of a mapping at once, each with where it is and what is allowed."""
+    path = tmp_path / "stacks.yaml"
+    path.write_text(
+        """
+stacks:
+  - name: home
+    backends:
+      - kind: lidarr
+        url: http://lidarr:8686
+  - name: cabin
+    backends:
+      - kind: lidarr
+        url: http://cabin:8686
+      - name: seedbox
+        kind: qbittorrent
+        url: http://cabin:8080
+        timeout: 900
+        verify_ssl: maybe
+"""
+    )
+    with pytest.raises(StackFileError) as caught:
+        load_stack_file(path, env={})
+    where = f"{path}: stack 'cabin', backend #2 'seedbox' (qbittorrent)"
+    assert caught.value.message.splitlines() == [
+        f"{where}: 'timeout' must be a number of seconds between 0 and 300 (0 excluded), not 900.",
+        f"{where}: 'verify_ssl' must be true or false, not 'maybe'.",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("backend", "message"),
+    [
+        (
+            {"kind": "lidarr", "url": "http://x", "apikey": "k"},
+            "stack 'default', backend #1 (lidarr) has unknown keys: apikey (did you mean "
+            "api_key?); allowed: api_key, api_key_file, category, containers, kind, name, "
+            "password, password_file, timeout, url, username, verify_ssl.",
+        ),
+        (
+            {"kind": "plex", "url": "http://x"},
+            "stack 'default', backend #1 (plex): 'kind' must be one of music_brain, navidrome, "
+            "lidarr, qbittorrent, transmission, jackett, prowlarr, gluetun, docker.",
+        ),
+        (
+            {"kind": "lidarr", "url": ""},
+            "stack 'default', backend #1 (lidarr): 'url' must be its address, "
+            "e.g. http://10.0.0.2:8686.",
+        ),
+        (
+            {"name": "box", "kind": "docker", "url": "unix:///x", "containers": "lidarr"},
+            "stack 'default', backend #1 'box' (docker): 'containers' must be a list of "
+            "container names.",
+        ),
+    ],
+)
+def test_single_problems_read_in_full(backend: dict[str, object], message: str) -> None:
+    with pytest.raises(StackFileError) as caught:
+        parse_stacks({"backends": [backend]}, env={}, source="stack.yaml")
+    assert caught.value.message == f"stack.yaml: {message}"
+
+
+def test_null_means_not_given_and_inline_secrets_win(tmp_path: Path) -> None:
+    (tmp_path / "pw").write_text("from-file")
+    (stack,) = parse_stacks(
+        {
+            "name": None,
+            "backends": [
+                {
+                    "kind": "qbittorrent",
+                    "url": "http://qb:8080",
+                    "name": None,
+                    "password": None,
+                    "timeout": None,
+                    "category": None,
+                },
+                {"kind": "navidrome", "url": "http://nd:4533", "password_file": "pw"},
+                {
+                    "kind": "lidarr",
+                    "url": "http://lidarr:8686",
+                    "password": 1234,
+                    "password_file": "pw",
+                },
+            ],
+        },
+        env={},
+        base=tmp_path,
+    )
+    assert stack.name == "default"
+    qb = stack.backend("qbittorrent")
+    assert (qb.password, qb.timeout, qb.category) == ("", 10.0, "music")
+    assert stack.backend("navidrome").password == "from-file"
+    assert stack.backend("lidarr").password == "1234"

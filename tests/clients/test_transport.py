@@ -18,10 +18,13 @@ from stepheybot_music_clients.errors import (
     UnexpectedResponseError,
 )
 from stepheybot_music_clients.transport import (
+    MAX_ROUTES,
+    OTHER_ROUTES,
     HttpClient,
     InvalidUrlError,
     normalize_url,
     parsing,
+    route_of,
 )
 
 from tests.loopback import free_port, serve
@@ -72,6 +75,49 @@ async def test_get_json_and_stats() -> None:
         assert client.stats.by_path == {"/base/ok": 1}
         client.stats.reset()
         assert client.stats.requests == 0
+
+
+def test_routes_replace_ids_only() -> None:
+    assert route_of("/api/v1/album/123") == "/api/v1/album/{id}"
+    assert route_of("/api/v1/download/pause/0123456789abcdef0123456789ABCDEF01234567") == (
+        "/api/v1/download/pause/{id}"
+    )
+    assert route_of("/api/v1/download/status/a7d7c1a2-2f4e-4b8e-9f1e-5a0c3e4b2d10") == (
+        "/api/v1/download/status/{id}"
+    )
+    for path in (
+        "/api/v2.0/indexers/all/results/torznab/api",
+        "/api/v2/sync/maindata",
+        "/v1/openvpn/status",
+        "/rest/getAlbumList2",
+        "/containers/lidarr/json",
+        "/api/v1/wanted/missing",
+    ):
+        assert route_of(path) == path
+
+
+async def test_stats_count_routes_and_stay_bounded() -> None:
+    """A client asked about ever new ids or searches keeps a bounded map of routes."""
+    app = web.Application()
+
+    async def anything(_: web.Request) -> web.Response:
+        return web.json_response({})
+
+    app.router.add_get("/base/{tail:.*}", anything)
+    async with serve(app) as url, aiohttp.ClientSession() as session:
+        client = Demo(session, url + "/base")
+        for album in (1, 2, 30, 400):
+            await client.get_json(f"album/{album}")
+        await client.get_json("torrent/0123456789abcdef0123456789abcdef01234567")
+        assert client.stats.by_path == {"/base/album/{id}": 4, "/base/torrent/{id}": 1}
+        searches = MAX_ROUTES + 10
+        for n in range(searches):
+            await client.get_json(f"search/query {n}")
+        assert len(client.stats.by_path) == MAX_ROUTES + 1
+        assert client.stats.by_path[OTHER_ROUTES] == searches - (MAX_ROUTES - 2)
+        assert sum(client.stats.by_path.values()) == client.stats.requests == searches + 5
+        await client.get_json("album/5")
+        assert client.stats.by_path["/base/album/{id}"] == 5
 
 
 async def test_not_json_is_unexpected_response() -> None:

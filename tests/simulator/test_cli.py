@@ -33,6 +33,8 @@ def test_simulate_writes_a_working_stack_file(tmp_path: Path) -> None:
             str(stack_file),
             "--control-port",
             str(control),
+            "--gluetun-flavor",
+            "3.40",
         ],
         cwd=Path(__file__).parents[2],
         stdout=subprocess.PIPE,
@@ -59,6 +61,11 @@ def test_simulate_writes_a_working_stack_file(tmp_path: Path) -> None:
                         statuses[backend.name] = resp.status
                 async with session.get(f"http://127.0.0.1:{control}/control/state") as resp:
                     state = await resp.json()
+                gluetun = stack.backend("gluetun")
+                async with session.get(
+                    gluetun.url + "/v1/version", headers={"X-API-Key": gluetun.api_key}
+                ) as resp:
+                    assert (await resp.json(content_type=None))["version"] == "v3.40.4"
             assert set(state["backends"]) == {b.name for b in stack.backends}
             return statuses
 

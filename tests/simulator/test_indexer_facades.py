@@ -89,12 +89,13 @@ async def test_torznab_errors(sim: Simulator, http: aiohttp.ClientSession) -> No
     )
     error = await _xml(http, api, apikey=KEY, t="tvsearch")
     assert error.get("code") == "201"
+    # an unknown indexer is an unhandled exception: HTTP 500 with Jackett's JSON error
     async with http.get(
         sim.url("jackett") + "/api/v2.0/indexers/nope/results/torznab/api",
         params={"apikey": KEY, "t": "caps"},
     ) as resp:
-        assert resp.status == 404
-        assert "nope" in await resp.text()
+        assert resp.status == 500
+        assert (await resp.json())["error"] == "Unknown indexer: nope"
 
 
 async def test_jackett_redirects_and_cookies(sim: Simulator, http: aiohttp.ClientSession) -> None:
@@ -124,7 +125,64 @@ async def test_jackett_redirects_and_cookies(sim: Simulator, http: aiohttp.Clien
     async with http.get(
         base + "/api/v2.0/indexers/unknown/results", params={"apikey": KEY, "Query": "x"}
     ) as resp:
-        assert resp.status == 404
+        assert resp.status == 500
+    sim.world.indexers[0].enabled = False
+    async with http.get(
+        base + f"/api/v2.0/indexers/{sim.world.indexers[0].slug}/results",
+        params={"apikey": KEY, "Query": "x"},
+    ) as resp:
+        assert (resp.status, await resp.text()) == (404, "Indexer is not configured")
+
+
+async def test_jackett_filters_live_status_and_last_test(
+    sim: Simulator, http: aiohttp.ClientSession
+) -> None:
+    world = sim.world
+    base = sim.url("jackett") + "/api/v2.0/indexers"
+    broken, healthy = world.indexers[1], world.indexers[2]
+    broken.failing = True
+    broken.last_error = "Cloudflare protection detected"
+
+    async def block(target: str, **params: str) -> dict[str, int]:
+        async with http.get(f"{base}/{target}/results", params={"apikey": KEY, **params}) as resp:
+            assert resp.status == 200
+            data = await resp.json()
+        return {item["ID"]: item["Status"] for item in data["Indexers"]}
+
+    # a search through status:failing asks only the failing ones; in a category nobody has
+    # they answer OK at once, without querying their tracker
+    assert await block("status:failing", Query="x") == {broken.slug: 1}
+    assert await block("status:failing", **{"Category[]": "1"}) == {broken.slug: 2}
+    assert broken.slug not in await block("status:healthy", **{"Category[]": "1"})
+    assert set(await block("!status:failing+type:public", **{"Category[]": "1"})) == {
+        i.slug for i in world.indexers if not i.failing and i.privacy == "public"
+    }
+    # t=indexers lists every indexer, whatever the filter
+    feed = await _xml(http, f"{base}/status:failing/results/torznab/api", apikey=KEY, t="indexers")
+    assert [i.get("id") for i in feed.iter("indexer")] == [i.slug for i in world.indexers]
+    # last_error: only the Test button sets and clears it; searches do not
+    login = sim.url("jackett") + "/UI/Login?cookiesChecked=1"
+    async with http.get(login, allow_redirects=False) as resp:
+        cookie = {"Cookie": f"Jackett={resp.cookies['Jackett'].value}"}
+
+    async def last_errors() -> dict[str, str]:
+        async with http.get(base, params={"configured": "true"}, headers=cookie) as resp:
+            return {i["id"]: i["last_error"] for i in await resp.json()}
+
+    assert set((await last_errors()).values()) == {""}
+    async with http.post(f"{base}/{broken.slug}/test", headers=cookie) as resp:
+        assert resp.status == 500
+        assert (await resp.json())["error"] == broken.last_error
+    async with http.post(f"{base}/{healthy.slug}/test", headers=cookie) as resp:
+        assert resp.status == 204
+    assert (await last_errors())[broken.slug] == broken.last_error
+    assert await block("test:failed", **{"Category[]": "1"}) == {broken.slug: 2}
+    broken.failing = False  # the tracker works again: last_error stays until the next test
+    assert (await last_errors())[broken.slug] == broken.last_error
+    assert await block("status:failing", **{"Category[]": "1"}) == {}
+    async with http.post(f"{base}/{broken.slug}/test", headers=cookie) as resp:
+        assert resp.status == 204
+    assert (await last_errors())[broken.slug] == ""
 
 
 async def test_prowlarr_all_torrent_indexers_and_anonymous_ping(

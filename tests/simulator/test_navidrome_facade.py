@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 from collections.abc import AsyncIterator
@@ -12,7 +13,8 @@ import pytest
 
 from simulator import Fault, Scale, Simulator
 from simulator.backends import BackendSpec
-from simulator.backends.navidrome_library import index_letter, order_name
+from simulator.backends.navidrome_library import composer_of, index_letter, order_name
+from simulator.model import NowPlaying
 
 ADMIN = ("admin", "Sim-admin-pw")
 LISTENER = ("listener", "Sim-listener-pw")
@@ -70,6 +72,7 @@ async def login(http: aiohttp.ClientSession, sim: Simulator, user: tuple[str, st
         data["subsonicToken"]
         == hashlib.md5((user[1] + data["subsonicSalt"]).encode(), usedforsecurity=False).hexdigest()
     )
+    assert "lastFMApiKey" not in data  # no release sends it (buildAuthPayload, server/auth.go)
     token: str = data["token"]
     return token
 
@@ -306,11 +309,16 @@ async def test_scan_progress_and_permissions(http: aiohttp.ClientSession, sim: S
     status = envelope["scanStatus"]
     assert status["scanning"] is True
     assert 0 < status["count"] < sim.world.nav_songs
-    assert status["elapsedTime"] == int(sim.world.scan_duration * 0.3 * 1000)
+    # a Go time.Duration: nanoseconds (responses.go @ v0.56.1:486)
+    assert status["elapsedTime"] == int(sim.world.scan_duration * 0.3 * 1e9)
+    assert status["folderCount"] < sim.world.nav_albums
     await sim.advance(sim.world.scan_duration)
     envelope, _ = await rest(http, sim, "getScanStatus", creds())
-    assert envelope["scanStatus"]["count"] == sim.world.nav_songs
-    assert "scanType" not in envelope["scanStatus"]
+    idle = envelope["scanStatus"]
+    assert idle["count"] == sim.world.nav_songs
+    assert idle["folderCount"] == sim.world.nav_albums  # folders with audio files
+    # 0.56+: the last scan's type and duration stay while idle
+    assert (idle["scanType"], idle["elapsedTime"]) == ("full", int(sim.world.scan_duration * 1e9))
 
 
 async def test_imported_albums_appear_only_after_a_scan(
@@ -336,8 +344,6 @@ async def test_imported_albums_appear_only_after_a_scan(
 
 
 async def test_now_playing_entries(http: aiohttp.ClientSession, sim: Simulator) -> None:
-    from simulator.model import NowPlaying
-
     world = sim.world
     album = next(iter(world.navidrome_albums()))
     tracks = list(world.tracks_of(album))
@@ -361,23 +367,27 @@ async def test_now_playing_entries(http: aiohttp.ClientSession, sim: Simulator) 
 async def test_native_counts_and_rows(http: aiohttp.ClientSession, sim: Simulator) -> None:
     world = sim.world
     token = await login(http, sim, LISTENER)
-    for resource, total in (
-        ("artist", world.nav_artists),
-        ("album", world.nav_albums),
-        ("song", world.nav_songs),
+    for resource, total, only in (
+        ("artist", world.nav_artists, {"role": "albumartist"}),
+        ("album", world.nav_albums, {}),
+        ("song", world.nav_songs, {}),
     ):
         status, rows, resp = await native(
-            http, sim, f"/api/{resource}", token, _start="0", _end="1"
+            http, sim, f"/api/{resource}", token, _start="0", _end="1", **only
         )
         assert status == 200
         assert len(rows) == 1
         assert resp.headers["X-Total-Count"] == str(total)
+        # the refreshed token is the bare JWT (server/auth.go @ v0.58.5:286)
         refreshed = resp.headers["X-ND-Authorization"]
-        assert refreshed.startswith("Bearer ")
+        assert not refreshed.startswith("Bearer ")
+        assert refreshed.count(".") == 2
         # _end=0 (or no _end) means "no limit": every row, as the real Navidrome does
-        _, everything, _ = await native(http, sim, f"/api/{resource}", token, _start="0", _end="0")
+        _, everything, _ = await native(
+            http, sim, f"/api/{resource}", token, _start="0", _end="0", **only
+        )
         assert len(everything) == total
-        _, tail, _ = await native(http, sim, f"/api/{resource}", refreshed[7:], _start="2")
+        _, tail, _ = await native(http, sim, f"/api/{resource}", refreshed, _start="2", **only)
         assert tail == everything[2:]
     _, page, _ = await native(http, sim, "/api/song", token, _start="9", _end="14")
     _, songs, _ = await native(http, sim, "/api/song", token)
@@ -388,10 +398,16 @@ async def test_native_counts_and_rows(http: aiohttp.ClientSession, sim: Simulato
             min(world.navidrome_albums(), key=lambda a: (a.title.lower(), a.id))
         )
     ][:3]
-    status, _, _ = await native(http, sim, "/api/library", token)
-    assert status == 403
-    assert (await native(http, sim, "/api/playlist", token))[0] == 404
-    assert (await native(http, sim, "/api/song", token, _start="x"))[0] == 400
+    status, text, resp = await native(http, sim, "/api/library", token)
+    assert (status, text) == (403, "Access denied: admin privileges required")
+    assert resp.headers["X-ND-Authorization"].count(".") == 2  # refreshed before the handler
+    # an unknown route is chi's 404, before any authentication: no token, no refresh
+    status, text, resp = await native(http, sim, "/api/nothing-here", None)
+    assert (status, text) == (404, "404 page not found\n")
+    assert "X-ND-Authorization" not in resp.headers
+    # deluan/rest ignores a number it cannot parse: 0
+    _, rows, _ = await native(http, sim, "/api/song", token, _start="x", _end="2")
+    assert rows == songs[:2]
 
 
 async def test_native_auth_and_faults(http: aiohttp.ClientSession, sim: Simulator) -> None:
@@ -401,20 +417,32 @@ async def test_native_auth_and_faults(http: aiohttp.ClientSession, sim: Simulato
         assert (await resp.json())["error"] == "Invalid username or password"
     async with http.post(url, data=b"not json") as resp:
         assert resp.status == 422
-    assert (await native(http, sim, "/api/artist", None))[0] == 401
+        assert await resp.json() == {"error": "invalid request payload"}
+    status, body, resp = await native(http, sim, "/api/artist", None)
+    assert (status, body) == (401, {"error": "Not authenticated"})
+    assert "X-ND-Authorization" not in resp.headers
     assert (await native(http, sim, "/api/artist", "forged.token.value"))[0] == 401
     token = await login(http, sim)
     status, library, _ = await native(http, sim, "/api/library", token)
     assert status == 200
-    assert (library[0]["totalArtists"], library[0]["totalAlbums"], library[0]["totalSongs"]) == (
-        sim.world.nav_artists,
+    assert (library[0]["totalAlbums"], library[0]["totalSongs"]) == (
         sim.world.nav_albums,
         sim.world.nav_songs,
     )
+    # every participant of the library, composers included (library_repository.go @ v0.58.5)
+    assert library[0]["totalArtists"] > sim.world.nav_artists
     await sim.set_fault("navidrome", Fault.SESSION_EXPIRED)
     assert (await native(http, sim, "/api/artist", token))[0] == 401
     token = await login(http, sim)
     assert (await native(http, sim, "/api/artist", token))[0] == 200
+    # the token also works as a cookie or a query parameter (jwtauth v5.3.3), not as a bare header
+    url_artist = f"{sim.url('navidrome')}/api/artist"
+    async with http.get(url_artist, params={"jwt": token}) as resp:
+        assert resp.status == 200
+    async with http.get(url_artist, cookies={"jwt": token}) as resp:
+        assert resp.status == 200
+    async with http.get(url_artist, headers={"X-ND-Authorization": token}) as resp:
+        assert resp.status == 401
     await sim.advance(49 * 3600, step=3600)
     assert (await native(http, sim, "/api/artist", token))[0] == 401  # expired
     token = await login(http, sim)
@@ -439,6 +467,101 @@ async def test_old_navidrome(http: aiohttp.ClientSession) -> None:
         assert (await native(http, old, "/api/library", token))[0] == 404
 
 
+async def total(
+    http: aiohttp.ClientSession, sim: Simulator, token: str, resource: str, **query: str
+) -> int:
+    status, _, resp = await native(
+        http, sim, f"/api/{resource}", token, _start="0", _end="1", **query
+    )
+    assert status == 200
+    return int(resp.headers["X-Total-Count"])
+
+
+@pytest.mark.parametrize("flavor", ["0.54.5", "0.55", "0.58"])
+async def test_flavours_count_artists_songs_and_missing_files(
+    http: aiohttp.ClientSession, flavor: str
+) -> None:
+    """What each release counts, with two albums whose files were deleted since the scan."""
+    gone = spec(flavor)
+    gone.extra["missing_albums"] = "2"
+    async with Simulator(specs=[gone], scale=SMALL, seed=11) as sim:
+        world = sim.world
+        version = (0, int(flavor.split(".")[1]))
+        albums = list(world.navidrome_albums())
+        composers = {c for a in albums if (c := composer_of(a)) is not None}
+        assert composers, "the library must have composers to tell the meanings apart"
+        album_artists = world.nav_artists
+        token = await login(http, sim, LISTENER)
+        envelope, _ = await rest(http, sim, "getArtists", creds(LISTENER))
+        indexed = sum(len(group["artist"]) for group in envelope["artists"]["index"])
+        envelope, _ = await rest(http, sim, "getScanStatus", creds(LISTENER))
+        scan = envelope["scanStatus"]
+        _, resp = await rest(
+            http, sim, "getAlbumList2", creds(LISTENER, type="alphabeticalByName", size="1")
+        )
+        assert int(resp.headers["x-total-count"]) == world.nav_albums  # never missing albums
+        everyone = await total(http, sim, token, "artist")
+        by_role = await total(http, sim, token, "artist", role="albumartist")
+        present = await total(http, sim, token, "artist", role="albumartist", missing="false")
+        as_json = await total(
+            http,
+            sim,
+            token,
+            "artist",
+            _filters=json.dumps({"role": "albumartist", "missing": False}),
+        )
+        songs = await total(http, sim, token, "song")
+        songs_present = await total(http, sim, token, "song", missing="false")
+        if version < (0, 55):  # artists are album artists; deleted files leave the database
+            assert everyone == by_role == present == indexed == album_artists
+            assert songs == songs_present == world.nav_songs
+            assert scan["count"] == 0
+            assert "scanType" not in scan
+            return
+        assert everyone == album_artists + len(composers) + 2  # every participant
+        assert await total(http, sim, token, "artist", role="composer") == len(composers)
+        assert await total(http, sim, token, "artist", role="conductor") == 0
+        assert await total(http, sim, token, "artist", role="nonsense") == 0
+        assert songs == world.nav_songs + 20
+        assert songs_present == world.nav_songs
+        assert await total(http, sim, token, "album", missing="false") == world.nav_albums
+        assert await total(http, sim, token, "album") == world.nav_albums + 2
+        assert by_role == album_artists + 2
+        if version == (0, 55):  # no missing artists yet: the filter is ignored
+            assert present == as_json == indexed == album_artists + 2
+            assert scan["count"] == world.nav_songs + 20  # CountAll: missing files too
+            assert "scanType" not in scan
+            assert "elapsedTime" not in scan
+            assert (await native(http, sim, "/api/library", token))[0] == 404
+        else:
+            assert present == as_json == indexed == album_artists
+            assert scan["count"] == world.nav_songs  # Σ library.TotalSongs
+            assert scan["scanType"] == "full"
+            assert await total(http, sim, token, "song", library_id="2") == 0
+            admin = await login(http, sim)
+            _, library, resp = await native(http, sim, "/api/library", admin)
+            assert resp.headers["X-Total-Count"] == "1"
+            assert library[0]["totalArtists"] == album_artists + len(composers)
+            assert library[0]["totalMissingFiles"] == 20
+
+
+@pytest.mark.parametrize(("flavor", "error"), [("0.55", None), ("0.58", 70)])
+async def test_get_artists_on_an_empty_library(
+    http: aiohttp.ClientSession, flavor: str, error: int | None
+) -> None:
+    empty = Scale(artists=3, albums=6, tracks=40, catalog_artists=1, missing_ratio=1.0)
+    async with Simulator(specs=[spec(flavor)], scale=empty, seed=11) as sim:
+        assert sim.world.nav_artists == 0
+        envelope, _ = await rest(http, sim, "getArtists", creds())
+        if error is None:
+            assert "index" not in envelope["artists"]
+        else:  # "Library not found or empty" (server/subsonic/browsing.go @ v0.58.5:116-118)
+            assert envelope["status"] == "failed"
+            assert envelope["error"]["code"] == error
+        envelope, _ = await rest(http, sim, "getScanStatus", creds())
+        assert envelope["scanStatus"]["count"] == 0
+
+
 async def test_cheap_endpoints_answer_small_at_100k_tracks(http: aiohttp.ClientSession) -> None:
     """The count endpoints answer the totals in a few hundred bytes at 100,000 tracks.
 
@@ -454,9 +577,75 @@ async def test_cheap_endpoints_answer_small_at_100k_tracks(http: aiohttp.ClientS
             http, huge, "getAlbumList2", creds(type="alphabeticalByName", size="1")
         )
         assert int(resp.headers["x-total-count"]) == world.nav_albums
-        _, rows, resp = await native(http, huge, "/api/artist", token, _start="0", _end="1")
+        _, rows, resp = await native(
+            http, huge, "/api/artist", token, _start="0", _end="1", role="albumartist"
+        )
         assert len(rows) == 1
         assert int(resp.headers["X-Total-Count"]) == world.nav_artists
         assert (resp.content_length or 0) < 2048
         _, rows, _ = await native(http, huge, "/api/song", token, _start="0", _end="0")
         assert len(rows) == world.nav_songs > 80_000
+
+
+# ----------------------------------------------------------------------------- events (SSE)
+
+
+async def next_event(resp: aiohttp.ClientResponse) -> tuple[int, str, dict[str, Any]]:
+    raw = await asyncio.wait_for(resp.content.readuntil(b"\n\n"), 5)
+    fields = dict(line.split(": ", 1) for line in raw.decode().strip().split("\n"))
+    return int(fields["id"]), fields["event"], json.loads(fields["data"])
+
+
+async def event_named(resp: aiohttp.ClientResponse, name: str) -> dict[str, Any]:
+    """The next event called ``name`` (others, such as scan progress, are skipped)."""
+    for _ in range(200):
+        _, event, data = await next_event(resp)
+        if event == name:
+            return data
+    raise AssertionError(f"no {name} event")
+
+
+@pytest.mark.parametrize("flavor", ["0.55", "0.58"])
+async def test_server_sent_events(http: aiohttp.ClientSession, flavor: str) -> None:
+    async with Simulator(specs=[spec(flavor)], scale=SMALL, seed=11, download_speed=0) as sim:
+        world = sim.world
+        url = f"{sim.url('navidrome')}/api/events"
+        async with http.get(url) as resp:
+            assert resp.status == 401
+        token = await login(http, sim, LISTENER)
+        async with http.get(url, params={"jwt": token}) as resp:  # as the UI's EventSource
+            assert resp.status == 200
+            assert resp.headers["Content-Type"] == "text/event-stream"
+            assert resp.headers["Cache-Control"] == "no-cache, no-transform"
+            assert resp.headers["X-ND-Authorization"].count(".") == 2
+            event_id, event, data = await next_event(resp)
+            assert (event_id, event) == (0, "serverStart")
+            assert data["version"].startswith({"0.55": "0.55.2 (", "0.58": "0.58.5 ("}[flavor])
+            await sim.advance(15)
+            alive = await event_named(resp, "keepAlive")
+            assert alive["ts"] == int(world.clock.now().timestamp())
+            # a scan that brings a newly imported album
+            album = next(a for a in world.albums.values() if a.monitored and not a.in_navidrome)
+            album.track_files = album.track_count
+            await rest(http, sim, "startScan", creds())
+            started = await event_named(resp, "scanStatus")
+            assert (started["scanning"], started["count"]) == (True, 0)
+            if flavor == "0.55":
+                assert set(started) == {"scanning", "count", "folderCount"}
+            else:
+                assert started["scanType"] == "quick"
+                assert started["error"] == ""
+            await sim.advance(world.scan_duration + 1)
+            done = await event_named(resp, "scanStatus")
+            while done["scanning"]:
+                done = await event_named(resp, "scanStatus")
+            assert done["count"] == world.nav_songs
+            assert await event_named(resp, "refreshResource") == {"*": "*"}
+            if flavor == "0.58":  # nowPlayingCount from 0.57
+                track = next(iter(world.tracks_of(album)))
+                world.now_playing.append(
+                    NowPlaying(
+                        track=track, username="listener", player_name="x", started=world.clock.now()
+                    )
+                )
+                assert await event_named(resp, "nowPlayingCount") == {"count": 1}

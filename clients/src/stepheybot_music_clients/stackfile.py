@@ -16,17 +16,22 @@ or several under ``stacks:`` (each with ``name`` and ``backends``). A backend's
 ``name`` defaults to its kind and must be unique in its stack. Secrets may be given
 inline or as ``password_file`` / ``api_key_file``; the environment overrides any field
 with ``STEPHEYBOT_<BACKEND NAME>_<FIELD>`` (upper case, ``-`` as ``_``), and for a
-multi-stack file ``STEPHEYBOT_<STACK>_<BACKEND NAME>_<FIELD>``.
+multi-stack file ``STEPHEYBOT_<STACK>_<BACKEND NAME>_<FIELD>``. A key left empty (null)
+counts as not given. A voluptuous schema checks the file; every message names the file,
+the stack, the backend and the field, and says what is allowed there.
 """
 
 from __future__ import annotations
 
+import difflib
+import math
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+import voluptuous as vol
 import yaml
 
 from stepheybot_music_clients.errors import StackError
@@ -43,6 +48,7 @@ _FIELDS = (
     "containers",
 )
 _SECRET_FILES = {"password_file": "password", "api_key_file": "api_key"}
+_TEXT_FIELDS = frozenset({"name", "username", "password", "api_key", "category", *_SECRET_FILES})
 
 
 class StackFileError(StackError):
@@ -130,139 +136,225 @@ def load_stack_file(path: Path, env: Mapping[str, str] | None = None) -> list[St
         data = yaml.safe_load(text)
     except yaml.YAMLError as err:
         raise StackFileError(f"{path} is not valid YAML: {err}") from err
-    return parse_stacks(data, env=os.environ if env is None else env, base=path.parent)
+    env = os.environ if env is None else env
+    return parse_stacks(data, env=env, base=path.parent, source=str(path))
 
 
 def parse_stacks(
-    data: object, *, env: Mapping[str, str] | None = None, base: Path | None = None
+    data: object,
+    *,
+    env: Mapping[str, str] | None = None,
+    base: Path | None = None,
+    source: str = "The stack file",
 ) -> list[StackConfig]:
-    """Validate the parsed YAML of a stack file."""
+    """Validate the parsed YAML of a stack file (``source`` names it in messages).
+
+    ``base`` is the folder relative secret file paths start from.
+    """
     env = env or {}
     if not isinstance(data, dict):
-        raise StackFileError("The stack file must be a mapping with 'backends' or 'stacks'.")
-    if "stacks" in data:
-        raw_stacks = data["stacks"]
-        if not isinstance(raw_stacks, list) or not raw_stacks:
-            raise StackFileError("'stacks' must be a non-empty list.")
-        prefixed = True
-    else:
-        raw_stacks = [data]
-        prefixed = False
+        raise StackFileError(
+            f"{source} must be a mapping with 'backends' (one stack) or 'stacks' (several)."
+        )
+    prefixed = "stacks" in data
+    try:
+        raw_stacks = _STACKS(data)["stacks"] if prefixed else [_STACK(data)]
+    except vol.Invalid as err:
+        raise StackFileError(_explain(err, data, source)) from None
     stacks: list[StackConfig] = []
-    for index, raw in enumerate(raw_stacks):
-        if not isinstance(raw, dict):
-            raise StackFileError(f"stack #{index + 1} must be a mapping.")
-        name = str(raw.get("name") or "default")
+    for raw in raw_stacks:
+        name = raw.get("name") or "default"
         if any(s.name == name for s in stacks):
-            raise StackFileError(f"Two stacks are called {name!r}; stack names must be unique.")
-        backends = raw.get("backends")
-        if not isinstance(backends, list) or not backends:
-            raise StackFileError(f"stack {name!r} needs a non-empty 'backends' list.")
+            raise StackFileError(
+                f"{source}: Two stacks are called {name!r}; stack names must be unique."
+            )
         env_prefix = f"STEPHEYBOT_{_env_name(name)}_" if prefixed else "STEPHEYBOT_"
-        parsed: list[BackendConfig] = []
-        for position, item in enumerate(backends):
-            backend = _parse_backend(item, f"stack {name!r} backend #{position + 1}", base)
-            backend = _apply_env(backend, env, env_prefix)
-            if any(b.name == backend.name for b in parsed):
+        backends: list[BackendConfig] = []
+        for position, item in enumerate(raw["backends"]):
+            where = f"{source}: stack {name!r}, {_backend_label(item, position)}"
+            backend = _apply_env(_backend(item, base, where), env, env_prefix)
+            if any(b.name == backend.name for b in backends):
                 raise StackFileError(
-                    f"stack {name!r} has two backends called {backend.name!r}; "
+                    f"{source}: stack {name!r} has two backends called {backend.name!r}; "
                     "give one of them a different 'name'."
                 )
-            parsed.append(backend)
-        stacks.append(StackConfig(name=name, backends=tuple(parsed)))
+            backends.append(backend)
+        stacks.append(StackConfig(name=name, backends=tuple(backends)))
     return stacks
+
+
+# --- the schema: each validator's message says what is allowed, _explain says where ---
+
+_KINDS = ", ".join(k.value for k in BackendKind)
+_TRUE, _FALSE = ("1", "true", "yes", "on"), ("0", "false", "no", "off")
+_MAX_TIMEOUT = 300.0
+
+
+def _boolean(value: object) -> bool:
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in _TRUE or text in _FALSE:
+        return text in _TRUE
+    raise vol.Invalid(f"must be true or false, not {value!r}")
+
+
+def _seconds(value: object) -> float:
+    """Seconds in (0, 300]; ``true`` is not a number here (``float(True)`` would be 1)."""
+    try:
+        seconds = float(str(value))
+    except ValueError:
+        seconds = math.nan
+    if not 0 < seconds <= _MAX_TIMEOUT:
+        raise vol.Invalid(
+            f"must be a number of seconds between 0 and {_MAX_TIMEOUT:g} (0 excluded), "
+            f"not {value!r}"
+        )
+    return seconds
+
+
+def _mapping(what: str, keys: frozenset[str] | None = None) -> Callable[[object], dict[Any, Any]]:
+    """A mapping with only ``keys`` (any, if None); a null value counts as not given."""
+
+    def check(value: object) -> dict[Any, Any]:
+        if not isinstance(value, dict):
+            raise vol.Invalid(f"must be a mapping {what}")
+        if unknown := sorted(map(str, set(value) - keys)) if keys is not None else []:
+            hints = sorted(
+                {c for u in unknown for c in difflib.get_close_matches(u, keys or (), 1)}
+            )
+            raise vol.Invalid(
+                f"has unknown keys: {', '.join(unknown)}"
+                + (f" (did you mean {', '.join(hints)}?)" if hints else "")
+                + f"; allowed: {', '.join(sorted(keys or ()))}"
+            )
+        return {key: item for key, item in value.items() if item is not None}
+
+    return check
+
+
+def _non_empty_list(what: str) -> vol.All:
+    return vol.All(list, vol.Length(min=1), msg=f"must be a non-empty list {what}")
+
+
+_URL = "its address, e.g. http://10.0.0.2:8686"
+_BACKEND_FIELDS: dict[vol.Marker, object] = {
+    vol.Required("kind", msg=f"needs a 'kind': one of {_KINDS}"): vol.All(
+        vol.Coerce(BackendKind), msg=f"must be one of {_KINDS}"
+    ),
+    vol.Required("url", msg=f"needs a 'url': {_URL}"): vol.All(
+        str, vol.Length(min=1), msg=f"must be {_URL}"
+    ),
+    vol.Optional("verify_ssl"): _boolean,
+    vol.Optional("timeout"): _seconds,
+    vol.Optional("containers"): vol.All(
+        [vol.Coerce(str)], vol.Coerce(tuple), msg="must be a list of container names"
+    ),
+    **{vol.Optional(key): vol.Coerce(str) for key in _TEXT_FIELDS},
+}
+_BACKEND = vol.All(
+    _mapping("with at least 'kind' and 'url'", frozenset(map(str, _BACKEND_FIELDS))),
+    vol.Schema(_BACKEND_FIELDS),
+)
+_STACK = vol.Schema(
+    vol.All(
+        _mapping("with 'backends' and optionally 'name'"),
+        vol.Schema(
+            {
+                vol.Optional("name"): vol.Coerce(str),
+                vol.Required("backends", msg="needs a list of 'backends'"): vol.All(
+                    _non_empty_list("of backends, each with 'kind' and 'url'"), [_BACKEND]
+                ),
+            },
+            extra=vol.ALLOW_EXTRA,
+        ),
+    )
+)
+_STACKS = vol.Schema(
+    {vol.Required("stacks"): vol.All(_non_empty_list("of stacks, each a mapping"), [_STACK])},
+    extra=vol.ALLOW_EXTRA,
+)
+
+
+def _explain(err: vol.Invalid, data: dict[Any, Any], source: str) -> str:
+    """One line per problem: the file, the stack, the backend, the field, what is allowed."""
+    lines = []
+    for error in err.errors if isinstance(err, vol.MultipleInvalid) else [err]:
+        path: list[Any] = list(error.path)
+        where: list[str] = []
+        stack: Any = data
+        if "stacks" in data and len(path) > 1:
+            where.append(f"stack #{path[1] + 1}")
+            stack, path = data["stacks"][path[1]], path[2:]
+        if isinstance(stack, dict) and stack.get("name") not in (None, ""):
+            where[:] = [f"stack {str(stack['name'])!r}"]
+        elif "stacks" not in data:
+            where.append("stack 'default'")
+        if path[:1] == ["backends"] and len(path) > 1:
+            where.append(_backend_label(stack["backends"][path[1]], path[1]))
+            path = path[2:]
+        if path and not isinstance(error, vol.RequiredFieldInvalid):
+            where[-1:] = [f"{where[-1]}: {path[0]!r}"] if where else [repr(path[0])]
+        lines.append(f"{source}: {' '.join([', '.join(where), error.msg]).strip()}.")
+    return "\n".join(lines)
+
+
+def _backend_label(item: object, position: int) -> str:
+    """``backend #2 'seedbox' (qbittorrent)``: its position, name and kind as far as known."""
+    label = f"backend #{position + 1}"
+    if isinstance(item, dict):
+        name, kind = item.get("name"), item.get("kind")
+        label += f" {str(name)!r}" if name not in (None, "", kind) else ""
+        label += f" ({kind})" if isinstance(kind, str) else ""
+    return label
+
+
+# --- what the schema cannot check: secret files and the environment ------------------
 
 
 def _env_name(name: str) -> str:
     return name.upper().replace("-", "_").replace(" ", "_")
 
 
-def _parse_backend(item: object, where: str, base: Path | None) -> BackendConfig:
-    if not isinstance(item, dict):
-        raise StackFileError(f"{where} must be a mapping with at least 'kind' and 'url'.")
-    unknown = set(item) - {"name", "kind", *_FIELDS, *_SECRET_FILES}
-    if unknown:
-        raise StackFileError(f"{where} has unknown keys: {', '.join(sorted(map(str, unknown)))}.")
+def _read_secret(path: Path, problem: str) -> str:
     try:
-        kind = BackendKind(str(item.get("kind", "")))
-    except ValueError:
-        kinds = ", ".join(k.value for k in BackendKind)
-        raise StackFileError(f"{where}: 'kind' must be one of {kinds}.") from None
-    url = item.get("url")
-    if not isinstance(url, str) or not url:
-        raise StackFileError(f"{where} ({kind}) needs a 'url'.")
-    values: dict[str, Any] = {}
+        return path.read_text(encoding="utf-8").strip()
+    except OSError as err:
+        raise StackFileError(f"{problem} {path}: {err.strerror}.") from err
+
+
+def _backend(item: dict[str, Any], base: Path | None, where: str) -> BackendConfig:
+    """The validated mapping as a config; a secret given inline wins over its file."""
+    values: dict[str, Any] = {"name": item.get("name") or item["kind"].value}
     for key, target in _SECRET_FILES.items():
         if key in item:
-            secret_path = Path(str(item[key]))
-            if base is not None and not secret_path.is_absolute():
-                secret_path = base / secret_path
-            try:
-                values[target] = secret_path.read_text(encoding="utf-8").strip()
-            except OSError as err:
-                raise StackFileError(
-                    f"{where} ({kind}): cannot read {key} {secret_path}: {err.strerror}."
-                ) from err
-    for key in ("username", "password", "api_key", "category"):
-        if key in item:
-            values[key] = str(item[key])
-    if "verify_ssl" in item:
-        values["verify_ssl"] = _bool(item["verify_ssl"], f"{where} verify_ssl")
-    if "timeout" in item:
-        values["timeout"] = _timeout(item["timeout"], f"{where} timeout")
-    if "containers" in item:
-        containers = item["containers"]
-        if not isinstance(containers, list):
-            raise StackFileError(f"{where}: 'containers' must be a list of container names.")
-        values["containers"] = tuple(str(c) for c in containers)
-    return BackendConfig(name=str(item.get("name") or kind.value), kind=kind, url=url, **values)
+            path = Path(item[key])
+            path = base / path if base is not None and not path.is_absolute() else path
+            values[target] = _read_secret(path, f"{where}: cannot read {key}")
+    values.update((key, item[key]) for key in ("kind", *_FIELDS) if key in item)
+    return BackendConfig(**values)
+
+
+_ENV_VALUES: dict[str, Callable[[str], object]] = {
+    "verify_ssl": _boolean,
+    "timeout": _seconds,
+    "containers": lambda text: tuple(c.strip() for c in text.split(",") if c.strip()),
+}
 
 
 def _apply_env(backend: BackendConfig, env: Mapping[str, str], prefix: str) -> BackendConfig:
     changes: dict[str, Any] = {}
     stem = f"{prefix}{_env_name(backend.name)}_"
     for key in _FIELDS:
-        value = env.get(stem + key.upper())
-        if value is None:
-            continue
-        where = f"environment variable {stem + key.upper()}"
-        if key == "verify_ssl":
-            changes[key] = _bool(value, where)
-        elif key == "timeout":
-            changes[key] = _timeout(value, where)
-        elif key == "containers":
-            changes[key] = tuple(c.strip() for c in value.split(",") if c.strip())
-        else:
-            changes[key] = value
-    for key, target in _SECRET_FILES.items():
-        value = env.get(stem + key.upper())
-        if value is not None:
+        if (value := env.get(stem + key.upper())) is not None:
             try:
-                changes[target] = Path(value).read_text(encoding="utf-8").strip()
-            except OSError as err:
+                changes[key] = _ENV_VALUES.get(key, str)(value)
+            except vol.Invalid as err:
                 raise StackFileError(
-                    f"environment variable {stem + key.upper()}: cannot read {value}: "
-                    f"{err.strerror}."
-                ) from err
+                    f"Environment variable {stem}{key.upper()} {err.msg}."
+                ) from None
+    for key, target in _SECRET_FILES.items():
+        if (value := env.get(stem + key.upper())) is not None:
+            problem = f"Environment variable {stem}{key.upper()}: cannot read"
+            changes[target] = _read_secret(Path(value), problem)
     return replace(backend, **changes) if changes else backend
-
-
-def _bool(value: object, where: str) -> bool:
-    if isinstance(value, bool):
-        return value
-    text = str(value).strip().lower()
-    if text in ("1", "true", "yes", "on"):
-        return True
-    if text in ("0", "false", "no", "off"):
-        return False
-    raise StackFileError(f"{where} must be true or false, not {value!r}.")
-
-
-def _timeout(value: object, where: str) -> float:
-    try:
-        seconds = float(str(value))
-    except ValueError:
-        raise StackFileError(f"{where} must be a number of seconds, not {value!r}.") from None
-    if not 0 < seconds <= 300:
-        raise StackFileError(f"{where} must be between 0 and 300 seconds.")
-    return seconds

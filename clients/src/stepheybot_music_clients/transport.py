@@ -13,6 +13,7 @@ import asyncio
 import io
 import json
 import logging
+import re
 import zlib
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -131,6 +132,21 @@ def inflate(resp: Response, url: URL, piece_bytes: int = INFLATE_BYTES) -> Itera
         raise corrupt_body_error(resp.backend, url, f"cannot decompress it: {err}") from err
 
 
+_ID_SEGMENT = re.compile(
+    r"\d+"  # Lidarr's album/artist/command ids
+    r"|[0-9a-fA-F]{12,}"  # torrent info hashes, Docker container ids
+    r"|[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"  # UUIDs
+)
+MAX_ROUTES = 64
+"""Distinct routes :attr:`TransportStats.by_path` keeps; the rest count under OTHER_ROUTES."""
+OTHER_ROUTES = "(other routes)"
+
+
+def route_of(path: str) -> str:
+    """The route of a URL path: segments that are ids become ``{id}`` (``/api/v1/album/{id}``)."""
+    return "/".join("{id}" if _ID_SEGMENT.fullmatch(part) else part for part in path.split("/"))
+
+
 @dataclass(slots=True)
 class TransportStats:
     """What a client sent and received; cheap to keep, read by tests and benchmarks."""
@@ -139,6 +155,17 @@ class TransportStats:
     body_bytes: int = 0
     wire_bytes: int = 0
     by_path: dict[str, int] = field(default_factory=dict)
+    """Requests per route (:func:`route_of`), so a long-lived client keeps a bounded map:
+    ids become ``{id}``, and routes beyond :data:`MAX_ROUTES` (free text in a path, such
+    as a search query) count under :data:`OTHER_ROUTES`."""
+
+    def count(self, path: str) -> None:
+        """Count one request to ``path``."""
+        self.requests += 1
+        route = route_of(path)
+        if route not in self.by_path and len(self.by_path) >= MAX_ROUTES:
+            route = OTHER_ROUTES
+        self.by_path[route] = self.by_path.get(route, 0) + 1
 
     def reset(self) -> None:
         """Start counting from zero."""
@@ -267,8 +294,7 @@ class HttpClient:
         url = self._url(path)
         limit = timeout if timeout is not None else self.timeout
         _LOGGER.debug("%s %s %s", self.kind, method, url.path)
-        self.stats.requests += 1
-        self.stats.by_path[url.path] = self.stats.by_path.get(url.path, 0) + 1
+        self.stats.count(url.path)
         try:
             async with self._session.request(
                 method,

@@ -5,8 +5,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from homeassistant.core import HomeAssistant
-from stepheybot_music_clients.gluetun import GluetunClient, VpnStatus
+from homeassistant.helpers import issue_registry as ir
+from stepheybot_music_clients.gluetun import GluetunClient, RouteNotPermittedError, VpnStatus
+from stepheybot_music_clients.gluetun.roles import (
+    LEGACY_PORT_ROUTE,
+    PORT_ROUTE,
+    PUBLIC_IP_ROUTE,
+)
 
+from ..issues import IssueKind, async_clear_issue, async_raise_issue
 from ..runtime import BackendRef, BackendRuntime, StepheyBotConfigEntry
 from ..sessions import runtime_client
 from ..settings import StackSettings
@@ -19,19 +26,37 @@ class VpnData:
 
     status: VpnStatus
     public_ip: str | None
-    """None while the tunnel is down."""
+    """None while the tunnel is down, or when gluetun's role does not grant it."""
     country: str | None
     forwarded_port: int | None
+    """None when nothing is forwarded, or when gluetun's role does not grant it."""
     version: str | None = None
+    not_permitted: tuple[str, ...] = ()
+    """Routes gluetun's role does not grant (their sensors are unavailable)."""
 
     @property
     def connected(self) -> bool:
         """Whether the tunnel runs."""
         return self.status is VpnStatus.RUNNING
 
+    @property
+    def public_ip_readable(self) -> bool:
+        """Whether gluetun lets StepheyBot Music read the public IP."""
+        return PUBLIC_IP_ROUTE not in self.not_permitted
+
+    @property
+    def port_readable(self) -> bool:
+        """Whether gluetun lets StepheyBot Music read the forwarded port."""
+        return not {PORT_ROUTE, LEGACY_PORT_ROUTE} & set(self.not_permitted)
+
 
 class GluetunCoordinator(StackCoordinator[VpnData]):
-    """Three small requests per poll (plus the version once)."""
+    """Three small requests per poll (plus the version once), judged together.
+
+    A route gluetun's role does not grant makes its sensors unavailable and raises a repair
+    issue naming the routes to add for the gluetun release found; it is not a credential
+    problem, so it starts no reauthentication (see ``GluetunClient.read``).
+    """
 
     def __init__(
         self,
@@ -44,24 +69,45 @@ class GluetunCoordinator(StackCoordinator[VpnData]):
         """Poll ``client`` at the fast interval."""
         super().__init__(hass, entry, backend, role="VPN", interval=settings.fast_interval)
         self.client = client
-        self._version: str | None = None
 
     def version_of(self, data: VpnData) -> str | None:
         """The version of gluetun."""
         return data.version
 
     async def _async_fetch(self) -> VpnData:
-        if self._version is None:
-            self._version = (await self.client.probe()).version
-        status = await self.client.vpn_status()
-        public = await self.client.public_ip()
-        ports = await self.client.port_forwarded()
+        try:
+            reading = await self.client.read()
+        except RouteNotPermittedError as err:
+            self._role_issue(err.routes, err.advice)
+            raise
+        if reading.not_permitted:
+            self._role_issue(reading.not_permitted, reading.advice or "")
+        else:
+            async_clear_issue(self.hass, IssueKind.GLUETUN_ROUTES, self.backend.subentry_id)
+        public = reading.public_ip
+        build = reading.build
         return VpnData(
-            status=status,
-            public_ip=public.ip,
-            country=public.country,
-            forwarded_port=ports.port,
-            version=self._version,
+            status=reading.status,
+            public_ip=public.ip if public is not None else None,
+            country=public.country if public is not None else None,
+            forwarded_port=reading.forwarded.port if reading.forwarded is not None else None,
+            version=build.version.lstrip("v") if build is not None else None,
+            not_permitted=reading.not_permitted,
+        )
+
+    def _role_issue(self, routes: tuple[str, ...], advice: str) -> None:
+        """The repair issue: which routes gluetun refuses, and what to add to its role."""
+        async_raise_issue(
+            self.hass,
+            IssueKind.GLUETUN_ROUTES,
+            self.backend.subentry_id,
+            {
+                "backend": self.backend.title,
+                "url": self.backend.url,
+                "routes": ", ".join(routes),
+                "advice": advice,
+            },
+            severity=ir.IssueSeverity.WARNING,
         )
 
 

@@ -27,7 +27,7 @@ class IndexerData:
 
     @property
     def failing(self) -> tuple[Indexer, ...]:
-        """Enabled indexers whose last query failed."""
+        """Enabled indexers failing now (see :attr:`Indexer.failing`)."""
         return tuple(indexer for indexer in self.indexers if indexer.enabled and indexer.failing)
 
 

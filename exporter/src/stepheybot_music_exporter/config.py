@@ -79,10 +79,6 @@ class ExporterConfig:
         """The stack ``/metrics`` serves."""
         return self.stacks[0]
 
-    def stack(self, name: str) -> StackConfig | None:
-        """The stack called ``name``, if there is one."""
-        return next((s for s in self.stacks if s.name == name), None)
-
 
 def _env(env: Mapping[str, str], option: str) -> str | None:
     value = env.get(ENV_PREFIX + option.upper().replace("-", "_"))

@@ -76,7 +76,10 @@ BACKEND_FAILURE = _gauge(
 )
 
 # --------------------------------------------------------------------------- library (Subsonic)
-LIBRARY_ARTISTS = _gauge("library_artists", "Artists in the music library (Navidrome/Subsonic).")
+LIBRARY_ARTISTS = _gauge(
+    "library_artists",
+    "Album artists in the music library (Navidrome/Subsonic), not every track participant.",
+)
 LIBRARY_ALBUMS = _gauge("library_albums", "Albums in the music library (Navidrome/Subsonic).")
 LIBRARY_TRACKS = _gauge(
     "library_tracks", "Tracks (songs) in the music library (Navidrome/Subsonic)."
@@ -206,14 +209,17 @@ INDEXERS = _gauge(
 )
 INDEXERS_FAILING = _gauge(
     "indexers_failing",
-    "Configured indexers that are failing (last error set, or disabled by failures).",
+    "Enabled indexers failing now: Jackett counts their last query as failed (for 10 min, "
+    "longer after repeated failures), Prowlarr has blocked them after failures.",
     "backend",
 )
 
 # --------------------------------------------------------------------------- VPN (gluetun)
 VPN_UP = _gauge("vpn_up", "1 while gluetun reports the VPN tunnel as running, else 0.")
 VPN_FORWARDED_PORT = _gauge(
-    "vpn_forwarded_port", "The port gluetun has forwarded through the VPN, 0 when none."
+    "vpn_forwarded_port",
+    "The port gluetun has forwarded through the VPN, 0 when none. Absent while gluetun's "
+    "role does not grant the forwarded-port route (the exporter logs the route to add).",
 )
 VPN_LEAK = _gauge(
     "vpn_leak",

@@ -53,3 +53,20 @@ class PortForward:
     port: int | None
     """The first forwarded port; None when nothing is forwarded."""
     ports: tuple[int, ...]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class GluetunReading:
+    """One poll of gluetun: the VPN's status, and what gluetun's role let the client read."""
+
+    status: VpnStatus
+    public_ip: PublicIp | None
+    """None: the role does not grant ``GET /v1/publicip/ip``."""
+    forwarded: PortForward | None
+    """None: the role does not grant the forwarded-port route (``port`` None: none forwarded)."""
+    build: GluetunBuild | None
+    """None: the role does not grant ``GET /v1/version`` (asked once per connection)."""
+    not_permitted: tuple[str, ...] = ()
+    """Data routes that answered 401 while others answered: the role does not list them."""
+    advice: str | None = None
+    """What to add to gluetun's role, worded for the release detected; None: nothing."""

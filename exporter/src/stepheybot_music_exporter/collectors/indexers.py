@@ -19,7 +19,11 @@ def add_indexer_samples(out: m.Samples, backend: str, indexers: list[Indexer]) -
 
 
 class JackettCollector(Collector[JackettClient]):
-    """One indexer list per scrape, through Jackett's admin session (kept across scrapes)."""
+    """Two reads per scrape: the indexer list and the indexers failing now.
+
+    The list needs Jackett's admin session (kept across scrapes); the failing ones come
+    with the API key, through Jackett's ``status:failing`` filter.
+    """
 
     kind = BackendKind.JACKETT
     client_type = JackettClient
@@ -30,7 +34,7 @@ class JackettCollector(Collector[JackettClient]):
         super().__init__(backend, options)
 
     async def collect(self, out: m.Samples, facts: Facts) -> None:
-        """``indexers`` and ``indexers_failing`` (Jackett's last error per indexer)."""
+        """``indexers`` and ``indexers_failing`` (Jackett's live status, not the last test)."""
         add_indexer_samples(out, self.name, await self.client().indexers())
 
 
@@ -41,5 +45,5 @@ class ProwlarrCollector(Collector[ProwlarrClient]):
     client_type = ProwlarrClient
 
     async def collect(self, out: m.Samples, facts: Facts) -> None:
-        """``indexers`` and ``indexers_failing`` (disabled after failures or failed lately)."""
+        """``indexers`` and ``indexers_failing`` (enabled and blocked by Prowlarr now)."""
         add_indexer_samples(out, self.name, await self.client().indexers())

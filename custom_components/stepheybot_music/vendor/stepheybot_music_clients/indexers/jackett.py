@@ -10,6 +10,14 @@ session (even one whose jar drops IP-address cookies) works.
 
 The API key is in search URLs, so nothing here logs or reports a URL's query; download
 links in results have it removed (:func:`.models.strip_secrets`).
+
+Which indexers fail: Jackett keeps that in memory only, per indexer (``BaseIndexer``
+@ v0.24.2440: a failed query makes it failing for 10 minutes, doubling with each further
+failure up to a day; a good one makes it healthy; a restart forgets it). It shows through
+its ``status:failing`` filter meta-indexer. The indexer DTO's ``last_error`` does not: only
+the dashboard's Test button sets or clears it (IndexerApiController.cs ``Test``), so it
+can be months old. :meth:`JackettClient.indexers` asks the filter with one API-key request
+that makes no tracker traffic (:data:`NO_SUCH_CATEGORY`).
 """
 
 from __future__ import annotations
@@ -46,18 +54,38 @@ from stepheybot_music_clients.transport import (
 
 COOKIE = "Jackett"
 _STATUS_OK = 2
+FAILING = "status:failing"
+"""Jackett's filter meta-indexer of the configured indexers failing now (StatusFilterFunc.cs,
+since Jackett 0.18.379)."""
+NO_SUCH_CATEGORY = 1
+"""A Torznab category no indexer has (standard ones are 1000-8999, custom ones 100000 and up).
+
+A manual search through the ``status:failing`` filter lists every failing indexer in its
+``Indexers`` block; in this category each one answers empty at once, without asking its
+tracker (``BaseIndexer.ResultsForQuery``: ``CanHandleCategories`` is false, ResultsController
+``Results`` @ v0.24.2440). The filter's Torznab ``t=indexers`` cannot be used instead: it
+lists every configured indexer, failing or not (ResultsController ``Torznab`` reads
+``Indexers``, not ``ValidIndexers``)."""
 
 
 def _joined(values: Iterable[int | str]) -> str:
     return ",".join(str(v) for v in values)
 
 
-def parse_indexer(data: Any) -> Indexer:
-    """Parse an indexer DTO of ``/api/v2.0/indexers``."""
-    error = optional_str(data.get("last_error"))
+def parse_indexer(data: Any, failing: frozenset[str] = frozenset()) -> Indexer:
+    """Parse an indexer DTO of ``/api/v2.0/indexers``; ``failing``: the ids failing now."""
     configured = bool(data.get("configured", True))
+    indexer_id = str(data["id"])
+    error: str | None = None
+    if indexer_id in failing and configured:
+        error = (
+            "Jackett's last query to it failed; Jackett counts it as failing for 10 minutes, "
+            "longer after each further failure."
+        )
+        if tested := optional_str(data.get("last_error")):
+            error += f" Its last test failed: {tested}"
     return Indexer(
-        id=str(data["id"]),
+        id=indexer_id,
         name=str(data["name"]),
         enabled=configured,
         configured=configured,
@@ -236,10 +264,42 @@ class JackettClient(HttpClient):
         return BackendInfo(kind=BackendKind.JACKETT, application="Jackett", version=version)
 
     async def indexers(self) -> list[Indexer]:
-        """The configured indexers; ``failing`` when the last query reported an error."""
+        """The configured indexers; ``failing`` when Jackett counts them failing now.
+
+        Two requests: the indexer list (admin session) and :meth:`failing_now` (API key).
+        """
         data = await self._admin_get("api/v2.0/indexers", params={"configured": "true"})
+        failing = await self.failing_now()
         with parsing(self.kind, "its indexer list"):
-            return [parse_indexer(item) for item in data]
+            return [parse_indexer(item, failing) for item in data]
+
+    async def failing_now(self) -> frozenset[str]:
+        """The ids of the configured indexers Jackett counts as failing now (one request)."""
+        resp = await self.request(
+            "GET",
+            f"api/v2.0/indexers/{FAILING}/results",
+            params=[("apikey", self._api_key), ("Category[]", NO_SUCH_CATEGORY)],
+        )
+        self._check_results(resp)
+        if resp.status == 500 and b"Unknown indexer" in resp.body:
+            raise UnexpectedResponseError(
+                f"Jackett at {self.url} does not know its '{FAILING}' filter, which tells the "
+                "failing indexers. Update Jackett (0.18.379 or newer).",
+                backend=self.kind,
+            )
+        self.raise_for_status(resp)
+        data = resp.json()
+        with parsing(self.kind, "its failing indexers"):
+            return frozenset(str(item["ID"]) for item in data.get("Indexers") or ())
+
+    def _check_results(self, resp: Response) -> None:
+        """The results endpoints answer a wrong API key with 401."""
+        if resp.status == 401:
+            raise InvalidAuthError(
+                f"Jackett at {self.url} rejected the API key (HTTP 401). Copy the API key "
+                "shown at the top right of the Jackett dashboard.",
+                backend=self.kind,
+            )
 
     async def search(
         self,
@@ -265,12 +325,7 @@ class JackettClient(HttpClient):
         resp = await self.request(
             "GET", "api/v2.0/indexers/all/results", params=params, timeout=timeout
         )
-        if resp.status == 401:
-            raise InvalidAuthError(
-                f"Jackett at {self.url} rejected the API key (HTTP 401). Copy the API key "
-                "shown at the top right of the Jackett dashboard.",
-                backend=self.kind,
-            )
+        self._check_results(resp)
         self.raise_for_status(resp)
         data = resp.json()
         with parsing(self.kind, "search results"):

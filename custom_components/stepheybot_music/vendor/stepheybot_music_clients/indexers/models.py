@@ -30,8 +30,12 @@ class Indexer:
     enabled: bool
     configured: bool
     failing: bool
-    """Jackett: the last query failed; Prowlarr: disabled after failures or failed recently."""
+    """Failing now, in the backend's own live view. Jackett: its last query failed and the
+    error has not expired yet (10 minutes, doubling with each further failure, at most a
+    day). Prowlarr: enabled and blocked after failures (its back-off, 1 minute up to a
+    day). An indexer that failed once and is being tried again is not failing."""
     last_error: str | None
+    """Why it is failing (None when it is not)."""
     privacy: str | None = None
     """``public``, ``semi-private`` or ``private``."""
 

@@ -1,17 +1,21 @@
 """Async client of Prowlarr (API v1): indexers, their failure status, and searches.
 
 Prowlarr is a Servarr application: the API key goes in the ``X-Api-Key`` header only.
-An indexer counts as failing while Prowlarr has disabled it after failures
-(``indexerstatus.disabledTill`` in the future) or when its last failure is recent
-(:data:`RECENT_FAILURE`). Prowlarr rewrites download and magnet links to its own proxy
-(with the API key in the query); results keep the link without it and a magnet built
-from the info-hash.
+An indexer counts as failing while it is enabled and Prowlarr has blocked it after failures
+(its back-off: 1 minute after the first failure, then 5, 15, 30 minutes, ... up to a day),
+which is what Prowlarr's own health check reports. ``indexerstatus`` lists exactly the
+blocked indexers (``DisabledTill > now`` on the server's clock, enabled or not); once a
+back-off ends the row is no longer listed, so "failed recently" cannot be read from it
+(``/api/v1/indexerstats`` could, at one more request per poll; not used). Prowlarr rewrites
+download and magnet links to its own proxy (with the API key in the query); results keep
+the link without it and a magnet built from the info-hash.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
+from email.utils import parsedate_to_datetime
 from typing import Any, ClassVar
 
 from stepheybot_music_clients.indexers.models import (
@@ -24,10 +28,11 @@ from stepheybot_music_clients.indexers.models import (
 )
 from stepheybot_music_clients.models import BackendKind
 from stepheybot_music_clients.servarr import ServarrClient, optional_int, optional_str, parse_time
-from stepheybot_music_clients.transport import parsing
+from stepheybot_music_clients.transport import Response, parsing
 
-RECENT_FAILURE = timedelta(hours=1)
-"""A failure newer than this marks an indexer as failing even when it is not disabled."""
+LONG_TERM = timedelta(hours=6)
+"""Failures that started longer ago are "long-term" (Prowlarr's IndexerLongTermStatusCheck,
+src/NzbDrone.Core/HealthCheck/Checks/IndexerLongTermStatusCheck.cs @ v2.3.5.5327)."""
 
 
 def _category_ids(values: Any) -> tuple[int, ...]:
@@ -56,19 +61,36 @@ def parse_release(data: Any) -> SearchResult:
     )
 
 
-def _failure(status: Any, now: datetime) -> str | None:
-    """Why an indexerstatus entry means failing, or None."""
+def server_time(resp: Response) -> datetime:
+    """The server's clock at its reply (the ``Date`` header), else ours."""
+    try:
+        moment = parsedate_to_datetime(resp.headers.get("Date", ""))
+    except (TypeError, ValueError):
+        return datetime.now(UTC)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _blocked(status: Any, now: datetime) -> str | None:
+    """Why an ``indexerstatus`` row means blocked now, or None.
+
+    Prowlarr lists only the rows blocked at the time of the request, so a row is blocked
+    unless its ``disabledTill`` is already past on the server's clock ``now`` (a reply kept
+    by a cache, say); our own clock plays no part, so a skewed one cannot hide a failure.
+    """
     if not isinstance(status, dict):
         return None
-    disabled_till = parse_time(status.get("disabledTill"))
-    recent = parse_time(status.get("mostRecentFailure"))
-    since = parse_time(status.get("initialFailure")) or recent
-    if disabled_till is not None and disabled_till > now:
-        text = f"Disabled by Prowlarr until {disabled_till:%Y-%m-%d %H:%M} UTC after failures"
-        return text + (f" since {since:%Y-%m-%d %H:%M} UTC." if since else ".")
-    if recent is not None and now - recent < RECENT_FAILURE:
-        return f"Last query failed at {recent:%Y-%m-%d %H:%M} UTC."
-    return None
+    until = parse_time(status.get("disabledTill"))
+    if until is not None and until <= now:
+        return None
+    since = parse_time(status.get("initialFailure")) or parse_time(status.get("mostRecentFailure"))
+    text = "Prowlarr stopped using it after failures"
+    if since is not None:
+        text += f" that started {since:%Y-%m-%d %H:%M} UTC"
+        if now - since > LONG_TERM:
+            text += " (more than 6 hours ago)"
+    if until is not None:
+        text += f"; it tries again after {until:%Y-%m-%d %H:%M} UTC"
+    return text + "."
 
 
 class ProwlarrClient(ServarrClient):
@@ -79,20 +101,26 @@ class ProwlarrClient(ServarrClient):
     backend_kind: ClassVar[BackendKind] = BackendKind.PROWLARR
 
     async def indexers(self) -> list[Indexer]:
-        """Every indexer with its failure state (two requests)."""
+        """Every indexer; ``failing`` when enabled and blocked after failures (two requests).
+
+        A disabled indexer is never failing (Prowlarr's health check leaves it out too),
+        though ``indexerstatus`` may still list it.
+        """
         data = await self._get("indexer")
-        statuses = await self._get("indexerstatus")
-        now = datetime.now(UTC)
+        resp = await self._call("GET", "indexerstatus")
+        statuses = resp.json()
+        now = server_time(resp)
         with parsing(self.kind, "its indexers"):
             by_indexer = {int(s["indexerId"]): s for s in statuses}
             out: list[Indexer] = []
             for item in data:
-                error = _failure(by_indexer.get(int(item["id"])), now)
+                enabled = bool(item.get("enable"))
+                error = _blocked(by_indexer.get(int(item["id"])), now) if enabled else None
                 out.append(
                     Indexer(
                         id=str(item["id"]),
                         name=str(item["name"]),
-                        enabled=bool(item.get("enable")),
+                        enabled=enabled,
                         configured=True,
                         failing=error is not None,
                         last_error=error,

@@ -5,6 +5,10 @@ Every ``/rest`` call carries ``u``, ``v``, ``c``, ``f=json`` and credentials: a 
 hashed passwords and cannot check tokens (supysonic), ``p=enc:<hex>``. Subsonic reports errors
 inside an HTTP 200 envelope; :meth:`SubsonicClient._call` maps them to :mod:`..errors`.
 Navidrome's native API (``/auth/login`` + JWT) is used only to count the library cheaply.
+
+"Artists" means album artists everywhere (:meth:`SubsonicClient.library_totals`): what
+``getArtists`` lists on every Subsonic server and what Navidrome's own artist page shows by
+default, never every track participant (composers, lyricists, performers, ...).
 """
 
 from __future__ import annotations
@@ -58,8 +62,21 @@ MAX_PAGE_SIZE = 500
 """Navidrome's maximum ``size`` for ``getAlbumList2``; the paged counts never ask for more."""
 _MAX_PAGES = 20_000
 """Safety stop for paging (10 million albums at the largest page size)."""
-_SCAN_COUNT_IS_TOTAL_SINCE = (0, 55)
-"""Navidrome reports the total song count in an idle ``getScanStatus`` since 0.55."""
+_ROLES_SINCE = (0, 55)
+"""Navidrome makes an artist of every track participant and filters ``/api/artist`` by
+``role`` since 0.55 (persistence/artist_repository.go @ v0.55.2:118); before, its artist
+table held album artists only."""
+_MISSING_SONGS_SINCE = (0, 55)
+"""Songs and albums whose files are gone stay, flagged ``missing``, since 0.55."""
+_MISSING_ARTISTS_SINCE = (0, 56)
+"""Artists have the ``missing`` flag and filter since 0.56 (earlier releases ignore the
+filter with a warning in their log on every request)."""
+JWT_HEADER = "X-ND-Authorization"
+"""Navidrome's native API token header: ``Bearer <jwt>`` in requests; the refreshed token
+comes back in it as the bare JWT (``JWTRefresher``, server/auth.go @ v0.55.2 and v0.58.5)."""
+_EMPTY_LIBRARY = 70
+"""Subsonic error 70 (not found): Navidrome 0.58+ answers it to ``getArtists`` on an empty
+library (server/subsonic/browsing.go @ v0.58.5:116-118)."""
 _FALLBACK_CODES = (10, 41)
 """Answers to token auth that mean "this server cannot check tokens" (10: supysonic wants ``p``)."""
 _MAX_MESSAGE = 200
@@ -106,6 +123,14 @@ def _version_tuple(text: str | None) -> tuple[int, ...] | None:
     return (int(match.group(1)), int(match.group(2))) if match else None
 
 
+def _refreshed_token(resp: Response) -> str | None:
+    """The renewed JWT of a native reply: the bare token (also accepted as ``Bearer <jwt>``)."""
+    value = resp.headers.get(JWT_HEADER, "").strip()
+    if value[:7].lower() == "bearer ":
+        value = value[7:].strip()
+    return value or None
+
+
 def _header_count(resp: Response, name: str) -> int | None:
     value = resp.headers.get(name)
     if value is None or not value.strip().isdigit():
@@ -140,8 +165,6 @@ class SubsonicClient(HttpClient):
         self._auth: AuthMode | None = None if self.auth_mode is AuthMode.AUTO else self.auth_mode
         self._server: SubsonicServerInfo | None = None
         self._jwt: str | None = None
-        self._native_admin = False
-        self._library_api = True
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.url} user={self.username!r} auth={self.auth_mode}>"
@@ -517,20 +540,26 @@ class SubsonicClient(HttpClient):
     # ----------------------------------------------------------------- library totals
 
     async def library_totals(self, *, page_size: int = MAX_PAGE_SIZE) -> LibraryTotals:
-        """Count the library's artists, albums and songs as cheaply as the server allows.
+        """Count the library's album artists, albums and songs as cheaply as the server allows.
+
+        The same meaning on every path and version: **artists are album artists** (credited
+        as album artist on at least one album), and songs and albums whose files are gone
+        are not counted (nor, from Navidrome 0.56, artists left with none: 0.55 has no
+        missing artists, so ``getArtists`` keeps them too); on Navidrome 0.58+, the
+        libraries the configured user can see.
 
         Navidrome (:attr:`TotalsMethod.EXACT_CHEAP`, cost independent of library size):
-
-        - admin users: ``GET /api/library`` (one small request per library; v0.58+);
-        - others: ``getScanStatus`` (songs, when idle on 0.55+; otherwise
-          ``/api/song`` ``X-Total-Count``), ``getAlbumList2?size=1`` (``x-total-count``)
-          and ``/api/artist?_start=0&_end=1`` (``X-Total-Count``): three small requests;
-        - plus ``POST /auth/login`` when there is no valid JWT yet, and a ``ping`` when the
-          server type is not known yet.
+        ``/api/artist?role=albumartist&missing=false``, ``getAlbumList2?size=1``
+        (``x-total-count``) and ``/api/song?missing=false``, each one row and its count:
+        three small requests, plus ``POST /auth/login`` when no JWT is held (at most every
+        48 h: the token is renewed by every reply) and a ``ping`` when the server type is
+        not known yet. ``missing=false`` is sent only to releases that know it (songs
+        0.55+, artists 0.56+). ``/api/library`` (0.58+, admins) is not used: its
+        ``totalArtists`` counts every participant (composers too) per library.
 
         Other servers, or a Navidrome whose native API is unreachable
-        (:attr:`TotalsMethod.PAGED`): one ``getArtists`` (its size grows with the artists)
-        and ``getAlbumList2`` pages of ``page_size`` albums (at most 500), summing the
+        (:attr:`TotalsMethod.PAGED`): one ``getArtists`` (album artists; its size grows with
+        them) and ``getAlbumList2`` pages of ``page_size`` albums (at most 500), summing the
         albums' ``songCount``: ``albums / page_size + 1`` requests.
         """
         size = max(1, min(page_size, MAX_PAGE_SIZE))
@@ -543,51 +572,30 @@ class SubsonicClient(HttpClient):
         return await self._paged_totals(size)
 
     async def _navidrome_totals(self, info: SubsonicServerInfo) -> LibraryTotals:
-        is_admin = await self._ensure_login()
-        if is_admin and self._library_api:
-            totals = await self._library_api_totals()
-            if totals is not None:
-                return totals
         version = _version_tuple(info.server_version)
-        songs: int | None = None
-        if version is None or version >= _SCAN_COUNT_IS_TOTAL_SINCE:
-            status = await self.scan_status()
-            songs = None if status.scanning else status.count
-        if songs is None:
-            songs = await self._native_total("song")
+
+        def since(release: tuple[int, int]) -> bool:
+            return version is None or version >= release  # unknown: assume a current one
+
+        present: _Query = [("missing", "false")] if since(_MISSING_SONGS_SINCE) else []
+        artist_filters: _Query = [("role", "albumartist")] if since(_ROLES_SINCE) else []
+        if since(_MISSING_ARTISTS_SINCE):
+            artist_filters.append(("missing", "false"))
+        artists = await self._native_total("artist", artist_filters)
         _, resp = await self._call_with_response(
             "getAlbumList2", [("type", "alphabeticalByName"), ("size", 1)]
         )
         albums = _header_count(resp, "x-total-count")
         if albums is None:
-            albums = await self._native_total("album")
-        artists = await self._native_total("artist")
+            albums = await self._native_total("album", present)
+        songs = await self._native_total("song", present)
         return LibraryTotals(
             artists=artists, albums=albums, songs=songs, source=TotalsMethod.EXACT_CHEAP
         )
 
-    async def _library_api_totals(self) -> LibraryTotals | None:
-        """Sum ``/api/library`` (admin only, v0.58+); ``None`` when it is not available.
-
-        With several libraries an artist present in two of them is counted twice.
-        """
-        resp = await self._native_get("api/library", [])
-        if resp.status in (403, 404, 405):
-            self._library_api = False
-            return None
-        self.raise_for_status(resp)
-        data = resp.json()
-        with parsing(self.kind, "its library list"):
-            return LibraryTotals(
-                artists=sum(int(lib["totalArtists"]) for lib in data),
-                albums=sum(int(lib["totalAlbums"]) for lib in data),
-                songs=sum(int(lib["totalSongs"]) for lib in data),
-                source=TotalsMethod.EXACT_CHEAP,
-            )
-
-    async def _native_total(self, resource: str) -> int:
+    async def _native_total(self, resource: str, filters: _Query) -> int:
         """One row of ``/api/<resource>`` and its ``X-Total-Count`` (never ``_end=0``: all rows)."""
-        resp = await self._native_get(f"api/{resource}", [("_start", 0), ("_end", 1)])
+        resp = await self._native_get(f"api/{resource}", [("_start", 0), ("_end", 1), *filters])
         if resp.status == 404:
             raise _NativeApiUnavailableError
         self.raise_for_status(resp)
@@ -595,12 +603,6 @@ class SubsonicClient(HttpClient):
         if count is None:
             raise _NativeApiUnavailableError
         return count
-
-    async def _ensure_login(self) -> bool:
-        """Log in to the native API unless a JWT is held; return whether the user is admin."""
-        if self._jwt is None:
-            await self._login()
-        return self._native_admin
 
     async def _login(self) -> None:
         resp = await self.request(
@@ -631,30 +633,48 @@ class SubsonicClient(HttpClient):
             token = data["token"]
             if not isinstance(token, str) or not token:
                 raise ValueError("no token in the login reply")
-            self._native_admin = bool(data.get("isAdmin", False))
         self._jwt = token
 
-    def _jwt_header(self) -> dict[str, str]:
-        return {"X-ND-Authorization": f"Bearer {self._jwt}"}
-
     async def _native_get(self, path: str, params: _Query) -> Response:
-        """GET on the native API with the JWT; log in again once if it is rejected."""
-        await self._ensure_login()
+        """GET on the native API with the JWT; log in again once if it is rejected.
+
+        Every reply to a request with a valid token carries a fresh one (its expiry pushed
+        48 h on), also on 403, 404 and 500; it is kept, so a client polling more often than
+        the session timeout never logs in again.
+        """
+        if self._jwt is None:
+            await self._login()
         resp = await self.request("GET", path, params=params, headers=self._jwt_header())
         if resp.status == 401:  # expired or revoked: one fresh login, never a loop
             self._jwt = None
             await self._login()
             resp = await self.request("GET", path, params=params, headers=self._jwt_header())
-        refreshed = resp.headers.get("X-ND-Authorization", "")
-        if resp.status < 300 and refreshed.startswith("Bearer ") and len(refreshed) > 7:
-            self._jwt = refreshed[7:]
+        if resp.status != 401 and (refreshed := _refreshed_token(resp)):
+            self._jwt = refreshed
         return resp
 
+    def _jwt_header(self) -> dict[str, str]:
+        return {JWT_HEADER: f"Bearer {self._jwt}"}
+
     async def _paged_totals(self, page_size: int) -> LibraryTotals:
-        """Count by listing: ``getArtists`` once, ``getAlbumList2`` page by page."""
-        envelope = await self._call("getArtists")
-        with parsing(self.kind, "the artist index"):
-            artists = sum(len(i.get("artist", [])) for i in envelope["artists"].get("index", []))
+        """Count by listing: ``getArtists`` once, ``getAlbumList2`` page by page.
+
+        Error 70 from ``getArtists`` means an empty library (Navidrome 0.58+) when no album
+        is listed either; with albums it is a real error and raised.
+        """
+        artists = 0
+        empty: BackendRequestError | None = None
+        try:
+            envelope = await self._call("getArtists")
+        except BackendRequestError as err:
+            if err.code != _EMPTY_LIBRARY:
+                raise
+            empty = err
+        else:
+            with parsing(self.kind, "the artist index"):
+                artists = sum(
+                    len(i.get("artist", [])) for i in envelope["artists"].get("index", [])
+                )
         albums = songs = offset = 0
         first_id: str | None = None
         for _page in range(_MAX_PAGES):
@@ -682,4 +702,6 @@ class SubsonicClient(HttpClient):
                 "stopped counting.",
                 backend=self.kind,
             )
+        if empty is not None and albums:
+            raise empty
         return LibraryTotals(artists=artists, albums=albums, songs=songs, source=TotalsMethod.PAGED)

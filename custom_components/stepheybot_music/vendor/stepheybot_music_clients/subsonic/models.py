@@ -62,10 +62,11 @@ class ScanStatus:
 
     scanning: bool
     count: int
-    """Files processed so far while scanning; when idle, Navidrome >= 0.55 reports the
-    library's total song count here and supysonic reports 0."""
+    """Files processed so far while scanning. When idle, Navidrome >= 0.55 reports the song
+    count of every library here (0.55 and 0.56 include files gone missing), supysonic 0:
+    :meth:`.SubsonicClient.library_totals` is the number to show."""
     folder_count: int | None = None
-    """Folders in the library (Navidrome only)."""
+    """Folders with audio files (Navidrome only; processed so far while scanning)."""
     last_scan: datetime | None = None
     """When the last scan finished (aware, Navidrome only)."""
 
@@ -132,9 +133,11 @@ class SearchResult:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class LibraryTotals:
-    """How many artists, albums and songs the library holds, and how we counted them."""
+    """How many album artists, albums and songs the library holds, and how we counted them."""
 
     artists: int
+    """Album artists: artists credited as album artist on at least one album (what
+    ``getArtists`` lists), not every track participant (composers, performers, ...)."""
     albums: int
     songs: int
     source: TotalsMethod
