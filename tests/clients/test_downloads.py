@@ -34,7 +34,7 @@ from simulator.server import default_specs
 from tests.compat import REAL, compat
 from tests.servers import qbittorrent as qbt
 from tests.servers.qbittorrent import qbt_factory  # noqa: F401  (fixture)
-from tests.servers.torrents import make_torrent
+from tests.servers.transmission import make_torrent
 
 # --- the state table ----------------------------------------------------------------------
 
@@ -218,17 +218,15 @@ async def test_tally_follows_real_sync_deltas(
         ).category_counts[DownloadState.STOPPED] == len(magnets)
 
         # real data: complete torrents check and seed, incomplete ones wait for peers
-        seeds = [make_torrent(f"Seed {n}") for n in range(3)]
-        waiting = [make_torrent(f"Waiting {n}") for n in range(2)]
+        seeds = [make_torrent(server.download_dir, f"Seed {n}") for n in range(3)]
+        waiting = [
+            make_torrent(server.download_dir, f"Waiting {n}", write_data=False) for n in range(2)
+        ]
         await asyncio.to_thread(
-            lambda: qbt.add_torrent_files(
-                server, seeds, cookie=cookie, category="music", complete=True
-            )
+            lambda: qbt.add_torrent_files(server, seeds, cookie=cookie, category="music")
         )
         await asyncio.to_thread(
-            lambda: qbt.add_torrent_files(
-                server, waiting, cookie=cookie, category="other", complete=False
-            )
+            lambda: qbt.add_torrent_files(server, waiting, cookie=cookie, category="other")
         )
         seed_hashes = [t.info_hash for t in seeds]
         waiting_hashes = [t.info_hash for t in waiting]

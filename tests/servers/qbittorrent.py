@@ -33,7 +33,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.servers.torrents import TorrentFile
+from tests.servers.transmission import SyntheticTorrent
 
 BINARIES = {"5.3": "qbittorrent-nox", "4.5": "qbittorrent-nox-host"}
 """Binary per API generation inside the toolbox."""
@@ -66,6 +66,11 @@ class QbtServer:
     def version(self) -> str:
         """The generation as a version string (``"5.3"``/``"4.5"``)."""
         return self.generation
+
+    @property
+    def download_dir(self) -> Path:
+        """The default save path (``Session\\DefaultSavePath``)."""
+        return self.profile / "downloads"
 
     @property
     def host(self) -> str:
@@ -378,29 +383,26 @@ def _form_part(boundary: str, name: str, value: bytes, *, filename: str | None =
 
 def add_torrent_files(
     server: QbtServer,
-    torrents: Sequence[TorrentFile],
+    torrents: Sequence[SyntheticTorrent],
     *,
     cookie: str,
     category: str | None = None,
-    complete: bool,
 ) -> list[str]:
-    """Add real .torrent files, started; return their info-hashes.
+    """Add real .torrent files, started, saving to :attr:`QbtServer.download_dir`.
 
-    With ``complete`` their data is written to the save path first, so qBittorrent checks it,
-    finds every piece and seeds (``stalledUP`` with no peer downloading); without, nothing is
-    there and the torrents wait for peers that never come (``stalledDL``).
+    Made by :func:`tests.servers.transmission.make_torrent` over that folder, a torrent whose
+    data was written there is checked complete and seeds (``stalledUP`` while nobody
+    downloads from it); one made with ``write_data=False`` waits for peers that never come
+    (``stalledDL``). Returns the info-hashes.
     """
-    save_path = server.profile / "downloads"
-    if complete:
-        for torrent in torrents:
-            torrent.write_data(save_path)
+    save_path = server.download_dir
     boundary = secrets.token_hex(16)
     fields = {"savepath": str(save_path), "paused": "false", "stopped": "false"}
     if category is not None:
         fields["category"] = category
     parts = [_form_part(boundary, name, value.encode()) for name, value in fields.items()]
     parts += [
-        _form_part(boundary, "torrents", t.torrent, filename=f"{t.name}.torrent") for t in torrents
+        _form_part(boundary, "torrents", t.metainfo, filename=f"{t.name}.torrent") for t in torrents
     ]
     parts.append(f"--{boundary}--\r\n".encode())
     conn = http.client.HTTPConnection("127.0.0.1", server.webui_port, timeout=60)
