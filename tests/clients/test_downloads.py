@@ -364,3 +364,14 @@ def test_a_failed_update_counts_from_scratch_next_time() -> None:
     counted = tally.update(torrents, changed=(), removed=(), full=False)
     assert tally.recounts == 2, "half-applied: counted again from scratch"
     _same(counted, _recount(torrents, FakeSource(), "music"))
+
+
+def test_a_delta_that_misses_a_torrent_is_counted_again() -> None:
+    rng = random.Random(4)
+    torrents = {n: _random(rng, n) for n in range(8)}
+    tally = TorrentTally[int, Fake](FakeSource(), category="music")
+    tally.update(torrents, changed=(), removed=(), full=True)
+    torrents[99] = _random(rng, 99)  # listed, but the delta does not name it
+    counted = tally.update(torrents, changed=(), removed=(), full=False)
+    assert tally.recounts == 2, "the counts would drift: counted again from scratch"
+    _same(counted, _recount(torrents, FakeSource(), "music"))
