@@ -14,6 +14,7 @@ from homeassistant.components.binary_sensor.const import BinarySensorDeviceClass
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
+from .backend_entities import BackendEntities
 from .coordinators.base import StackCoordinator
 from .coordinators.docker import DockerData, DockerRuntime
 from .coordinators.download_client import DownloadClientData, DownloadClientRuntime
@@ -173,32 +174,76 @@ class VpnLeakBinarySensor(BackendEntity[VpnData], BinarySensorEntity):
         self.async_write_ha_state()
 
 
+BINARY_SENSORS = BackendEntities[BinarySensorEntity]()
+"""Every backend's binary sensors, by runtime class."""
+
+
+@BINARY_SENSORS.register(NavidromeRuntime)
+def _navidrome_binary_sensors(
+    entry: StepheyBotConfigEntry,
+    backend: NavidromeRuntime,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+) -> list[BinarySensorEntity]:
+    return [BackendBinarySensor(backend.status, NAVIDROME_SCANNING)]
+
+
+@BINARY_SENSORS.register(LidarrRuntime)
+def _lidarr_binary_sensors(
+    entry: StepheyBotConfigEntry,
+    backend: LidarrRuntime,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+) -> list[BinarySensorEntity]:
+    return [BackendBinarySensor(backend.status, LIDARR_HEALTH)]
+
+
+@BINARY_SENSORS.register(IndexerRuntime)
+def _indexer_binary_sensors(
+    entry: StepheyBotConfigEntry,
+    backend: IndexerRuntime,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+) -> list[BinarySensorEntity]:
+    return [BackendBinarySensor(backend.coordinator, FAILING_INDEXERS)]
+
+
+@BINARY_SENSORS.register(GluetunRuntime)
+def _vpn_binary_sensors(
+    entry: StepheyBotConfigEntry,
+    backend: GluetunRuntime,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+) -> list[BinarySensorEntity]:
+    entities: list[BinarySensorEntity] = [BackendBinarySensor(backend.coordinator, VPN_CONNECTED)]
+    leak_sources = [
+        client.coordinator
+        for client in entry.runtime_data.of_type(DownloadClientRuntime)
+        if client.coordinator.supports_external_address
+    ]
+    if leak_sources:
+        entities.append(VpnLeakBinarySensor(backend.coordinator, leak_sources))
+    return entities
+
+
+@BINARY_SENSORS.register(DockerRuntime)
+def _docker_binary_sensors(
+    entry: StepheyBotConfigEntry,
+    backend: DockerRuntime,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+) -> list[BinarySensorEntity]:
+    return [BackendBinarySensor(backend.coordinator, CONTAINER_PROBLEM)]
+
+
+@BINARY_SENSORS.register(MusicBrainRuntime)
+def _music_brain_binary_sensors(
+    entry: StepheyBotConfigEntry,
+    backend: MusicBrainRuntime,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+) -> list[BinarySensorEntity]:
+    return [ReachableBinarySensor(backend.requests, REACHABLE)]
+
+
 async def async_setup_entry(
     hass: HomeAssistant,
     entry: StepheyBotConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Add every backend's binary sensors."""
-    runtime = entry.runtime_data
-    leak_sources = [
-        backend.coordinator
-        for backend in runtime.of_type(DownloadClientRuntime)
-        if backend.coordinator.supports_external_address
-    ]
-    for backend in runtime.backends.values():
-        entities: list[BinarySensorEntity] = []
-        if isinstance(backend, NavidromeRuntime):
-            entities.append(BackendBinarySensor(backend.status, NAVIDROME_SCANNING))
-        elif isinstance(backend, LidarrRuntime):
-            entities.append(BackendBinarySensor(backend.status, LIDARR_HEALTH))
-        elif isinstance(backend, IndexerRuntime):
-            entities.append(BackendBinarySensor(backend.coordinator, FAILING_INDEXERS))
-        elif isinstance(backend, GluetunRuntime):
-            entities.append(BackendBinarySensor(backend.coordinator, VPN_CONNECTED))
-            if leak_sources:
-                entities.append(VpnLeakBinarySensor(backend.coordinator, leak_sources))
-        elif isinstance(backend, DockerRuntime):
-            entities.append(BackendBinarySensor(backend.coordinator, CONTAINER_PROBLEM))
-        elif isinstance(backend, MusicBrainRuntime):
-            entities.append(ReachableBinarySensor(backend.requests, REACHABLE))
-        async_add_entities(entities, config_subentry_id=backend.ref.subentry_id)
+    BINARY_SENSORS.async_add(entry, async_add_entities)

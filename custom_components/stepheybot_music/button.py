@@ -11,6 +11,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from stepheybot_music_clients.lidarr import LidarrCommand
 
+from .backend_entities import BackendEntities
 from .coordinators.base import StackCoordinator
 from .coordinators.lidarr import LidarrRuntime, LidarrStatusCoordinator
 from .coordinators.navidrome import NavidromeRuntime, NavidromeStatusCoordinator
@@ -72,16 +73,32 @@ class BackendButton[CoordinatorT: StackCoordinator[Any]](BackendEntity[Any], But
         )
 
 
+BUTTONS = BackendEntities[ButtonEntity]()
+"""The buttons of the backends that have any, by runtime class."""
+
+
+@BUTTONS.register(NavidromeRuntime)
+def _navidrome_buttons(
+    entry: StepheyBotConfigEntry,
+    backend: NavidromeRuntime,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+) -> list[ButtonEntity]:
+    return [BackendButton(backend.status, START_SCAN)]
+
+
+@BUTTONS.register(LidarrRuntime)
+def _lidarr_buttons(
+    entry: StepheyBotConfigEntry,
+    backend: LidarrRuntime,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+) -> list[ButtonEntity]:
+    return [BackendButton(backend.status, description) for description in LIDARR_BUTTONS]
+
+
 async def async_setup_entry(
     hass: HomeAssistant,
     entry: StepheyBotConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Add the buttons of Navidrome and Lidarr backends."""
-    for backend in entry.runtime_data.backends.values():
-        entities: list[ButtonEntity] = []
-        if isinstance(backend, NavidromeRuntime):
-            entities.append(BackendButton(backend.status, START_SCAN))
-        elif isinstance(backend, LidarrRuntime):
-            entities.extend(BackendButton(backend.status, d) for d in LIDARR_BUTTONS)
-        async_add_entities(entities, config_subentry_id=backend.ref.subentry_id)
+    BUTTONS.async_add(entry, async_add_entities)

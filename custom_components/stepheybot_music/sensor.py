@@ -24,6 +24,7 @@ from stepheybot_music_clients.models import BackendKind
 from stepheybot_music_clients.music_brain import LibraryStats as BrainLibraryStats
 from stepheybot_music_clients.subsonic import LibraryTotals
 
+from .backend_entities import BackendEntities
 from .coordinators.base import StackCoordinator
 from .coordinators.docker import DockerData, DockerRuntime
 from .coordinators.download_client import (
@@ -477,41 +478,81 @@ def _backend_sensors[DataT](
     ]
 
 
-async def async_setup_entry(
-    hass: HomeAssistant,
-    entry: StepheyBotConfigEntry,
-    async_add_entities: AddConfigEntryEntitiesCallback,
-) -> None:
-    """Add the stack's sensors and every backend's."""
-    runtime = entry.runtime_data
-    async_add_entities([RequestsInFlightSensor(entry)])
-    async_add_entities(
-        StackSensor(entry, description, sources)
-        for description in (*STACK_SENSORS, *BRAIN_LIBRARY_SENSORS)
-        if (sources := description.sources_fn(runtime))
-    )
+SENSORS = BackendEntities[SensorEntity]()
+"""Every backend's sensors, by runtime class."""
 
-    for backend in runtime.backends.values():
-        entities: list[SensorEntity] = []
-        if isinstance(backend, DownloadClientRuntime):
-            entities += _backend_sensors(backend.coordinator, DOWNLOAD_CLIENT_SENSORS)
-        elif isinstance(backend, NavidromeRuntime):
-            entities += _backend_sensors(backend.library, NAVIDROME_LIBRARY_SENSORS)
-            entities += _backend_sensors(backend.status, NAVIDROME_STATUS_SENSORS)
-        elif isinstance(backend, LidarrRuntime):
-            entities += _backend_sensors(backend.queue, LIDARR_QUEUE_SENSORS)
-            entities += _backend_sensors(backend.status, LIDARR_STATUS_SENSORS)
-            entities += _backend_sensors(backend.library, LIDARR_LIBRARY_SENSORS)
-            _add_root_folders(entry, backend, async_add_entities)
-        elif isinstance(backend, IndexerRuntime):
-            entities += _backend_sensors(backend.coordinator, INDEXER_SENSORS)
-        elif isinstance(backend, GluetunRuntime):
-            entities += _backend_sensors(backend.coordinator, VPN_SENSORS)
-        elif isinstance(backend, DockerRuntime):
-            _add_containers(entry, backend, async_add_entities)
-        elif isinstance(backend, MusicBrainRuntime):
-            entities += _backend_sensors(backend.requests, MUSIC_BRAIN_SENSORS)
-        async_add_entities(entities, config_subentry_id=backend.ref.subentry_id)
+
+@SENSORS.register(DownloadClientRuntime)
+def _download_client_sensors(
+    entry: StepheyBotConfigEntry,
+    backend: DownloadClientRuntime,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+) -> list[SensorEntity]:
+    return _backend_sensors(backend.coordinator, DOWNLOAD_CLIENT_SENSORS)
+
+
+@SENSORS.register(NavidromeRuntime)
+def _navidrome_sensors(
+    entry: StepheyBotConfigEntry,
+    backend: NavidromeRuntime,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+) -> list[SensorEntity]:
+    return [
+        *_backend_sensors(backend.library, NAVIDROME_LIBRARY_SENSORS),
+        *_backend_sensors(backend.status, NAVIDROME_STATUS_SENSORS),
+    ]
+
+
+@SENSORS.register(LidarrRuntime)
+def _lidarr_sensors(
+    entry: StepheyBotConfigEntry,
+    backend: LidarrRuntime,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+) -> list[SensorEntity]:
+    entities = [
+        *_backend_sensors(backend.queue, LIDARR_QUEUE_SENSORS),
+        *_backend_sensors(backend.status, LIDARR_STATUS_SENSORS),
+        *_backend_sensors(backend.library, LIDARR_LIBRARY_SENSORS),
+    ]
+    _add_root_folders(entry, backend, async_add_entities)
+    return entities
+
+
+@SENSORS.register(IndexerRuntime)
+def _indexer_sensors(
+    entry: StepheyBotConfigEntry,
+    backend: IndexerRuntime,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+) -> list[SensorEntity]:
+    return _backend_sensors(backend.coordinator, INDEXER_SENSORS)
+
+
+@SENSORS.register(GluetunRuntime)
+def _vpn_sensors(
+    entry: StepheyBotConfigEntry,
+    backend: GluetunRuntime,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+) -> list[SensorEntity]:
+    return _backend_sensors(backend.coordinator, VPN_SENSORS)
+
+
+@SENSORS.register(DockerRuntime)
+def _docker_sensors(
+    entry: StepheyBotConfigEntry,
+    backend: DockerRuntime,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+) -> list[SensorEntity]:
+    _add_containers(entry, backend, async_add_entities)
+    return []
+
+
+@SENSORS.register(MusicBrainRuntime)
+def _music_brain_sensors(
+    entry: StepheyBotConfigEntry,
+    backend: MusicBrainRuntime,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+) -> list[SensorEntity]:
+    return _backend_sensors(backend.requests, MUSIC_BRAIN_SENSORS)
 
 
 def _add_root_folders(
@@ -575,3 +616,20 @@ def _add_containers(
 
 _STATE = "/state"
 _HEALTH = "/health"
+
+
+async def async_setup_entry(
+    hass: HomeAssistant,
+    entry: StepheyBotConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+) -> None:
+    """Add the stack's sensors and every backend's."""
+    runtime = entry.runtime_data
+    async_add_entities([RequestsInFlightSensor(entry)])
+    async_add_entities(
+        StackSensor(entry, description, sources)
+        for description in (*STACK_SENSORS, *BRAIN_LIBRARY_SENSORS)
+        if (sources := description.sources_fn(runtime))
+    )
+
+    SENSORS.async_add(entry, async_add_entities)

@@ -32,8 +32,6 @@ from .coordinators.download_client import DownloadClientRuntime
 from .coordinators.lidarr import LidarrRuntime
 from .coordinators.music_brain import MusicBrainRuntime
 from .coordinators.navidrome import NavidromeRuntime
-from .coordinators.qbittorrent import QBittorrentCoordinator
-from .coordinators.transmission import TransmissionCoordinator
 from .requesting import async_request_download
 from .runtime import BackendRuntime, StepheyBotConfigEntry
 from .search import MAX_LIMIT, SearchKind, SearchSource, async_search
@@ -201,43 +199,21 @@ async def _client_downloads(
     await coordinator.async_refresh()
     if not coordinator.last_update_success or coordinator.data is None:
         raise _poll_failed(backend, coordinator.last_exception)
-    music = set(coordinator.data.music_ids)
-    title = backend.ref.title
-    if isinstance(coordinator, QBittorrentCoordinator):
-        return [
-            _download(
-                title,
-                name=t.name,
-                info_hash=t.hash,
-                state=str(t.state),
-                progress=t.progress,
-                size=t.size,
-                download_speed=t.dlspeed,
-                upload_speed=t.upspeed,
-                eta=t.eta,
-                request_ids=request_ids,
-            )
-            for info_hash, t in coordinator.torrents.items()
-            if info_hash in music
-        ]
-    if isinstance(coordinator, TransmissionCoordinator):
-        return [
-            _download(
-                title,
-                name=t.name,
-                info_hash=t.hash,
-                state=str(t.state),
-                progress=t.progress,
-                size=t.size,
-                download_speed=t.rate_download,
-                upload_speed=t.rate_upload,
-                eta=t.eta,
-                request_ids=request_ids,
-            )
-            for torrent_id, t in coordinator.torrents.items()
-            if str(torrent_id) in music
-        ]
-    return []  # pragma: no cover - every download client is one of the two
+    return [
+        _download(
+            backend.ref.title,
+            name=t.name,
+            info_hash=t.hash,
+            state=t.client_state,
+            progress=t.progress,
+            size=t.size,
+            download_speed=t.download_rate,
+            upload_speed=t.upload_rate,
+            eta=t.eta,
+            request_ids=request_ids,
+        )
+        for t in coordinator.music_torrents()
+    ]
 
 
 def _poll_failed(backend: BackendRuntime, err: BaseException | None) -> HomeAssistantError:
@@ -332,7 +308,10 @@ async def _set_running(entry: StepheyBotConfigEntry, call: ServiceCall, running:
     for backend in clients:
         try:
             acted = (
-                await _guarded(backend, _set_torrent_running(backend, info_hash, running)) or acted
+                await _guarded(
+                    backend, backend.coordinator.async_set_torrent_running(info_hash, running)
+                )
+                or acted
             )
         except HomeAssistantError as err:
             failures.append(err)
@@ -340,23 +319,6 @@ async def _set_running(entry: StepheyBotConfigEntry, call: ServiceCall, running:
         if failures:
             raise failures[0]  # the download may be on the client that did not answer
         raise invalid("download_not_found", title=request.title)
-
-
-async def _set_torrent_running(
-    backend: DownloadClientRuntime, info_hash: str, running: bool
-) -> bool:
-    """Start or stop one torrent where this client has it; whether it had it."""
-    coordinator = backend.coordinator
-    if isinstance(coordinator, QBittorrentCoordinator):
-        if not await coordinator.client.torrents(hashes=[info_hash]):
-            return False
-        await (coordinator.client.start if running else coordinator.client.stop)([info_hash])
-    elif isinstance(coordinator, TransmissionCoordinator):
-        if not await coordinator.client.torrents([info_hash]):
-            return False
-        await (coordinator.client.start if running else coordinator.client.stop)([info_hash])
-    await coordinator.async_request_refresh()
-    return True
 
 
 async def _pause_downloads(

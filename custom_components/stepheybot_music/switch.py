@@ -26,7 +26,7 @@ class DownloadClientSwitchDescription(SwitchEntityDescription):
     """A switch of a download client."""
 
     is_on_fn: Callable[[DownloadClientData], bool]
-    turn_fn: Callable[[DownloadClientCoordinator, bool], Awaitable[None]]
+    turn_fn: Callable[[DownloadClientCoordinator[Any, Any], bool], Awaitable[None]]
 
 
 SWITCHES: tuple[DownloadClientSwitchDescription, ...] = (
@@ -51,7 +51,9 @@ class DownloadClientSwitch(BackendEntity[DownloadClientData], SwitchEntity):
     entity_description: DownloadClientSwitchDescription
 
     def __init__(
-        self, coordinator: DownloadClientCoordinator, description: DownloadClientSwitchDescription
+        self,
+        coordinator: DownloadClientCoordinator[Any, Any],
+        description: DownloadClientSwitchDescription,
     ) -> None:
         """Switch ``description`` on ``coordinator``'s client."""
         super().__init__(coordinator, description)

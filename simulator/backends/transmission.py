@@ -185,6 +185,7 @@ class _Daemon:
             "rateUpload": torrent.up_speed,
             "totalSize": torrent.size,
             "sizeWhenDone": torrent.size,
+            "metadataPercentComplete": 0 if torrent.status is TorrentStatus.METADATA else 1,
             "leftUntilDone": torrent.amount_left,
             "eta": _eta(torrent),
             "error": 3 if torrent.status is TorrentStatus.ERROR else 0,

@@ -343,7 +343,8 @@ async def test_down_slow_and_broken(sim: Simulator, session: aiohttp.ClientSessi
 
 
 async def test_wrong_application(session: aiohttp.ClientSession) -> None:
-    spec = BackendSpec(name="gluetun", kind="gluetun", extra={"auth": "none"})
+    # gluetun before v3.39.1 has no auth: it answers a Docker request itself (400, not JSON)
+    spec = BackendSpec(name="gluetun", kind="gluetun", flavor="3.39")
     async with Simulator(seed=1, specs=[spec], speed=0, docker_socket=False) as sim:
         with pytest.raises(WrongApplicationError) as caught:
             await DockerClient(session, sim.url("gluetun")).probe()

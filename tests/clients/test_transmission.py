@@ -34,7 +34,7 @@ MAGNET = "magnet:?xt=urn:btih:{}&dn=Test+Album+%5BFLAC%5D"
 
 EXPECTED_STATE = {
     TorrentStatus.DOWNLOADING: TorrentState.DOWNLOADING,
-    TorrentStatus.METADATA: TorrentState.DOWNLOADING,
+    TorrentStatus.METADATA: TorrentState.METADATA,
     TorrentStatus.STALLED_DOWNLOADING: TorrentState.STALLED_DOWNLOADING,
     TorrentStatus.SEEDING: TorrentState.SEEDING,
     TorrentStatus.STALLED_SEEDING: TorrentState.STALLED_UPLOADING,
@@ -146,7 +146,8 @@ async def test_torrents_equal_the_world(sim: Simulator, session: aiohttp.ClientS
     world = sim.world
     await sim.advance(5)
     idle = [t for t in world.torrents.values() if t.status.name.startswith("STOPPED")]
-    stopped, queued, checking, idle_seed, *_ = idle
+    stopped, queued, checking, idle_seed, magnet, *_ = idle
+    magnet.status, magnet.progress = TorrentStatus.METADATA, 0.0
     stopped.status = TorrentStatus.ERROR
     stopped.error = "No data found! Ensure your drives are connected"
     queued.status = TorrentStatus.QUEUED
@@ -166,6 +167,7 @@ async def test_torrents_equal_the_world(sim: Simulator, session: aiohttp.ClientS
         TorrentState.QUEUED,
         TorrentState.CHECKING,
         TorrentState.STALLED_UPLOADING,
+        TorrentState.METADATA,
     } <= states
     errored = next(t for t in torrents if t.hash == stopped.hash)
     assert errored.error == 3
@@ -183,6 +185,27 @@ async def test_torrents_equal_the_world(sim: Simulator, session: aiohttp.ClientS
     assert stalled.rate_download == 0
     assert stalled.eta is None
     _assert_matches(stalled, world.torrents[downloading.hash])
+
+
+async def test_a_download_whose_connected_peers_send_nothing_is_stalled(
+    sim: Simulator, session: aiohttp.ClientSession
+) -> None:
+    world = sim.world
+    await sim.advance(5)
+    active = next(
+        t for t in world.torrents.values() if t.status is TorrentStatus.DOWNLOADING and t.dl_speed
+    )
+    client = _client(sim, session)
+    before = {t.hash: t for t in await client.torrents()}[active.hash]
+    assert before.state is TorrentState.DOWNLOADING
+    assert before.rate_download > 0
+
+    active.dl_speed = 0  # its peers stay connected (and unchoked) but send nothing
+    world.touch(active)
+    after = {t.hash: t for t in await client.torrents()}[active.hash]
+    assert after.peers_connected == before.peers_connected > 0
+    assert after.rate_download == 0
+    assert after.state is TorrentState.STALLED_DOWNLOADING, "qBittorrent's rule: no payload"
 
 
 async def test_torrents_by_id_or_hash(sim: Simulator, session: aiohttp.ClientSession) -> None:
@@ -427,8 +450,17 @@ async def test_times_are_aware(sim: Simulator, session: aiohttp.ClientSession) -
 
 def test_state_derivation_edges() -> None:
     derive = TorrentState.derive
-    assert derive(6, error=0, rate_download=0, rate_upload=512, peers=0) is TorrentState.SEEDING
-    assert derive(5, error=0, rate_download=0, rate_upload=0, peers=0) is TorrentState.QUEUED
-    assert derive(1, error=0, rate_download=0, rate_upload=0, peers=0) is TorrentState.CHECKING
-    assert derive(4, error=2, rate_download=9, rate_upload=0, peers=3) is TorrentState.DOWNLOADING
-    assert derive(9, error=0, rate_download=0, rate_upload=0, peers=0) is TorrentState.UNKNOWN
+    assert derive(6, error=0, rate_download=0, rate_upload=512) is TorrentState.SEEDING
+    assert derive(6, error=0, rate_download=0, rate_upload=0) is TorrentState.STALLED_UPLOADING
+    assert derive(5, error=0, rate_download=0, rate_upload=0) is TorrentState.QUEUED
+    assert derive(1, error=0, rate_download=0, rate_upload=0) is TorrentState.CHECKING
+    assert derive(4, error=2, rate_download=9, rate_upload=0) is TorrentState.DOWNLOADING
+    assert derive(4, error=3, rate_download=9, rate_upload=0) is TorrentState.ERROR
+    assert derive(4, error=0, rate_download=0, rate_upload=0) is TorrentState.STALLED_DOWNLOADING
+    # uploading to others does not make a download that receives nothing less stalled
+    assert derive(4, error=0, rate_download=0, rate_upload=9) is TorrentState.STALLED_DOWNLOADING
+    assert (
+        derive(4, error=0, rate_download=0, rate_upload=0, has_metadata=False)
+        is TorrentState.METADATA
+    )
+    assert derive(9, error=0, rate_download=0, rate_upload=0) is TorrentState.UNKNOWN

@@ -15,11 +15,10 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 import pytest
+from stepheybot_music_clients.downloads import QBittorrentSource, TorrentFacts, TorrentTally
 from stepheybot_music_clients.qbittorrent import QBittorrentClient, Torrent
 from stepheybot_music_clients.stackfile import StackConfig, dump_stack_file
-from stepheybot_music_exporter.collectors import qbittorrent_states
 from stepheybot_music_exporter.collectors.qbittorrent import QBittorrentCollector
-from stepheybot_music_exporter.collectors.qbittorrent_states import CategoryStates
 
 from simulator import Scale, Simulator
 from simulator.model import TorrentStatus
@@ -64,9 +63,9 @@ def _collector(exporter: RunningExporter, sim: Simulator, name: str) -> QBittorr
     return collector
 
 
-def _states(collector: QBittorrentCollector) -> CategoryStates:
-    assert collector._states is not None
-    return collector._states
+def _states(collector: QBittorrentCollector) -> TorrentTally[str, Torrent]:
+    assert collector._tally is not None
+    return collector._tally
 
 
 @asynccontextmanager
@@ -178,15 +177,15 @@ async def test_counts_follow_random_changes(tmp_path: Path) -> None:
 
 
 def _spy(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """Record every call of the per-torrent function (our own code, the HTTP stays real)."""
+    """Record every torrent the counts look at (our own code, the HTTP stays real)."""
     calls: list[str] = []
-    real: Callable[[Torrent, str], str | None] = qbittorrent_states.torrent_state
+    real: Callable[[QBittorrentSource, Torrent], TorrentFacts] = QBittorrentSource.facts
 
-    def spy(torrent: Torrent, category: str) -> str | None:
+    def spy(source: QBittorrentSource, torrent: Torrent) -> TorrentFacts:
         calls.append(torrent.hash)
-        return real(torrent, category)
+        return real(source, torrent)
 
-    monkeypatch.setattr(qbittorrent_states, "torrent_state", spy)
+    monkeypatch.setattr(QBittorrentSource, "facts", spy)
     return calls
 
 

@@ -10,9 +10,9 @@ import dataclasses
 import gc
 import weakref
 
-from stepheybot_music_clients.qbittorrent import Torrent
+from stepheybot_music_clients.downloads import QBITTORRENT, Tally, TorrentTally
+from stepheybot_music_clients.qbittorrent import MainData, Torrent
 from stepheybot_music_clients.qbittorrent.sync import MainDataStore
-from stepheybot_music_exporter.collectors.qbittorrent_states import CategoryStates
 
 
 class Torrents(dict[str, Torrent]):
@@ -30,13 +30,21 @@ def _reply(rid: int, states: dict[str, str], *, full: bool) -> dict[str, object]
     }
 
 
+def _counts(tally: TorrentTally[str, Torrent], data: MainData) -> dict[str, int]:
+    """The nonzero counts by state of the music torrents after ``data``."""
+    result: Tally = tally.update(
+        data.torrents, changed=data.changed, removed=data.removed, full=data.full_update
+    )
+    return {str(state): n for state, n in result.category_counts.items() if n}
+
+
 def test_counts_do_not_keep_the_polled_torrents_alive() -> None:
     store = MainDataStore()
-    states = CategoryStates("music")
+    states = TorrentTally[str, Torrent](QBITTORRENT, category="music")
     hashes = [f"{n:040x}" for n in range(50)]
     first = store.apply(_reply(1, dict.fromkeys(hashes, "stoppedDL"), full=True))
     watched = Torrents(first.torrents)
-    assert states.update(dataclasses.replace(first, torrents=watched)) == {"stopped": 50}
+    assert _counts(states, dataclasses.replace(first, torrents=watched)) == {"stopped": 50}
     alive = weakref.ref(watched)
     del first, watched
     store.reset()  # a lost session: the client forgets its torrents before the re-sync
@@ -45,11 +53,11 @@ def test_counts_do_not_keep_the_polled_torrents_alive() -> None:
 
     # the counts still follow a full update and the deltas after it
     second = store.apply(_reply(1, dict.fromkeys(hashes, "stoppedDL"), full=True))
-    assert states.update(second) == {"stopped": 50}
+    assert _counts(states, second) == {"stopped": 50}
     third = store.apply(_reply(2, {hashes[0]: "downloading"}, full=False))
-    assert states.update(third) == {"stopped": 49, "downloading": 1}
-    assert states.update(third) == {"stopped": 49, "downloading": 1}, "fed twice: no drift"
+    assert _counts(states, third) == {"stopped": 49, "downloading": 1}
+    assert _counts(states, third) == {"stopped": 49, "downloading": 1}, "fed twice: no drift"
     unchanged = store.apply({"rid": 3})
     assert unchanged.torrents is third.torrents
-    assert states.update(unchanged) == {"stopped": 49, "downloading": 1}
+    assert _counts(states, unchanged) == {"stopped": 49, "downloading": 1}
     assert states.recounts == 2

@@ -43,6 +43,10 @@ async def test_later_scrapes_fetch_only_what_changed(tmp_path: Path) -> None:
             assert first.up(CLIENT) == 1
             _assert_music_states(sim, first)
             listing = client.stats.body_bytes
+            tally = collector._tally
+            assert tally is not None
+            counted = len(world.torrents)
+            assert tally.looked_at == counted, "the first scrape looks at every torrent"
 
             # a new music torrent, one removed, one stopped; the next scrape seconds later
             music = [t for t in world.torrents.values() if t.category == world.music_category]
@@ -60,3 +64,6 @@ async def test_later_scrapes_fetch_only_what_changed(tmp_path: Path) -> None:
             assert client.stats.by_path == {client.rpc_path: 3}  # stats, torrents, free space
             assert listing > 100_000
             assert client.stats.body_bytes < 10_000
+            # the counts follow from the few torrents that travelled, not from all of them
+            assert tally.recounts == 1
+            assert 2 <= tally.looked_at - counted < counted // 10

@@ -227,7 +227,7 @@ async def test_role_without_the_vpn_status(
         assert _reauth_flows(hass) == []
         coordinator = entry.runtime_data.backends[subentry_id("gluetun")].fast[0]
         error = str(coordinator.last_exception)
-        assert error.startswith("gluetun refused a request. gluetun at ")
+        assert error.startswith("gluetun refused the request. gluetun at ")
         assert "answered HTTP 401 to GET /v1/vpn/status although GET /v1/publicip/ip works" in (
             error
         )
@@ -291,6 +291,6 @@ async def test_add_latest_without_credentials_explains_the_role(
             result["flow_id"], form_input(sim, "gluetun")
         )
         assert result["errors"] == {"base": "invalid_auth"}
-        details = result["description_placeholders"]["details"]
+        details = result["description_placeholders"]["error"]
         assert "it needs credentials" in details
         assert "HTTP_CONTROL_SERVER_AUTH_DEFAULT_ROLE" in details

@@ -9,6 +9,7 @@ import aiohttp
 import pytest
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.core import HomeAssistant
+from stepheybot_music_clients.downloads import QBITTORRENT, TorrentTally
 from stepheybot_music_clients.factory import make_client_as
 from stepheybot_music_clients.models import BackendKind
 from stepheybot_music_clients.qbittorrent import QBittorrentClient, Torrent
@@ -16,8 +17,7 @@ from stepheybot_music_clients.qbittorrent import QBittorrentClient, Torrent
 from custom_components.stepheybot_music.backends import client_settings
 from custom_components.stepheybot_music.coordinators.download_client import (
     TorrentBucket,
-    TorrentSummary,
-    summarize,
+    bucket_counts,
 )
 from custom_components.stepheybot_music.coordinators.qbittorrent import QBittorrentCoordinator
 from simulator import Simulator
@@ -45,23 +45,6 @@ async def big_sim(frozen: FrozenDateTimeFactory) -> AsyncIterator[Simulator]:
         yield running
 
 
-class SummarySpy:
-    """Counts the calls of the coordinator's per-torrent summary."""
-
-    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
-        """Wrap ``QBittorrentCoordinator._summary`` (before any coordinator is built)."""
-        self.calls = 0
-        original = QBittorrentCoordinator._summary
-
-        def spy(
-            coordinator: QBittorrentCoordinator, info_hash: str, torrent: Torrent
-        ) -> TorrentSummary:
-            self.calls += 1
-            return original(coordinator, info_hash, torrent)
-
-        monkeypatch.setattr(QBittorrentCoordinator, "_summary", spy)
-
-
 def _assert_matches_world(coordinator: QBittorrentCoordinator, sim: Simulator) -> None:
     """The coordinator's data against a recount of the simulated world."""
     data = coordinator.data
@@ -79,29 +62,37 @@ def _assert_matches_world(coordinator: QBittorrentCoordinator, sim: Simulator) -
 
 
 async def _recount(sim: Simulator, coordinator: QBittorrentCoordinator) -> tuple[object, ...]:
-    """Every count again from a fresh client's full listing, one summary per torrent."""
+    """Every count again from a fresh client's full listing, every torrent looked at."""
     async with aiohttp.ClientSession() as session:
         settings = client_settings(backend_data(sim, "qbittorrent"))
         client = make_client_as(QBittorrentClient, BackendKind.QBITTORRENT, session, settings)
         main = await client.sync()
         await client.logout()
     assert main.full_update
-    return summarize(coordinator._summary(h, t) for h, t in main.torrents.items())
+    fresh = TorrentTally[str, Torrent](QBITTORRENT, category=coordinator.music_category)
+    tally = fresh.update(main.torrents, changed=main.changed, removed=(), full=True)
+    assert fresh.looked_at == len(main.torrents)
+    return (
+        bucket_counts(tally.counts),
+        tally.total,
+        tally.category_hashes,
+        tally.category_active,
+        tally.category_running,
+    )
 
 
 async def test_no_change_poll_summarizes_nothing_and_changes_only_what_changed(
     hass: HomeAssistant,
     big_sim: Simulator,
     frozen: FrozenDateTimeFactory,
-    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    spy = SummarySpy(monkeypatch)
     entry = await setup_stack(hass, big_sim, ["qbittorrent"])
     coordinator = entry.runtime_data.backends[subentry_id("qbittorrent")].fast[0]
     assert isinstance(coordinator, QBittorrentCoordinator)
+    tally = coordinator.tally
     world = big_sim.world
     assert len(world.torrents) > TORRENTS
-    assert spy.calls == len(world.torrents), "the first poll summarizes every torrent"
+    assert tally.looked_at == len(world.torrents), "the first poll looks at every torrent"
     _assert_matches_world(coordinator, big_sim)
     interval = coordinator.update_interval
     assert interval is not None
@@ -109,10 +100,10 @@ async def test_no_change_poll_summarizes_nothing_and_changes_only_what_changed(
 
     before = coordinator.data
     for _ in range(3):
-        spy.calls = 0
+        looked_at = tally.looked_at
         await poll(hass, frozen, seconds)
         assert coordinator.last_update_success
-        assert spy.calls == 0, "nothing changed: no torrent is summarized"
+        assert tally.looked_at == looked_at, "nothing changed: no torrent is looked at"
         assert coordinator.data.music_ids is before.music_ids
         assert coordinator.data.counts == before.counts
 
@@ -141,10 +132,10 @@ async def test_no_change_poll_summarizes_nothing_and_changes_only_what_changed(
             )
             assert added is not None
             touched.add(added.hash)
-        spy.calls = 0
+        looked_at = tally.looked_at
         await poll(hass, frozen, seconds)
         assert coordinator.last_update_success
-        assert 0 < spy.calls <= len(touched), "only the changed torrents are summarized"
+        assert 0 < tally.looked_at - looked_at <= len(touched), "only the changed are looked at"
         _assert_matches_world(coordinator, big_sim)
         data = coordinator.data
         assert (
@@ -154,3 +145,4 @@ async def test_no_change_poll_summarizes_nothing_and_changes_only_what_changed(
             data.music_active,
             data.music_running,
         ) == await _recount(big_sim, coordinator)
+    assert tally.recounts == 1, "no poll after the first counted every torrent again"

@@ -1,7 +1,7 @@
 """Start real qbittorrent-nox servers (5.3 and 4.5.2) for tests and benchmarks.
 
 Plain functions (:func:`start_server`, :func:`stop_server`, :func:`running_server`,
-:func:`add_synthetic_torrents`, :func:`raw_login`) plus pytest fixtures
+:func:`add_synthetic_torrents`, :func:`add_torrent_files`, :func:`raw_login`) plus pytest fixtures
 (``qbt53``, ``qbt45``, ``qbt_server``, ``qbt_factory``). Everything here talks to
 qBittorrent with the standard library only, so it never depends on the client under test.
 
@@ -16,6 +16,7 @@ import base64
 import contextlib
 import hashlib
 import http.client
+import json
 import os
 import re
 import secrets
@@ -26,11 +27,13 @@ import subprocess
 import tempfile
 import time
 import urllib.parse
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+
+from tests.servers.transmission import SyntheticTorrent
 
 BINARIES = {"5.3": "qbittorrent-nox", "4.5": "qbittorrent-nox-host"}
 """Binary per API generation inside the toolbox."""
@@ -63,6 +66,11 @@ class QbtServer:
     def version(self) -> str:
         """The generation as a version string (``"5.3"``/``"4.5"``)."""
         return self.generation
+
+    @property
+    def download_dir(self) -> Path:
+        """The default save path (``Session\\DefaultSavePath``)."""
+        return self.profile / "downloads"
 
     @property
     def host(self) -> str:
@@ -363,6 +371,66 @@ def add_synthetic_torrents(
             server, len(hashes), cookie=cookie, at_least=True, timeout=wait_timeout
         )
     return hashes
+
+
+def _form_part(boundary: str, name: str, value: bytes, *, filename: str | None = None) -> bytes:
+    """One part of a ``multipart/form-data`` body (a file when ``filename`` is given)."""
+    head = f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"'
+    if filename is not None:
+        head += f'; filename="{filename}"\r\nContent-Type: application/x-bittorrent'
+    return f"{head}\r\n\r\n".encode() + value + b"\r\n"
+
+
+def add_torrent_files(
+    server: QbtServer,
+    torrents: Sequence[SyntheticTorrent],
+    *,
+    cookie: str,
+    category: str | None = None,
+) -> list[str]:
+    """Add real .torrent files, started, saving to :attr:`QbtServer.download_dir`.
+
+    Made by :func:`tests.servers.transmission.make_torrent` over that folder, a torrent whose
+    data was written there is checked complete and seeds (``stalledUP`` while nobody
+    downloads from it); one made with ``write_data=False`` waits for peers that never come
+    (``stalledDL``). Returns the info-hashes.
+    """
+    save_path = server.download_dir
+    boundary = secrets.token_hex(16)
+    fields = {"savepath": str(save_path), "paused": "false", "stopped": "false"}
+    if category is not None:
+        fields["category"] = category
+    parts = [_form_part(boundary, name, value.encode()) for name, value in fields.items()]
+    parts += [
+        _form_part(boundary, "torrents", t.metainfo, filename=f"{t.name}.torrent") for t in torrents
+    ]
+    parts.append(f"--{boundary}--\r\n".encode())
+    conn = http.client.HTTPConnection("127.0.0.1", server.webui_port, timeout=60)
+    try:
+        conn.request(
+            "POST",
+            "/api/v2/torrents/add",
+            body=b"".join(parts),
+            headers={
+                "Content-Type": f"multipart/form-data; boundary={boundary}",
+                "Cookie": cookie,
+            },
+        )
+        resp = conn.getresponse()
+        body = resp.read()
+    finally:
+        conn.close()
+    if resp.status not in (200, 202):
+        raise RuntimeError(f"torrents/add failed: HTTP {resp.status} {body[:200]!r}")
+    return [torrent.info_hash for torrent in torrents]
+
+
+def torrent_states(server: QbtServer, *, cookie: str) -> dict[str, str]:
+    """qBittorrent's own ``state`` string of every torrent, by hash (one full listing)."""
+    status, body, _ = http_request(server, "GET", "/api/v2/torrents/info", cookie=cookie)
+    if status != 200:
+        raise RuntimeError(f"torrents/info failed: HTTP {status} {body[:200]!r}")
+    return {item["hash"]: item["state"] for item in json.loads(body)}
 
 
 def torrent_count(server: QbtServer, *, cookie: str) -> int:

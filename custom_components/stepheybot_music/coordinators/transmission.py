@@ -2,41 +2,30 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Sequence
 
 from homeassistant.core import HomeAssistant
-from stepheybot_music_clients.transmission import Torrent, TorrentState, TransmissionClient
+from stepheybot_music_clients.downloads import TRANSMISSION
+from stepheybot_music_clients.transmission import Torrent, TransmissionClient
 
 from ..runtime import BackendRef, StepheyBotConfigEntry
 from ..sessions import runtime_client
 from ..settings import StackSettings
 from .download_client import (
+    AddedLink,
     DownloadClientCoordinator,
     DownloadClientData,
     DownloadClientRuntime,
-    TorrentBucket,
-    TorrentSummary,
+    bucket_counts,
 )
-from .torrent_tally import TorrentTally
-
-_BUCKETS: dict[TorrentState, TorrentBucket] = {
-    TorrentState.DOWNLOADING: TorrentBucket.DOWNLOADING,
-    TorrentState.SEEDING: TorrentBucket.SEEDING,
-    TorrentState.STALLED_DOWNLOADING: TorrentBucket.STALLED,
-    TorrentState.STALLED_UPLOADING: TorrentBucket.STALLED,
-    TorrentState.STOPPED: TorrentBucket.PAUSED,
-    TorrentState.QUEUED: TorrentBucket.QUEUED,
-    TorrentState.CHECKING: TorrentBucket.CHECKING,
-    TorrentState.ERROR: TorrentBucket.ERRORED,
-}
 
 
-class TransmissionCoordinator(DownloadClientCoordinator):
+class TransmissionCoordinator(DownloadClientCoordinator[int, Torrent]):
     """Four small RPC calls per poll; the music torrents are those with the music label.
 
     The torrent list is polled incrementally (``recently-active``): after the first poll only
-    the torrents that changed in the last minute travel, and only they are counted again
-    (:class:`TorrentTally`).
+    the torrents that changed in the last minute travel, and only they are counted again (the
+    download domain's ``TorrentTally``).
     """
 
     def __init__(
@@ -48,20 +37,8 @@ class TransmissionCoordinator(DownloadClientCoordinator):
         settings: StackSettings,
     ) -> None:
         """Poll ``client`` at the fast interval."""
-        super().__init__(hass, entry, backend, role="downloads", interval=settings.fast_interval)
+        super().__init__(hass, entry, backend, settings, TRANSMISSION)
         self.client = client
-        self._music_label = settings.music_category
-        self._tally = TorrentTally[int, Torrent](lambda _id, torrent: self._summary(torrent))
-        self.torrents: Mapping[int, Torrent] = {}
-        """Every torrent of the last poll, by Transmission id (read by request tracking)."""
-
-    def _summary(self, torrent: Torrent) -> TorrentSummary:
-        return TorrentSummary(
-            id=str(torrent.id),
-            bucket=_BUCKETS.get(torrent.state),
-            music=self._music_label in torrent.labels,
-            complete=torrent.progress >= 1.0,
-        )
 
     async def _async_fetch(self) -> DownloadClientData:
         session = await self.client.session()
@@ -69,9 +46,9 @@ class TransmissionCoordinator(DownloadClientCoordinator):
         snapshot = await self.client.sync(
             torrent_count=stats.torrent_count, uptime=stats.current.seconds_active
         )
-        self.torrents = snapshot.torrents
-        tally = self._tally.update(
+        tally = self._count(
             snapshot.torrents,
+            snapshot.by_hash,
             changed=snapshot.changed,
             removed=snapshot.removed,
             full=snapshot.full,
@@ -80,28 +57,35 @@ class TransmissionCoordinator(DownloadClientCoordinator):
         return DownloadClientData(
             download_rate=stats.download_speed,
             upload_rate=stats.upload_speed,
-            counts=tally.counts,
+            counts=bucket_counts(tally.counts),
             total=tally.total,
             connection=None,
             free_space=free.free_bytes if free is not None else None,
             alltime_download=stats.cumulative.downloaded,
             alltime_upload=stats.cumulative.uploaded,
             alt_speed_limits=session.alt_speed_enabled,
-            music_ids=tally.music_ids,
-            music_active=tally.music_active,
-            music_running=tally.music_running,
+            music_ids=tally.category_hashes,
+            music_active=tally.category_active,
+            music_running=tally.category_running,
             version=session.version.split(" ", 1)[0],
         )
 
+    async def async_add_link(self, link: str) -> AddedLink:
+        """Add ``link`` with the music label; Transmission names the torrent it became."""
+        added = await self.client.add(link, labels=[self.music_category])
+        return AddedLink(hash=added.hash, name=added.name, duplicate=added.duplicate)
+
+    async def _async_has(self, info_hash: str) -> bool:
+        return bool(await self.client.torrents([info_hash]))
+
+    async def _async_set_running(self, hashes: Sequence[str], running: bool) -> None:
+        if running:
+            await self.client.start(hashes)
+        else:
+            await self.client.stop(hashes)
+
     async def _async_set_alt_speed(self, enabled: bool) -> None:
         await self.client.alt_speed(enabled)
-
-    async def _async_set_running(self, ids: tuple[str, ...], running: bool) -> None:
-        numbers = [int(torrent_id) for torrent_id in ids]
-        if running:
-            await self.client.start(numbers)
-        else:
-            await self.client.stop(numbers)
 
 
 def build(

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from stepheybot_music_clients.errors import AlreadyExistsError, StackError
+from stepheybot_music_clients.errors import StackError
 
 from ..action_errors import backend_failed
 from ..coordinators.download_client import DownloadClientRuntime
-from ..coordinators.qbittorrent import QBittorrentCoordinator
-from ..coordinators.transmission import TransmissionCoordinator
 from ..tracking.models import Route
 from .ask import Wanted
 from .requester import Requester
@@ -25,23 +23,14 @@ async def async_request(
     """Add the torrent (one the client already had is tracked too)."""
     link = wanted.link or ""
     coordinator = backend.coordinator
-    category = requester.runtime.settings.music_category
-    torrent_hash = wanted.torrent_hash
-    title = wanted.download_title
-    had = False
     try:
-        if isinstance(coordinator, QBittorrentCoordinator):
-            try:
-                await coordinator.client.add_torrent([link], category=category)
-            except AlreadyExistsError:
-                had = True
-        elif isinstance(coordinator, TransmissionCoordinator):
-            added = await coordinator.client.add(link, labels=[category])
-            torrent_hash, had = added.hash, added.duplicate
-            if wanted.title is None and wanted.artist is None:
-                title = added.name
+        added = await coordinator.async_add_link(link)
     except StackError as err:
         raise backend_failed(backend.ref, err) from err
+    torrent_hash = added.hash or wanted.torrent_hash
+    title = wanted.download_title
+    if added.name is not None and wanted.title is None and wanted.artist is None:
+        title = added.name
     await coordinator.async_request_refresh()
     request = requester.new_for(
         backend.ref,
@@ -51,5 +40,5 @@ async def async_request(
         torrent_hash=torrent_hash,
         size=wanted.size,
     )
-    verb = "already had" if had else "is downloading"
+    verb = "already had" if added.duplicate else "is downloading"
     return await requester.submit(request, f"{backend.ref.title} {verb} {title}.")

@@ -12,14 +12,11 @@ and the scan goes on, as it does when the client then reports an error, e.g. qBi
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from stepheybot_music_clients import qbittorrent, transmission
+from stepheybot_music_clients.downloads import TorrentView
 
 from ..coordinators.download_client import DownloadClientRuntime
-from ..coordinators.qbittorrent import QBittorrentCoordinator
-from ..coordinators.transmission import TransmissionCoordinator
 from .advance import downloading, failed
 from .library_scan import LibraryScan
 from .models import FailureReason, Stage, TrackedRequest
@@ -28,78 +25,11 @@ LISTING_GRACE = timedelta(minutes=5)
 """How long a new request may wait for its torrent to show in the client's poll."""
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class TorrentView:
-    """What tracking needs of one torrent, from either client."""
-
-    progress: float
-    eta: int | None
-    size: int
-    error: str | None
-    """Why the torrent cannot go on (None when it can)."""
-
-
-def _qbittorrent(torrent: qbittorrent.Torrent) -> TorrentView:
-    error = None
-    if torrent.state is qbittorrent.TorrentState.ERROR:
-        error = (
-            "qBittorrent cannot find the downloaded files."
-            if torrent.state_raw == "missingFiles"
-            else "qBittorrent reports an error for this torrent."
-        )
-    return TorrentView(progress=torrent.progress, eta=torrent.eta, size=torrent.size, error=error)
-
-
-def _transmission(torrent: transmission.Torrent) -> TorrentView:
-    error = None
-    if torrent.state is transmission.TorrentState.ERROR:
-        error = torrent.error_string or "Transmission reports an error for this torrent."
-    return TorrentView(progress=torrent.progress, eta=torrent.eta, size=torrent.size, error=error)
-
-
-class TorrentFinder:
-    """Finds torrents by info-hash in a download client's last poll.
-
-    Transmission's list is keyed by its own ids: the id of each hash is remembered, so a
-    lookup costs a full pass only while the hash is not where it was last found (first
-    lookup, a torrent not listed yet or gone, an id changed by a daemon restart).
-    """
-
-    def __init__(self) -> None:
-        """Nothing remembered yet."""
-        self._ids: dict[str, int] = {}
-
-    def find(self, backend: DownloadClientRuntime, info_hash: str) -> TorrentView | None:
-        """The torrent with ``info_hash`` (lower case) in the last poll, or None."""
-        coordinator = backend.coordinator
-        if isinstance(coordinator, QBittorrentCoordinator):
-            found = coordinator.torrents.get(info_hash)
-            return _qbittorrent(found) if found is not None else None
-        if isinstance(coordinator, TransmissionCoordinator):
-            torrents = coordinator.torrents
-            known = self._ids.get(info_hash)
-            torrent = torrents.get(known) if known is not None else None
-            if torrent is None or torrent.hash.lower() != info_hash:
-                torrent = next((t for t in torrents.values() if t.hash.lower() == info_hash), None)
-                if torrent is None:
-                    self._ids.pop(info_hash, None)
-                    return None
-                self._ids[info_hash] = torrent.id
-            return _transmission(torrent)
-        return None  # pragma: no cover - every download client is one of the two
-
-    def forget(self, info_hash: str | None) -> None:
-        """Drop a hash no request follows any more."""
-        if info_hash is not None:
-            self._ids.pop(info_hash, None)
-
-
 async def async_advance(
     backend: DownloadClientRuntime,
     requests: list[TrackedRequest],
     now: datetime,
     scan: LibraryScan,
-    finder: TorrentFinder,
 ) -> list[TrackedRequest] | None:
     """The requests as the client's last poll shows them; None while that poll failed."""
     coordinator = backend.coordinator
@@ -110,7 +40,7 @@ async def async_advance(
         if request.torrent_hash is None:
             out.append(request)
             continue
-        torrent = finder.find(backend, request.torrent_hash)
+        torrent = coordinator.find_torrent(request.torrent_hash)
         out.append(await _from_torrent(request, torrent, now, scan, backend.ref.title))
     return out
 

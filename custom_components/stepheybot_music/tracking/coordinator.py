@@ -34,7 +34,6 @@ from ..coordinators.music_brain import MusicBrainRuntime
 from ..runtime import BackendRuntime, StepheyBotConfigEntry
 from . import brain_route, client_route
 from .advance import failed
-from .client_route import TorrentFinder
 from .library_scan import LibraryScan
 from .lidarr_route import LidarrRoute
 from .models import EVENT_REQUEST, FailureReason, Route, Stage, TrackedRequest
@@ -78,7 +77,6 @@ class RequestCoordinator(DataUpdateCoordinator[list[TrackedRequest]]):
         self._failing: set[str] = set()
         self._scan = LibraryScan(entry.runtime_data)
         self._lidarr = LidarrRoute()
-        self._finder = TorrentFinder()
         self.submit_lock = asyncio.Lock()
         """Held from a new request's duplicate check to its submission (one at a time)."""
 
@@ -168,9 +166,7 @@ class RequestCoordinator(DataUpdateCoordinator[list[TrackedRequest]]):
             elif route is Route.MUSIC_BRAIN and isinstance(backend, MusicBrainRuntime):
                 updated = await brain_route.async_advance(backend, requests, now, self._scan)
             elif route is Route.DOWNLOAD_CLIENT and isinstance(backend, DownloadClientRuntime):
-                result = await client_route.async_advance(
-                    backend, requests, now, self._scan, self._finder
-                )
+                result = await client_route.async_advance(backend, requests, now, self._scan)
                 if result is None:
                     return None
                 updated = result
@@ -201,7 +197,6 @@ class RequestCoordinator(DataUpdateCoordinator[list[TrackedRequest]]):
     def _forget(self, request: TrackedRequest) -> None:
         self._scan.forget(request.request_id)
         self._lidarr.forget(request.request_id)
-        self._finder.forget(request.torrent_hash)
 
     def _announce(self, request: TrackedRequest, previous: Stage | None) -> None:
         self.hass.bus.async_fire(

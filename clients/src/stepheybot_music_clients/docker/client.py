@@ -240,9 +240,10 @@ class DockerClient(HttpClient):
     async def ping(self) -> str | None:
         """``/_ping``; returns the ``Api-Version`` header."""
         resp = await self.request("GET", "/_ping")
-        if resp.status != 404:
-            self._check(resp)
-        if resp.status == 404 or resp.text.strip() != "OK":
+        if resp.status in (401, 403) or resp.status >= 500:
+            self._check(resp)  # a proxy in front of a daemon, or a daemon in trouble
+        # any other answer but 200 "OK" (e.g. gluetun's 400 for a route it lacks) is not Docker
+        if resp.status != 200 or resp.text.strip() != "OK":
             raise WrongApplicationError(
                 f"{self.kind} at {self.url} answered /_ping with {snippet(resp.body)!r} "
                 "instead of OK; it is not a Docker daemon. Check the URL.",

@@ -16,9 +16,6 @@ from stepheybot_music_clients.stackfile import BackendConfig
 from ..config import CollectorOptions
 from ..metrics import Samples
 
-ALL_CATEGORIES = "*"
-"""A download client ``category`` of ``*`` counts every torrent, not only one category."""
-
 
 @dataclass(slots=True)
 class Facts:

@@ -6,29 +6,30 @@ import asyncio
 import contextlib
 
 import aiohttp
+from stepheybot_music_clients.downloads import QBITTORRENT, TorrentTally
 from stepheybot_music_clients.errors import StackError
 from stepheybot_music_clients.models import BackendKind
-from stepheybot_music_clients.qbittorrent import QBittorrentClient
+from stepheybot_music_clients.qbittorrent import QBittorrentClient, Torrent
 
 from .. import metrics as m
 from .base import Collector, Facts
-from .downloads import TorrentView, add_state_counts, add_torrent_samples, add_transfer_samples
-from .qbittorrent_states import CategoryStates
+from .downloads import add_state_counts, add_torrent_samples, add_transfer_samples
 
 
 class QBittorrentCollector(Collector[QBittorrentClient]):
     """One ``sync/maindata`` poll per scrape: after the first, only changes travel.
 
     The counts by state are kept between scrapes and updated from the hashes the poll names
-    as changed or removed (:class:`CategoryStates`), so a scrape costs O(changes), not
-    O(torrents). The opt-in per-torrent series (``--per-torrent``) stay O(torrents of the
-    category): every series is written on every scrape.
+    as changed or removed (the download domain's :class:`TorrentTally`, which Home Assistant
+    counts with too), so a scrape costs O(changes), not O(torrents). The opt-in per-torrent
+    series (``--per-torrent``) stay O(torrents of the category): every series is written on
+    every scrape.
     """
 
     kind = BackendKind.QBITTORRENT
     client_type = QBittorrentClient
     logs_in = True
-    _states: CategoryStates | None = None
+    _tally: TorrentTally[str, Torrent] | None = None
 
     def make_session(self) -> aiohttp.ClientSession:
         """A session without a cookie jar: the client sends its session cookie itself."""
@@ -38,25 +39,19 @@ class QBittorrentCollector(Collector[QBittorrentClient]):
         """Torrents of the category by state, rates, all-time totals, free space."""
         data = await self.client().sync()
         state = data.server_state
-        if self._states is None:
-            self._states = CategoryStates(self.backend.category)
-        add_state_counts(out, self.name, self._states.update(data))
+        if self._tally is None:
+            self._tally = TorrentTally(QBITTORRENT, category=self.backend.category)
+        tally = self._tally.update(
+            data.torrents, changed=data.changed, removed=data.removed, full=data.full_update
+        )
+        add_state_counts(out, self.name, tally.category_counts)
         if self.options.per_torrent:
-            for info_hash in self._states.members():
-                t = data.torrents[info_hash]
-                add_torrent_samples(
-                    out,
-                    self.name,
-                    TorrentView(
-                        hash=t.hash,
-                        name=t.name,
-                        state=str(t.state),
-                        progress=t.progress,
-                        size=t.size,
-                        download_rate=t.dlspeed,
-                        upload_rate=t.upspeed,
-                    ),
-                )
+            torrents = data.torrents
+            add_torrent_samples(
+                out,
+                self.name,
+                (QBITTORRENT.view(torrents[h]) for h in self._tally.category_keys()),
+            )
         add_transfer_samples(
             out,
             self.name,

@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
+from stepheybot_music_clients.downloads import TRANSMISSION, TorrentTally
 from stepheybot_music_clients.models import BackendKind
-from stepheybot_music_clients.transmission import TransmissionClient
+from stepheybot_music_clients.transmission import Torrent, TransmissionClient
 
 from .. import metrics as m
 from .base import Collector, Facts
-from .downloads import TorrentView, add_download_samples, add_transfer_samples, in_category
+from .downloads import add_state_counts, add_torrent_samples, add_transfer_samples
 
 
 class TransmissionCollector(Collector[TransmissionClient]):
     """``session-stats`` plus one incremental ``torrent-get`` per scrape.
 
     The client keeps the torrent list between scrapes and asks only for the torrents that
-    changed in the last minute (``recently-active``); see ``TransmissionSync``.
+    changed in the last minute (``recently-active``; see ``TransmissionSync``), and the counts
+    by state are updated from those alone (the download domain's :class:`TorrentTally`), so a
+    scrape costs O(changes), not O(torrents). The opt-in per-torrent series stay O(torrents of
+    the category).
 
     Every RPC call carries the credentials, and Transmission can lock the RPC after many
     failed ones, so it goes through the login guard like a backend with a login step.
@@ -24,6 +28,7 @@ class TransmissionCollector(Collector[TransmissionClient]):
     client_type = TransmissionClient
     logs_in = True
     _download_dir: str | None = None
+    _tally: TorrentTally[int, Torrent] | None = None
 
     async def collect(self, out: m.Samples, facts: Facts) -> None:
         """Torrents with the category's label by state, rates and all-time totals."""
@@ -34,27 +39,23 @@ class TransmissionCollector(Collector[TransmissionClient]):
         snapshot = await client.sync(
             torrent_count=stats.torrent_count, uptime=stats.current.seconds_active
         )
-        torrents = snapshot.torrents.values()
         free = await client.free_space(self._download_dir) if self._download_dir else None
-        category = self.backend.category
-        add_download_samples(
-            out,
-            self.name,
-            (
-                TorrentView(
-                    hash=t.hash,
-                    name=t.name,
-                    state=str(t.state),
-                    progress=t.progress,
-                    size=t.size,
-                    download_rate=t.rate_download,
-                    upload_rate=t.rate_upload,
-                )
-                for t in torrents
-                if in_category(category, t.labels)
-            ),
-            per_torrent=self.options.per_torrent,
+        if self._tally is None:
+            self._tally = TorrentTally(TRANSMISSION, category=self.backend.category)
+        tally = self._tally.update(
+            snapshot.torrents,
+            changed=snapshot.changed,
+            removed=snapshot.removed,
+            full=snapshot.full,
         )
+        add_state_counts(out, self.name, tally.category_counts)
+        if self.options.per_torrent:
+            torrents = snapshot.torrents
+            add_torrent_samples(
+                out,
+                self.name,
+                (TRANSMISSION.view(torrents[key]) for key in self._tally.category_keys()),
+            )
         add_transfer_samples(
             out,
             self.name,

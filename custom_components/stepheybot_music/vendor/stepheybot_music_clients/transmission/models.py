@@ -39,27 +39,44 @@ class TorrentState(StrEnum):
     DOWNLOADING = "downloading"
     SEEDING = "seeding"
     STALLED_DOWNLOADING = "stalled_downloading"
-    """Downloading, but no peer is connected and nothing arrives."""
+    """Allowed to download, but no payload arrives (whether or not peers are connected)."""
     STALLED_UPLOADING = "stalled_uploading"
-    """Seeding, but no peer is connected and nothing leaves."""
+    """Seeding, but no payload leaves (nobody downloads from it)."""
     STOPPED = "stopped"
     """Stopped (paused), complete or not (see ``progress``)."""
     QUEUED = "queued"
     """Waiting in the download or seed queue."""
     CHECKING = "checking"
     """Verifying local data, or waiting to."""
+    METADATA = "metadata"
+    """A magnet link still fetching the torrent's metadata (``metadataPercentComplete`` < 1)."""
     ERROR = "error"
     """A local error (``error == 3``); tracker warnings and errors do not count."""
     UNKNOWN = "unknown"
 
     @classmethod
     def derive(
-        cls, status: int, *, error: int, rate_download: int, rate_upload: int, peers: int
+        cls,
+        status: int,
+        *,
+        error: int,
+        rate_download: int,
+        rate_upload: int,
+        has_metadata: bool = True,
     ) -> TorrentState:
-        """Derive the state from ``status``, ``error``, the rates and the connected peers."""
+        """Derive the state from ``status``, ``error``, the payload rates and the metadata.
+
+        qBittorrent's rule (``TorrentImpl::updateState()``, src/base/bittorrent/torrentimpl.cpp
+        at release-4.5.2 and release-5.2.3): a running download is stalled when no payload
+        arrives, a running seed when none leaves; connected peers play no part. Transmission's
+        ``rateDownload``/``rateUpload`` are piece-data (payload) speeds (``pieceDownloadSpeed``,
+        libtransmission/rpcimpl.cc at 4.1.3), and a peer that has unchoked us but sends nothing
+        still counts as connected and even in ``peersSendingToUs`` (peer-msgs.cc at 4.0.6), so
+        the rate is the only reliable sign that data arrives. Status codes: ``tr_activity`` in
+        libtransmission/transmission.h at 4.1.3.
+        """
         if error == ErrorKind.LOCAL_ERROR:
             return cls.ERROR
-        idle = peers == 0
         match status:
             case RpcStatus.STOPPED:
                 return cls.STOPPED
@@ -68,9 +85,11 @@ class TorrentState(StrEnum):
             case RpcStatus.DOWNLOAD_WAIT | RpcStatus.SEED_WAIT:
                 return cls.QUEUED
             case RpcStatus.DOWNLOAD:
-                return cls.STALLED_DOWNLOADING if idle and rate_download == 0 else cls.DOWNLOADING
+                if not has_metadata:
+                    return cls.METADATA
+                return cls.DOWNLOADING if rate_download > 0 else cls.STALLED_DOWNLOADING
             case RpcStatus.SEED:
-                return cls.STALLED_UPLOADING if idle and rate_upload == 0 else cls.SEEDING
+                return cls.SEEDING if rate_upload > 0 else cls.STALLED_UPLOADING
         return cls.UNKNOWN
 
 
@@ -83,6 +102,8 @@ TORRENT_FIELDS = (
     "rateDownload",
     "rateUpload",
     "totalSize",
+    "sizeWhenDone",
+    "metadataPercentComplete",
     "leftUntilDone",
     "eta",
     "error",
@@ -117,7 +138,9 @@ class Torrent:
     rate_upload: int
     """Bytes/s."""
     size: int
-    """Bytes (``totalSize``)."""
+    """Bytes of the whole torrent (``totalSize``)."""
+    size_when_done: int
+    """Bytes selected for download (``sizeWhenDone``; 0 while a magnet has no metadata)."""
     left_until_done: int
     """Bytes still to download."""
     eta: int | None

@@ -20,7 +20,7 @@ def parse_torrent(data: Mapping[str, Any]) -> Torrent:
     error = int(data.get("error", 0))
     rate_down = int(data.get("rateDownload", 0))
     rate_up = int(data.get("rateUpload", 0))
-    peers = int(data.get("peersConnected", 0))
+    size = int(data["totalSize"])
     eta = int(data.get("eta", -1))
     labels = data.get("labels") or []
     if not isinstance(labels, list):
@@ -30,13 +30,19 @@ def parse_torrent(data: Mapping[str, Any]) -> Torrent:
         hash=str(data["hashString"]).lower(),
         name=str(data["name"]),
         state=TorrentState.derive(
-            status, error=error, rate_download=rate_down, rate_upload=rate_up, peers=peers
+            status,
+            error=error,
+            rate_download=rate_down,
+            rate_upload=rate_up,
+            # every version we support sends it (since 1.90); a reply without it has metadata
+            has_metadata=float(data.get("metadataPercentComplete", 1)) >= 1.0,
         ),
         status=status,
         progress=float(data["percentDone"]),
         rate_download=rate_down,
         rate_upload=rate_up,
-        size=int(data["totalSize"]),
+        size=size,
+        size_when_done=int(data.get("sizeWhenDone", size)),
         left_until_done=int(data.get("leftUntilDone", 0)),
         eta=eta if eta >= 0 else None,
         error=error,
@@ -47,7 +53,7 @@ def parse_torrent(data: Mapping[str, Any]) -> Torrent:
         done=_time(data.get("doneDate")),
         uploaded=int(data.get("uploadedEver", 0)),
         downloaded=int(data.get("downloadedEver", 0)),
-        peers_connected=peers,
+        peers_connected=int(data.get("peersConnected", 0)),
     )
 
 
