@@ -48,7 +48,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--tracks", type=int, default=_DEFAULT.tracks, help="tracks of those albums"
     )
     parser.add_argument(
-        "--torrents", type=int, default=0, help="extra stopped torrents (half in music)"
+        "--torrents",
+        type=int,
+        default=0,
+        help="extra stopped torrents per download client (half in music)",
     )
     parser.add_argument(
         "--download-speed",

@@ -30,6 +30,8 @@ from .world import World
 
 _LOGGER = logging.getLogger(__name__)
 HOST = "127.0.0.1"
+DOWNLOAD_CLIENT_KINDS = frozenset({"qbittorrent", "transmission"})
+"""Backend kinds that are download clients: each holds its own torrents in the world."""
 BRAIN_PEERS = frozenset({"navidrome", "lidarr", "transmission"})
 """Backend kinds the Music Brain calls: while one is ``DOWN`` the Brain cannot reach it."""
 
@@ -101,8 +103,11 @@ class Simulator:
         **world_options: Any,
     ) -> None:
         self.clock = SimClock(speed=speed)
-        self.world = World(seed=seed, scale=scale, clock=self.clock, **world_options)
         self.specs = specs if specs is not None else default_specs(f"{seed:04x}")
+        clients = {s.name: s.kind for s in self.specs if s.kind in DOWNLOAD_CLIENT_KINDS}
+        self.world = World(
+            seed=seed, scale=scale, clock=self.clock, download_clients=clients, **world_options
+        )
         self.stack_name = stack_name
         self.tick_interval = tick_interval
         self.slow_delay = slow_delay
@@ -294,6 +299,9 @@ def _control_routes(app: web.Application, sim: Simulator) -> None:
                     for name, r in sim._running.items()
                 },
                 "torrents": len(world.torrents),
+                "download_clients": {
+                    name: len(client.torrents) for name, client in world.download_clients.items()
+                },
                 "lidarr_queue": len(world.lidarr_queue()),
                 "missing_albums": len(world.missing_albums()),
                 "navidrome": {
