@@ -12,6 +12,7 @@ from pathlib import Path
 
 from .generate import Scale
 from .server import Simulator, default_specs
+from .world import SEARCH_SECONDS
 
 _LOGGER = logging.getLogger("simulator")
 _DEFAULT = Scale()
@@ -60,6 +61,15 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="download speed per torrent in MiB/s of simulated time (default 8)",
     )
     parser.add_argument(
+        "--search-seconds",
+        type=float,
+        default=SEARCH_SECONDS,
+        help=(
+            "how long a Lidarr search runs before it grabs, in simulated seconds "
+            f"(default {SEARCH_SECONDS:g}; 0: at once)"
+        ),
+    )
+    parser.add_argument(
         "--qbittorrent-flavor",
         choices=("5.3", "4.5"),
         default="5.3",
@@ -96,6 +106,7 @@ async def run(args: argparse.Namespace) -> None:
         speed=args.speed,
         control_port=args.control_port,
         download_speed=int(args.download_speed * 1024 * 1024),
+        command_duration=max(0.0, args.search_seconds),
     ) as sim:
         sim.write_stack_file(args.stack_file)
         print(f"simulated stack {sim.stack_name!r} is up (seed {args.seed}):")

@@ -68,6 +68,8 @@ REV_TIMES_HORIZON = 3600.0
 REV_TIMES_KEPT = 4096
 """Past this many remembered moments, those older than the horizon are dropped."""
 
+SEARCH_SECONDS = 5.0
+"""How long Lidarr's searches run in ``python -m simulator`` (and the demo) unless told."""
 DEFAULT_DOWNLOAD_CLIENTS = {"qbittorrent": "qbittorrent", "transmission": "transmission"}
 """The download clients of :func:`simulator.server.default_specs`, name -> kind, in order."""
 ALLTIME_START = ((1_234 * GIB, 2_345 * GIB), (321 * GIB, 456 * GIB))
@@ -104,7 +106,9 @@ class World:
         self.scan_delay = scan_delay
         self.scan_duration = scan_duration
         self.command_duration = command_duration
-        """Simulated seconds a Lidarr command runs before it acts and completes (0: at once)."""
+        """Simulated seconds a Lidarr command (a search) runs before it acts and completes (0:
+        at once, what tests that need no ``searching`` stage use; the command line's default is
+        :data:`SEARCH_SECONDS`)."""
 
         self.artists: dict[str, Artist] = {}
         self.artists_by_lidarr_id: dict[int, Artist] = {}
@@ -422,7 +426,12 @@ class World:
     def add_artist(
         self, mbid: str, *, monitored: bool = True, monitor: str = "all", search: bool = False
     ) -> Artist:
-        """Add a MusicBrainz artist to Lidarr, monitor its albums, optionally search."""
+        """Add a MusicBrainz artist to Lidarr, monitor its albums, optionally search.
+
+        The search is what Lidarr queues once the artist is added (``ArtistScannedHandler``,
+        Lidarr v2.14.5.4824): a ``MissingAlbumSearch`` of the artist, which takes
+        ``command_duration`` like every command.
+        """
         artist = self.artists[mbid]
         if artist.in_lidarr:
             raise ValueError("This artist has already been added.")
@@ -437,9 +446,7 @@ class World:
             )
         self.log(f"Lidarr added {artist.name}")
         if search:
-            for album in albums:
-                if self._is_missing(album, now):
-                    self.search_album(album.id, origin="lidarr")
+            self.run_command("MissingAlbumSearch", {"artistId": artist.lidarr_id})
         return artist
 
     def releases_for(self, album: Album) -> list[Release]:
@@ -628,8 +635,16 @@ class World:
                 for album_id in artist.album_ids:
                     if self._is_missing(self.albums[album_id], now):
                         self.search_album(album_id)
-        elif key == "missingalbumsearch":
-            for album in self.missing_albums():
+        elif key == "missingalbumsearch":  # every artist's, or one artist's (``artistId``)
+            artist = self.artists_by_lidarr_id.get(_int(body.get("artistId")))
+            if artist is None:
+                missing = self.missing_albums()
+            else:
+                albums = (self.albums[i] for i in artist.album_ids)
+                missing = sorted(
+                    (a for a in albums if self._is_missing(a, now)), key=lambda a: a.release_date
+                )
+            for album in missing:
                 self.search_album(album.id)
         elif key == "cutoffunmetalbumsearch":
             for album in self.cutoff_unmet_albums():
