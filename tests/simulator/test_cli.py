@@ -62,6 +62,7 @@ def test_simulate_writes_a_working_stack_file(tmp_path: Path) -> None:
                     state = await resp.json()
                 assert await _search_takes_the_default_seconds(session, stack, control)
             assert set(state["backends"]) == {b.name for b in stack.backends}
+            assert set(state["download_clients"]) == {"qbittorrent", "transmission"}
             return statuses
 
         statuses = asyncio.run(answers())
