@@ -27,7 +27,11 @@ from demo.homeassistant import (
     write_config_dir,
 )
 from demo.monitoring import alert_rule_files, prometheus_config
-from demo.stack import DEFAULT_STORY_AFTER, ROOT, DemoInfo
+from demo.stack import DEFAULT_STORY_AFTER, ROOT, DemoInfo, DemoOptions
+from simulator.control import artists_to_request
+from simulator.world import World
+
+from .readme import walkthrough
 
 
 def test_a_child_that_exits_is_reported_with_the_end_of_its_log(tmp_path: Path) -> None:
@@ -344,3 +348,18 @@ def test_demo_json_names_only_what_the_demo_has() -> None:
     assert without_ui["prometheus"] == "http://127.0.0.1:2"
     info.prometheus_ui = "http://127.0.0.1:2"
     assert info.to_json()["prometheus_ui"] == "http://127.0.0.1:2"
+
+
+def test_the_walkthroughs_artist_is_one_the_default_demo_offers() -> None:
+    steps = walkthrough()
+    world = World(seed=DemoOptions(workdir=ROOT).seed)
+    assert steps.state_key == "artists_to_request"
+    assert steps.artist in artists_to_request(world)
+    artist = next(a for a in world.artists.values() if a.name == steps.artist)
+    latest = max((world.albums[i] for i in artist.album_ids), key=lambda a: a.release_date)
+    assert steps.sentence == f"download the latest album by {artist.name}"
+    assert (
+        steps.answer == f"OK, I asked Lidarr for {latest.title} by {artist.name}, the latest album."
+    )
+    assert steps.ready == f"{artist.name} \u2013 {latest.title} is ready to play."
+    assert steps.posts == [("/control/vpn", {"up": False}), ("/control/vpn", {"up": True})]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from pathlib import Path
 
 import aiohttp
@@ -262,3 +263,29 @@ async def test_the_state_has_each_download_clients_torrents_and_their_true_total
     assert new
     assert all(not a.in_lidarr for a in new)
     assert state["artists_to_request"] == sorted(state["artists_to_request"])
+
+
+def _readme_section(title: str) -> str:
+    readme = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
+    start = readme.index(f"\n## {title}\n")
+    end = readme.index("\n## ", start + 1)
+    return readme[start:end]
+
+
+def test_the_readme_documents_every_control_route_and_body_field() -> None:
+    section = _readme_section("Simulated stack")
+    rows = {
+        line.split("|")[1].strip(): line for line in section.splitlines() if line.startswith("| `")
+    }
+    assert set(rows) == {f"`{route.method} {route.path}`" for route in ROUTES}
+    for route in ROUTES:
+        row = rows[f"`{route.method} {route.path}`"]
+        for name in route.body:
+            assert f"`{name}`" in row, (route.path, name)
+        if route.example:
+            assert json.dumps(route.example) in row, route.path
+    for value in [*(str(f) for f in Fault), *HEALTHS, *STATES]:
+        assert f"`{value}`" in section, value
+    assert "`405`" in section
+    assert "`400`" in section
+    assert "(`valid`)" in section
