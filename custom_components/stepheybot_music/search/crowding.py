@@ -62,8 +62,10 @@ def source_cap(limit: int) -> int:
 
 
 def share(ranked: list[SearchHit], limit: int) -> list[SearchHit]:
-    """The rows to return, best first: at most ``limit``, each source at most its cap
-    (:func:`source_cap`) while other rows wait, then the waiting rows while room is left.
+    """The rows to return, best first, at most ``limit``.
+
+    Each source fills at most its cap (:func:`source_cap`) while other rows wait; then the
+    waiting rows take what room is left.
     """
     cap = source_cap(limit)
     taken: Counter[SearchSource] = Counter()
