@@ -2,9 +2,11 @@
 
 Each check compares two real things: Home Assistant's states and the exporter's samples
 with the simulated world (through the simulator's control endpoint), Prometheus's
-targets and rules with the exporter and the rule files, the story's request as Home
-Assistant tracks it with the simulated Lidarr's albums. Values that move (library
-counts change after imports) are compared until they agree, within a time limit.
+targets and rules with the exporter and the rule files, the stack's download totals (Home
+Assistant's Active music downloads, the VPN alert's torrent count in Prometheus) with the
+simulated download clients, the story's request as Home Assistant tracks it (every stage,
+searching included) with the simulated Lidarr's albums. Values that move (library counts
+change after imports) are compared until they agree, within a time limit.
 """
 
 from __future__ import annotations
@@ -13,8 +15,10 @@ import asyncio
 import re
 import time
 from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import aiohttp
 import yaml
@@ -35,6 +39,9 @@ in one or two minutes at the default speed, Lidarr imports 15 s later)."""
 READY = "is ready to play"
 """What the blueprint's notification says when a request reached the library."""
 
+VPN_ALERT = "StepheyBotMusicVpnDownWhileDownloading"
+"""The alert whose value is how many torrents want to download."""
+_DOWNLOADS = re.compile(r'stepheybot_music_downloads\{state=~"[^"]+"\}')
 _SAMPLE = re.compile(r"^(?P<name>[a-z_:]+)(?:\{(?P<labels>[^}]*)\})? (?P<value>\S+)$")
 
 
@@ -57,6 +64,17 @@ def rule_names(files: list[Path]) -> set[str]:
         for group in data.get("groups", []):
             names.update(str(r["alert"]) for r in group.get("rules", []) if "alert" in r)
     return names
+
+
+def alert_downloads(files: list[Path], alert: str = VPN_ALERT) -> str:
+    """The downloads an alert counts, as PromQL summed over the clients (from its rule)."""
+    for path in files:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        for group in data.get("groups", []):
+            for rule in group.get("rules", []):
+                if rule.get("alert") == alert and (found := _DOWNLOADS.search(rule["expr"])):
+                    return f"sum({found[0]})"
+    raise DemoError(f"no alert rule {alert} counting stepheybot_music_downloads")
 
 
 async def world(session: aiohttp.ClientSession, control_url: str) -> dict[str, Any]:
@@ -131,6 +149,44 @@ async def check_prometheus(demo: Demo) -> list[str]:
             f"Prometheus has not loaded the alert rules {sorted(expected - loaded) or '(none)'}"
         )
     return problems
+
+
+async def check_download_totals(demo: Demo) -> list[str]:
+    """Totals over the download clients count each torrent once.
+
+    Home Assistant's Active music downloads and the VPN alert's count in Prometheus equal
+    the simulated truth.
+    """
+    info, session = demo.info, demo.session
+    assert info.login is not None
+    assert info.setup is not None
+
+    async def truth(key: str) -> object:
+        return (await world(session, info.control_url))["downloads"][key]
+
+    problems: list[str] = []
+    query = alert_downloads(alert_rule_files(ROOT))
+
+    async def alerted() -> object:
+        result = await prometheus_query(session, info.prometheus_url, query)
+        return int(float(result[0]["value"][1])) if result else None
+
+    problem = await agree(f"Prometheus's {query}", alerted, lambda: truth("music_wanting"))
+    problems += [problem] if problem else []
+    async with HomeAssistantApi(session, info.home_assistant_url, info.login.access_token) as api:
+        entities = await our_entities(api, info.setup.entry_id)
+        active = [
+            e["entity_id"] for e in entities if e.get("translation_key") == "active_music_downloads"
+        ]
+        if not active:
+            return [*problems, "Home Assistant has no Active music downloads sensor"]
+
+        async def shown() -> object:
+            state = (await api.get(f"/api/states/{active[0]}"))["state"]
+            return int(state) if str(state).isdigit() else state
+
+        problem = await agree(f"Home Assistant's {active[0]}", shown, lambda: truth("music_active"))
+    return [*problems, *([problem] if problem else [])]
 
 
 async def check_home_assistant(demo: Demo) -> list[str]:
@@ -226,6 +282,33 @@ async def follow_request(
     return stages
 
 
+async def stage_events(api: HomeAssistantApi, entry_id: str, request_id: str) -> list[str]:
+    """The stages the stack's Request event entity announced for a request, oldest first.
+
+    From Home Assistant's history: every stage, also those passed before anyone looked.
+    """
+    async with api:
+        entities = await our_entities(api, entry_id)
+    found = [
+        e["entity_id"]
+        for e in entities
+        if e["entity_id"].startswith("event.") and e.get("translation_key") == "request"
+    ]
+    if not found:
+        return []
+    now = datetime.now(UTC)
+    start, end = (quote((now + timedelta(hours=h)).isoformat()) for h in (-1, 1))
+    history = await api.get(
+        f"/api/history/period/{start}?end_time={end}&filter_entity_id={found[0]}"
+    )
+    states = history[0] if history else []
+    return [
+        str(state["attributes"]["event_type"])
+        for state in states
+        if state.get("attributes", {}).get("request_id") == request_id
+    ]
+
+
 async def check_request(demo: Demo, timeout: float = REQUEST_TIMEOUT) -> list[str]:
     """The story's first request reaches the library in Home Assistant and in Lidarr.
 
@@ -247,6 +330,9 @@ async def check_request(demo: Demo, timeout: float = REQUEST_TIMEOUT) -> list[st
     if stages[-1] != "in_library":
         return [f"the request of {request.title} went {' -> '.join(stages)}, not to in_library"]
     problems: list[str] = []
+    events = await stage_events(api, info.setup.entry_id, request.request_id)
+    if "searching" not in events:
+        problems.append(f"the request of {request.title} never showed searching: {events}")
     lidarr = next(b for b in info.stack.backends if b.kind == "lidarr")
     on_disk = await albums_with_files(demo.session, lidarr, request.lidarr_album_ids)
     if not on_disk or not all(on_disk.values()):
@@ -273,6 +359,13 @@ async def run_checks(demo: Demo) -> list[str]:
         demo.check_children()
     except DemoError as err:
         return [str(err)]
-    for check in (check_home_assistant, check_exporter, check_prometheus, check_request):
+    checks = (
+        check_home_assistant,
+        check_exporter,
+        check_prometheus,
+        check_download_totals,
+        check_request,
+    )
+    for check in checks:
         problems += await check(demo)
     return problems

@@ -95,11 +95,16 @@ class DemoInfo:
     setup: SetUpStack | None = None
     dashboard_url: str = ""
     prometheus_ui: str = ""
+    """Prometheus's web UI; "" where it has none (Debian's package serves only its API)."""
     logs: Path = field(default_factory=Path)
     pids: dict[str, int] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, object]:
-        """Where everything is, for scripts and tests (holds the demo user's password)."""
+        """Where everything is, for scripts and tests (holds the demo user's password).
+
+        ``prometheus_ui`` only when Prometheus has a web UI (``prometheus`` is its API).
+        """
+        ui = {"prometheus_ui": self.prometheus_ui} if self.prometheus_ui else {}
         return {
             "home_assistant": self.home_assistant_url,
             "dashboard": self.dashboard_url,
@@ -107,7 +112,7 @@ class DemoInfo:
             "password": self.login.password if self.login else "",
             "exporter": self.exporter_url,
             "prometheus": self.prometheus_url,
-            "prometheus_ui": self.prometheus_ui,
+            **ui,
             "control": self.control_url,
             "stack_file": str(self.stack_file),
             "stack": self.stack.name if self.stack else "",

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from .generate import Scale
 from .server import Simulator, default_specs
+from .world import SEARCH_SECONDS
 
 _LOGGER = logging.getLogger("simulator")
 _DEFAULT = Scale()
@@ -48,13 +49,25 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--tracks", type=int, default=_DEFAULT.tracks, help="tracks of those albums"
     )
     parser.add_argument(
-        "--torrents", type=int, default=0, help="extra stopped torrents (half in music)"
+        "--torrents",
+        type=int,
+        default=0,
+        help="extra stopped torrents per download client (half in music)",
     )
     parser.add_argument(
         "--download-speed",
         type=float,
         default=8.0,
         help="download speed per torrent in MiB/s of simulated time (default 8)",
+    )
+    parser.add_argument(
+        "--search-seconds",
+        type=float,
+        default=SEARCH_SECONDS,
+        help=(
+            "how long a Lidarr search runs before it grabs, in simulated seconds "
+            f"(default {SEARCH_SECONDS:g}; 0: at once)"
+        ),
     )
     parser.add_argument(
         "--qbittorrent-flavor",
@@ -105,6 +118,7 @@ async def run(args: argparse.Namespace) -> None:
         speed=args.speed,
         control_port=args.control_port,
         download_speed=int(args.download_speed * 1024 * 1024),
+        command_duration=max(0.0, args.search_seconds),
     ) as sim:
         sim.write_stack_file(args.stack_file)
         print(f"simulated stack {sim.stack_name!r} is up (seed {args.seed}):")

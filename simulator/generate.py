@@ -100,7 +100,8 @@ class Scale:
     """How big the simulated stack is.
 
     ``artists`` are in Lidarr; ``catalog_artists`` exist only on MusicBrainz (lookups);
-    ``torrents`` are extra, stopped torrents (half in the music category) for benchmarks.
+    ``torrents`` are extra, stopped torrents (half in the music category) for benchmarks,
+    that many in each download client.
     """
 
     artists: int = 24

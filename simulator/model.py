@@ -115,6 +115,8 @@ class Torrent:
     import_error: str = ""
     """Why Lidarr cannot import the completed download (empty: it can)."""
     transmission_id: int = 0
+    client: str = ""
+    """The download client holding it (its backend name; empty: none of the stack's)."""
     rev: int = 0
 
     @property
@@ -130,6 +132,22 @@ class Torrent:
         if self.dl_speed <= 0:
             return None
         return self.amount_left // self.dl_speed
+
+
+@dataclass(slots=True, kw_only=True)
+class DownloadClient:
+    """One download client of the stack: its own torrents and all-time transfer totals."""
+
+    name: str
+    """The backend name (the facade whose ``spec.name`` this is shows these torrents)."""
+    kind: str
+    """``qbittorrent`` or ``transmission``."""
+    torrents: dict[str, Torrent] = field(default_factory=dict)
+    """Its torrents by info-hash (each also in :attr:`World.torrents`)."""
+    downloaded: int = 0
+    """All-time bytes downloaded."""
+    uploaded: int = 0
+    """All-time bytes uploaded."""
 
 
 @dataclass(slots=True, kw_only=True)

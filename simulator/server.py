@@ -23,13 +23,15 @@ from stepheybot_music_clients.stackfile import (
 
 from .backends import BackendContext, BackendSpec, builder
 from .clock import SimClock
+from .control import add_control_routes
 from .faults import Fault, FaultState, fault_middleware
 from .generate import Scale
-from .model import Health
 from .world import World
 
 _LOGGER = logging.getLogger(__name__)
 HOST = "127.0.0.1"
+DOWNLOAD_CLIENT_KINDS = frozenset({"qbittorrent", "transmission"})
+"""Backend kinds that are download clients: each holds its own torrents in the world."""
 BRAIN_PEERS = frozenset({"navidrome", "lidarr", "transmission"})
 """Backend kinds the Music Brain calls: while one is ``DOWN`` the Brain cannot reach it."""
 
@@ -101,8 +103,11 @@ class Simulator:
         **world_options: Any,
     ) -> None:
         self.clock = SimClock(speed=speed)
-        self.world = World(seed=seed, scale=scale, clock=self.clock, **world_options)
         self.specs = specs if specs is not None else default_specs(f"{seed:04x}")
+        clients = {s.name: s.kind for s in self.specs if s.kind in DOWNLOAD_CLIENT_KINDS}
+        self.world = World(
+            seed=seed, scale=scale, clock=self.clock, download_clients=clients, **world_options
+        )
         self.stack_name = stack_name
         self.tick_interval = tick_interval
         self.slow_delay = slow_delay
@@ -139,7 +144,7 @@ class Simulator:
             await self.stop()
             raise
         control = web.Application()
-        _control_routes(control, self)
+        add_control_routes(control, self)
         self._control = web.AppRunner(control, access_log=None)
         await self._control.setup()
         port = self.control_port or _free_port()
@@ -193,6 +198,14 @@ class Simulator:
                 _LOGGER.exception("simulator tick failed")
 
     # ----------------------------------------------------------------- control
+    def backend_names(self) -> list[str]:
+        """The names of the simulated backends, in the order they started."""
+        return list(self._running)
+
+    def listening(self, name: str) -> bool:
+        """Whether the backend's TCP listener is open (not ``DOWN``)."""
+        return self._running[name].site is not None
+
     def spec(self, name: str) -> BackendSpec:
         """The spec of the backend called ``name``."""
         return self._running[name].spec
@@ -280,83 +293,3 @@ class Simulator:
     def write_stack_file(self, path: Path) -> None:
         """Write the stack file (the exporter's configuration format)."""
         dump_stack_file([self.stack_config()], path)
-
-
-def _control_routes(app: web.Application, sim: Simulator) -> None:
-    """A small JSON control API: faults, time, VPN, containers, state summary."""
-
-    async def state(_: web.Request) -> web.Response:
-        world = sim.world
-        return web.json_response(
-            {
-                "now": world.clock.now().isoformat(),
-                "backends": {
-                    name: {
-                        "url": sim.url(name),
-                        "faults": sorted(r.faults.faults),
-                        "listening": r.site is not None,
-                    }
-                    for name, r in sim._running.items()
-                },
-                "torrents": len(world.torrents),
-                "lidarr_queue": len(world.lidarr_queue()),
-                "missing_albums": len(world.missing_albums()),
-                "navidrome": {
-                    "artists": world.nav_artists,
-                    "albums": world.nav_albums,
-                    "songs": world.nav_songs,
-                    "scanning": world.navidrome_scanning,
-                },
-                "vpn": {"status": world.vpn.status, "leak": world.vpn.leak},
-                "events": [[t.isoformat(), text] for t, text in world.events[-30:]],
-            }
-        )
-
-    async def fault(request: web.Request) -> web.Response:
-        body = await request.json()
-        name, action = str(body.get("backend")), str(body.get("action", "set"))
-        if name not in sim._running:
-            return web.json_response({"error": f"unknown backend {name!r}"}, status=404)
-        try:
-            kind = Fault(body["fault"]) if body.get("fault") else None
-        except ValueError:
-            return web.json_response({"error": f"unknown fault {body.get('fault')!r}"}, status=400)
-        if action == "set" and kind is not None:
-            await sim.set_fault(name, kind)
-        else:
-            await sim.clear_fault(name, kind)
-        return web.json_response({"backend": name, "faults": sorted(sim.faults(name).faults)})
-
-    async def advance(request: web.Request) -> web.Response:
-        body = await request.json()
-        await sim.advance(float(body.get("seconds", 60)))
-        return web.json_response({"now": sim.clock.now().isoformat()})
-
-    async def vpn(request: web.Request) -> web.Response:
-        body = await request.json()
-        if "up" in body or "leak" in body:
-            sim.world.set_vpn(up=body.get("up"), leak=body.get("leak"))
-        if body.get("change_ip"):
-            sim.world.change_vpn_ip()
-        v = sim.world.vpn
-        return web.json_response({"status": v.status, "public_ip": v.public_ip, "leak": v.leak})
-
-    async def container(request: web.Request) -> web.Response:
-        body = await request.json()
-        name = str(body.get("name"))
-        if name not in sim.world.containers:
-            return web.json_response({"error": f"unknown container {name!r}"}, status=404)
-        if body.get("recreate"):
-            sim.world.recreate_container(name)
-        if "health" in body:
-            sim.world.set_container_health(name, Health(body["health"]))
-        if "state" in body:
-            sim.world.set_container_state(name, str(body["state"]))
-        c = sim.world.containers[name]
-        return web.json_response({"name": name, "id": c.id, "state": c.state, "health": c.health})
-
-    app.router.add_get("/control/state", state)
-    app.router.add_post("/control/fault", fault)
-    app.router.add_post("/control/advance", advance)
-    app.router.add_post("/control/vpn", vpn)
-    app.router.add_post("/control/container", container)

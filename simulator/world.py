@@ -6,6 +6,13 @@ grabbed into the download client (music category), it downloads at ``download_sp
 while the VPN is up, completes, is imported by Lidarr after ``import_delay`` and shows
 in Navidrome's counts after the next scan. Time is :class:`SimClock` time; call
 :meth:`World.tick` (the server does it periodically) to let it pass.
+
+Each download client of the stack (:attr:`World.download_clients`) holds its own torrents,
+so totals summed over the clients are the truth. Lidarr has every one configured and sends
+its grabs to the first (the highest priority); it follows and imports the music category of
+all of them. The Music Brain hands its magnets to the first Transmission (its only kind of
+client; the first client when the stack has none). A magnet added through a client's API
+goes to that client. An info-hash lives in one client at a time.
 """
 
 from __future__ import annotations
@@ -13,7 +20,7 @@ from __future__ import annotations
 import bisect
 import random
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from datetime import date, datetime, timedelta
 from urllib.parse import parse_qs, urlsplit
 
@@ -25,6 +32,7 @@ from .model import (
     Artist,
     BrainRequest,
     Container,
+    DownloadClient,
     Health,
     HistoryEvent,
     Indexer,
@@ -60,6 +68,13 @@ REV_TIMES_HORIZON = 3600.0
 REV_TIMES_KEPT = 4096
 """Past this many remembered moments, those older than the horizon are dropped."""
 
+SEARCH_SECONDS = 5.0
+"""How long Lidarr's searches run in ``python -m simulator`` (and the demo) unless told."""
+DEFAULT_DOWNLOAD_CLIENTS = {"qbittorrent": "qbittorrent", "transmission": "transmission"}
+"""The download clients of :func:`simulator.server.default_specs`, name -> kind, in order."""
+ALLTIME_START = ((1_234 * GIB, 2_345 * GIB), (321 * GIB, 456 * GIB))
+"""All-time bytes (downloaded, uploaded) each client starts with (later ones: the last)."""
+
 _BTIH = re.compile(r"urn:btih:([0-9a-fA-F]{40}|[A-Z2-7]{32})")
 
 
@@ -78,6 +93,7 @@ class World:
         scan_delay: float = 10.0,
         scan_duration: float = 10.0,
         command_duration: float = 0.0,
+        download_clients: Mapping[str, str] | None = None,
     ) -> None:
         self.seed = seed
         self.scale = scale or Scale()
@@ -90,7 +106,9 @@ class World:
         self.scan_delay = scan_delay
         self.scan_duration = scan_duration
         self.command_duration = command_duration
-        """Simulated seconds a Lidarr command runs before it acts and completes (0: at once)."""
+        """Simulated seconds a Lidarr command (a search) runs before it acts and completes (0:
+        at once, what tests that need no ``searching`` stage use; the command line's default is
+        :data:`SEARCH_SECONDS`)."""
 
         self.artists: dict[str, Artist] = {}
         self.artists_by_lidarr_id: dict[int, Artist] = {}
@@ -110,8 +128,11 @@ class World:
         self.now_playing: list[NowPlaying] = []
         self.categories: dict[str, str] = {music_category: "/downloads/music"}
         self.alt_speed_limits = False
-        self.alltime_downloaded = 0
-        self.alltime_uploaded = 0
+        clients = DEFAULT_DOWNLOAD_CLIENTS if download_clients is None else download_clients
+        self.download_clients: dict[str, DownloadClient] = {
+            name: DownloadClient(name=name, kind=kind) for name, kind in clients.items()
+        }
+        """The stack's download clients by backend name, in Lidarr's order (module doc)."""
         self.disk_total = 4000 * GIB
         self.download_disk_free = 750 * GIB
         self.navidrome_scanning = False
@@ -175,15 +196,20 @@ class World:
                 health=health,
             )
         self.navidrome_last_scan = now - timedelta(minutes=42)
-        self.alltime_downloaded = 1_234 * GIB
-        self.alltime_uploaded = 2_345 * GIB
+        for index, client in enumerate(self.download_clients.values()):
+            start = ALLTIME_START[min(index, len(ALLTIME_START) - 1)]
+            client.downloaded, client.uploaded = start
         # a little life: two downloads in progress and a finished, seeding one
         missing = [a for a in self.albums.values() if self._is_missing(a, now)]
         for album, progress in zip(missing[:2], (0.25, 0.6), strict=False):
             torrent = self.search_album(album.id, origin="lidarr")
             if torrent is not None:
                 torrent.progress = progress
-        self._extra_torrents(scale.torrents, now)
+        for index, name in enumerate(self.download_clients):
+            # the first client's from the world's RNG (as when there was one), the others' from
+            # their own, so adding a client changes nothing else in the world
+            names = self.names if index == 0 else Names(random.Random(f"{self.seed}:{name}"))
+            self._extra_torrents(scale.torrents, now, name, names)
 
     def _new_artist(self) -> Artist:
         name = self.names.artist()
@@ -220,9 +246,9 @@ class World:
         artist.album_ids.append(album_id)
         return album
 
-    def _extra_torrents(self, count: int, now: datetime) -> None:
+    def _extra_torrents(self, count: int, now: datetime, client: str, names: Names) -> None:
         for i in range(count):
-            info_hash = self.names.info_hash()
+            info_hash = names.info_hash()
             music = i % 2 == 0
             torrent = Torrent(
                 hash=info_hash,
@@ -234,6 +260,7 @@ class World:
                 magnet=f"magnet:?xt=urn:btih:{info_hash}",
                 status=TorrentStatus.STOPPED_DOWNLOADING,
                 transmission_id=self._new_transmission_id(),
+                client=client,
             )
             self._store(torrent)
 
@@ -276,6 +303,9 @@ class World:
     def _store(self, torrent: Torrent) -> None:
         self.touch(torrent)
         self.torrents[torrent.hash] = torrent
+        client = self.download_clients.get(torrent.client)
+        if client is not None:
+            client.torrents[torrent.hash] = torrent
         if torrent.status in ACTIVE_STATUSES:
             self._active.add(torrent.hash)
 
@@ -396,7 +426,12 @@ class World:
     def add_artist(
         self, mbid: str, *, monitored: bool = True, monitor: str = "all", search: bool = False
     ) -> Artist:
-        """Add a MusicBrainz artist to Lidarr, monitor its albums, optionally search."""
+        """Add a MusicBrainz artist to Lidarr, monitor its albums, optionally search.
+
+        The search is what Lidarr queues once the artist is added (``ArtistScannedHandler``,
+        Lidarr v2.14.5.4824): a ``MissingAlbumSearch`` of the artist, which takes
+        ``command_duration`` like every command.
+        """
         artist = self.artists[mbid]
         if artist.in_lidarr:
             raise ValueError("This artist has already been added.")
@@ -411,9 +446,7 @@ class World:
             )
         self.log(f"Lidarr added {artist.name}")
         if search:
-            for album in albums:
-                if self._is_missing(album, now):
-                    self.search_album(album.id, origin="lidarr")
+            self.run_command("MissingAlbumSearch", {"artistId": artist.lidarr_id})
         return artist
 
     def releases_for(self, album: Album) -> list[Release]:
@@ -530,7 +563,7 @@ class World:
         return self.grab(best, origin=origin)
 
     def grab(self, release: Release, *, origin: str) -> Torrent:
-        """Send a release to the download client in the music category."""
+        """Send a release to Lidarr's download client, in the music category."""
         existing = self.torrents.get(release.info_hash)
         if existing is not None:
             return existing
@@ -547,6 +580,7 @@ class World:
             seeds=release.seeders,
             peers=release.leechers,
             transmission_id=self._new_transmission_id(),
+            client=self.lidarr_client,
         )
         self._store(torrent)
         self.log(f"grabbed {release.title}")
@@ -601,8 +635,16 @@ class World:
                 for album_id in artist.album_ids:
                     if self._is_missing(self.albums[album_id], now):
                         self.search_album(album_id)
-        elif key == "missingalbumsearch":
-            for album in self.missing_albums():
+        elif key == "missingalbumsearch":  # every artist's, or one artist's (``artistId``)
+            artist = self.artists_by_lidarr_id.get(_int(body.get("artistId")))
+            if artist is None:
+                missing = self.missing_albums()
+            else:
+                albums = (self.albums[i] for i in artist.album_ids)
+                missing = sorted(
+                    (a for a in albums if self._is_missing(a, now)), key=lambda a: a.release_date
+                )
+            for album in missing:
                 self.search_album(album.id)
         elif key == "cutoffunmetalbumsearch":
             for album in self.cutoff_unmet_albums():
@@ -616,6 +658,40 @@ class World:
         for album in albums:
             album.monitored = monitored
         return albums
+
+    # ----------------------------------------------------------------- download clients
+    @property
+    def lidarr_client(self) -> str:
+        """The download client Lidarr sends its grabs to: the first ("" without any)."""
+        return next(iter(self.download_clients), "")
+
+    @property
+    def brain_client(self) -> str:
+        """The download client the Music Brain adds its magnets to (module doc)."""
+        kinds = (c.name for c in self.download_clients.values() if c.kind == "transmission")
+        return next(kinds, self.lidarr_client)
+
+    def download_client(self, name: str, kind: str) -> DownloadClient:
+        """The download client called ``name``; added (last, empty) if the world has none."""
+        client = self.download_clients.get(name)
+        if client is None:
+            client = self.download_clients[name] = DownloadClient(name=name, kind=kind)
+        return client
+
+    def client_torrents(self, name: str) -> dict[str, Torrent]:
+        """The torrents of the download client called ``name`` (none for another name)."""
+        client = self.download_clients.get(name)
+        return client.torrents if client is not None else {}
+
+    @property
+    def alltime_downloaded(self) -> int:
+        """All-time bytes downloaded by every download client together."""
+        return sum(c.downloaded for c in self.download_clients.values())
+
+    @property
+    def alltime_uploaded(self) -> int:
+        """All-time bytes uploaded by every download client together."""
+        return sum(c.uploaded for c in self.download_clients.values())
 
     def download_client_reachable(self) -> bool:
         """Whether Lidarr can reach a download client (both run behind gluetun)."""
@@ -632,8 +708,12 @@ class World:
         stopped: bool = False,
         origin: str = "manual",
         tags: Iterable[str] = (),
+        client: str | None = None,
     ) -> Torrent | None:
-        """Add a magnet link; None when it is not a valid magnet."""
+        """Add a magnet link to ``client`` (default: the first); None when it is not a magnet.
+
+        A magnet whose info-hash a client already holds gives that torrent back unchanged.
+        """
         match = _BTIH.search(magnet)
         if not magnet.startswith("magnet:") or match is None:
             return None
@@ -656,6 +736,7 @@ class World:
             status=TorrentStatus.STOPPED_DOWNLOADING if stopped else TorrentStatus.DOWNLOADING,
             seeds=release.seeders if release else 5,
             transmission_id=self._new_transmission_id(),
+            client=self.lidarr_client if client is None else client,
         )
         if category and category not in self.categories:
             self.categories[category] = torrent.save_path
@@ -695,7 +776,9 @@ class World:
 
     def remove_torrent(self, info_hash: str) -> None:
         """Delete a torrent from the download client."""
-        if self.torrents.pop(info_hash, None) is not None:
+        torrent = self.torrents.pop(info_hash, None)
+        if torrent is not None:
+            self.client_torrents(torrent.client).pop(info_hash, None)
             self._active.discard(info_hash)
             self._import_due.pop(info_hash, None)
             self.removed_torrents.append((self.next_rev(), info_hash))
@@ -817,7 +900,10 @@ class World:
         for request in self.brain_requests.values():
             if request.status == "queued" and request.magnet:
                 torrent = self.add_magnet(
-                    request.magnet, category="stepheybot-music", origin="brain"
+                    request.magnet,
+                    category="stepheybot-music",
+                    origin="brain",
+                    client=self.brain_client,
                 )
                 if torrent is None:
                     request.status = "failed"
@@ -845,7 +931,8 @@ class World:
             torrent.dl_speed = speed
             got = min(torrent.amount_left, int(speed * dt))
             torrent.downloaded += got
-            self.alltime_downloaded += got
+            if (client := self.download_clients.get(torrent.client)) is not None:
+                client.downloaded += got
             self.download_disk_free -= got
             torrent.progress = min(1.0, torrent.progress + got / max(1, torrent.size))
             if torrent.progress >= 1:

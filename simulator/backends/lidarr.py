@@ -50,6 +50,9 @@ WIKI = "https://wiki.servarr.com/lidarr/system"
 ROOT_FOLDER = "/music"
 ROOT_FOLDER_ID = 1
 DOWNLOAD_CLIENT = "qBittorrent"
+"""The download client's name in Lidarr when the world has none."""
+CLIENT_TITLES = {"qbittorrent": "qBittorrent", "transmission": "Transmission"}
+"""The name each kind of download client has in Lidarr (Settings > Download Clients)."""
 LOW_SPACE = 10 * GIB
 """Below this much free space in the root folder, health reports a warning."""
 
@@ -97,9 +100,15 @@ def _words(name: str) -> str:
     return re.sub(r"(?<=[a-z])(?=[A-Z])", " ", name)
 
 
-def queue_id(torrent: Torrent) -> int:
+def client_title(world: World, name: str) -> str:
+    """The name Lidarr knows the world's download client ``name`` by."""
+    client = world.download_clients.get(name)
+    return CLIENT_TITLES.get(client.kind, client.name) if client is not None else DOWNLOAD_CLIENT
+
+
+def queue_id(torrent: Torrent, client: str = DOWNLOAD_CLIENT) -> int:
     """Lidarr's queue id: a stable 31-bit hash of the download (``HashConverter``)."""
-    return zlib.crc32(f"trackedDownload-{DOWNLOAD_CLIENT}-{torrent.hash}".encode()) & 0x7FFFFFFF
+    return zlib.crc32(f"trackedDownload-{client}-{torrent.hash}".encode()) & 0x7FFFFFFF
 
 
 def quality_model(name: str) -> dict[str, Any]:
@@ -282,8 +291,9 @@ class LidarrState:
         album = self.world.albums.get(torrent.album_id) if torrent.album_id is not None else None
         artist = self.world.artist_of(album) if album is not None else None
         release = self.world.release_by_hash(torrent.hash)
+        client = client_title(self.world, torrent.client)
         resource: dict[str, Any] = {
-            "id": queue_id(torrent),
+            "id": queue_id(torrent, client),
             "quality": quality_model(release.quality if release else "FLAC"),
             "customFormats": [],
             "customFormatScore": 0,
@@ -297,7 +307,7 @@ class LidarrState:
             "statusMessages": messages,
             "downloadId": torrent.hash.upper(),
             "protocol": "torrent",
-            "downloadClient": DOWNLOAD_CLIENT,
+            "downloadClient": client,
             "downloadClientHasPostImportCategory": False,
             "outputPath": f"{torrent.save_path}/{torrent.name}",
             "trackFileCount": 0,
@@ -326,8 +336,9 @@ class LidarrState:
         """A HistoryResource."""
         artist = self.world.artists.get(event.artist_mbid)
         album = self.world.albums.get(event.album_id)
-        data: dict[str, str | None] = {"downloadClient": DOWNLOAD_CLIENT.lower()}
-        data["downloadClientName"] = DOWNLOAD_CLIENT
+        client = client_title(self.world, self.world.lidarr_client)
+        data: dict[str, str | None] = {"downloadClient": client.lower()}
+        data["downloadClientName"] = client
         indexer = self.indexer_name(event.download_id)
         if indexer is not None:
             data["indexer"] = indexer
@@ -397,7 +408,8 @@ class LidarrState:
                 {
                     "source": "DownloadClientCheck",
                     "type": "error",
-                    "message": f"Unable to communicate with {DOWNLOAD_CLIENT}. "
+                    "message": "Unable to communicate with "
+                    f"{client_title(self.world, self.world.lidarr_client)}. "
                     "Connection refused (gluetun:8080)",
                     "wikiUrl": f"{WIKI}#unable-to-communicate-with-download-client",
                 }

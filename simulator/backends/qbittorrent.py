@@ -21,8 +21,10 @@ after ``max_fail_count`` failed logins for ``ban_duration`` seconds, session exp
 port and Origin/Referer checks (401), and ``sync/maindata`` with per-session ``rid``
 snapshots whose partial replies carry only changed fields.
 
-Torrents, categories, speeds, the alternative speed limits and the public address (the VPN,
-or the home address when it leaks) all come from the shared world. No password
+Its torrents are the world's download client named like the backend (``spec.name``:
+:meth:`World.client_torrents`), with that client's all-time totals; categories, the
+alternative speed limits and the public address (the VPN, or the home address when it
+leaks) come from the shared world. No password
 (``spec.password`` empty) means 4.5's ``adminadmin`` or, on 5.3, a temporary password that
 is logged and kept in ``spec.extra["temporary_password"]``.
 
@@ -146,6 +148,9 @@ class QBittorrent:
         """Set up users, sessions and the change journal."""
         self.ctx = ctx
         self.world = ctx.world
+        self.name = ctx.spec.name
+        self.torrents = self.world.download_client(self.name, "qbittorrent").torrents
+        """This client's torrents (the world's dict: it follows additions and removals)."""
         self.gen = generation_of(ctx.spec.flavor)
         extra = ctx.spec.extra
         self.max_fail_count = int(extra.get("max_fail_count", 5))
@@ -158,9 +163,8 @@ class QBittorrent:
         self.sessions: dict[str, Session] = {}
         self.failures: dict[str, int] = {}
         self.banned_until: dict[str, float] = {}
-        self.tags: set[str] = {tag for t in self.world.torrents.values() for tag in t.tags}
-        self._session_dl_base = self.world.alltime_downloaded
-        self._session_ul_base = self.world.alltime_uploaded
+        self.tags: set[str] = {tag for t in self.torrents.values() for tag in t.tags}
+        self._session_dl_base, self._session_ul_base = self._alltime()
         # Change tracking shared by all sessions: one scan per world revision.
         self._seen_rev = -1
         self._journal: list[tuple[int, str]] = []
@@ -327,6 +331,11 @@ class QBittorrent:
         )
         return response
 
+    def _alltime(self) -> tuple[int, int]:
+        """This client's all-time bytes downloaded and uploaded."""
+        client = self.world.download_clients[self.name]
+        return client.downloaded, client.uploaded
+
     # ----------------------------------------------------------------- app, transfer
     async def app_version(self, _: Session, _params: Params) -> web.Response:
         """``app/version`` (``v5.3.0``)."""
@@ -341,13 +350,14 @@ class QBittorrent:
         world = self.world
         up = world.vpn.up or world.vpn.leak
         alt = world.alt_speed_limits
+        downloaded, uploaded = self._alltime()
         info: dict[str, Any] = {
             "connection_status": "connected" if up else "disconnected",
             "dht_nodes": 312 if up else 0,
-            "dl_info_data": world.alltime_downloaded - self._session_dl_base,
+            "dl_info_data": downloaded - self._session_dl_base,
             "dl_info_speed": self._totals[0],
             "dl_rate_limit": ALT_SPEED_LIMIT if alt else 0,
-            "up_info_data": world.alltime_uploaded - self._session_ul_base,
+            "up_info_data": uploaded - self._session_ul_base,
             "up_info_speed": self._totals[1],
             "up_rate_limit": ALT_SPEED_LIMIT if alt else 0,
         }
@@ -358,7 +368,7 @@ class QBittorrent:
 
     def _server_state(self) -> dict[str, Any]:
         world = self.world
-        downloaded, uploaded = world.alltime_downloaded, world.alltime_uploaded
+        downloaded, uploaded = self._alltime()
         state = self._transfer()
         state.update(
             {
@@ -537,10 +547,11 @@ class QBittorrent:
         since = self._seen_rev
         if world.rev == since:
             return
-        changed = sorted((t.rev, h) for h, t in world.torrents.items() if t.rev > since)
+        torrents = self.torrents
+        changed = sorted((t.rev, h) for h, t in torrents.items() if t.rev > since)
         totals = self._totals
         for _, info_hash in changed:
-            torrent = world.torrents[info_hash]
+            torrent = torrents[info_hash]
             active = torrent.dl_speed > 0 or torrent.up_speed > 0
             now = (
                 torrent.dl_speed,
@@ -549,12 +560,12 @@ class QBittorrent:
             )
             self._add_speed(info_hash, now, totals)
         for _, info_hash in self._removed_since(since):
-            if info_hash not in world.torrents:
+            if info_hash not in torrents:
                 self._add_speed(info_hash, None, totals)
                 self._serialized.pop(info_hash, None)
         self._journal.extend(changed)
-        if len(self._journal) > 2 * len(world.torrents) + 1024:
-            self._journal = sorted((t.rev, h) for h, t in world.torrents.items())
+        if len(self._journal) > 2 * len(torrents) + 1024:
+            self._journal = sorted((t.rev, h) for h, t in torrents.items())
         self._seen_rev = world.rev
 
     def _add_speed(
@@ -599,7 +610,7 @@ class QBittorrent:
         return _json(reply)
 
     def _full(self, state: SyncState) -> dict[str, Any]:
-        torrents = {h: self._cached_fields(t) for h, t in self.world.torrents.items()}
+        torrents = {h: self._cached_fields(t) for h, t in self.torrents.items()}
         categories = self._categories()
         server_state = self._server_state()
         state.torrents = dict(torrents)
@@ -617,11 +628,11 @@ class QBittorrent:
 
     def _partial(self, state: SyncState) -> dict[str, Any]:
         reply: dict[str, Any] = {}
-        world = self.world
+        torrents = self.torrents
         if state.world_rev != self._seen_rev:
             delta: dict[str, dict[str, Any]] = {}
             for info_hash in self._changed_since(state.world_rev):
-                torrent = world.torrents.get(info_hash)
+                torrent = torrents.get(info_hash)
                 if torrent is None:
                     continue
                 fields = self._cached_fields(torrent)
@@ -637,7 +648,7 @@ class QBittorrent:
                 {
                     h
                     for _, h in self._removed_since(state.world_rev)
-                    if h in state.torrents and h not in world.torrents
+                    if h in state.torrents and h not in torrents
                 }
             )
             for info_hash in gone:
@@ -675,7 +686,7 @@ class QBittorrent:
     # ----------------------------------------------------------------- torrents
     def _select(self, params: Params) -> list[Torrent]:
         hashes = params.get("hashes")
-        torrents = self.world.torrents
+        torrents = self.torrents
         if hashes is None or hashes == "all":
             return list(torrents.values())
         wanted = (h.strip().lower() for h in hashes.split("|"))
@@ -761,7 +772,12 @@ class QBittorrent:
                 continue
             before = len(self.world.torrents)
             torrent = self.world.add_magnet(
-                url, category=category, save_path=save_path, stopped=stopped, tags=tags
+                url,
+                category=category,
+                save_path=save_path,
+                stopped=stopped,
+                tags=tags,
+                client=self.name,
             )
             if torrent is None or len(self.world.torrents) == before:
                 failed += 1
@@ -818,7 +834,7 @@ class QBittorrent:
         for name in names:
             self.world.categories.pop(name, None)
         if names:
-            for torrent in self.world.torrents.values():
+            for torrent in self.torrents.values():
                 if torrent.category in names:
                     torrent.category = ""
                     self.world.touch(torrent)

@@ -1,4 +1,7 @@
-"""Transmission facade: the RPC at ``/transmission/rpc`` over the shared world's torrents.
+"""Transmission facade: the RPC at ``/transmission/rpc`` over its torrents in the shared world.
+
+Its torrents are the world's download client named like the backend (``spec.name``:
+:meth:`World.client_torrents`), with that client's all-time totals.
 
 Plays transmission-daemon 4.0.6 (``spec.flavor`` may name another version: ``"3.00"`` has RPC
 16 and no ``rpc-version-semver``, ``"2.94"`` RPC 15 and no ``labels``). Checks happen in the
@@ -150,8 +153,12 @@ class _Daemon:
         self.version = ctx.spec.flavor or DEFAULT_VERSION
         self.rpc_version = _rpc_version(self.version)
         self.started = ctx.clock.now()
-        self.base_downloaded = self.world.alltime_downloaded
-        self.base_uploaded = self.world.alltime_uploaded
+        self.name = ctx.spec.name
+        self.client = self.world.download_client(self.name, "transmission")
+        self.torrents = self.client.torrents
+        """This client's torrents (the world's dict: it follows additions and removals)."""
+        self.base_downloaded = self.client.downloaded
+        self.base_uploaded = self.client.uploaded
         self._session_ids: dict[int, str] = {}
         self._ids: dict[str, int] = {}
         """The id each hash had when a caller last saw it (``torrent-get``, ``torrent-add``)."""
@@ -231,7 +238,7 @@ class _Daemon:
         removed_after = world.rev_at(cutoff, inclusive=False)  # removed at >= cutoff
         torrents = [
             t
-            for t in world.torrents.values()
+            for t in self.torrents.values()
             if self.changed_rev(t) > changed_after or t.dl_speed > 0 or t.up_speed > 0
         ]
         torrents.sort(key=lambda t: t.transmission_id)
@@ -247,7 +254,7 @@ class _Daemon:
         """The torrents ``ids`` names (ids or hashes, one or a list, or recently active)."""
         if ids == RECENTLY_ACTIVE:
             return self.recently_active()[0]
-        torrents = sorted(self.world.torrents.values(), key=lambda t: t.transmission_id)
+        torrents = sorted(self.torrents.values(), key=lambda t: t.transmission_id)
         if ids is None:
             return torrents
         wanted = ids if isinstance(ids, list) else [ids]
@@ -291,21 +298,21 @@ class _Daemon:
         return {}
 
     def session_stats(self, _: Args) -> Args:
-        """``session-stats`` from the world's torrents and all-time totals."""
-        world = self.world
-        torrents = list(world.torrents.values())
+        """``session-stats`` from this client's torrents and all-time totals."""
+        client = self.client
+        torrents = list(self.torrents.values())
         paused = sum(1 for t in torrents if rpc_status(t) == 0)
         active_seconds = int((self.ctx.clock.now() - self.started).total_seconds())
         current = {
-            "downloadedBytes": world.alltime_downloaded - self.base_downloaded,
-            "uploadedBytes": world.alltime_uploaded - self.base_uploaded,
+            "downloadedBytes": client.downloaded - self.base_downloaded,
+            "uploadedBytes": client.uploaded - self.base_uploaded,
             "filesAdded": len(torrents),
             "sessionCount": 1,
             "secondsActive": active_seconds,
         }
         cumulative = {
-            "downloadedBytes": world.alltime_downloaded,
-            "uploadedBytes": world.alltime_uploaded,
+            "downloadedBytes": client.downloaded,
+            "uploadedBytes": client.uploaded,
             "filesAdded": len(torrents) + 512,
             "sessionCount": 12,
             "secondsActive": active_seconds + 9_876_543,
@@ -365,6 +372,7 @@ class _Daemon:
             stopped=bool(args.get("paused", False)),
             origin="transmission",
             tags=label_list[1:],
+            client=self.name,
         )
         if torrent is None:
             raise RpcError("invalid or corrupt torrent file")

@@ -45,7 +45,14 @@ from demo.browser import (
     screenshot,
     tiles_by_section,
 )
-from demo.check import READY, albums_with_files, follow_request, parse_metrics, tracked
+from demo.check import (
+    READY,
+    albums_with_files,
+    follow_request,
+    parse_metrics,
+    stage_events,
+    tracked,
+)
 from demo.children import DemoError
 from demo.dashboard import LATEST_TITLE, REQUESTS_HEADING
 from demo.ha_client import JSON, HomeAssistantApi
@@ -53,7 +60,9 @@ from demo.homeassistant import DOMAIN, notifications
 from demo.homeassistant import log_in as api_log_in
 from demo.integration import our_entities, set_up_stack
 from demo.stack import ROOT
-from demo.story import Request, request_latest_album
+from demo.story import Request, call_action, request_latest_album
+
+from .readme import walkthrough
 
 pytestmark = [pytest.mark.real_server, pytest.mark.asyncio(loop_scope="module")]
 
@@ -423,23 +432,27 @@ async def test_dashboard_values_match_the_simulated_world(
 async def test_dashboard_follows_the_request_while_it_downloads(
     dashboard: Page, running: RunningDemo, story: StoryRequest, shots: Path
 ) -> None:
-    async def shown() -> tuple[str, int, int, int]:
-        tiles = await tiles_by_section(dashboard)
-        torrents = sum(_number(tiles["qBittorrent"][name]) for name in TORRENT_TILES)
+    async def shown() -> tuple[str, dict[str, int], dict[str, int], int, int]:
+        tiles, world = await tiles_by_section(dashboard), await running.world()
+        clients = ("qBittorrent", "Transmission")
         return (
             (await markdown_cards(dashboard)).get(LATEST_TITLE, ""),
-            torrents,
-            (await running.world())["torrents"],
+            {c: sum(_number(tiles[c][name]) for name in TORRENT_TILES) for c in clients},
+            {c: world["download_clients"][c.lower()]["torrents"] for c in clients},
             _number(tiles["Simulated stack"]["Active music downloads"]),
+            world["downloads"]["music_active"],
         )
 
-    latest, torrents, world_torrents, active = await _settled(
+    # each client shows its own torrents; the stack's total counts each download once
+    latest, torrents, world_torrents, active, world_active = await _settled(
         shown,
-        lambda s: f"{story.title}: downloading" in s[0] and s[1] == s[2] and s[3] > 0,
+        lambda s: f"{story.title}: downloading" in s[0] and s[1] == s[2] and s[3] == s[4] > 0,
     )
     assert f"{story.title}: downloading" in latest, latest
     assert torrents == world_torrents, f"(dashboard, world) torrents: {torrents, world_torrents}"
-    assert active > 0
+    assert active == world_active > 0, (
+        f"(dashboard, world) active downloads: {active, world_active}"
+    )
     assert re.search(rf"{re.escape(story.title)}: downloading, \d+ %", latest), latest
     await screenshot(dashboard, shots / "screenshot-home-assistant.png")
     assert (shots / "screenshot-home-assistant.png").stat().st_size > 50_000
@@ -556,6 +569,49 @@ async def test_a_wrong_password_is_refused_with_the_reason(running: RunningDemo)
     info = running.info
     with pytest.raises(DemoError, match="refused the login of 'demo'"):
         await api_log_in(running.http, info["home_assistant"], "demo", "not-the-password")
+
+
+# --------------------------------------------------------------------------- the README
+async def test_the_readmes_walkthrough_works_on_the_demo(
+    running: RunningDemo, home_assistant: HomeAssistant
+) -> None:
+    """ "Try it yourself", step by step, as the README words it."""
+    steps = walkthrough()
+    ha = home_assistant
+    # 1. the artist is one the control endpoint offers
+    assert steps.artist in (await running.world())[steps.state_key]
+    # 2. Assist requests its latest album, in the README's words
+    answer = await ha.ask(steps.sentence)
+    assert answer["speech"]["plain"]["speech"] == steps.answer, answer
+    requests = (await call_action(ha.api, "get_requests", {"config_entry_id": ha.entry_id}))[
+        "requests"
+    ]
+    found = next(r for r in requests if r["artist"] == steps.artist)
+    request = Request(
+        request_id=found["request_id"], artist=found["artist"], title=found["title"], message=""
+    )
+    # 3. searching, downloading, importing, in the library, and the notification
+    stages = await follow_request(ha.api, ha.entry_id, request, LIBRARY_TIMEOUT)
+    assert stages[-1] == "in_library", stages
+    events = await stage_events(ha.api, ha.entry_id, request.request_id)
+    assert events == ["requested", "searching", "downloading", "importing", "in_library"]
+    async with ha.api:
+        messages = [str(n["message"]) for n in await notifications(ha.api)]
+    assert steps.ready in messages, messages
+    assert steps.artist not in (await running.world())[steps.state_key]
+    # 4. the VPN goes down and comes back through the control endpoint, as the README shows
+    base = running.info["control"].removesuffix("/control/state")
+    for path, body in steps.posts:
+        async with running.http.post(base + path, data=json.dumps(body)) as resp:
+            assert resp.status == 200, await resp.text()
+            vpn = await resp.json()
+        assert vpn["status"] == ("running" if body["up"] else "stopped"), vpn
+        if not body["up"]:
+            vpn_state = await _settled(
+                lambda: ha.state("binary_sensor.vpn_connected"), lambda s: s["state"] == "off"
+            )
+            assert vpn_state["state"] == "off", vpn_state
+    assert (await running.world())["vpn"]["status"] == "running"
 
 
 # --------------------------------------------------------------------------- Ctrl-C

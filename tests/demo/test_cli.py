@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
@@ -60,7 +61,19 @@ def test_check_mode_verifies_every_part_and_the_storys_request_and_exits_0(
     assert "check passed: every part is up and works with the others" in lines
     assert lines[-1] == "everything stopped"
     assert not _processes_using(workdir)
-    assert (workdir / "logs" / "home-assistant.log").exists()
+    # demo.json has a value for every key it writes
+    info = json.loads((workdir / "demo.json").read_text(encoding="utf-8"))
+    assert all(value not in ("", None, {}) for value in info.values()), info
+    # Home Assistant logged once, into the logs folder, without start-up errors
+    logs = workdir / "logs"
+    assert sorted(p.name for p in logs.iterdir() if p.name.startswith("home-assistant")) == [
+        "home-assistant.log"
+    ]
+    assert not list((workdir / "homeassistant").glob("home-assistant.log*"))
+    log = (logs / "home-assistant.log").read_text(encoding="utf-8")
+    assert "We found a custom integration stepheybot_music" in log, "Home Assistant's log"
+    errors = [line for line in log.splitlines() if " ERROR " in line or "Traceback" in line]
+    assert not errors, "\n".join(errors)
 
 
 def test_a_part_that_cannot_start_stops_the_others_and_says_why(tmp_path: Path) -> None:

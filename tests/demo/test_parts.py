@@ -20,12 +20,18 @@ from demo.children import Child, DemoError, wait_until
 from demo.dashboard import LATEST_TITLE, REQUESTS_HEADING, build_dashboard
 from demo.homeassistant import (
     BLUEPRINT,
+    QUIET_LOGGERS,
     SENTENCES,
+    home_assistant_child,
     request_finished_automation,
     write_config_dir,
 )
 from demo.monitoring import alert_rule_files, prometheus_config
-from demo.stack import DEFAULT_STORY_AFTER, ROOT
+from demo.stack import DEFAULT_STORY_AFTER, ROOT, DemoInfo, DemoOptions
+from simulator.control import artists_to_request
+from simulator.world import World
+
+from .readme import walkthrough
 
 
 def test_a_child_that_exits_is_reported_with_the_end_of_its_log(tmp_path: Path) -> None:
@@ -292,3 +298,68 @@ def test_the_config_dir_has_the_blueprint_the_sentences_and_automations(tmp_path
 )
 def test_when_the_story_makes_its_first_request(argv: list[str], seconds: float) -> None:
     assert story_after(parse_args(argv)) == seconds
+
+
+def test_home_assistant_logs_once_into_the_demos_logs(tmp_path: Path) -> None:
+    logs = tmp_path / "logs"
+    child, url = home_assistant_child(Path("/venv/bin"), ROOT, tmp_path / "config", logs)
+    assert child.log == logs / "home-assistant.log"
+    assert "--log-file" not in child.argv, "its console output is the one log"
+    assert child.env is not None
+    assert child.env["HA_DISABLE_LOG_FILE"] == "1", "no second copy in the config directory"
+    assert url.startswith("http://127.0.0.1:")
+
+
+def test_only_the_start_up_noise_of_unused_integrations_is_quieted(tmp_path: Path) -> None:
+    write_config_dir(tmp_path, ROOT, 8123)
+    loaded = yaml.safe_load((tmp_path / "configuration.yaml").read_text().replace("!include ", ""))
+    assert loaded["logger"] == {
+        "default": "warning",
+        "logs": {
+            "custom_components.stepheybot_music": "info",
+            "haffmpeg": "critical",
+            "homeassistant.components.camera.img_util": "critical",
+        },
+    }
+    assert set(QUIET_LOGGERS) == {"haffmpeg", "homeassistant.components.camera.img_util"}
+    # what the demo needs, nothing more: no default_config (it would set up dozens more)
+    assert set(loaded) == {
+        "homeassistant",
+        "http",
+        "frontend",
+        "recorder",
+        "history",
+        "conversation",
+        "assist_pipeline",
+        "logger",
+        "automation",
+    }
+
+
+def test_demo_json_names_only_what_the_demo_has() -> None:
+    info = DemoInfo(
+        home_assistant_url="http://127.0.0.1:1",
+        prometheus_url="http://127.0.0.1:2",
+        exporter_url="http://127.0.0.1:3",
+        control_url="http://127.0.0.1:4/control/state",
+    )
+    without_ui = info.to_json()
+    assert "prometheus_ui" not in without_ui, "Debian's Prometheus serves only its API"
+    assert without_ui["prometheus"] == "http://127.0.0.1:2"
+    info.prometheus_ui = "http://127.0.0.1:2"
+    assert info.to_json()["prometheus_ui"] == "http://127.0.0.1:2"
+
+
+def test_the_walkthroughs_artist_is_one_the_default_demo_offers() -> None:
+    steps = walkthrough()
+    world = World(seed=DemoOptions(workdir=ROOT).seed)
+    assert steps.state_key == "artists_to_request"
+    assert steps.artist in artists_to_request(world)
+    artist = next(a for a in world.artists.values() if a.name == steps.artist)
+    latest = max((world.albums[i] for i in artist.album_ids), key=lambda a: a.release_date)
+    assert steps.sentence == f"download the latest album by {artist.name}"
+    assert (
+        steps.answer == f"OK, I asked Lidarr for {latest.title} by {artist.name}, the latest album."
+    )
+    assert steps.ready == f"{artist.name} \u2013 {latest.title} is ready to play."
+    assert steps.posts == [("/control/vpn", {"up": False}), ("/control/vpn", {"up": True})]

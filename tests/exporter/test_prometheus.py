@@ -147,7 +147,7 @@ async def test_prometheus_scrapes_the_exporter(
         downloaded = await prometheus.query(
             'stepheybot_music_downloaded_bytes_total{job="music", client="qbittorrent"}'
         )
-        assert _value(downloaded) == world.alltime_downloaded
+        assert _value(downloaded) == world.download_clients["qbittorrent"].downloaded
         build = await prometheus.query("stepheybot_music_exporter_build_info")
         assert [s["metric"]["job"] for s in build] == ["music"], "only /metrics has self-metrics"
 

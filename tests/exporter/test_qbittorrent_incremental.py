@@ -35,11 +35,11 @@ OTHER_CATEGORIES = ("other", "linux", "")
 
 
 def _expected(sim: Simulator, client: str) -> Counter[str]:
-    """The counts by state, from scratch, of the world's torrents the backend counts."""
+    """The counts by state, from scratch, of the qBittorrent torrents the backend counts."""
     world = sim.world
     return Counter(
         EXPECTED_STATE[t.status]
-        for t in world.torrents.values()
+        for t in world.client_torrents(MUSIC).values()
         if client == EVERYTHING or t.category == world.music_category
     )
 
@@ -95,7 +95,8 @@ class WorldChanges:
     def one(self) -> None:
         """Apply one random change."""
         world, rng = self.world, self.rng
-        torrent = world.torrents[rng.choice(list(world.torrents))]
+        torrents = world.client_torrents(MUSIC)
+        torrent = torrents[rng.choice(list(torrents))]
         kind = rng.choice(
             ("stop", "start", "remove", "add", "re-add", "category", "progress", "status")
         )
@@ -119,6 +120,7 @@ class WorldChanges:
                     f"magnet:?xt=urn:btih:{info_hash}&dn=Added+{self.added}",
                     category=category,
                     stopped=rng.random() < 0.5,
+                    client=MUSIC,
                 )
                 assert added is not None
             case "category":
@@ -199,7 +201,7 @@ async def test_scrape_touches_only_changed_torrents(
         _qbittorrent_exporter(sim, tmp_path) as exporter,
     ):
         world = sim.world
-        total = len(world.torrents)
+        total = len(world.client_torrents(MUSIC))
         assert total > 5000
         _assert_counts(sim, await exporter.scrape(), "first scrape")
         assert len(calls) == 2 * total  # both backends count everything once
@@ -211,14 +213,16 @@ async def test_scrape_touches_only_changed_torrents(
 
         stopped, moved, gone = [
             t
-            for t in world.torrents.values()
+            for t in world.client_torrents(MUSIC).values()
             if t.category == world.music_category and t.status is TorrentStatus.STOPPED_DOWNLOADING
         ][:3]
         world.start_torrent(stopped.hash)
         moved.category = "other"
         world.touch(moved)
         world.remove_torrent(gone.hash)
-        new = world.add_magnet(f"magnet:?xt=urn:btih:{0xBEEF:040x}&dn=New", category="music")
+        new = world.add_magnet(
+            f"magnet:?xt=urn:btih:{0xBEEF:040x}&dn=New", category="music", client=MUSIC
+        )
         assert new is not None
         calls.clear()
         _assert_counts(sim, await exporter.scrape(), "four changes")
@@ -247,7 +251,7 @@ async def test_per_torrent_series_follow_changes(tmp_path: Path) -> None:
             _assert_counts(sim, scrape, f"round {round_no}")
             music = {
                 t.hash: t.progress
-                for t in world.torrents.values()
+                for t in world.client_torrents(MUSIC).values()
                 if t.category == world.music_category
             }
             series = {

@@ -19,7 +19,7 @@ def _assert_music_states(sim: Simulator, scrape: Scrape) -> None:
     world = sim.world
     expected = Counter(
         EXPECTED_STATE[t.status]
-        for t in world.torrents.values()
+        for t in world.client_torrents(CLIENT).values()
         if t.category == world.music_category
     )
     for state in set(EXPECTED_STATE.values()):
@@ -49,9 +49,12 @@ async def test_later_scrapes_fetch_only_what_changed(tmp_path: Path) -> None:
             assert tally.looked_at == counted, "the first scrape looks at every torrent"
 
             # a new music torrent, one removed, one stopped; the next scrape seconds later
-            music = [t for t in world.torrents.values() if t.category == world.music_category]
+            torrents = world.client_torrents(CLIENT).values()
+            music = [t for t in torrents if t.category == world.music_category]
             new = world.add_magnet(
-                f"magnet:?xt=urn:btih:{0xFEED:040x}&dn=New+Album", category=world.music_category
+                f"magnet:?xt=urn:btih:{0xFEED:040x}&dn=New+Album",
+                category=world.music_category,
+                client=CLIENT,
             )
             assert new is not None
             world.remove_torrent(music[0].hash)

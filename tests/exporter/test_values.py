@@ -2,20 +2,23 @@
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from pathlib import Path
 
 import pytest
+import yaml
 from stepheybot_music_exporter import metrics as m
 
 from simulator import Simulator
 from simulator.backends.music_brain import PROCESS_INTERVAL
-from simulator.model import Health, Torrent, TorrentStatus
+from simulator.model import ACTIVE_STATUSES, Health, Torrent, TorrentStatus
 from simulator.world import GIB, MIB
 
-from .conftest import ExporterStarter, exporter_config, running_exporter
+from .conftest import ExporterStarter, Scrape, exporter_config, running_exporter
 
 DOWNLOAD_CLIENTS = ("qbittorrent", "transmission")
+RULES = Path(__file__).resolve().parents[2] / "grafana" / "alerts" / "stepheybot-music.rules.yml"
 EXPECTED_STATE = {
     TorrentStatus.DOWNLOADING: "downloading",
     TorrentStatus.STALLED_DOWNLOADING: "stalled",
@@ -95,11 +98,23 @@ async def test_library_metrics_follow_navidrome(
 
 
 def _spread_states(sim: Simulator) -> None:
-    """Put music torrents into every state a download client can report, plus others."""
+    """Put music torrents into every state a download client can report, plus others.
+
+    Each download client gets its own set (the simulated clients hold their own torrents).
+    """
+    for index, client in enumerate(DOWNLOAD_CLIENTS):
+        _spread_client_states(sim, client, 100 * index)
+
+
+def _spread_client_states(sim: Simulator, client: str, offset: int) -> None:
     world = sim.world
-    magnets = [f"magnet:?xt=urn:btih:{n:040x}&dn=Album+{n}" for n in range(1, 10)]
-    added = [world.add_magnet(link, category=world.music_category) for link in magnets]
-    other = world.add_magnet(f"magnet:?xt=urn:btih:{99:040x}&dn=Linux", category="linux")
+    magnets = [f"magnet:?xt=urn:btih:{offset + n:040x}&dn=Album+{n}" for n in range(1, 10)]
+    added = [
+        world.add_magnet(link, category=world.music_category, client=client) for link in magnets
+    ]
+    other = world.add_magnet(
+        f"magnet:?xt=urn:btih:{offset + 99:040x}&dn=Linux", category="linux", client=client
+    )
     assert other is not None
     torrents: list[Torrent] = [t for t in added if t is not None]
     statuses = [
@@ -127,11 +142,11 @@ def _spread_states(sim: Simulator) -> None:
         world.touch(torrent)
 
 
-def _expected_states(sim: Simulator) -> Counter[str]:
+def _expected_states(sim: Simulator, client: str) -> Counter[str]:
     world = sim.world
     return Counter(
         EXPECTED_STATE[t.status]
-        for t in world.torrents.values()
+        for t in world.client_torrents(client).values()
         if t.category == world.music_category
     )
 
@@ -142,20 +157,21 @@ async def test_download_clients(sim: Simulator, start_exporter: ExporterStarter)
     _spread_states(sim)
     exporter = await start_exporter()
     scrape = await exporter.scrape()
-    expected = _expected_states(sim)
-    assert set(expected) == {
-        "downloading",
-        "stalled",
-        "seeding",
-        "stopped",
-        "queued",
-        "checking",
-        "error",
-    }
-    rate_down = sum(t.dl_speed for t in world.torrents.values())
-    rate_up = sum(t.up_speed for t in world.torrents.values())
-    assert rate_down > 0
     for client in DOWNLOAD_CLIENTS:
+        expected = _expected_states(sim, client)
+        assert set(expected) == {
+            "downloading",
+            "stalled",
+            "seeding",
+            "stopped",
+            "queued",
+            "checking",
+            "error",
+        }
+        torrents = world.client_torrents(client).values()
+        rate_down = sum(t.dl_speed for t in torrents)
+        rate_up = sum(t.up_speed for t in torrents)
+        assert rate_down > 0
         assert scrape.up(client) == 1
         for state in (
             "downloading",
@@ -180,13 +196,13 @@ async def test_download_clients(sim: Simulator, start_exporter: ExporterStarter)
         assert (
             scrape.value("stepheybot_music_upload_rate_bytes_per_second", client=client) == rate_up
         )
+        totals = world.download_clients[client]
         assert (
             scrape.value("stepheybot_music_downloaded_bytes_total", client=client)
-            == world.alltime_downloaded
+            == totals.downloaded
         )
         assert (
-            scrape.value("stepheybot_music_uploaded_bytes_total", client=client)
-            == world.alltime_uploaded
+            scrape.value("stepheybot_music_uploaded_bytes_total", client=client) == totals.uploaded
         )
         assert (
             scrape.value("stepheybot_music_download_client_free_disk_bytes", client=client)
@@ -195,22 +211,74 @@ async def test_download_clients(sim: Simulator, start_exporter: ExporterStarter)
     assert "stepheybot_music_torrent_progress_ratio" not in scrape.samples, "per-torrent is opt-in"
 
     # the counter only grows as data arrives
-    before = world.alltime_downloaded
+    before = {c: world.download_clients[c].downloaded for c in DOWNLOAD_CLIENTS}
     await sim.advance(10)
-    assert world.alltime_downloaded > before
     scrape = await exporter.scrape()
     for client in DOWNLOAD_CLIENTS:
-        assert (
-            scrape.value("stepheybot_music_downloaded_bytes_total", client=client)
-            == world.alltime_downloaded
-        )
+        downloaded = world.download_clients[client].downloaded
+        assert downloaded > before[client]
+        assert scrape.value("stepheybot_music_downloaded_bytes_total", client=client) == downloaded
+
+
+def _alert_states(alert: str) -> set[str]:
+    """The download states an alert rule sums (its ``state=~"a|b"`` matcher)."""
+    rules = yaml.safe_load(RULES.read_text(encoding="utf-8"))
+    (expr,) = [r["expr"] for g in rules["groups"] for r in g["rules"] if r.get("alert") == alert]
+    match = re.search(r'stepheybot_music_downloads\{state=~"([^"]+)"\}', expr)
+    assert match, expr
+    return set(match[1].split("|"))
+
+
+def _summed(scrape: Scrape, metric: str, states: set[str] | None = None) -> float:
+    """A metric summed over the download clients (as the alerts and dashboards sum it)."""
+    return sum(
+        value
+        for labels, value in scrape.series(metric).items()
+        if dict(labels)["client"] in DOWNLOAD_CLIENTS
+        and (states is None or dict(labels)["state"] in states)
+    )
+
+
+async def test_totals_over_the_download_clients_are_the_worlds(
+    sim: Simulator, start_exporter: ExporterStarter
+) -> None:
+    """Summed over the clients, as the VPN alert and the dashboards sum them, every total is
+    the simulated world's: each client exports only the torrents it holds, never another's."""
+    world = sim.world
+    magnet = f"magnet:?xt=urn:btih:{0xA1:040x}&dn=Requested+album"
+    assert world.add_magnet(magnet, category=world.music_category, client="transmission")
+    await sim.advance(5)
+    music = [t for t in world.torrents.values() if t.category == world.music_category]
+    assert {t.client for t in music if t.status in ACTIVE_STATUSES} == set(DOWNLOAD_CLIENTS)
+    exporter = await start_exporter()
+    scrape = await exporter.scrape()
+    assert _summed(scrape, "stepheybot_music_downloads") == len(music)
+    rate = sum(t.dl_speed for t in world.torrents.values())
+    assert _summed(scrape, "stepheybot_music_download_rate_bytes_per_second") == rate > 0
+    assert _summed(scrape, "stepheybot_music_downloaded_bytes_total") == world.alltime_downloaded
+
+    # the VPN drops: its alert's value is how many torrents want to download, each once
+    world.set_vpn(up=False)
+    await sim.advance(5)
+    scrape = await exporter.scrape()
+    wanting = [t for t in music if t.status in ACTIVE_STATUSES]
+    assert len(wanting) == 3  # Lidarr's two in qBittorrent and the one in Transmission
+    states = _alert_states("StepheyBotMusicVpnDownWhileDownloading")
+    assert _summed(scrape, "stepheybot_music_downloads", states) == len(wanting)
+    assert _summed(scrape, "stepheybot_music_download_rate_bytes_per_second") == 0
 
 
 async def test_download_category_star_counts_every_torrent(
     sim: Simulator, start_exporter: ExporterStarter, tmp_path: Path
 ) -> None:
     world = sim.world
-    world.add_magnet(f"magnet:?xt=urn:btih:{7:040x}&dn=Linux+ISO", category="linux", stopped=True)
+    for n, client in enumerate(DOWNLOAD_CLIENTS):
+        world.add_magnet(
+            f"magnet:?xt=urn:btih:{7 + n:040x}&dn=Linux+ISO",
+            category="linux",
+            stopped=True,
+            client=client,
+        )
     path = tmp_path / "stack.yaml"
     sim.write_stack_file(path)
     exporter = await start_exporter(path=path)
@@ -232,9 +300,10 @@ async def test_download_category_star_counts_every_torrent(
             for s, v in music.series("stepheybot_music_downloads").items()
             if _labels(s)["client"] == client
         }
-        assert sum(all_states.values()) == len(world.torrents)
+        torrents = world.client_torrents(client)
+        assert sum(all_states.values()) == len(torrents)
         assert sum(music_states.values()) == sum(
-            1 for t in world.torrents.values() if t.category == world.music_category
+            1 for t in torrents.values() if t.category == world.music_category
         )
         assert all_states["stopped"] == music_states["stopped"] + 1
 
@@ -243,13 +312,15 @@ async def test_per_torrent_series_are_opt_in(
     sim: Simulator, start_exporter: ExporterStarter
 ) -> None:
     world = sim.world
+    magnet = f"magnet:?xt=urn:btih:{0xA2:040x}&dn=In+Transmission"
+    assert world.add_magnet(magnet, category=world.music_category, client="transmission")
     await sim.advance(5)
     exporter = await start_exporter("--per-torrent")
     scrape = await exporter.scrape()
     music = [t for t in world.torrents.values() if t.category == world.music_category]
-    assert music
+    assert {t.client for t in music} == set(DOWNLOAD_CLIENTS)
     for client in DOWNLOAD_CLIENTS:
-        for torrent in music:
+        for torrent in (t for t in music if t.client == client):
             labels = {"client": client, "hash": torrent.hash, "name": torrent.name}
             progress = scrape.value("stepheybot_music_torrent_progress_ratio", **labels)
             assert progress == pytest.approx(torrent.progress, abs=1e-4)  # Transmission: 4 places
@@ -262,7 +333,7 @@ async def test_per_torrent_series_are_opt_in(
                 scrape.value("stepheybot_music_torrent_upload_rate_bytes_per_second", **labels)
                 == torrent.up_speed
             )
-    assert len(scrape.series("stepheybot_music_torrent_size_bytes")) == 2 * len(music)
+    assert len(scrape.series("stepheybot_music_torrent_size_bytes")) == len(music)
 
 
 async def test_lidarr(sim: Simulator, start_exporter: ExporterStarter) -> None:

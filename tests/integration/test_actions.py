@@ -46,10 +46,14 @@ async def test_alternative_speed_limits(hass: HomeAssistant, sim: Simulator, cli
 async def test_pause_and_resume_music_downloads(
     hass: HomeAssistant, sim: Simulator, client: str
 ) -> None:
-    await setup_stack(hass, sim, [client])
     world = sim.world
-    music = [t for t in world.torrents.values() if t.category == world.music_category]
-    others = [t for t in world.torrents.values() if t.category != world.music_category]
+    # each simulated client holds its own torrents (Lidarr's grabs are in qBittorrent)
+    magnet = "magnet:?xt=urn:btih:" + "7e" * 20
+    assert world.add_magnet(magnet, category=world.music_category, client=client)
+    await setup_stack(hass, sim, [client])
+    torrents = world.client_torrents(client).values()
+    music = [t for t in torrents if t.category == world.music_category]
+    others = [t for t in world.torrents.values() if t not in music]
     assert music
     others_before = {t.hash: t.status for t in others}
     entity_id = f"switch.{client}_music_downloads"

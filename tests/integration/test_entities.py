@@ -190,10 +190,12 @@ async def test_every_entity_of_a_full_stack(
 async def test_states_match_the_simulated_world(
     hass: HomeAssistant, sim: Simulator, frozen: FrozenDateTimeFactory
 ) -> None:
+    world = sim.world
+    magnet = "magnet:?xt=urn:btih:" + "7e" * 20  # Transmission downloads too
+    assert world.add_magnet(magnet, category=world.music_category, client="transmission")
     await sim.advance(30)
     await setup_stack(hass, sim)
     await poll(hass, frozen, 20)
-    world = sim.world
 
     def state(entity_id: str) -> str:
         found = hass.states.get(entity_id)
@@ -212,15 +214,19 @@ async def test_states_match_the_simulated_world(
     assert state("sensor.lidarr_monitored_artists") == str(
         sum(1 for artist in world.lidarr_artists() if artist.monitored)
     )
+    # each download client holds its own torrents: the stack's totals count each torrent once
     music = [t for t in world.torrents.values() if t.category == world.music_category]
     downloading = [t for t in music if t.progress < 1 and "stopped" not in t.status]
-    # both download clients show the same world's torrents
-    assert state(f"{STACK}active_music_downloads") == str(2 * len(downloading))
+    assert {t.client for t in downloading} == {"qbittorrent", "transmission"}
+    assert state(f"{STACK}active_music_downloads") == str(len(downloading))
+    for client in ("qbittorrent", "transmission"):
+        rate = sum(t.dl_speed for t in world.client_torrents(client).values())
+        assert rate > 0
+        assert float(state(f"sensor.{client}_download_speed")) == pytest.approx(
+            rate / 1_000_000, abs=0.01
+        )
     rate = sum(t.dl_speed for t in world.torrents.values())
-    assert float(state("sensor.qbittorrent_download_speed")) == pytest.approx(
-        rate / 1_000_000, abs=0.01
-    )
-    assert float(state(f"{STACK}download_speed")) == pytest.approx(2 * rate / 1_000_000, abs=0.01)
+    assert float(state(f"{STACK}download_speed")) == pytest.approx(rate / 1_000_000, abs=0.01)
     assert state("sensor.gluetun_public_ip") == world.vpn.public_ip
     assert state("sensor.gluetun_forwarded_port") == str(world.vpn.forwarded_port)
     assert state("binary_sensor.gluetun_vpn_leak") == "off"

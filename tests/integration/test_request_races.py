@@ -140,7 +140,7 @@ async def test_a_finished_torrent_that_errs_still_reaches_the_library(
     """Files moved away after the download (post-processing) make the client report an
     error (qBittorrent's ``missingFiles``): the download is done, the scan goes on."""
     entry = await setup_stack(hass, tsim, (client, "navidrome"))
-    tsim.world.add_magnet(MAGNET, category="music")
+    tsim.world.add_magnet(MAGNET, category="music", client=client)
     request = await requests_of(entry).async_submit(
         TrackedRequest(
             request_id=new_id(),
@@ -167,7 +167,7 @@ async def test_a_torrent_that_finished_and_erred_between_two_polls_is_done(
 ) -> None:
     """Complete, then moved away before tracking looked: downloaded all the same."""
     entry = await setup_stack(hass, tsim, (client,))
-    tsim.world.add_magnet(MAGNET, category="music")
+    tsim.world.add_magnet(MAGNET, category="music", client=client)
     request = await requests_of(entry).async_submit(
         TrackedRequest(
             request_id=new_id(),

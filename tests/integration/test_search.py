@@ -9,6 +9,9 @@ configured, result ids and their resolution, expiry, and no secret in the respon
 from __future__ import annotations
 
 import json
+import math
+import re
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import replace
 from datetime import timedelta
@@ -46,6 +49,7 @@ from custom_components.stepheybot_music.search import (
 )
 from custom_components.stepheybot_music.search import sources as search_sources
 from custom_components.stepheybot_music.search.api import failure_message
+from custom_components.stepheybot_music.search.crowding import SOURCE_SHARE
 from custom_components.stepheybot_music.search.rank import match_quality, merge
 from simulator import Fault, Simulator
 from simulator.backends.navidrome_library import entity_id
@@ -121,6 +125,26 @@ def indexer_name(world: World, release: Release) -> str:
     return next(i.name for i in world.indexers if i.id == release.indexer_id)
 
 
+_COPY = re.compile(r" \(\d+\)$")
+
+
+def song(title: str, artist: str | None) -> tuple[str, str]:
+    """What makes songs one row: title without a trailing copy number, and artist (any case).
+
+    The simulated library names an album's songs "Title", "Title (2)", "Title (3)"...
+    """
+    return _COPY.sub("", title).lower(), (artist or "").lower()
+
+
+def songs_of(response: SearchResponse) -> list[SearchHit]:
+    return [hit for hit in response.results if hit.kind is HitKind.TRACK]
+
+
+def assert_one_row_per_song(response: SearchResponse) -> None:
+    keys = [song(hit.title, hit.artist) for hit in songs_of(response)]
+    assert len(keys) == len(set(keys)), keys
+
+
 def by_id(response: SearchResponse) -> dict[str, SearchHit]:
     hits = {hit.id: hit for hit in response.results}
     assert len(hits) == len(response.results), "every hit once"
@@ -173,9 +197,12 @@ async def test_library_alone(hass: HomeAssistant, sim: Simulator, stack: MockCon
     found = {hit_id: hit.title for hit_id, hit in hits.items()}
     assert {k: v for k, v in found.items() if k not in songs} == expected
     found_songs = {k: v for k, v in found.items() if k in songs}
-    assert len(found_songs) == min(len(songs), search_sources.LIBRARY_COUNT) > 0
+    # Navidrome answers LIBRARY_COUNT songs; copies of one song are one row
+    asked = min(len(songs), search_sources.LIBRARY_COUNT)
+    assert len(found_songs) + response.duplicates == asked > len(found_songs) > 0
     assert found_songs.items() <= songs.items()
-    assert response.sources[SearchSource.LIBRARY].count == len(found)
+    assert_one_row_per_song(response)
+    assert response.sources[SearchSource.LIBRARY].count == len(found) + response.duplicates
     for hit in hits.values():
         assert hit.availability is Availability.IN_LIBRARY
         assert hit.sources == (SearchSource.LIBRARY,)
@@ -211,7 +238,7 @@ async def test_every_navidrome_is_searched(hass: HomeAssistant, sim: Simulator) 
     none = await async_search(hass, entry, album.title, sources=["library"], limit=EVERYTHING)
 
     report = one.sources[SearchSource.LIBRARY]
-    assert report.count == 2 * len(one.results) > 0
+    assert report.count == 2 * (len(one.results) + one.duplicates) > 0
     assert all(hit.sources == (SearchSource.LIBRARY,) for hit in one.results)
     report = none.sources[SearchSource.LIBRARY]
     assert (report.status, report.count, none.results) == (SourceStatus.FAILED, 0, ())
@@ -323,8 +350,7 @@ async def test_music_brain_alone(
         for track in world.tracks_of(album)
     ][:50]
     releases = world.search_releases(artist.name, limit=10)
-    expected = {f"library:{t.id}": Availability.IN_LIBRARY for t in local}
-    expected |= {f"release:{r.info_hash}": Availability.DOWNLOADABLE for r in releases}
+    expected = {f"release:{r.info_hash}": Availability.DOWNLOADABLE for r in releases}
     expected |= {
         f"artist:{a.mbid}": Availability.AVAILABLE for a in world.search_artists(artist.name)[:5]
     }
@@ -332,8 +358,19 @@ async def test_music_brain_alone(
         f"album:{a.mbid}": Availability.AVAILABLE for a in world.search_albums(artist.name)[:5]
     }
     hits = by_id(response)
-    assert {hit_id: hit.availability for hit_id, hit in hits.items()} == expected
-    assert response.sources[SearchSource.MUSIC_BRAIN].count == len(expected)
+    # the Brain's 50 songs: copies of one song ("Title (2)") are one row
+    songs = {hit.id: hit for hit in songs_of(response)}
+    assert set(songs) <= {f"library:{t.id}" for t in local}
+    artist_of_track = {f"library:{t.id}": artist.name for t in local}
+    keys = {song(t.title, artist_of_track[f"library:{t.id}"]) for t in local}
+    assert {song(hit.title, hit.artist) for hit in songs.values()} == keys
+    assert_one_row_per_song(response)
+    assert response.duplicates == len(local) - len(keys) > 0
+    assert all(hit.availability is Availability.IN_LIBRARY for hit in songs.values())
+    others = {hit_id: hit.availability for hit_id, hit in hits.items() if hit_id not in songs}
+    assert others == expected
+    report = response.sources[SearchSource.MUSIC_BRAIN]
+    assert report.count == len(expected) + len(local)
     for release in releases:
         hit = hits[f"release:{release.info_hash}"]
         assert (hit.title, hit.seeders, hit.size) == (
@@ -341,7 +378,7 @@ async def test_music_brain_alone(
             release.seeders,
             release.size // MIB * MIB,
         )
-    track = local[0]
+    track = local[0]  # the first song of the first album, no copy number: its own row
     assert hits[f"library:{track.id}"].title == track.title
     assert response.results[0].id == f"artist:{artist.mbid}"
 
@@ -426,10 +463,97 @@ async def test_limit_caps_the_ranked_list(
     everything = await async_search(hass, stack, query, limit=EVERYTHING)
     few = await async_search(hass, stack, query, limit=3)
     assert len(everything.results) > 3
-    assert [h.id for h in few.results] == [h.id for h in everything.results[:3]]
-    assert few.sources == everything.sources
+    assert everything.omitted == 0
+    ids = [h.id for h in everything.results]
+    assert [h.id for h in few.results] == sorted((h.id for h in few.results), key=ids.index)
+    assert few.results[0] == everything.results[0]
+    assert few.omitted == len(everything.results) - 3
+    for source, report in few.sources.items():
+        assert (report.status, report.count) == (
+            everything.sources[source].status,
+            everything.sources[source].count,
+        )
+        shown = sum(source in h.sources for h in few.results)
+        assert report.omitted == sum(source in h.sources for h in everything.results) - shown
     default = await async_search(hass, stack, query)
     assert len(default.results) == min(20, len(everything.results))
+
+
+async def test_near_identical_songs_are_one_row_listing_every_source(
+    hass: HomeAssistant, sim: Simulator, stack: MockConfigEntry
+) -> None:
+    world = sim.world
+    album = library_album(world)
+    artist = world.artist_of(album).name
+    tracks = list(world.tracks_of(album))
+    assert [t.title for t in tracks[:2]] == [album.title, f"{album.title} (2)"]
+    sources = ["library", "music_brain"]
+    response = await async_search(
+        hass, stack, album.title, kind="track", sources=sources, limit=EVERYTHING
+    )
+    assert_ok(response, [SearchSource.LIBRARY, SearchSource.MUSIC_BRAIN])
+    assert_one_row_per_song(response)
+    (row,) = [h for h in songs_of(response) if song(h.title, h.artist) == song(album.title, artist)]
+    assert (row.id, row.title) == (f"library:{tracks[0].id}", album.title)
+    assert row.sources == (SearchSource.LIBRARY, SearchSource.MUSIC_BRAIN)
+    # the album's other songs were folded into it: by Navidrome (20 songs) and the Brain (50)
+    assert response.duplicates >= len(tracks) - 1
+    assert response.omitted == 0
+    data = response.as_dict()
+    assert (data["duplicates"], data["omitted"]) == (response.duplicates, 0)
+
+
+async def test_one_source_cannot_crowd_the_others_out(
+    hass: HomeAssistant, sim: Simulator, stack: MockConfigEntry
+) -> None:
+    """The Music Brain's 50 songs once filled the list and hid the indexers' releases."""
+    world = sim.world
+    # the word most of the library's albums have in their titles: many songs match it
+    words = Counter(w for a in world.navidrome_albums() for w in set(a.title.lower().split()))
+    query = words.most_common(1)[0][0]
+    everything = await async_search(hass, stack, query, limit=EVERYTHING)
+    releases = [h for h in everything.results if h.kind is HitKind.RELEASE]
+    assert releases
+    limit = 20
+    response = await async_search(hass, stack, query)
+    assert_ok(response, SearchSource)
+    assert len(response.results) == limit < len(everything.results)
+    assert any(hit.kind is HitKind.RELEASE for hit in response.results)
+    assert SearchSource.INDEXERS in {s for hit in response.results for s in hit.sources}
+    cap = math.ceil(limit * SOURCE_SHARE)
+    shown = {hit.id for hit in response.results}
+    by_source = Counter(source for hit in response.results for source in hit.sources)
+    for source in SearchSource:
+        found = sum(source in hit.sources for hit in everything.results)
+        assert response.sources[source].omitted == found - by_source[source]
+    # a better row is left out only when every source that found it had its share
+    ids = [hit.id for hit in everything.results]
+    last = max(ids.index(hit_id) for hit_id in shown)
+    held = [hit for hit in everything.results[:last] if hit.id not in shown]
+    assert held, "the share made room for other sources"
+    for hit in held:
+        assert all(by_source[source] >= cap for source in hit.sources), hit
+    assert response.omitted == len(everything.results) - limit
+    assert response.as_dict()["omitted"] == response.omitted
+    # kept in rank order, the best first
+    assert [hit.id for hit in response.results] == sorted(
+        (hit.id for hit in response.results), key=ids.index
+    )
+    assert response.results[0] == everything.results[0]
+
+
+async def test_a_source_alone_still_fills_the_limit(
+    hass: HomeAssistant, sim: Simulator, stack: MockConfigEntry
+) -> None:
+    world = sim.world
+    artist = world.artist_of(album_with_releases(world))
+    everything = await async_search(hass, stack, artist.name, sources=["lidarr"], limit=EVERYTHING)
+    limit = 4
+    assert len(everything.results) > limit
+    response = await async_search(hass, stack, artist.name, sources=["lidarr"], limit=limit)
+    assert [h.id for h in response.results] == [h.id for h in everything.results[:limit]]
+    assert response.omitted == response.sources[SearchSource.LIDARR].omitted
+    assert response.omitted == len(everything.results) - limit
 
 
 @pytest.mark.parametrize(
@@ -506,6 +630,7 @@ async def test_one_source_fails_the_others_answer(
         "status": "failed",
         "count": 0,
         "error": FAILURES[fault].format(title=title),
+        "omitted": 0,
     }
 
 
@@ -600,6 +725,7 @@ async def test_sources_not_configured(hass: HomeAssistant, sim: Simulator) -> No
             "status": "not_configured",
             "count": 0,
             "error": None,
+            "omitted": 0,
         }
     assert response.results
     asked = await async_search(hass, entry, album.title, sources=["lidarr"])

@@ -25,6 +25,30 @@ from .service_helpers import act, error_text, refused
 MAGNET = (
     "magnet:?xt=urn:btih:" + "c0" * 20 + "&dn=A+Band+-+An+Album&tr=udp%3A%2F%2Ft.example%3A1337"
 )
+CLIENT_TITLES = {"qbittorrent": "qBittorrent", "transmission": "Transmission"}
+
+
+def _music_in_each_client(sim: Simulator) -> None:
+    """Give Transmission a music torrent too: each simulated client holds its own torrents,
+    and Lidarr's grabs are in qBittorrent."""
+    world = sim.world
+    added = world.add_magnet(
+        "magnet:?xt=urn:btih:" + "7e" * 20, category=world.music_category, client="transmission"
+    )
+    assert added is not None
+
+
+def _music_by_client(sim: Simulator) -> dict[str, set[str]]:
+    """The hashes of each simulated client's music torrents, by the client's title."""
+    world = sim.world
+    return {
+        title: {
+            t.hash
+            for t in world.client_torrents(client).values()
+            if t.category == world.music_category
+        }
+        for client, title in CLIENT_TITLES.items()
+    }
 
 
 async def test_every_action_is_registered(hass: HomeAssistant, sim: Simulator) -> None:
@@ -159,21 +183,22 @@ async def test_get_requests_bad_input(hass: HomeAssistant, sim: Simulator) -> No
 
 
 async def test_get_downloads(hass: HomeAssistant, sim: Simulator) -> None:
+    _music_in_each_client(sim)
     await setup_stack(hass, sim, ["qbittorrent", "transmission"])
     world = sim.world
     requested = await act(hass, "request_download", magnet=MAGNET)
 
     downloads = (await act(hass, "get_downloads"))["downloads"]
 
-    music = {t.hash: t for t in world.torrents.values() if t.category == world.music_category}
+    music = _music_by_client(sim)
     by_client: dict[str, set[str]] = {}
     for item in downloads:
         by_client.setdefault(item["client"], set()).add(item["hash"])
-    assert by_client["qBittorrent"] == set(music)
-    assert by_client["Transmission"] == set(music)
+    assert by_client == music
+    assert "c0" * 20 in music["qBittorrent"]
     item = next(d for d in downloads if d["client"] == "qBittorrent" and d["hash"] == "c0" * 20)
     assert item["request_id"] == requested["request"]["request_id"]
-    assert item["name"] == music["c0" * 20].name
+    assert item["name"] == world.torrents["c0" * 20].name
     assert set(item) == {
         "name",
         "client",
@@ -210,14 +235,14 @@ async def test_get_downloads_with_one_of_two_clients_down(
     hass: HomeAssistant, sim: Simulator
 ) -> None:
     """The client that answers still lists its downloads; the other is named with its error."""
+    _music_in_each_client(sim)
     await setup_stack(hass, sim, ["qbittorrent", "transmission"])
+    music = _music_by_client(sim)
     await sim.set_fault("qbittorrent", Fault.DOWN)
 
     response = await act(hass, "get_downloads")
 
-    world = sim.world
-    music = {t.hash for t in world.torrents.values() if t.category == world.music_category}
-    assert {d["hash"] for d in response["downloads"]} == music
+    assert {d["hash"] for d in response["downloads"]} == music["Transmission"]
     assert {d["client"] for d in response["downloads"]} == {"Transmission"}
     [failure] = response["failed"]
     assert failure["backend"] == "qBittorrent"
@@ -239,9 +264,12 @@ async def test_get_downloads_of_a_stack_that_cannot_download(
 async def test_pause_and_resume_every_music_download(
     hass: HomeAssistant, sim: Simulator, client: str
 ) -> None:
+    _music_in_each_client(sim)
     await setup_stack(hass, sim, [client])
     world = sim.world
-    music = [t for t in world.torrents.values() if t.category == world.music_category]
+    hashes = _music_by_client(sim)[CLIENT_TITLES[client]]
+    music = [world.torrents[h] for h in hashes]
+    assert music
     others = {t.hash: t.status for t in world.torrents.values() if t not in music}
     await act(hass, "pause_downloads", False)
     assert all(t.status.startswith("stopped") for t in music)
@@ -252,15 +280,17 @@ async def test_pause_and_resume_every_music_download(
 
 async def test_pause_with_one_of_two_clients_down(hass: HomeAssistant, sim: Simulator) -> None:
     """The client that answers is paused all the same (a VPN-leak automation relies on it)."""
+    _music_in_each_client(sim)
     await setup_stack(hass, sim, ["qbittorrent", "transmission"])
     world = sim.world
-    music = [t for t in world.torrents.values() if t.category == world.music_category]
+    music = _music_by_client(sim)
     await sim.set_fault("qbittorrent", Fault.DOWN)
 
     message = await refused(hass, HomeAssistantError, "pause_downloads")
 
     assert message.startswith("qBittorrent is unreachable.")
-    assert all(t.status.startswith("stopped") for t in music)  # through Transmission
+    assert all(world.torrents[h].status.startswith("stopped") for h in music["Transmission"])
+    assert not any(world.torrents[h].status.startswith("stopped") for h in music["qBittorrent"])
 
 
 async def test_pause_one_request_with_one_of_two_clients_down(
@@ -270,6 +300,9 @@ async def test_pause_one_request_with_one_of_two_clients_down(
     await setup_stack(hass, sim, ["qbittorrent", "transmission"])
     world = sim.world
     request_id = (await act(hass, "request_download", magnet=MAGNET))["request"]["request_id"]
+    # moved to Transmission by hand: the simulated clients each hold their own torrents
+    world.remove_torrent("c0" * 20)
+    assert world.add_magnet(MAGNET, category=world.music_category, client="transmission")
     await sim.set_fault("qbittorrent", Fault.DOWN)
 
     await act(hass, "pause_downloads", False, request_id=request_id)

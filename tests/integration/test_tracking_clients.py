@@ -146,7 +146,7 @@ async def test_brain_down_keeps_the_stage_and_tracking_resumes(
 async def _client_request(
     entry: StepheyBotConfigEntry, sim: Simulator, client: str
 ) -> TrackedRequest:
-    sim.world.add_magnet(MAGNET, category="music")
+    sim.world.add_magnet(MAGNET, category="music", client=client)
     return await requests_of(entry).async_submit(
         TrackedRequest(
             request_id=new_id(),

@@ -14,6 +14,7 @@ from .conftest import setup_stack, subentry_id
 from .helpers import poll
 
 MAGNET = "magnet:?xt=urn:btih:{:040x}&dn=Album+{}"
+CLIENT = "transmission"
 
 
 def _state(hass: HomeAssistant, entity_id: str) -> str:
@@ -23,7 +24,7 @@ def _state(hass: HomeAssistant, entity_id: str) -> str:
 
 
 def _assert_counts(hass: HomeAssistant, sim: Simulator) -> None:
-    torrents = list(sim.world.torrents.values())
+    torrents = list(sim.world.client_torrents(CLIENT).values())
     stopped = (TorrentStatus.STOPPED_DOWNLOADING, TorrentStatus.STOPPED_SEEDING)
     assert _state(hass, "sensor.transmission_paused_torrents") == str(
         sum(t.status in stopped for t in torrents)
@@ -38,7 +39,12 @@ async def test_polls_after_the_first_fetch_only_what_changed(
 ) -> None:
     world = sim.world
     for n in range(1, 201):  # enough torrents that a full listing is clearly bigger
-        world.add_magnet(MAGNET.format(0x7000 + n, n), category="other", stopped=True)
+        world.add_magnet(
+            MAGNET.format(0x7000 + n, n), category="other", stopped=True, client=CLIENT
+        )
+    for n in range(1, 3):  # two music downloads (Lidarr's are in qBittorrent)
+        world.add_magnet(MAGNET.format(0x8000 + n, n), category=world.music_category, client=CLIENT)
+    torrents = world.client_torrents(CLIENT)
     await sim.advance(61)  # the daemon's one-minute window starts after the set-up
     entry = await setup_stack(hass, sim, ["transmission"])
     coordinator = entry.runtime_data.backends[subentry_id("transmission")].fast[0]
@@ -48,18 +54,20 @@ async def test_polls_after_the_first_fetch_only_what_changed(
     _assert_counts(hass, sim)
     full_listing = client.stats.body_bytes
 
-    music = [t for t in world.torrents.values() if t.category == world.music_category]
-    added = world.add_magnet(MAGNET.format(0xA1, "new"), category=world.music_category)
+    music = [t for t in torrents.values() if t.category == world.music_category]
+    added = world.add_magnet(
+        MAGNET.format(0xA1, "new"), category=world.music_category, client=CLIENT
+    )
     assert added is not None
     world.stop_torrent(music[0].hash)
-    removed = next(t for t in world.torrents.values() if t.category == "other")
+    removed = next(t for t in torrents.values() if t.category == "other")
     world.remove_torrent(removed.hash)
     await sim.advance(5)
     client.stats.reset()
     await poll(hass, frozen, 20)
     _assert_counts(hass, sim)
     assert _state(hass, "sensor.transmission_paused_torrents") == str(
-        sum(t.status.startswith("stopped") for t in world.torrents.values())
+        sum(t.status.startswith("stopped") for t in torrents.values())
     )
     assert client.stats.body_bytes < 10_000 < full_listing
 
@@ -72,7 +80,7 @@ async def test_polls_after_the_first_fetch_only_what_changed(
     assert client.stats.body_bytes > 10_000, "61 s on the daemon's clock: a full listing"
     stalled = [
         t
-        for t in world.torrents.values()
+        for t in torrents.values()
         if t.category == world.music_category and t.status is TorrentStatus.STALLED_DOWNLOADING
     ]
     assert stalled

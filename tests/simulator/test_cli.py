@@ -12,8 +12,9 @@ from pathlib import Path
 
 import aiohttp
 from stepheybot_music_clients.models import BackendKind
-from stepheybot_music_clients.stackfile import load_stack_file
+from stepheybot_music_clients.stackfile import StackConfig, load_stack_file
 
+from simulator.world import SEARCH_SECONDS
 from tests.loopback import free_port
 
 
@@ -66,7 +67,9 @@ def test_simulate_writes_a_working_stack_file(tmp_path: Path) -> None:
                     gluetun.url + "/v1/version", headers={"X-API-Key": gluetun.api_key}
                 ) as resp:
                     assert (await resp.json(content_type=None))["version"] == "v3.40.4"
+                assert await _search_takes_the_default_seconds(session, stack, control)
             assert set(state["backends"]) == {b.name for b in stack.backends}
+            assert set(state["download_clients"]) == {"qbittorrent", "transmission"}
             return statuses
 
         statuses = asyncio.run(answers())
@@ -77,3 +80,23 @@ def test_simulate_writes_a_working_stack_file(tmp_path: Path) -> None:
     assert proc.returncode == 0, out
     assert "simulated stack 'simulated' is up" in out
     assert "simulator stopped" in out
+
+
+async def _search_takes_the_default_seconds(
+    session: aiohttp.ClientSession, stack: StackConfig, control: int
+) -> bool:
+    """A Lidarr search runs ``SEARCH_SECONDS`` of simulated time (time is frozen here)."""
+    lidarr = stack.backend("lidarr")
+    url, headers = f"{lidarr.url}/api/v1/command", {"X-Api-Key": lidarr.api_key or ""}
+    async with session.post(url, json={"name": "MissingAlbumSearch"}, headers=headers) as resp:
+        command = await resp.json()
+    assert command["status"] == "started"
+    advance = f"http://127.0.0.1:{control}/control/advance"
+    async with session.post(advance, json={"seconds": SEARCH_SECONDS - 1}) as resp:
+        assert resp.status == 200
+    async with session.get(f"{url}/{command['id']}", headers=headers) as resp:
+        assert (await resp.json())["status"] == "started"
+    async with session.post(advance, json={"seconds": 1}) as resp:
+        assert resp.status == 200
+    async with session.get(f"{url}/{command['id']}", headers=headers) as resp:
+        return bool((await resp.json())["status"] == "completed")

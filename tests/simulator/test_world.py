@@ -31,10 +31,14 @@ def test_scale_knobs_are_exact() -> None:
     lidarr_albums = [a for a in world.lidarr_albums() if a.release_date <= world.clock.now().date()]
     assert len(lidarr_albums) == 50000
     assert sum(a.track_count for a in lidarr_albums) == 100000
-    synthetic = [t for t in world.torrents.values() if t.name.startswith("Synthetic")]
-    assert len(synthetic) == 10000
-    assert sum(t.category == "music" for t in synthetic) == 5000
-    assert all(t.status is TorrentStatus.STOPPED_DOWNLOADING for t in synthetic)
+    assert list(world.download_clients) == ["qbittorrent", "transmission"]
+    for client in world.download_clients.values():  # that many in each download client
+        synthetic = [t for t in client.torrents.values() if t.name.startswith("Synthetic")]
+        assert len(synthetic) == 10000
+        assert sum(t.category == "music" for t in synthetic) == 5000
+        assert all(t.status is TorrentStatus.STOPPED_DOWNLOADING for t in synthetic)
+        assert all(t.client == client.name for t in synthetic)
+    assert len(world.torrents) == sum(len(c.torrents) for c in world.download_clients.values())
     # the library Navidrome serves is what was imported and scanned
     in_nav = [a for a in world.albums.values() if a.in_navidrome]
     assert world.nav_albums == len(in_nav)
@@ -132,3 +136,66 @@ def test_music_brain_request_becomes_a_download() -> None:
         world.clock.advance(5)
         world.tick()
     assert request.status == "completed"
+
+
+def test_each_download_client_holds_its_own_torrents() -> None:
+    """Lidarr grabs into its first client, the Music Brain into Transmission, a magnet into
+    the client it is added to: every torrent is in one client, so sums over them are true."""
+    world = World(seed=5)
+    qbittorrent, transmission = world.download_clients.values()
+    grabbed = world.lidarr_queue()
+    assert grabbed
+    assert {t.client for t in grabbed} == {"qbittorrent"} == {world.lidarr_client}
+    added = world.add_magnet(
+        "magnet:?xt=urn:btih:" + "ab" * 20, category="music", client="transmission"
+    )
+    assert added is not None
+    world.brain_request(
+        artist="A", title="B", album=None, magnet="magnet:?xt=urn:btih:" + "cd" * 20, source="t"
+    )
+    world.clock.advance(10)
+    world.tick()
+    assert world.torrents["cd" * 20].client == world.brain_client == "transmission"
+    assert set(transmission.torrents) == {"ab" * 20, "cd" * 20}
+    assert set(qbittorrent.torrents) == {t.hash for t in grabbed}
+    assert sorted(qbittorrent.torrents.keys() | transmission.torrents.keys()) == sorted(
+        world.torrents
+    )
+    for client in (qbittorrent, transmission):
+        assert all(t.client == client.name for t in client.torrents.values())
+        assert any(t.dl_speed for t in client.torrents.values())
+    speeds = [sum(t.dl_speed for t in c.torrents.values()) for c in (qbittorrent, transmission)]
+    assert sum(speeds) == sum(t.dl_speed for t in world.torrents.values())
+    assert world.alltime_downloaded == qbittorrent.downloaded + transmission.downloaded
+    before = (qbittorrent.downloaded, transmission.downloaded)
+    world.clock.advance(1)
+    world.tick()
+    assert qbittorrent.downloaded - before[0] == speeds[0]
+    assert transmission.downloaded - before[1] == speeds[1]
+    # an info-hash lives in one client: adding it to another gives the held torrent back
+    again = world.add_magnet(grabbed[0].magnet, category="music", client="transmission")
+    assert again is grabbed[0]
+    assert again.hash not in transmission.torrents
+    world.remove_torrent(added.hash)
+    assert added.hash not in transmission.torrents
+    assert added.hash not in world.torrents
+
+
+def test_the_download_clients_follow_the_stack() -> None:
+    """Without Transmission the Music Brain uses the first client; without any client the
+    story still plays (Lidarr's grabs are in no client's list)."""
+    only_qbittorrent = World(seed=5, download_clients={"qb": "qbittorrent"})
+    assert (only_qbittorrent.lidarr_client, only_qbittorrent.brain_client) == ("qb", "qb")
+    assert {t.client for t in only_qbittorrent.torrents.values()} == {"qb"}
+    transmission_first = World(seed=5, download_clients={"tr": "transmission", "qb": "qbittorrent"})
+    assert (transmission_first.lidarr_client, transmission_first.brain_client) == ("tr", "tr")
+    none = World(seed=5, download_clients={})
+    assert none.lidarr_client == none.brain_client == ""
+    assert none.lidarr_queue()
+    assert {t.client for t in none.torrents.values()} == {""}
+    assert none.client_torrents("qbittorrent") == {}
+    # a facade that plays a client the world was not told of gets its own, empty one
+    client = none.download_client("qbittorrent", "qbittorrent")
+    assert list(none.download_clients) == ["qbittorrent"]
+    assert client.torrents == {}
+    assert none.download_client("qbittorrent", "qbittorrent") is client

@@ -2,7 +2,9 @@
 
 Every asked source that is configured runs at once, each backend with its own timeout
 (:data:`~.sources.SOURCE_TIMEOUTS`); one that fails, times out or answers garbage is
-reported in :attr:`SearchResponse.sources` and never sinks the others.
+reported in :attr:`SearchResponse.sources` and never sinks the others. The hits are merged
+and ranked (:mod:`.rank`), near-identical songs folded and each source held to its share of
+the rows (:mod:`.crowding`); the response says how many rows were left out.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Iterable
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from homeassistant.core import HomeAssistant
@@ -23,6 +26,7 @@ from stepheybot_music_clients.errors import (
     UnexpectedResponseError,
 )
 
+from .crowding import collapse, omitted_by_source, share
 from .models import (
     Availability,
     ExpiredResultError,
@@ -122,7 +126,8 @@ async def async_search(
     """Search every asked source of the stack at once and merge the hits into one ranked list.
 
     ``sources=None`` asks every source (those not configured are reported so); ``limit``
-    (1 to :data:`MAX_LIMIT`) caps the list. Raises ``ValueError`` for an empty query, an
+    (1 to :data:`MAX_LIMIT`) caps the list, of which one source fills at most half while
+    others have rows to show (:mod:`.crowding`). Raises ``ValueError`` for an empty query, an
     unknown kind or source, or a limit out of range (the action's schema checks these).
     The hits are remembered for an hour, so :func:`resolve_result` can resolve their ids.
     """
@@ -157,7 +162,10 @@ async def async_search(
         reports[source] = _report(outcomes)
         found += [item for outcome in outcomes if not isinstance(outcome, str) for item in outcome]
 
-    hits = rank(query, merge(item.hit for item in found))[:limit]
+    ranked, duplicates = collapse(rank(query, merge(item.hit for item in found)))
+    ranked = rank(query, ranked)  # a folded song may have brought a better availability
+    hits = share(ranked, limit)
+    left_out = omitted_by_source(ranked, hits)
     links: dict[str, Found] = {}
     for item in found:
         if item.magnet or item.link:
@@ -167,7 +175,9 @@ async def async_search(
         query=query,
         kind=kind,
         results=tuple(hits),
-        sources={source: reports[source] for source in asked},
+        sources={source: replace(reports[source], omitted=left_out[source]) for source in asked},
+        omitted=len(ranked) - len(hits),
+        duplicates=duplicates,
     )
 
 

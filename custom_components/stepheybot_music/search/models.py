@@ -93,10 +93,17 @@ class SourceReport:
     count: int = 0
     """Hits this source found (before merging and the limit)."""
     error: str | None = None
+    omitted: int = 0
+    """Rows of this source left out of the results (its share or the limit was reached)."""
 
     def as_dict(self) -> dict[str, Any]:
-        """``{"status", "count", "error"}``."""
-        return {"status": str(self.status), "count": self.count, "error": self.error}
+        """``{"status", "count", "error", "omitted"}``."""
+        return {
+            "status": str(self.status),
+            "count": self.count,
+            "error": self.error,
+            "omitted": self.omitted,
+        }
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -155,20 +162,27 @@ class SearchResponse:
     results: tuple[SearchHit, ...]
     sources: dict[SearchSource, SourceReport]
     """Every source asked (all when ``sources=None``), configured or not."""
+    omitted: int = 0
+    """Matching rows left out of :attr:`results` (over the limit, or over a source's share)."""
+    duplicates: int = 0
+    """Near-identical songs folded into another row (:mod:`.crowding`), not counted as rows."""
 
     def as_dict(self) -> dict[str, Any]:
         """The response data of the ``search`` action (JSON-able).
 
-        ``{"query": str, "kind": str, "results": [hit, ...],
-        "sources": {name: {"status": "ok"|"failed"|"not_configured", "count": int,
-        "error": str|None}}}``; a hit is ``{"id", "kind", "title", "artist", "album",
-        "year", "availability", "sources": [name, ...], "artist_mbid", "album_mbid", "size"
-        (bytes), "seeders", "indexer", "info_hash"}`` (:meth:`SearchHit.as_dict`).
+        ``{"query": str, "kind": str, "results": [hit, ...], "omitted": int,
+        "duplicates": int, "sources": {name: {"status": "ok"|"failed"|"not_configured",
+        "count": int, "error": str|None, "omitted": int}}}``; a hit is ``{"id", "kind",
+        "title", "artist", "album", "year", "availability", "sources": [name, ...],
+        "artist_mbid", "album_mbid", "size" (bytes), "seeders", "indexer", "info_hash"}``
+        (:meth:`SearchHit.as_dict`).
         """
         return {
             "query": self.query,
             "kind": str(self.kind),
             "results": [hit.as_dict() for hit in self.results],
+            "omitted": self.omitted,
+            "duplicates": self.duplicates,
             "sources": {str(name): report.as_dict() for name, report in self.sources.items()},
         }
 

@@ -70,7 +70,7 @@ class _Merged:
             index = len(self.hits)
             self.hits.append(replace(hit, id=hit_id(hit)))
         else:
-            self.hits[index] = _combine(self.hits[index], hit)
+            self.hits[index] = combine(self.hits[index], hit)
         merged = self.hits[index]
         if merged.kind in (HitKind.RELEASE, HitKind.TRACK):
             self._by_id.setdefault(merged.id, index)
@@ -95,7 +95,7 @@ def hit_id(hit: SearchHit) -> str:
     return hit.id
 
 
-def _combine(a: SearchHit, b: SearchHit) -> SearchHit:
+def combine(a: SearchHit, b: SearchHit) -> SearchHit:
     """One hit from two views of the same thing (``a`` found first)."""
     sources = tuple(s for s in _SOURCE_ORDER if s in a.sources or s in b.sources)
     availability = min(a.availability, b.availability, key=lambda item: item.rank)
