@@ -119,6 +119,9 @@ async def test_over_tcp(sim: Simulator, session: aiohttp.ClientSession) -> None:
     assert version.api_version == "1.52"
     assert version.min_api_version == "1.44"
     assert version.os == "linux"
+    assert version.engine is Engine.DOCKER
+    assert version.platform == "Docker Engine - Community"
+    assert client.engine is Engine.DOCKER
     containers = await client.containers()
     assert set(containers) == set(sim.world.containers)
 
