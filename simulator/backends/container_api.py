@@ -105,6 +105,10 @@ class EngineFlavour:
         """The list's ``State`` string."""
         raise NotImplementedError
 
+    def listed_by_default(self, container: Container) -> bool:
+        """Whether the list without ``all`` shows the container."""
+        return self.state(container) == "running"
+
     def inspect_status(self, container: Container) -> str:
         """Inspect's ``State.Status``."""
         return self.state(container)
@@ -142,7 +146,7 @@ class EngineFlavour:
         raise NotImplementedError
 
     def not_found(self) -> web.Response:
-        """The reply to a path the daemon does not serve."""
+        """The reply to a path the daemon does not serve (no route: no per-route headers)."""
         raise NotImplementedError
 
     def add_routes(self, app: web.Application, ctx: BackendContext) -> None:
@@ -199,11 +203,9 @@ def build_engine_app(ctx: BackendContext, flavour: EngineFlavour) -> web.Applica
         if proxied and not allowed.match(request.path):
             return web.Response(status=403, text=PROXY_403, content_type="text/html")
         error = request.match_info.http_exception
-        response: web.StreamResponse
         if isinstance(error, web.HTTPNotFound):
-            response = flavour.not_found()
-        else:
-            response = await handler(request)
+            return flavour.not_found()
+        response = await handler(request)
         for key, value in flavour.headers().items():
             response.headers.setdefault(key, value)
         return response
@@ -239,7 +241,7 @@ def build_engine_app(ctx: BackendContext, flavour: EngineFlavour) -> web.Applica
         rows = [
             flavour.list_row(c, now)
             for c in world.containers.values()
-            if (show_all or flavour.state(c) == "running") and keep(c)
+            if (show_all or flavour.listed_by_default(c)) and keep(c)
         ]
         return web.json_response(rows)
 

@@ -111,6 +111,11 @@ class DockerFlavour(EngineFlavour):
         return _PODMAN_NATIVE.get(container.state, container.state)
 
     @override
+    def listed_by_default(self, container: Container) -> bool:
+        # State.Running, true while paused or restarting too (daemon/list.go@v20.10.24:428)
+        return self.state(container) in ("running", "paused", "restarting")
+
+    @override
     def headers(self) -> dict[str, str]:
         # VersionMiddleware (api/server/middleware/version.go@v20.10.24:46-49) and the
         # experimental middleware (api/server/middleware/experimental.go@v20.10.24:25)

@@ -7,7 +7,7 @@ per session), so every test names its containers with a fresh prefix and removes
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 
 import pytest
@@ -35,11 +35,16 @@ class Made:
         return f"{self.prefix}-{what}"
 
     def run(
-        self, what: str, state: str, *, exit_code: int = 0, wait: bool = True
+        self,
+        what: str,
+        state: str,
+        *,
+        exit_code: int = 0,
+        labels: Mapping[str, str] | None = None,
     ) -> ct.RealContainer:
         """:func:`tests.servers.containers.run_container` under this test's prefix."""
         container = ct.run_container(
-            self.engine, self.name(what), state=state, exit_code=exit_code, wait=wait
+            self.engine, self.name(what), state=state, exit_code=exit_code, labels=labels
         )
         self.made.append(container)
         return container
