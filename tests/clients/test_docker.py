@@ -91,6 +91,12 @@ def _assert_matches(got: Container, want: WorldContainer, *, source: HealthSourc
     assert got.created == want.created.replace(microsecond=0)
 
 
+@compat(
+    "docker",
+    "Engine 29 (API 1.52+)",
+    proof=SIMULATOR,
+    source="moby/moby api/types/container/container.go @ docker-v29.7.2",
+)
 async def test_over_the_unix_socket(sim: Simulator, unix_client: DockerClient) -> None:
     info = await unix_client.probe()
     assert info.kind is BackendKind.DOCKER
@@ -126,6 +132,12 @@ async def test_over_tcp(sim: Simulator, session: aiohttp.ClientSession) -> None:
     assert set(containers) == set(sim.world.containers)
 
 
+@compat(
+    "docker",
+    "Engine 29 (API 1.52+)",
+    proof=SIMULATOR,
+    source="moby/moby api/types/container/container.go @ docker-v29.7.2",
+)
 async def test_health_changes_and_failing_streak(sim: Simulator, unix_client: DockerClient) -> None:
     world = sim.world
     world.set_container_health("gluetun", Health.UNHEALTHY)
@@ -149,7 +161,7 @@ async def test_health_changes_and_failing_streak(sim: Simulator, unix_client: Do
 
 @compat(
     "docker",
-    "Engine 29 (API 1.52)",
+    "Engine 29 (API 1.52+)",
     proof=SIMULATOR,
     source="moby/moby daemon/container/view.go @ docker-v29.7.2",
 )
@@ -176,6 +188,12 @@ async def test_stale_health_of_a_stopped_or_paused_container_is_not_reported(
     assert stopped.exit_code == 137
 
 
+@compat(
+    "docker",
+    "Engine 27 (API 1.47)",
+    proof=SIMULATOR,
+    source="moby/moby container/state.go @ v27.5.1",
+)
 async def test_old_api_reads_health_from_the_status_text(session: aiohttp.ClientSession) -> None:
     async with _sim(flavor="1.47") as sim:
         world = sim.world

@@ -28,7 +28,6 @@ from simulator.backends import BackendSpec
 from simulator.model import Health
 from tests.compat import SIMULATOR, compat
 
-PODMAN_5 = "containers/podman pkg/api/handlers/compat/containers.go @ v5.8.2"
 FLAVORS = ("podman-5.8", "podman-4.3")
 
 
@@ -71,7 +70,12 @@ def _expected(sim: Simulator) -> dict[str, tuple[ContainerState, ContainerHealth
     }
 
 
-@compat("podman", "5.x, to 5.8.2 (Docker API 1.44)", proof=SIMULATOR, source=PODMAN_5)
+@compat(
+    "podman",
+    "5.x (5.8.2 played)",
+    proof=SIMULATOR,
+    source="containers/podman pkg/api/handlers/compat/containers.go @ v5.8.2",
+)
 @pytest.mark.parametrize("flavor", FLAVORS)
 async def test_unhealthy_shows_through_the_socket(flavor: str) -> None:
     async with _sim(flavor) as sim:
@@ -104,7 +108,12 @@ async def test_unhealthy_shows_through_the_socket(flavor: str) -> None:
             assert containers["navidrome"].finished_at is None
 
 
-@compat("podman", "5.x, to 5.8.2 (Docker API 1.44)", proof=SIMULATOR, source=PODMAN_5)
+@compat(
+    "podman",
+    "5.x (5.8.2 played)",
+    proof=SIMULATOR,
+    source="containers/podman pkg/api/handlers/compat/containers.go @ v5.8.2",
+)
 @pytest.mark.parametrize("flavor", FLAVORS)
 async def test_behind_a_socket_proxy_the_health_filter_is_used(
     flavor: str, session: aiohttp.ClientSession
