@@ -11,14 +11,14 @@ What a client sees differently from Docker:
 - ``/version`` names the ``Podman Engine`` in ``Components``, then Conmon and the OCI runtime
   (pkg/api/handlers/compat/version.go@v4.3.1 and @v5.8.2:20-84).
 - The list rows carry **no health**: no ``Health`` field and a ``Status`` without the
-  ``(healthy)`` suffix (``LibpodToContainer``, pkg/api/handlers/compat/containers.go@v4.3.1:277-396,
+  ``(healthy)`` suffix (``LibpodToContainer``, pkg/api/handlers/compat/containers.go@v4.3.1:277-398,
   @v5.8.2:286-431). ``State`` is podman's own (``stopped``, ``stopping``, ``initialized``;
   libpod/define/containerstate.go@v5.8.2:41-66). Each row is ``handlers.Container``, Docker's
   summary embedded beside an empty ``ContainerCreateConfig``: its ``HostConfig`` collides with the
   summary's, so Go's encoder drops both, and ``Name``/``Config``/``NetworkingConfig``/
   ``Platform`` plus ``AdjustCPUShares`` (4.3) or ``DefaultReadOnlyNonRecursive`` (5.8) appear
   (pkg/api/handlers/types.go@v5.8.2:104-107; "FIXME: this seems broken, the field is never shown",
-  compat/containers.go@v5.8.2:417).
+  compat/containers.go@v5.8.2:418).
 - The ``health`` filter compares the recorded status, empty without a healthcheck, so ``none``
   matches nothing, and values are not validated (pkg/domain/filters/containers.go@v4.3.1:168-180,
   @v5.8.2:174-181).
