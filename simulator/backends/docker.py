@@ -51,16 +51,27 @@ class DockerRelease:
     """``Swarm`` on ``/_ping``: from 24.0 (api/server/router/system/system_routes.go@v24.0.0:39)."""
     platform: str
     go: str
+    bad_health: str
+    """The 400 message for an invalid ``health`` filter value ``{v}``: daemon/list.go
+    @v20.10.24:288, @v24.0.0:289 and @v27.5.1:265, @v28.5.2:301 (with ``ValidateHealthStatus``,
+    api/types/container/health.go@v28.5.2:48)."""
 
 
+_BAD_HEALTH_20 = "Unrecognised filter value for health: {v}"
+_BAD_HEALTH_24 = "unrecognized filter value for health: {v}"
+_BAD_HEALTH_28 = (
+    "invalid filter 'health={v}': invalid value for health ({v}): "
+    "must be one of none, starting, healthy, unhealthy"
+)
+_COMMUNITY = "Docker Engine - Community"
 ENGINES = {
-    "1.52": DockerRelease("29.0.1", "1.44", "2", True, "Docker Engine - Community", "go1.24.9"),
-    "1.51": DockerRelease("28.5.2", "1.24", "2", True, "Docker Engine - Community", "go1.24.9"),
-    "1.47": DockerRelease("27.5.1", "1.24", "2", True, "Docker Engine - Community", "go1.22.11"),
+    "1.52": DockerRelease("29.0.1", "1.44", "2", True, _COMMUNITY, "go1.24.9", _BAD_HEALTH_28),
+    "1.51": DockerRelease("28.5.2", "1.24", "2", True, _COMMUNITY, "go1.24.9", _BAD_HEALTH_28),
+    "1.47": DockerRelease("27.5.1", "1.24", "2", True, _COMMUNITY, "go1.22.11", _BAD_HEALTH_24),
     # Debian 12's docker.io build, as the real-server tests run it (empty Platform.Name)
-    "1.41": DockerRelease("20.10.24+dfsg1", "1.12", None, False, "", "go1.19.8"),
+    "1.41": DockerRelease("20.10.24+dfsg1", "1.12", None, False, "", "go1.19.8", _BAD_HEALTH_20),
 }
-_OTHER = DockerRelease("24.0.9", "1.24", "2", True, "Docker Engine - Community", "go1.20.13")
+_OTHER = DockerRelease("24.0.9", "1.24", "2", True, _COMMUNITY, "go1.20.13", _BAD_HEALTH_24)
 HEALTH_IN_SUMMARY = (1, 52)
 _PODMAN_NATIVE = {"stopped": "exited", "stopping": "running", "initialized": "created"}
 _VALID_HEALTH = ("none", "starting", "healthy", "unhealthy")
@@ -202,11 +213,11 @@ class DockerFlavour(EngineFlavour):
 
     @override
     def health_filter(self, values: list[str]) -> Callable[[Container], bool] | web.Response:
-        # validated (daemon/list.go@docker-v29.7.2:297-303; message @v20.10.24:286-292), then
-        # matched against the recorded health, "none" included (:491-493)
+        # validated (daemon/list.go@docker-v29.7.2:297-303), then matched against the
+        # recorded health, "none" included (:491-493)
         for value in values:
             if value not in _VALID_HEALTH:
-                return self.error(400, f"Unrecognised filter value for health: {value}")
+                return self.error(400, self.release.bad_health.format(v=value))
         return lambda c: str(recorded_health(c)) in values
 
     @override
