@@ -381,6 +381,8 @@ async def test_down_slow_and_broken(sim: Simulator, session: aiohttp.ClientSessi
     await sim.set_fault("docker", Fault.HTTP_500)
     with pytest.raises(UnexpectedResponseError, match="HTTP 500"):
         await client.containers()
+    with pytest.raises(UnexpectedResponseError, match="HTTP 500"):
+        await client.ping()  # a broken daemon, not another application
     await sim.clear_fault("docker")
 
     for fault in (Fault.MALFORMED_JSON, Fault.TRUNCATED_JSON):

@@ -114,24 +114,15 @@ def libpod_row(item: Mapping[str, Any]) -> Container:
     )
 
 
-def _has_healthcheck(config: Mapping[str, Any]) -> bool:
-    """Whether ``Config.Healthcheck`` defines a test (``["NONE"]`` disables the image's)."""
-    check = config.get("Healthcheck")
-    if not isinstance(check, dict):
-        return False
-    test = check.get("Test") or []
-    return bool(test) and test != ["NONE"]
-
-
 def inspected(data: Mapping[str, Any]) -> Container:
     """``/containers/{id}/json``.
 
     ``State.Health`` is there once Docker started a container with a healthcheck
     (daemon/inspect.go@docker-v29.7.2:107). podman 4.3 sends it for every container, with
-    ``Status: ""`` when there is no check (seen on podman 4.3.1); podman 5 sends it for
-    containers with a check that are not ``created``, ``Status: ""`` before the first result
-    (pkg/api/handlers/compat/containers.go@v5.8.2:483-507). So an empty status means
-    ``starting`` only when ``Config.Healthcheck`` has a test.
+    ``Status: ""`` when there is no check (seen on podman 4.3.1); podman 5 for containers with
+    a check that are not ``created`` (pkg/api/handlers/compat/containers.go@v5.8.2:483-507).
+    podman writes ``starting`` as such a container starts
+    (libpod/container_internal.go@v5.8.2:1316-1318), so an empty status means no healthcheck.
     """
     state = data["State"]
     config = data.get("Config") or {}
@@ -139,11 +130,7 @@ def inspected(data: Mapping[str, Any]) -> Container:
     health = ContainerHealth.NONE
     failing: int | None = None
     if isinstance(health_data, dict):
-        status = str(health_data.get("Status") or "")
-        if status:
-            health = ContainerHealth.from_api(status)
-        elif _has_healthcheck(config):
-            health = ContainerHealth.STARTING
+        health = ContainerHealth.from_api(health_data.get("Status") or None)
         if health is not ContainerHealth.NONE:
             failing = int(health_data.get("FailingStreak") or 0)
     container_id = str(data["Id"])
