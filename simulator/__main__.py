@@ -86,6 +86,15 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         ),
     )
     parser.add_argument(
+        "--docker-flavor",
+        choices=("1.52", "1.51", "1.47", "1.41", "podman-5.8", "podman-4.3"),
+        default="1.52",
+        help=(
+            "container engine to play: a Docker API version (1.52: Engine 29, health in the "
+            "list; older: in the Status text) or podman's Docker API (no health in the list)"
+        ),
+    )
+    parser.add_argument(
         "--control-port", type=int, default=0, help="port of the control endpoint (0: any)"
     )
     parser.add_argument("--verbose", action="store_true", help="log every story event")
@@ -100,6 +109,8 @@ async def run(args: argparse.Namespace) -> None:
             spec.flavor = args.qbittorrent_flavor
         if spec.kind == "gluetun":
             spec.flavor = args.gluetun_flavor
+        if spec.kind == "docker":
+            spec.flavor = args.docker_flavor
     scale = Scale(
         artists=args.artists,
         albums=max(args.albums, args.artists),

@@ -1,83 +1,89 @@
-"""Docker Engine facade: ``/_ping``, ``/version`` and the container list/inspect of the world.
+"""Docker Engine facade (and podman's Docker-compatible service) over the world's containers.
 
-Plays Docker Engine 29 (API 1.52, whose container summary carries ``Health``);
-``spec.flavor`` names another API version, e.g. ``"1.47"`` (Engine 27, no ``Health`` in the
-summary: clients must read the ``Status`` text). Served over TCP and, by the server, the
-unix socket ``Simulator.docker_socket_path()``.
+``/_ping``, ``/version``, the container list and inspect.
 
-- ``GET /containers/json``: running containers, or all with ``all=1``; ``filters`` (JSON)
-  with ``name`` (regex search in ``/name``), ``id`` (prefix), ``status`` and ``health``.
-- ``GET /containers/{id|name}/json``: inspect with ``State.Health`` (absent without a
-  healthcheck); 404 ``{"message": "No such container: x"}``.
-- ``spec.extra["containers"] = "0"`` plays docker-socket-proxy with ``CONTAINERS=0``: HAProxy's
-  403 page for ``/containers/...``.
+``spec.flavor`` picks the engine: a Docker API version (``"1.52"``, the default: Engine 29, whose
+list rows carry ``Health``; ``"1.51"``, ``"1.47"``, ``"1.41"``: older engines, whose clients must
+read the ``Status`` text), or a podman release (``"podman"``/``"podman-5.8"``, ``"podman-4.3"``,
+:mod:`.podman`). Served over TCP and, by the server, the unix socket
+``Simulator.docker_socket_path()``. Routes and the socket proxy: :mod:`.container_api`.
 """
 
 from __future__ import annotations
 
-import json
-import re
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, override
 
 from aiohttp import web
 
-from ..faults import Handler
 from ..model import Container, Health
 from . import BackendContext
+from .container_api import (
+    EngineFlavour,
+    build_engine_app,
+    go_time,
+    health_log,
+    human_duration,
+    recorded_health,
+)
+from .podman import PodmanFlavour, is_podman
+
+__all__ = ["DEFAULT_API", "ENGINES", "build_app", "go_time", "human_duration", "status_text"]
 
 DEFAULT_API = "1.52"
-ENGINES = {"1.52": "29.0.1", "1.51": "28.5.2", "1.47": "27.5.1", "1.41": "20.10.24"}
-HEALTH_IN_SUMMARY = (1, 52)
-_PROXY_403 = (
-    "<html><body><h1>403 Forbidden</h1>\nRequest forbidden by administrative rules.\n"
-    "</body></html>\n"
+
+
+@dataclass(frozen=True, slots=True)
+class DockerRelease:
+    """What ``/version`` and ``/_ping`` say for one Docker API version."""
+
+    engine: str
+    min_api: str
+    """``MinAPIVersion``: api/common_unix.go@v20.10.24:7 ("1.12"); daemon/config/config.go
+    ``defaultMinAPIVersion`` @v27.5.1:61 and @v28.5.2:63 ("1.24"), @docker-v29.0.0:66 ("1.44",
+    lowered to "1.40" from docker-v29.3.0)."""
+    builder_version: str | None
+    """``Builder-Version`` of ``/_ping``: 20.10 sends it only with the buildkit feature set
+    (api/server/router/build/build.go@v20.10.24:43-53); BuildKit is the default from 23.0."""
+    swarm_header: bool
+    """``Swarm`` on ``/_ping``: from 24.0 (api/server/router/system/system_routes.go@v24.0.0:39)."""
+    platform: str
+    go: str
+    bad_health: str
+    """The 400 message for an invalid ``health`` filter value ``{v}``: daemon/list.go
+    @v20.10.24:288, @v24.0.0:289 and @v27.5.1:265, @v28.5.2:301 (with ``ValidateHealthStatus``,
+    api/types/container/health.go@v28.5.2:48)."""
+
+
+_BAD_HEALTH_20 = "Unrecognised filter value for health: {v}"
+_BAD_HEALTH_24 = "unrecognized filter value for health: {v}"
+_BAD_HEALTH_28 = (
+    "invalid filter 'health={v}': invalid value for health ({v}): "
+    "must be one of none, starting, healthy, unhealthy"
 )
-_HEALTHY_STATES = frozenset({"running", "paused", "restarting"})
-_ZERO_TIME = "0001-01-01T00:00:00Z"
-
-
-def human_duration(seconds: float) -> str:
-    """Docker's ``units.HumanDuration`` (as in ``Up 3 minutes``)."""
-    if seconds < 1:
-        return "Less than a second"
-    if int(seconds) == 1:
-        return "1 second"
-    if seconds < 60:
-        return f"{int(seconds)} seconds"
-    minutes = int(seconds / 60)
-    if minutes == 1:
-        return "About a minute"
-    if minutes < 60:
-        return f"{minutes} minutes"
-    hours = round(seconds / 3600)
-    if hours == 1:
-        return "About an hour"
-    if hours < 48:
-        return f"{hours} hours"
-    if hours < 24 * 7 * 2:
-        return f"{hours // 24} days"
-    if hours < 24 * 30 * 2:
-        return f"{hours // 24 // 7} weeks"
-    if hours < 24 * 365 * 2:
-        return f"{hours // 24 // 30} months"
-    return f"{hours // 24 // 365} years"
-
-
-def go_time(moment: datetime) -> str:
-    """A timestamp as Docker writes it (RFC 3339 with nanoseconds, ``Z``)."""
-    return f"{moment:%Y-%m-%dT%H:%M:%S}.{moment.microsecond:06d}417Z"
-
-
-def _health(container: Container) -> Health:
-    return container.health if container.state in _HEALTHY_STATES else Health.NONE
+_COMMUNITY = "Docker Engine - Community"
+ENGINES = {
+    "1.52": DockerRelease("29.0.1", "1.44", "2", True, _COMMUNITY, "go1.24.9", _BAD_HEALTH_28),
+    "1.51": DockerRelease("28.5.2", "1.24", "2", True, _COMMUNITY, "go1.24.9", _BAD_HEALTH_28),
+    "1.47": DockerRelease("27.5.1", "1.24", "2", True, _COMMUNITY, "go1.22.11", _BAD_HEALTH_24),
+    # Debian 12's docker.io build, as the real-server tests run it (empty Platform.Name)
+    "1.41": DockerRelease("20.10.24+dfsg1", "1.12", None, False, "", "go1.19.8", _BAD_HEALTH_20),
+}
+_OTHER = DockerRelease("24.0.9", "1.24", "2", True, _COMMUNITY, "go1.20.13", _BAD_HEALTH_24)
+HEALTH_IN_SUMMARY = (1, 52)
+_PODMAN_NATIVE = {"stopped": "exited", "stopping": "running", "initialized": "created"}
+_VALID_HEALTH = ("none", "starting", "healthy", "unhealthy")
 
 
 def status_text(container: Container, now: datetime) -> str:
-    """The summary's ``Status`` (``container/state.go String()``)."""
+    """The list's ``Status``: ``State.String()``, daemon/container/state.go@docker-v29.7.2:82-116.
+
+    The health suffix only while running (daemon/container/health.go@docker-v29.7.2:19-28).
+    """
     up = human_duration((now - container.started_at).total_seconds())
-    match container.state:
+    match _PODMAN_NATIVE.get(container.state, container.state):
         case "running":
             suffix = {
                 Health.HEALTHY: " (healthy)",
@@ -103,84 +109,82 @@ def _api_tuple(version: str) -> tuple[int, int]:
     return int(major), int(minor or 0)
 
 
-def _filters(raw: str | None) -> dict[str, list[str]]:
-    if not raw:
-        return {}
-    data = json.loads(raw)
-    if not isinstance(data, dict):
-        raise TypeError("filters must be an object")
-    out: dict[str, list[str]] = {}
-    for key, value in data.items():
-        # both forms: {"name": ["x"]} and the legacy {"name": {"x": true}}
-        out[str(key)] = [str(v) for v in value] if isinstance(value, list) else list(value)
-    return out
+class DockerFlavour(EngineFlavour):
+    """Docker Engine at one API version."""
 
+    def __init__(self, api: str) -> None:
+        self.api = api
+        self.release = ENGINES.get(api, _OTHER)
+        self.health_in_summary = _api_tuple(api) >= HEALTH_IN_SUMMARY
 
-def _matches(container: Container, filters: dict[str, list[str]]) -> bool:
-    checks: dict[str, Callable[[str], bool]] = {
-        "name": lambda v: re.search(v, "/" + container.name) is not None,
-        "id": container.id.startswith,
-        "status": lambda v: v == container.state,
-        "health": lambda v: v == _health(container),
-    }
-    for key, values in filters.items():
-        check = checks.get(key)
-        if check is not None and not any(check(v) for v in values):
-            return False
-    return True
+    @override
+    def state(self, container: Container) -> str:
+        return _PODMAN_NATIVE.get(container.state, container.state)
 
+    @override
+    def listed_by_default(self, container: Container) -> bool:
+        # State.Running, true while paused or restarting too (daemon/list.go@v20.10.24:428)
+        return self.state(container) in ("running", "paused", "restarting")
 
-def build_app(ctx: BackendContext) -> web.Application:
-    """The Docker Engine API over ``ctx.world.containers``."""
-    world = ctx.world
-    api = ctx.spec.flavor or DEFAULT_API
-    engine = ENGINES.get(api, "24.0.9")
-    health_in_summary = _api_tuple(api) >= HEALTH_IN_SUMMARY
-    proxy_blocks_containers = ctx.spec.extra.get("containers") == "0"
+    @override
+    def headers(self) -> dict[str, str]:
+        # VersionMiddleware (api/server/middleware/version.go@v20.10.24:46-49) and the
+        # experimental middleware (api/server/middleware/experimental.go@v20.10.24:25)
+        return {
+            "Api-Version": self.api,
+            "Server": f"Docker/{self.release.engine} (linux)",
+            "OSType": "linux",
+            "Docker-Experimental": "false",
+        }
 
-    def message(status: int, text: str) -> web.Response:
-        return web.json_response({"message": text}, status=status)
+    @override
+    def ping_headers(self) -> dict[str, str]:
+        # system_routes.go pingHandler (@v20.10.24:29-44, @docker-v29.7.2:30-50)
+        headers = {"Cache-Control": "no-cache, no-store, must-revalidate", "Pragma": "no-cache"}
+        if self.release.builder_version is not None:
+            headers["Builder-Version"] = self.release.builder_version
+        if self.release.swarm_header:
+            headers["Swarm"] = "inactive"
+        return headers
 
-    @web.middleware
-    async def engine_errors(request: web.Request, handler: Handler) -> web.StreamResponse:
-        if proxy_blocks_containers and request.path.lstrip("/").split("/")[0] == "containers":
-            return web.Response(status=403, text=_PROXY_403, content_type="text/html")
-        error = request.match_info.http_exception
-        if isinstance(error, web.HTTPNotFound):
-            return message(404, "page not found")
-        return await handler(request)
+    @override
+    def version_body(self) -> dict[str, Any]:
+        # daemon/info.go SystemVersion (@v20.10.24, @docker-v29.7.2:121-175): Components[0] is
+        # the Engine, then containerd, runc, docker-init; the top-level fields are deprecated
+        # copies of the Engine's
+        release = self.release
+        details = {
+            "ApiVersion": self.api,
+            "Arch": "amd64",
+            "BuildTime": "2025-11-07T10:11:12.000000000+00:00",
+            "Experimental": "false",
+            "GitCommit": "5a1c3f0",
+            "GoVersion": release.go,
+            "KernelVersion": "6.12.48-simulated",
+            "MinAPIVersion": release.min_api,
+            "Os": "linux",
+        }
+        return {
+            "Platform": {"Name": release.platform},
+            "Components": [
+                {"Name": "Engine", "Version": release.engine, "Details": details},
+                {"Name": "containerd", "Version": "1.7.28", "Details": {"GitCommit": "b98a3aa"}},
+                {"Name": "runc", "Version": "1.3.0", "Details": {"GitCommit": "v1.3.0-0"}},
+                {"Name": "docker-init", "Version": "0.19.0", "Details": {"GitCommit": "de40ad0"}},
+            ],
+            "Version": release.engine,
+            "ApiVersion": self.api,
+            "MinAPIVersion": release.min_api,
+            "GitCommit": details["GitCommit"],
+            "GoVersion": release.go,
+            "Os": "linux",
+            "Arch": "amd64",
+            "KernelVersion": details["KernelVersion"],
+            "BuildTime": details["BuildTime"],
+        }
 
-    async def ping(_: web.Request) -> web.Response:
-        return web.Response(
-            text="OK",
-            headers={
-                "Api-Version": api,
-                "Builder-Version": "2",
-                "Docker-Experimental": "false",
-                "OSType": "linux",
-                "Swarm": "inactive",
-                "Cache-Control": "no-cache, no-store, must-revalidate",
-            },
-        )
-
-    async def version(_: web.Request) -> web.Response:
-        return web.json_response(
-            {
-                "Platform": {"Name": "Docker Engine - Community"},
-                "Version": engine,
-                "ApiVersion": api,
-                "MinAPIVersion": "1.44" if health_in_summary else "1.24",
-                "GitCommit": "5a1c3f0",
-                "GoVersion": "go1.24.9",
-                "Os": "linux",
-                "Arch": "amd64",
-                "KernelVersion": "6.12.48-simulated",
-                "BuildTime": "2025-11-07T10:11:12.000000000+00:00",
-            },
-            headers={"Api-Version": api},
-        )
-
-    def summary(container: Container, now: datetime) -> dict[str, Any]:
+    @override
+    def list_row(self, container: Container, now: datetime) -> dict[str, Any]:
         item: dict[str, Any] = {
             "Id": container.id,
             "Names": ["/" + container.name],
@@ -190,92 +194,60 @@ def build_app(ctx: BackendContext) -> web.Application:
             "Created": int(container.created.timestamp()),
             "Ports": [],
             "Labels": {"com.docker.compose.project": "stepheybot-music"},
-            "State": container.state,
+            "State": self.state(container),
             "Status": status_text(container, now),
             "HostConfig": {"NetworkMode": "bridge"},
             "NetworkSettings": {"Networks": {}},
             "Mounts": [],
         }
-        if health_in_summary:
+        if self.health_in_summary:
+            # always filled, "none" without a healthcheck, the last result after a stop
+            # (daemon/container/view.go@docker-v29.7.2:293-313); dropped under API 1.52
+            # (daemon/server/router/container/container_routes.go@docker-v29.7.2:146-150)
+            health = recorded_health(container)
             item["Health"] = {
-                "Status": _health(container),
-                "FailingStreak": container.failing_streak,
+                "Status": health,
+                "FailingStreak": container.failing_streak if health is not Health.NONE else 0,
             }
         return item
 
-    async def containers(request: web.Request) -> web.Response:
-        show_all = request.query.get("all", "") in ("1", "true", "True")
-        try:
-            filters = _filters(request.query.get("filters"))
-        except (ValueError, TypeError, re.error) as err:
-            return message(400, f"invalid filter: {err}")
-        now = ctx.clock.now()
-        rows = [
-            summary(c, now)
-            for c in world.containers.values()
-            if (show_all or c.state == "running") and _matches(c, filters)
-        ]
-        return web.json_response(rows)
+    @override
+    def health_filter(self, values: list[str]) -> Callable[[Container], bool] | web.Response:
+        # validated (daemon/list.go@docker-v29.7.2:297-303), then matched against the
+        # recorded health, "none" included (:491-493)
+        for value in values:
+            if value not in _VALID_HEALTH:
+                return self.error(400, self.release.bad_health.format(v=value))
+        return lambda c: str(recorded_health(c)) in values
 
-    def find(ref: str) -> Container | None:
-        ref = ref.lstrip("/")
-        if ref in world.containers:
-            return world.containers[ref]
-        return next((c for c in world.containers.values() if ref and c.id.startswith(ref)), None)
-
-    async def inspect(request: web.Request) -> web.Response:
-        ref = request.match_info["ref"]
-        container = find(ref)
-        if container is None:
-            return message(404, f"No such container: {ref}")
-        now = ctx.clock.now()
-        running = container.state in ("running", "paused", "restarting")
-        state: dict[str, Any] = {
-            "Status": container.state,
-            "Running": running,
-            "Paused": container.state == "paused",
-            "Restarting": container.state == "restarting",
-            "OOMKilled": False,
-            "Dead": container.state == "dead",
-            "Pid": 4242 if running else 0,
-            "ExitCode": container.exit_code,
-            "Error": "",
-            "StartedAt": go_time(container.started_at),
-            "FinishedAt": _ZERO_TIME if running or container.state == "created" else go_time(now),
+    @override
+    def inspect_health(self, container: Container, now: datetime) -> dict[str, Any] | None:
+        # present once a container with a healthcheck started (daemon/inspect.go@docker-v29.7.2:107)
+        health = recorded_health(container)
+        if health is Health.NONE:
+            return None
+        return {
+            "Status": health,
+            "FailingStreak": container.failing_streak,
+            "Log": health_log(container, now),
         }
-        if container.health is not Health.NONE:
-            state["Health"] = {
-                "Status": container.health,
-                "FailingStreak": container.failing_streak,
-                "Log": [
-                    {
-                        "Start": go_time(now),
-                        "End": go_time(now),
-                        "ExitCode": 1 if container.health is Health.UNHEALTHY else 0,
-                        "Output": "simulated healthcheck",
-                    }
-                ],
-            }
-        return web.json_response(
-            {
-                "Id": container.id,
-                "Created": go_time(container.created),
-                "Path": "/init",
-                "Args": [],
-                "State": state,
-                "Image": "sha256:" + container.id[::-1],
-                "Name": "/" + container.name,
-                "RestartCount": 0,
-                "Config": {"Image": container.image, "Labels": {}},
-                "HostConfig": {"NetworkMode": "bridge"},
-                "NetworkSettings": {"Networks": {}},
-                "Mounts": [],
-            }
-        )
 
-    app = web.Application(middlewares=[engine_errors])
-    app.router.add_get("/_ping", ping)
-    app.router.add_get("/version", version)
-    app.router.add_get("/containers/json", containers)
-    app.router.add_get("/containers/{ref}/json", inspect)
-    return app
+    @override
+    def error(self, status: int, text: str) -> web.Response:
+        return web.json_response({"message": text}, status=status)
+
+    @override
+    def not_found(self) -> web.Response:
+        return self.error(404, "page not found")
+
+
+def flavour_of(flavor: str) -> EngineFlavour:
+    """The engine a spec's flavour names."""
+    if is_podman(flavor):
+        return PodmanFlavour(flavor)
+    return DockerFlavour(flavor or DEFAULT_API)
+
+
+def build_app(ctx: BackendContext) -> web.Application:
+    """The Docker Engine API (or podman's) over ``ctx.world.containers``."""
+    return build_engine_app(ctx, flavour_of(ctx.spec.flavor))

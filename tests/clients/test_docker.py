@@ -17,6 +17,7 @@ from stepheybot_music_clients.docker import (
     ContainerHealth,
     ContainerState,
     DockerClient,
+    Engine,
     HealthSource,
     docker_session_for,
     socket_path,
@@ -37,6 +38,7 @@ from simulator.backends import BackendSpec
 from simulator.backends.docker import status_text
 from simulator.model import Container as WorldContainer
 from simulator.model import Health
+from tests.compat import SIMULATOR, compat
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -82,14 +84,19 @@ def _assert_matches(got: Container, want: WorldContainer, *, source: HealthSourc
     assert got.id == want.id
     assert got.image == want.image
     assert got.state is ContainerState(want.state)
-    expected_health = want.health if want.state in ("running", "paused", "restarting") else "none"
-    if source is HealthSource.STATUS_TEXT and want.state == "paused":
-        expected_health = "none"  # "Up 4 minutes (Paused)" carries no health
+    # health only while running: what an engine recorded before a pause or stop is stale
+    expected_health = want.health if want.state == "running" else "none"
     assert got.health is ContainerHealth(expected_health), (want, got)
     assert got.health_source is source
     assert got.created == want.created.replace(microsecond=0)
 
 
+@compat(
+    "docker",
+    "Engine 29 (API 1.52+)",
+    proof=SIMULATOR,
+    source="moby/moby api/types/container/container.go @ docker-v29.7.2",
+)
 async def test_over_the_unix_socket(sim: Simulator, unix_client: DockerClient) -> None:
     info = await unix_client.probe()
     assert info.kind is BackendKind.DOCKER
@@ -118,10 +125,19 @@ async def test_over_tcp(sim: Simulator, session: aiohttp.ClientSession) -> None:
     assert version.api_version == "1.52"
     assert version.min_api_version == "1.44"
     assert version.os == "linux"
+    assert version.engine is Engine.DOCKER
+    assert version.platform == "Docker Engine - Community"
+    assert client.engine is Engine.DOCKER
     containers = await client.containers()
     assert set(containers) == set(sim.world.containers)
 
 
+@compat(
+    "docker",
+    "Engine 29 (API 1.52+)",
+    proof=SIMULATOR,
+    source="moby/moby api/types/container/container.go @ docker-v29.7.2",
+)
 async def test_health_changes_and_failing_streak(sim: Simulator, unix_client: DockerClient) -> None:
     world = sim.world
     world.set_container_health("gluetun", Health.UNHEALTHY)
@@ -143,6 +159,41 @@ async def test_health_changes_and_failing_streak(sim: Simulator, unix_client: Do
         _assert_matches(container, world.containers[name], source=HealthSource.SUMMARY)
 
 
+@compat(
+    "docker",
+    "Engine 29 (API 1.52+)",
+    proof=SIMULATOR,
+    source="moby/moby daemon/container/view.go @ docker-v29.7.2",
+)
+async def test_stale_health_of_a_stopped_or_paused_container_is_not_reported(
+    sim: Simulator, unix_client: DockerClient
+) -> None:
+    world = sim.world
+    world.set_container_health("navidrome", Health.UNHEALTHY)
+    world.set_container_state("navidrome", "exited", exit_code=137)
+    world.set_container_state("gluetun", "paused")
+    # Docker 29 keeps the last result in the list's Health after a stop
+    raw = await unix_client.request("GET", "/containers/json", params={"all": "1"})
+    rows = {row["Names"][0]: row for row in raw.json()}
+    assert rows["/navidrome"]["Health"] == {"Status": "unhealthy", "FailingStreak": 3}
+    assert rows["/gluetun"]["Health"]["Status"] == "healthy"
+    containers = await unix_client.containers(["navidrome", "gluetun"])
+    assert containers["navidrome"].state is ContainerState.EXITED
+    assert containers["navidrome"].health is ContainerHealth.NONE
+    assert containers["navidrome"].failing_streak is None
+    assert containers["gluetun"].state is ContainerState.PAUSED
+    assert containers["gluetun"].health is ContainerHealth.NONE
+    stopped = await unix_client.inspect("navidrome")
+    assert stopped.health is ContainerHealth.NONE
+    assert stopped.exit_code == 137
+
+
+@compat(
+    "docker",
+    "Engine 27 (API 1.47)",
+    proof=SIMULATOR,
+    source="moby/moby container/state.go @ v27.5.1",
+)
 async def test_old_api_reads_health_from_the_status_text(session: aiohttp.ClientSession) -> None:
     async with _sim(flavor="1.47") as sim:
         world = sim.world
@@ -330,6 +381,8 @@ async def test_down_slow_and_broken(sim: Simulator, session: aiohttp.ClientSessi
     await sim.set_fault("docker", Fault.HTTP_500)
     with pytest.raises(UnexpectedResponseError, match="HTTP 500"):
         await client.containers()
+    with pytest.raises(UnexpectedResponseError, match="HTTP 500"):
+        await client.ping()  # a broken daemon, not another application
     await sim.clear_fault("docker")
 
     for fault in (Fault.MALFORMED_JSON, Fault.TRUNCATED_JSON):
@@ -343,9 +396,10 @@ async def test_down_slow_and_broken(sim: Simulator, session: aiohttp.ClientSessi
 
 
 async def test_wrong_application(session: aiohttp.ClientSession) -> None:
-    # gluetun before v3.39.1 has no auth: it answers a Docker request itself (400, not JSON)
-    spec = BackendSpec(name="gluetun", kind="gluetun", flavor="3.39")
-    async with Simulator(seed=1, specs=[spec], speed=0, docker_socket=False) as sim:
-        with pytest.raises(WrongApplicationError) as caught:
-            await DockerClient(session, sim.url("gluetun")).probe()
-        assert "is not a Docker daemon" in caught.value.message
+    # gluetun answers 400 (v3.39.0) or 401 (v3.41: unknown routes need credentials) to /_ping
+    for flavor in ("3.39", "3.41"):
+        spec = BackendSpec(name="gluetun", kind="gluetun", flavor=flavor)
+        async with Simulator(seed=1, specs=[spec], speed=0, docker_socket=False) as sim:
+            with pytest.raises(WrongApplicationError) as caught:
+                await DockerClient(session, sim.url("gluetun")).probe()
+            assert "is not a Docker daemon" in caught.value.message

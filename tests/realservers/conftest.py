@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from tests.realservers.engines import engine, made  # noqa: F401  (fixtures)
 from tests.servers.containers import (  # noqa: F401  (fixtures)
     allow_unix_sockets,
     container_engine,

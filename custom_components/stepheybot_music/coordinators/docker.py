@@ -52,7 +52,11 @@ class DockerData:
 
 
 class DockerCoordinator(StackCoordinator[DockerData]):
-    """One ``/containers/json`` per poll (filtered by name when only some are watched)."""
+    """One container list per poll, filtered by name when only some are watched.
+
+    On podman, its own list instead (or, behind a socket proxy, the list plus three
+    ``health``-filtered ones): see :meth:`DockerClient.containers`.
+    """
 
     def __init__(
         self,

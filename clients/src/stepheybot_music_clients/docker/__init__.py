@@ -1,4 +1,4 @@
-"""Docker Engine API client (unix socket or docker-socket-proxy)."""
+"""Docker Engine API client (unix socket or docker-socket-proxy), podman's Docker API included."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from stepheybot_music_clients.docker.models import (
     ContainerHealth,
     ContainerState,
     DockerVersion,
+    Engine,
     HealthSource,
 )
 
@@ -23,6 +24,7 @@ __all__ = [
     "ContainerState",
     "DockerClient",
     "DockerVersion",
+    "Engine",
     "HealthSource",
     "docker_session_for",
     "socket_path",

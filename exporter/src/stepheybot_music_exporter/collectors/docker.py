@@ -14,7 +14,9 @@ HEALTH_STATUSES = tuple(health.value for health in ContainerHealth)
 
 
 class DockerCollector(Collector[DockerClient]):
-    """One container list per scrape (no per-container inspect).
+    """One container list per scrape, no per-container inspect.
+
+    podman behind a socket proxy: four lists (:meth:`DockerClient.containers`).
 
     With ``containers`` in the stack file only those are exported, and one that does not
     exist is exported as not running; without it, every container of the daemon.
