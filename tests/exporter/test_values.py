@@ -407,20 +407,28 @@ async def test_lidarr(sim: Simulator, start_exporter: ExporterStarter) -> None:
     )
 
 
-async def test_lidarr_artist_list_is_cached_between_scrapes(
+async def test_lidarr_artist_list_is_downloaded_only_when_the_library_moved(
     sim: Simulator, start_exporter: ExporterStarter
 ) -> None:
-    exporter = await start_exporter()  # default interval: 900 s
+    exporter = await start_exporter()  # default maximum age: 6 hours
     stack = exporter.exporter.stacks[sim.stack_name]
     lidarr = next(c for c in stack.collectors if c.name == "lidarr")
     first = await exporter.scrape()
     artists = first.value("stepheybot_music_lidarr_artists")
+    for _ in range(2):
+        assert (await exporter.scrape()).value("stepheybot_music_lidarr_artists") == artists
+    stats = lidarr.client().stats  # type: ignore[attr-defined]
+    assert stats.by_path.get("/api/v1/artist") == 1, "steady scrapes read only the signals"
+    assert stats.by_path.get("/api/v1/history") == 3
+    # an added artist moves the signals: the next scrape downloads the list again
     catalog = next(a for a in sim.world.artists.values() if not a.in_lidarr)
     sim.world.add_artist(catalog.mbid)
-    second = await exporter.scrape()
-    assert second.value("stepheybot_music_lidarr_artists") == artists, "served from the cache"
-    assert lidarr.client().stats.by_path.get("/api/v1/artist") == 1  # type: ignore[attr-defined]
-    assert lidarr.client().stats.by_path.get("/api/v1/wanted/missing") == 2  # type: ignore[attr-defined]
+    await exporter.scrape()
+    if lidarr.refreshing is not None:  # type: ignore[attr-defined]
+        await lidarr.refreshing  # type: ignore[attr-defined]
+    latest = await exporter.scrape()
+    assert latest.value("stepheybot_music_lidarr_artists") == artists + 1
+    assert stats.by_path.get("/api/v1/artist") == 2
 
 
 async def test_indexers(sim: Simulator, start_exporter: ExporterStarter) -> None:

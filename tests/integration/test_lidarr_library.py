@@ -3,19 +3,21 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.core import HomeAssistant
-from stepheybot_music_clients.lidarr import LidarrClient
+from stepheybot_music_clients.lidarr import LIBRARY_MAX_AGE, LidarrClient
 
 from custom_components.stepheybot_music.coordinators.lidarr import (
-    LIBRARY_REFRESH,
     LidarrLibraryCoordinator,
     LidarrRuntime,
 )
 from simulator import Simulator
 from simulator.generate import Scale
+
+from tests.exporter.conftest import exporter_config, running_exporter
 
 from .conftest import setup_stack, simulator_specs, subentry_id
 from .helpers import poll
@@ -90,6 +92,51 @@ async def test_steady_polls_cost_the_same_at_any_size_and_see_an_added_artist(
         assert (await _steady_poll(coordinator))[0] == 3, "steady again"
 
         # nothing moved for the safety interval: the list is downloaded once more
-        frozen.tick(LIBRARY_REFRESH + timedelta(seconds=1))
+        frozen.tick(timedelta(seconds=LIBRARY_MAX_AGE + 1))
         _, _, by_path = await _steady_poll(coordinator)
         assert by_path.get(ARTIST_LIST) == 1
+
+
+async def test_home_assistant_and_the_exporter_show_the_same_artists_after_a_change(
+    hass: HomeAssistant, frozen: FrozenDateTimeFactory, tmp_path: Path
+) -> None:
+    """Issue 17 item 12: one rule (change signals, then a maximum age) on both sides.
+
+    The exporter used to download the list on a 15-minute timer while Home Assistant followed
+    the signals, so right after an artist was added they disagreed (24 against 32).
+    """
+    async with Simulator(seed=7, specs=simulator_specs(["lidarr"]), speed=0) as sim:
+        world = sim.world
+        entry = await setup_stack(hass, sim, ["lidarr"])
+        runtime = entry.runtime_data.backends[subentry_id("lidarr")]
+        assert isinstance(runtime, LidarrRuntime)
+        stack_file = tmp_path / "stack.yaml"
+        sim.write_stack_file(stack_file)
+        async with running_exporter(exporter_config(stack_file)) as exporter:
+            collector = next(
+                c for c in exporter.exporter.stacks[sim.stack_name].collectors if c.name == "lidarr"
+            )
+            before = (await exporter.scrape()).value("stepheybot_music_lidarr_artists")
+            assert before == runtime.library.data.artists == len(world.lidarr_artists())
+            steady = await exporter.scrape()
+            assert collector.client().stats.by_path.get(ARTIST_LIST) == 1, "steady: no download"
+            assert steady.value("stepheybot_music_lidarr_artists") == before
+
+            today = world.clock.now().date()
+            newcomer = next(
+                a
+                for a in world.artists.values()
+                if not a.in_lidarr
+                and any(world.albums[i].release_date <= today for i in a.album_ids)
+            )
+            world.add_artist(newcomer.mbid)
+            interval = runtime.library.update_interval
+            assert interval is not None
+            await poll(hass, frozen, interval.total_seconds())
+            await exporter.scrape()  # sees the signals move and starts the download
+            if collector.refreshing is not None:
+                await collector.refreshing
+            after = (await exporter.scrape()).value("stepheybot_music_lidarr_artists")
+            assert after == runtime.library.data.artists == len(world.lidarr_artists())
+            assert after == before + 1
+            assert collector.client().stats.by_path.get(ARTIST_LIST) == 2

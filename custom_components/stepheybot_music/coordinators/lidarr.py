@@ -5,18 +5,19 @@ The release calendar's coordinator lives in :mod:`.lidarr_calendar`.
 Lidarr has no count endpoint for artists: the library totals come from the whole artist list
 (about 1 KB per artist). The library coordinator therefore polls three small change signals
 (:class:`LibrarySignals`) and downloads the list only when one of them moved, or after
-:data:`LIBRARY_REFRESH` without a download.
+:data:`LIBRARY_MAX_AGE` without a download; the exporter follows the same rule.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
 
 from homeassistant.core import HomeAssistant
 from homeassistant.util import dt as dt_util
 from stepheybot_music_clients.lidarr import (
+    LibrarySignals,
     LibraryStats,
+    LibraryWatch,
     LidarrClient,
     LidarrCommand,
     QueueStatus,
@@ -30,8 +31,6 @@ from ..settings import StackSettings
 from .base import StackCoordinator
 from .lidarr_calendar import LidarrCalendarCoordinator
 
-LIBRARY_REFRESH = timedelta(hours=6)
-"""The artist list is downloaded at least this often, even when no change signal moved."""
 PROBLEM_HEALTH = frozenset({HealthType.WARNING, HealthType.ERROR})
 
 
@@ -102,62 +101,26 @@ class LidarrStatusCoordinator(LidarrCoordinator[LidarrStatus]):
         await self.client.command(command)
 
 
-@dataclass(frozen=True, slots=True)
-class LibrarySignals:
-    """What moves when the library changes: three requests of one record each.
-
-    * the history (newest record id, record count): grabs, imports, upgrades and deletions of
-      track files (files, sizes), and an artist deleted with its history;
-    * released albums without files, monitored and not (two ``wanted/missing`` totals): every
-      artist with at least one released album changes one of them when it is added (it has no
-      files yet) or deleted while something of it is missing; monitoring an album, or in
-      Lidarr an artist with missing albums, moves albums from one total to the other.
-
-    Not seen, so only in the artist list after :data:`LIBRARY_REFRESH`: an artist added with
-    no released album, an artist deleted with every album on disk and no history, monitoring
-    an artist none of whose albums is missing, and albums a metadata refresh adds before
-    their release date (album and track totals).
-    """
-
-    history_newest: int | None
-    history_records: int
-    missing_monitored: int
-    missing_unmonitored: int
-
-
 class LidarrLibraryCoordinator(LidarrCoordinator[LibraryStats]):
     """Artist and album totals from the artist list, downloaded only when the library moved.
 
     In steady state a poll costs three one-record requests (:class:`LibrarySignals`),
     whatever the library's size; the list (parsed in a worker thread by the client) is
-    downloaded on the first poll, when a signal moved and after :data:`LIBRARY_REFRESH`.
+    downloaded on the first poll, when a signal moved and after :data:`LIBRARY_MAX_AGE`:
+    the exporter's rule too (:class:`LibraryWatch`), so both show the same totals.
     """
 
-    _signals: LibrarySignals | None = None
-    """The signals when the artist list was last downloaded."""
-    _listed_at: datetime | None = None
-
-    async def _async_signals(self) -> LibrarySignals:
-        history = await self.client.history(page_size=1)
-        return LibrarySignals(
-            history_newest=history.records[0].id if history.records else None,
-            history_records=history.total_records,
-            missing_monitored=await self.client.missing_count(),
-            missing_unmonitored=await self.client.missing_count(monitored=False),
-        )
+    _watch: LibraryWatch | None = None
 
     async def _async_fetch(self) -> LibraryStats:
-        signals = await self._async_signals()
-        now = dt_util.utcnow()
-        if (
-            self.data is not None
-            and signals == self._signals
-            and self._listed_at is not None
-            and now - self._listed_at < LIBRARY_REFRESH
-        ):
+        if self._watch is None:
+            self._watch = LibraryWatch()
+        signals = await LibrarySignals.read(self.client)
+        now = dt_util.utcnow().timestamp()
+        if self.data is not None and not self._watch.due(signals, now):
             return self.data
         stats = await self.client.library_stats()
-        self._signals, self._listed_at = signals, now
+        self._watch.listed(signals, now)
         return stats
 
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from stepheybot_music_clients.errors import StackError
+from stepheybot_music_clients.lidarr import LIBRARY_MAX_AGE
 from stepheybot_music_clients.models import BackendKind
 from stepheybot_music_clients.stackfile import StackConfig, load_stack_file
 
@@ -52,8 +53,9 @@ class CollectorOptions:
     """Seconds to wait after a failed login before the next attempt (doubles each time)."""
     max_login_failures: int = 3
     """Failed logins in a row after which the exporter stops logging in until restarted."""
-    artist_list_interval: float = 900.0
-    """Seconds between two downloads of Lidarr's (possibly huge) artist list."""
+    artist_list_interval: float = LIBRARY_MAX_AGE
+    """Seconds after which Lidarr's (possibly huge) artist list is downloaded again even
+    when no change signal moved (:class:`~stepheybot_music_clients.lidarr.LibraryWatch`)."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -165,8 +167,9 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="SECONDS",
         type=float,
         help=_help(
-            "Download Lidarr's artist list (no count endpoint exists; tens of MB on big "
-            "libraries) at most this often for the artist counts (default 900; 0: every scrape).",
+            "Lidarr's artist list (no count endpoint exists; tens of MB on big libraries) is "
+            "downloaded when its change signals move, and at least this often otherwise "
+            "(default 21600, Home Assistant's rule; 0: every scrape).",
             "lidarr-artists-interval",
         ),
     )
@@ -293,7 +296,7 @@ def load_config(
         )
     )
     artists_interval = _number(
-        pick("lidarr-artists-interval") or 900, "--lidarr-artists-interval", low=0, high=86400
+        pick("lidarr-artists-interval") or LIBRARY_MAX_AGE, "--lidarr-artists-interval", low=0, high=86400
     )
 
     username = pick("basic-auth-username") or ""

@@ -181,13 +181,13 @@ LIDARR_UPCOMING_ALBUMS = _gauge(
 )
 LIDARR_ARTISTS = _gauge(
     "lidarr_artists",
-    "Artists in Lidarr (from its full artist list, refreshed at most every "
-    "--lidarr-artists-interval seconds, default 900).",
+    "Artists in Lidarr (from its full artist list, downloaded again when Lidarr's "
+    "history or missing albums move, or after --lidarr-artists-interval seconds).",
 )
 LIDARR_MONITORED_ARTISTS = _gauge(
     "lidarr_monitored_artists",
-    "Monitored artists in Lidarr (from its full artist list, refreshed at most every "
-    "--lidarr-artists-interval seconds, default 900).",
+    "Monitored artists in Lidarr (from its full artist list, downloaded again when "
+    "Lidarr's history or missing albums move, or after --lidarr-artists-interval seconds).",
 )
 LIDARR_ROOT_FOLDER_FREE = _gauge(
     "lidarr_root_folder_free_bytes", "Free disk space of each Lidarr root folder, in bytes.", "path"

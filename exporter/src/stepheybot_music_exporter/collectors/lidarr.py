@@ -8,7 +8,14 @@ import time
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 
-from stepheybot_music_clients.lidarr import DownloadStatus, HealthType, LibraryStats, LidarrClient
+from stepheybot_music_clients.lidarr import (
+    DownloadStatus,
+    HealthType,
+    LibrarySignals,
+    LibraryStats,
+    LibraryWatch,
+    LidarrClient,
+)
 from stepheybot_music_clients.models import BackendKind
 
 from .. import metrics as m
@@ -25,32 +32,37 @@ UPCOMING_DAYS = 7
 
 
 class LidarrCollector(Collector[LidarrClient]):
-    """Cheap endpoints every scrape; the artist list at most every ``artist_list_interval``.
+    """Cheap endpoints every scrape; the artist list only when the library moved.
 
     Lidarr has no count endpoint for artists: ``/api/v1/artist`` sends every artist with
-    statistics (tens of MB on big libraries). The artist counts are therefore refreshed at
-    most every ``--lidarr-artists-interval`` seconds, by a refresh a scrape starts; a slow
-    refresh keeps running after that scrape's budget and serves the next ones.
+    statistics (tens of MB on big libraries). Each scrape reads the change signals (two small
+    requests beside the missing-album count it fetches anyway) and starts a download of the
+    list when one moved or the last one is older than ``--lidarr-artists-interval``: the rule
+    of Home Assistant's library coordinator (:class:`LibraryWatch`), so both show the same
+    totals. A slow download keeps running after that scrape's budget and serves the next ones.
     """
 
     kind = BackendKind.LIDARR
     client_type = LidarrClient
     _artists: LibraryStats | None = None
-    _artists_at = float("-inf")
     _refresh: asyncio.Task[None] | None = None
+    _watch: LibraryWatch | None = None
 
     async def collect(self, out: m.Samples, facts: Facts) -> None:
         """Everything cheap concurrently, plus the (cached) artist counts."""
         client = self.client()
-        refresh = self._artist_refresh()
-        statuses, missing, cutoff, upcoming, folders, health = await asyncio.gather(
-            self._queue_statuses(),
-            client.missing_count(),
-            client.cutoff_unmet_count(),
-            self._upcoming(),
-            client.root_folders(),
-            client.health(),
+        signals, (statuses, missing, cutoff, upcoming, folders, health) = await asyncio.gather(
+            LibrarySignals.read(client),
+            asyncio.gather(
+                self._queue_statuses(),
+                client.missing_count(),
+                client.cutoff_unmet_count(),
+                self._upcoming(),
+                client.root_folders(),
+                client.health(),
+            ),
         )
+        refresh = self._artist_refresh(signals)
         if refresh is not None:
             if self._artists is None:
                 await asyncio.shield(refresh)  # the first time, wait (within the budget)
@@ -95,24 +107,29 @@ class LidarrCollector(Collector[LidarrClient]):
                 return counts
             page_number += 1
 
-    def _artist_refresh(self) -> asyncio.Task[None] | None:
-        """The running artist-list refresh, started when the counts are stale."""
-        if self._refresh is None and (
-            time.monotonic() - self._artists_at >= self.options.artist_list_interval
-        ):
+    @property
+    def refreshing(self) -> asyncio.Task[None] | None:
+        """The artist-list download in progress, if any (tests wait for it)."""
+        return self._refresh
+
+    def _artist_refresh(self, signals: LibrarySignals) -> asyncio.Task[None] | None:
+        """The running artist-list download, started when the library moved or it is old."""
+        if self._watch is None:
+            self._watch = LibraryWatch(self.options.artist_list_interval)
+        if self._refresh is None and self._watch.due(signals, time.monotonic()):
             self._refresh = asyncio.create_task(
-                self._refresh_artists(), name=f"{self.name} artists"
+                self._refresh_artists(self._watch, signals), name=f"{self.name} artists"
             )
             self._refresh.add_done_callback(_retrieve)
         return self._refresh
 
-    async def _refresh_artists(self) -> None:
+    async def _refresh_artists(self, watch: LibraryWatch, signals: LibrarySignals) -> None:
         try:
             stats = await self.client().library_stats()
         finally:
             self._refresh = None
         self._artists = stats
-        self._artists_at = time.monotonic()
+        watch.listed(signals, time.monotonic())
 
     async def close(self) -> None:
         """Stop a running artist refresh, then release the session."""

@@ -3,6 +3,11 @@
 from __future__ import annotations
 
 from stepheybot_music_clients.lidarr.client import LidarrClient
+from stepheybot_music_clients.lidarr.library_watch import (
+    LIBRARY_MAX_AGE,
+    LibrarySignals,
+    LibraryWatch,
+)
 from stepheybot_music_clients.lidarr.models import (
     Album,
     Artist,
@@ -31,6 +36,7 @@ from stepheybot_music_clients.lidarr.models import (
 )
 
 __all__ = [
+    "LIBRARY_MAX_AGE",
     "Album",
     "Artist",
     "ArtistStatistics",
@@ -42,7 +48,9 @@ __all__ = [
     "HealthType",
     "HistoryEventType",
     "HistoryRecord",
+    "LibrarySignals",
     "LibraryStats",
+    "LibraryWatch",
     "LidarrClient",
     "LidarrCommand",
     "MetadataProfile",
