@@ -142,8 +142,10 @@ def _indexers() -> Row:
         [
             timeseries(
                 "Indexers configured",
-                "Indexers configured in each Jackett/Prowlarr.",
-                Query(metric("indexers"), "{{backend}}"),
+                "Indexers configured in each Jackett/Prowlarr, and the enabled ones among them "
+                "(the ones searched; every one of those failing fires the critical alert).",
+                Query(metric("indexers"), "{{backend}} configured"),
+                Query(metric("indexers_enabled"), "{{backend}} enabled"),
                 decimals=0,
             ),
             timeseries(

@@ -8,6 +8,7 @@ from pathlib import Path
 from stepheybot_music_clients.transmission import TransmissionClient
 
 from simulator import Scale, Simulator
+from simulator.model import TorrentStatus
 
 from .conftest import Scrape, exporter_config, running_exporter
 from .test_values import EXPECTED_STATE
@@ -45,7 +46,7 @@ async def test_later_scrapes_fetch_only_what_changed(tmp_path: Path) -> None:
             listing = client.stats.body_bytes
             tally = collector._tally
             assert tally is not None
-            counted = len(world.torrents)
+            counted = len(world.client_torrents(CLIENT))
             assert tally.looked_at == counted, "the first scrape looks at every torrent"
 
             # a new music torrent, one removed, one stopped; the next scrape seconds later
@@ -58,7 +59,9 @@ async def test_later_scrapes_fetch_only_what_changed(tmp_path: Path) -> None:
             )
             assert new is not None
             world.remove_torrent(music[0].hash)
-            world.stop_torrent(music[1].hash)
+            # the generated torrents are all stopped: start one (a state change that travels)
+            assert music[1].status is TorrentStatus.STOPPED_DOWNLOADING
+            world.start_torrent(music[1].hash)
             await sim.advance(5)
             client.stats.reset()
             second = await exporter.scrape()

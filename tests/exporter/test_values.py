@@ -435,6 +435,8 @@ async def test_indexers(sim: Simulator, start_exporter: ExporterStarter) -> None
     world = sim.world
     world.indexers[1].failing = True
     world.indexers[1].last_error = "Cloudflare protection"
+    world.indexers[0].enabled = False  # still configured, never queried: cannot fail
+    world.indexers[0].failing = True
     exporter = await start_exporter()
     scrape = await exporter.scrape()
     indexer_backends = [
@@ -443,7 +445,11 @@ async def test_indexers(sim: Simulator, start_exporter: ExporterStarter) -> None
     assert indexer_backends
     for backend in indexer_backends:
         assert scrape.up(backend) == 1
-        assert scrape.value("stepheybot_music_indexers", backend=backend) == len(world.indexers)
+        enabled = len(world.indexers) - 1
+        # Jackett has no disabled indexers: one taken out of use is no longer configured
+        configured = enabled if backend == "jackett" else len(world.indexers)
+        assert scrape.value("stepheybot_music_indexers", backend=backend) == configured
+        assert scrape.value("stepheybot_music_indexers_enabled", backend=backend) == enabled
         assert scrape.value("stepheybot_music_indexers_failing", backend=backend) == 1
 
 

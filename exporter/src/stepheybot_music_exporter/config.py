@@ -296,7 +296,10 @@ def load_config(
         )
     )
     artists_interval = _number(
-        pick("lidarr-artists-interval") or LIBRARY_MAX_AGE, "--lidarr-artists-interval", low=0, high=86400
+        pick("lidarr-artists-interval") or LIBRARY_MAX_AGE,
+        "--lidarr-artists-interval",
+        low=0,
+        high=86400,
     )
 
     username = pick("basic-auth-username") or ""

@@ -207,6 +207,12 @@ LIDARR_HEALTH_ISSUES = _gauge(
 INDEXERS = _gauge(
     "indexers", "Indexers configured in Jackett or Prowlarr (enabled or not).", "backend"
 )
+INDEXERS_ENABLED = _gauge(
+    "indexers_enabled",
+    "Indexers Jackett or Prowlarr would query now (configured and enabled): the ones that "
+    "can fail, so 'every indexer failing' is indexers_failing >= indexers_enabled.",
+    "backend",
+)
 INDEXERS_FAILING = _gauge(
     "indexers_failing",
     "Enabled indexers failing now: Jackett counts their last query as failed (for 10 min, "

@@ -12,10 +12,12 @@ from .base import Collector, Facts
 
 
 def add_indexer_samples(out: m.Samples, backend: str, indexers: list[Indexer]) -> None:
-    """Configured indexers and how many of them fail."""
+    """Configured indexers, the enabled ones among them, and how many of those fail."""
     configured = [i for i in indexers if i.configured]
+    enabled = [i for i in configured if i.enabled]
     out.add(m.INDEXERS, len(configured), backend=backend)
-    out.add(m.INDEXERS_FAILING, sum(1 for i in configured if i.failing), backend=backend)
+    out.add(m.INDEXERS_ENABLED, len(enabled), backend=backend)
+    out.add(m.INDEXERS_FAILING, sum(1 for i in enabled if i.failing), backend=backend)
 
 
 class JackettCollector(Collector[JackettClient]):
