@@ -16,7 +16,6 @@ from custom_components.stepheybot_music.coordinators.lidarr import (
 )
 from simulator import Simulator
 from simulator.generate import Scale
-
 from tests.exporter.conftest import exporter_config, running_exporter
 
 from .conftest import setup_stack, simulator_specs, subentry_id
