@@ -72,6 +72,12 @@ async def both_clients() -> AsyncIterator[tuple[Simulator, aiohttp.ClientSession
         ) as sim,
         aiohttp.ClientSession() as session,
     ):
+        # each simulated client holds its own torrents: hand Transmission qBittorrent's
+        # (the same objects), so the two APIs describe one set of torrents
+        shared = sim.world.client_torrents("qbittorrent")
+        transmission_torrents = sim.world.client_torrents("transmission")
+        transmission_torrents.clear()
+        transmission_torrents.update(shared)
         yield sim, session
 
 
