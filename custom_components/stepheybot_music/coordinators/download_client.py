@@ -25,6 +25,7 @@ from stepheybot_music_clients.downloads import (
     TorrentTally,
     TorrentView,
 )
+from stepheybot_music_clients.errors import StackError
 
 from ..runtime import BackendRef, BackendRuntime, StepheyBotConfigEntry
 from ..settings import StackSettings
@@ -202,10 +203,19 @@ class DownloadClientCoordinator[K: Hashable, T](StackCoordinator[DownloadClientD
         await self.async_refresh()
 
     async def async_set_music_running(self, running: bool) -> None:
-        """Resume (``running``) or pause every music torrent, then refresh."""
-        if self.data is not None and self.data.music_ids:
-            await self._async_set_running(self.data.music_ids, running)
+        """Resume (``running``) or pause every music torrent the client holds now, then refresh.
+
+        The list is read fresh first: a torrent added since the last poll is paused too, and a
+        client that does not answer is the caller's error, never a silent "done".
+        """
         await self.async_refresh()
+        failure = None if self.last_update_success else self.last_exception
+        if failure is not None:
+            cause = failure.__cause__
+            raise cause if isinstance(cause, StackError) else failure
+        if self.data.music_ids:
+            await self._async_set_running(self.data.music_ids, running)
+            await self.async_refresh()
 
     async def async_set_torrent_running(self, info_hash: str, running: bool) -> bool:
         """Start or stop one torrent where this client has it; whether it had it."""
