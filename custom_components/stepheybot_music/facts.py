@@ -144,8 +144,12 @@ def stack_titles(hass: HomeAssistant) -> list[str]:
 
 
 def _fresh(coordinator: StackCoordinator[Any]) -> bool:
-    """Whether the last poll succeeded and produced data."""
-    return coordinator.last_update_success and coordinator.data is not None
+    """Whether the last poll succeeded, produced data, and is recent (not a stale figure)."""
+    return coordinator.fresh
+
+
+def _refuses_credentials(title: str) -> str:
+    return f"{title} refuses its credentials (reauthenticate it)"
 
 
 def _not_answering(titles: Iterable[str]) -> str:
@@ -193,7 +197,10 @@ def library_counts(entry: StepheyBotConfigEntry) -> LibraryCounts:
                 songs=totals.songs,
                 source=navidrome.ref.title,
             )
-        down.append(navidrome.ref.title)
+        if navidrome.awaiting_reauth:
+            reasons.append(_refuses_credentials(navidrome.ref.title))
+        else:
+            down.append(navidrome.ref.title)
     for brain in runtime.of_type(MusicBrainRuntime):
         if not _fresh(brain.library):
             down.append(brain.ref.title)
@@ -217,7 +224,10 @@ def library_counts(entry: StepheyBotConfigEntry) -> LibraryCounts:
                 songs=lidarr_stats.track_files,
                 source=lidarr.ref.title,
             )
-        down.append(lidarr.ref.title)
+        if lidarr.awaiting_reauth:
+            reasons.append(_refuses_credentials(lidarr.ref.title))
+        else:
+            down.append(lidarr.ref.title)
     if down:
         reasons.insert(0, _not_answering(down))
     if not reasons:
