@@ -117,6 +117,36 @@ async def test_album_goes_through_every_stage_with_one_event_each(
     assert len(events) == 5
 
 
+async def test_in_library_waits_until_navidrome_can_play_it(
+    hass: HomeAssistant, tsim: Simulator, frozen: FrozenDateTimeFactory
+) -> None:
+    """Lidarr's import is not enough: ``in_library`` once Navidrome lists the album."""
+    entry = await setup_stack(hass, tsim, (*BACKENDS, "navidrome"))
+    events = async_capture_events(hass, EVENT_REQUEST)
+    world = tsim.world
+    world.scan_delay = 3600.0  # Navidrome's own scan after an import comes late
+    artist, album = catalog_album(world)
+    request = await request_album(entry, artist, album)
+    await step(hass, tsim, frozen, SEARCH_SECONDS + 5)
+    torrent = world.torrent_for_album(album.id)
+    assert torrent is not None
+    await step(hass, tsim, frozen, torrent.amount_left / world.download_speed + 1)
+    await step(hass, tsim, frozen, world.import_delay + 1)
+    assert world.albums[album.id].has_files
+    assert not world.albums[album.id].in_navidrome
+    tracked = requests_of(entry).store.get(request.request_id)
+    assert tracked is not None
+    assert tracked.stage is Stage.IMPORTING
+    assert tracked.message == "Lidarr imported it; waiting for Navidrome to scan it."
+    # the request asked Navidrome for a scan; once it ends, Navidrome lists the album
+    assert world.navidrome_scanning
+    await step(hass, tsim, frozen, world.scan_duration + 1)
+    assert world.albums[album.id].in_navidrome
+    assert stage_of(entry, request.request_id) == "in_library"
+    stages = [e.data["stage"] for e in events]
+    assert stages[-3:] == ["downloading", "importing", "in_library"]
+
+
 async def test_download_failure_carries_lidarrs_message(
     hass: HomeAssistant, tsim: Simulator, frozen: FrozenDateTimeFactory
 ) -> None:
@@ -353,8 +383,15 @@ async def test_whole_artist_request_fills_its_albums_and_counts_what_arrived(
     arrived = sum(1 for i in artist.album_ids if tsim.world.albums[i].has_files)
     assert arrived
     assert tracked.stage is Stage.IN_LIBRARY
-    if arrived < len(artist.album_ids):
-        assert tracked.message == f"{arrived} of {len(artist.album_ids)} albums are in the library."
+    total = len(artist.album_ids)
+    if arrived < total:
+        assert (
+            tracked.message == f"{arrived} of {total} albums by {artist.name} are in your library."
+        )
+    elif total == 1:
+        assert tracked.message == f"1 album by {artist.name} is in your library."
+    else:
+        assert tracked.message == f"{total} albums by {artist.name} are in your library."
 
 
 async def test_upgrade_reaches_the_library_once_the_better_release_is_imported(

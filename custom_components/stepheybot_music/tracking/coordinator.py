@@ -163,7 +163,7 @@ class RequestCoordinator(DataUpdateCoordinator[list[TrackedRequest]]):
             return None  # no request with credentials it rejected; resumes after reauth
         try:
             if route is Route.LIDARR and isinstance(backend, LidarrRuntime):
-                updated = await self._lidarr.async_advance(backend, requests, now)
+                updated = await self._lidarr.async_advance(backend, requests, now, self._scan)
             elif route is Route.MUSIC_BRAIN and isinstance(backend, MusicBrainRuntime):
                 updated = await brain_route.async_advance(backend, requests, now, self._scan)
             elif route is Route.DOWNLOAD_CLIENT and isinstance(backend, DownloadClientRuntime):
