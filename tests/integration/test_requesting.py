@@ -221,6 +221,43 @@ async def test_lidarr_whole_artist_after_one_album(
     assert whole["status"] == "requested", "one album does not cover the artist"
     assert whole["request"]["request_id"] != first["request"]["request_id"]
     assert whole["request"]["album"] is None
+    # nothing is requested twice: the album on its way is left out of the request and search
+    today = sim.world.clock.now().date()
+    others = sorted(
+        a.id for a in _albums(sim, artist) if a.id != album.id and a.release_date <= today
+    )
+    assert others
+    assert whole["request"]["lidarr_album_ids"] == others
+    search = sim.world.commands[-1]
+    assert (search.name, search.id) == ("AlbumSearch", whole["request"]["lidarr_command_id"])
+    assert sorted(search.body["albumIds"]) == others
+    assert whole["message"] == (
+        f"Lidarr searches for the {len(others)} missing albums of {artist.name}; "
+        "1 more is already on its way."
+    )
+
+
+async def test_lidarr_whole_artist_with_every_album_on_its_way(
+    hass: HomeAssistant, sim: Simulator, frozen: FrozenDateTimeFactory
+) -> None:
+    await setup_stack(hass, sim, ["lidarr"])
+    artist = next(
+        a
+        for a in sim.world.lidarr_artists()
+        if sum(not album.has_files for album in _albums(sim, a)) == 1
+        and sum(a.name.lower() in b.name.lower() for b in sim.world.artists.values()) == 1
+    )
+    today = sim.world.clock.now().date()
+    [missing] = [a for a in _albums(sim, artist) if not a.has_files]
+    assert missing.release_date <= today
+    first = await request(hass, artist=artist.name, album=missing.title)
+    assert first["status"] == "requested"
+    commands = len(sim.world.commands)
+    frozen.tick(1)
+    whole = await request(hass, artist=artist.name)
+    assert whole["status"] == "already_requested"
+    assert whole["request"]["request_id"] == first["request"]["request_id"]
+    assert len(sim.world.commands) == commands, "no second search"
 
 
 async def test_lidarr_whole_artist_in_lidarr(hass: HomeAssistant, sim: Simulator) -> None:
