@@ -108,12 +108,23 @@ async def async_setup_entry(hass: HomeAssistant, entry: StepheyBotConfigEntry) -
     async_remove_unwatched_containers(hass, entry)
 
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
-    # the requests are polled while the stack is loaded, whichever entity listens
-    entry.async_on_unload(runtime.requests.async_add_listener(lambda: None))
+    # Every coordinator polls while the stack is loaded, whichever entity listens (or none:
+    # the Music Brain's library with a Navidrome, disabled entities): voice, the LLM API and
+    # the actions read them, and the Music Brain's mock-data repair is raised by its poll.
+    for coordinator in (
+        runtime.requests,
+        *(c for backend in runtime.backends.values() for c in backend.coordinators),
+    ):
+        entry.async_on_unload(coordinator.async_add_listener(_keep_polling))
     entry.async_create_background_task(
         hass, runtime.requests.async_refresh(), f"{DOMAIN} requests first refresh"
     )
     return True
+
+
+@callback
+def _keep_polling() -> None:
+    """A listener that only keeps its coordinator polling."""
 
 
 async def async_unload_entry(hass: HomeAssistant, entry: StepheyBotConfigEntry) -> bool:

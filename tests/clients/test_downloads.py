@@ -351,6 +351,11 @@ def test_tally_equals_a_recount_after_any_deltas() -> None:
         snapshot = dict(torrents)
         counted = tally.update(snapshot, changed=changed, removed=removed, full=round_no == 0)
         _same(counted, _recount(snapshot, FakeSource(), "music"))
+        assert dict(counted.category_unfinished) == {
+            t.facts.hash: t.facts.state
+            for t in snapshot.values()
+            if "music" in t.facts.labels and not t.facts.complete
+        }
         if not (changed or removed) and round_no:
             assert tally.update(snapshot, changed=(), removed=(), full=False) is counted
     assert tally.recounts == 1

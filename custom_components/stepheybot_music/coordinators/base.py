@@ -21,13 +21,14 @@ line and one recovery line, not one per coordinator (:mod:`.health`).
 from __future__ import annotations
 
 from abc import abstractmethod
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.exceptions import ConfigEntryAuthFailed, HomeAssistantError
 from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
+from homeassistant.util import dt as dt_util
 from stepheybot_music_clients.errors import (
     FailureReason,
     IpBannedError,
@@ -73,10 +74,32 @@ class StackCoordinator[DataT](DataUpdateCoordinator[DataT]):
         self.role = role
         self._reported_version: str | None = None
         self._banned = False
+        self.succeeded_at: datetime | None = None
+        """When a poll last succeeded (None: never since set-up)."""
 
     @abstractmethod
     async def _async_fetch(self) -> DataT:
         """Read the backend; raise the client layer's errors."""
+
+    @property
+    def max_age(self) -> timedelta:
+        """How old the data may be before it is stale: two missed polls, and a minute."""
+        return 2 * (self.update_interval or timedelta()) + timedelta(minutes=1)
+
+    @property
+    def fresh(self) -> bool:
+        """Whether the data may be told as current: the last poll succeeded, not long ago.
+
+        A coordinator that stopped polling (no listener, a reauthentication) keeps
+        ``last_update_success`` and its old data: voice, the LLM API and actions read this
+        instead, so they never give a figure older than :attr:`max_age`.
+        """
+        return (
+            self.last_update_success
+            and self.data is not None
+            and self.succeeded_at is not None
+            and dt_util.utcnow() - self.succeeded_at <= self.max_age
+        )
 
     def version_of(self, data: DataT) -> str | None:
         """The backend's software version found in ``data``, if this coordinator reads it."""
@@ -95,6 +118,7 @@ class StackCoordinator[DataT](DataUpdateCoordinator[DataT]):
             async_clear_issue(self.hass, IssueKind.IP_BANNED, self.backend.subentry_id)
         async_clear_issue(self.hass, IssueKind.NO_PASSWORD_SET, self.backend.subentry_id)
         self._report_version(self.version_of(data))
+        self.succeeded_at = dt_util.utcnow()
         return data
 
     def _failure(self, err: StackError) -> HomeAssistantError:

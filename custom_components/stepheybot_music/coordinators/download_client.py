@@ -27,7 +27,7 @@ from stepheybot_music_clients.downloads import (
 )
 from stepheybot_music_clients.errors import StackError
 
-from ..runtime import BackendRef, BackendRuntime, StepheyBotConfigEntry
+from ..runtime import BackendRef, BackendRuntime, StackRuntimeData, StepheyBotConfigEntry
 from ..settings import StackSettings
 from .base import StackCoordinator
 
@@ -106,6 +106,9 @@ class DownloadClientData:
     """Music torrents still downloading (not complete, not paused, not errored)."""
     music_running: int = 0
     """Music torrents not paused."""
+    music_states: Mapping[str, DownloadState] = field(default_factory=dict)
+    """The state of each music torrent not yet complete, by info-hash (stalled, stopped,
+    queued, ... as the download domain decides): what a request's download is doing."""
     external_address: str | None = None
     """The public IPv4 address peers see (qBittorrent 4.6+), for the VPN leak check."""
     version: str | None = field(default=None, compare=False)
@@ -231,3 +234,16 @@ class DownloadClientRuntime(BackendRuntime):
     """A download client backend: one fast coordinator."""
 
     coordinator: DownloadClientCoordinator[Any, Any]
+
+
+def download_state(runtime: StackRuntimeData, info_hash: str) -> TorrentBucket | None:
+    """What the stack's download clients say the unfinished torrent ``info_hash`` is doing.
+
+    From their last fresh poll (no request of its own); None when no client has it
+    unfinished in the music category, or none answers.
+    """
+    for backend in runtime.of_type(DownloadClientRuntime):
+        coordinator = backend.coordinator
+        if coordinator.fresh and (state := coordinator.data.music_states.get(info_hash)):
+            return BUCKETS.get(state)
+    return None

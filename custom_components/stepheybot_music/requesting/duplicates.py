@@ -53,6 +53,42 @@ def same(
     )
 
 
+def albums_in_flight(
+    tracker: RequestCoordinator, *, artist: str, artist_mbid: str | None
+) -> list[TrackedRequest]:
+    """The download requests in flight for one album of this artist (any route)."""
+    name = artist.casefold()
+    return [
+        request
+        for request in tracker.store.in_flight()
+        if request.kind is RequestKind.DOWNLOAD
+        and request.album is not None
+        and (
+            request.artist.casefold() == name
+            or (artist_mbid is not None and request.artist_mbid == artist_mbid)
+        )
+    ]
+
+
+def carrying(
+    requests: list[TrackedRequest],
+    *,
+    backend_id: str,
+    album_id: int,
+    title: str,
+    album_mbid: str | None,
+) -> TrackedRequest | None:
+    """The request of ``requests`` that already carries this album (Lidarr id, id or title)."""
+    for request in requests:
+        if (
+            (request.backend_id == backend_id and album_id in request.lidarr_album_ids)
+            or (album_mbid is not None and request.album_mbid == album_mbid)
+            or (request.album or "").casefold() == title.casefold()
+        ):
+            return request
+    return None
+
+
 def by_names(tracker: RequestCoordinator, artist: str, album: str | None) -> TrackedRequest | None:
     """``same`` by names alone."""
     return same(tracker, artist=artist, album=album, artist_mbid=None, album_mbid=None)
