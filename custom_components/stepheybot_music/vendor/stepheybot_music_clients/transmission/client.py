@@ -18,7 +18,6 @@ import aiohttp
 from stepheybot_music_clients.errors import (
     BackendRequestError,
     InvalidAuthError,
-    IpBannedError,
     UnexpectedResponseError,
     WrongApplicationError,
 )
@@ -35,6 +34,7 @@ from stepheybot_music_clients.transmission.models import (
     TransferTotals,
 )
 from stepheybot_music_clients.transmission.parse import parse_torrents
+from stepheybot_music_clients.transmission.refusals import FAILED_LOGINS, forbidden, host_refused
 from stepheybot_music_clients.transmission.sync import TransmissionSync
 from stepheybot_music_clients.transport import (
     DEFAULT_TIMEOUT,
@@ -128,13 +128,28 @@ class TransmissionClient(HttpClient):
             headers[SESSION_HEADER] = self._session_id
         return headers
 
+    async def _send(self, body: Mapping[str, Any]) -> Response:
+        """POST once and note whether the daemon took the credentials (see :mod:`.refusals`)."""
+        resp = await self.request("POST", self.rpc_path, json_body=body, headers=self._headers())
+        if resp.status == 401:
+            FAILED_LOGINS.failed(self._daemon)
+        elif resp.status != 403:
+            # 409 and 421 come after the credentials were checked, like any answer but 401/403
+            FAILED_LOGINS.succeeded(self._daemon)
+        return resp
+
+    @property
+    def _daemon(self) -> str:
+        """This daemon's key in the process's failed-login history."""
+        return str(self.url)
+
     async def _post(self, body: Mapping[str, Any]) -> Response:
         """POST one RPC body, doing the 409 session-id handshake at most once."""
-        resp = await self.request("POST", self.rpc_path, json_body=body, headers=self._headers())
+        resp = await self._send(body)
         if resp.status != 409:
             return resp
         self._adopt_session_id(resp)
-        resp = await self.request("POST", self.rpc_path, json_body=body, headers=self._headers())
+        resp = await self._send(body)
         if resp.status == 409:
             self._adopt_session_id(resp)
             raise UnexpectedResponseError(
@@ -167,19 +182,14 @@ class TransmissionClient(HttpClient):
                 backend=self.kind,
             )
         if resp.status == 403:
-            if "unsuccessful login attempts" in resp.text.lower():
-                raise IpBannedError(
-                    f"{where} locked the RPC after too many failed logins (HTTP 403). "
-                    "Fix the credentials StepheyBot Music uses, then restart Transmission to "
-                    "lift the lock.",
-                    backend=self.kind,
-                )
-            raise InvalidAuthError(
-                f"{where} refused this address (HTTP 403): it is not in rpc-whitelist. Add "
-                "the address StepheyBot Music connects from to rpc-whitelist (or turn "
-                "rpc-whitelist-enabled off).",
+            raise forbidden(
+                where,
+                resp.text,
+                failed_logins=FAILED_LOGINS.failures(self._daemon),
                 backend=self.kind,
             )
+        if resp.status == 421:
+            raise host_refused(where, self.url.host or "", backend=self.kind)
         if resp.status == 404:
             raise WrongApplicationError(
                 f"{where} has no Transmission RPC at {self.rpc_path} (HTTP 404). Check the URL "
