@@ -47,6 +47,8 @@ from .model import (
 
 MIB = 1024 * 1024
 GIB = 1024 * MIB
+BRAIN_DOWNLOAD_DIR = "/hot_downloads"
+"""Where the Music Brain adds its torrents (``download_path``), with no label."""
 
 STACK_CONTAINERS = (
     ("gluetun", "qmcgaw/gluetun:v3.41", Health.HEALTHY),
@@ -899,9 +901,11 @@ class World:
     def _progress_brain(self, now: datetime) -> None:
         for request in self.brain_requests.values():
             if request.status == "queued" and request.magnet:
+                # as the Brain does: download-dir /hot_downloads, no label (DownloadService's
+                # torrent-add; ../shared/reference/music-brain-api.md, "the processor")
                 torrent = self.add_magnet(
                     request.magnet,
-                    category="stepheybot-music",
+                    save_path=BRAIN_DOWNLOAD_DIR,
                     origin="brain",
                     client=self.brain_client,
                 )

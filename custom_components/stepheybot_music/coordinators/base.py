@@ -12,6 +12,9 @@ of it this base maps the client layer's errors, each through the one translation
 * :class:`IpBannedError` raises a repair issue (for how long and why) and waits for the ban
   to expire (``UpdateFailed(retry_after=...)``, the login policy's assumed length when the
   backend does not say) instead of knocking again;
+* :class:`LockedOutError` (Transmission's anti-brute-force lock, until it restarts) and
+  :class:`WhitelistRefusedError` (not in rpc-whitelist) each raise their repair issue and keep
+  polling (a refused request is not a login attempt), with no reauthentication;
 * every other :class:`StackError` becomes ``UpdateFailed`` with a translation key.
 
 A backend polled by several coordinators (Lidarr's queue, status, library) logs one failure
@@ -41,6 +44,12 @@ from ..client_errors import ban_seconds, error_text
 from ..const import CONF_SUBENTRY_ID, DOMAIN
 from ..issues import IssueKind, async_clear_issue, async_raise_issue
 from .health import QuietLogger, backend_health
+
+REFUSALS = {
+    FailureReason.LOCKED_OUT: IssueKind.LOCKED_OUT,
+    FailureReason.WHITELIST_REFUSED: IssueKind.WHITELIST_REFUSED,
+}
+"""Refusals that have a repair issue of their own, lifted when the backend answers again."""
 
 if TYPE_CHECKING:
     from ..runtime import BackendRef, StepheyBotConfigEntry
@@ -117,6 +126,8 @@ class StackCoordinator[DataT](DataUpdateCoordinator[DataT]):
             self._banned = False
             async_clear_issue(self.hass, IssueKind.IP_BANNED, self.backend.subentry_id)
         async_clear_issue(self.hass, IssueKind.NO_PASSWORD_SET, self.backend.subentry_id)
+        for kind in REFUSALS.values():
+            async_clear_issue(self.hass, kind, self.backend.subentry_id)
         self._report_version(self.version_of(data))
         self.succeeded_at = dt_util.utcnow()
         return data
@@ -136,6 +147,9 @@ class StackCoordinator[DataT](DataUpdateCoordinator[DataT]):
                 translation_placeholders=text.placeholders,
                 retry_after=ban_seconds(err),
             )
+        if (refusal := REFUSALS.get(err.reason)) is not None:
+            placeholders = {"backend": backend.title, "url": backend.url}
+            async_raise_issue(self.hass, refusal, backend.subentry_id, placeholders)
         if isinstance(err, NoPasswordSetError):
             placeholders = {"backend": backend.title, "url": backend.url}
             async_raise_issue(

@@ -150,7 +150,9 @@ class DownloadClientCoordinator[K: Hashable, T](StackCoordinator[DownloadClientD
         self.music_category = settings.music_category
         """The qBittorrent category or Transmission label of music torrents."""
         self._source = source
-        self.tally = TorrentTally[K, T](source, category=settings.music_category)
+        self.tally = TorrentTally[K, T](
+            source, category=settings.music_category, folders=settings.music_folders
+        )
         """The torrent counts, kept up to date from what each poll changed."""
         self._torrents: Mapping[K, T] = {}
         self._by_hash: Mapping[str, T] = {}
@@ -179,7 +181,7 @@ class DownloadClientCoordinator[K: Hashable, T](StackCoordinator[DownloadClientD
         return self._source.view(torrent) if torrent is not None else None
 
     def music_torrents(self) -> list[TorrentView]:
-        """Every torrent of the music category in the last poll (O(music torrents))."""
+        """Every music torrent (category, or a music folder) in the last poll (O(music))."""
         torrents = self._torrents
         found = (torrents.get(key) for key in self.tally.category_keys())
         return [self._source.view(torrent) for torrent in found if torrent is not None]

@@ -15,13 +15,13 @@ re-sync of 10,000 would add them to the memory peak of building the new ones.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Collection, Hashable, Iterator, Mapping
+from collections.abc import Collection, Hashable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import cache
 from types import MappingProxyType
 
 from stepheybot_music_clients.downloads.states import DownloadState
-from stepheybot_music_clients.downloads.view import TorrentSource, in_category
+from stepheybot_music_clients.downloads.view import MUSIC_FOLDERS, TorrentSource, is_music
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -73,13 +73,21 @@ class TorrentTally[K: Hashable, T]:
     Feed it every torrent mapping its client returns, in order (the deltas are relative to the
     previous poll); ``source`` reads the client's torrents (:data:`QBITTORRENT`,
     :data:`TRANSMISSION`). ``category`` is the music category (qBittorrent) or label
-    (Transmission); ``*`` takes in every torrent.
+    (Transmission); ``*`` takes in every torrent. A torrent in one of ``folders`` (its download
+    folder or below) is music too, whatever its label (:data:`MUSIC_FOLDERS` by default).
     """
 
-    def __init__(self, source: TorrentSource[T], *, category: str) -> None:
+    def __init__(
+        self,
+        source: TorrentSource[T],
+        *,
+        category: str,
+        folders: Iterable[str] = MUSIC_FOLDERS,
+    ) -> None:
         """Start empty; the first :meth:`update` looks at every torrent."""
         self.source = source
         self.category = category
+        self.folders = tuple(folders)
         self._parts: dict[K, _Part] = {}
         self._hashes: dict[K, str] = {}
         """Info-hash of every torrent of the category, by key."""
@@ -153,8 +161,9 @@ class TorrentTally[K: Hashable, T]:
 
     def _look(self, torrent: T) -> tuple[_Part, str]:
         self.looked_at += 1
-        info_hash, state, labels, complete = self.source.facts(torrent)
-        return _part(state, in_category(self.category, labels), complete), info_hash
+        info_hash, state, labels, complete, folder = self.source.facts(torrent)
+        music = is_music(self.category, self.folders, labels, folder)
+        return _part(state, music, complete), info_hash
 
     def _recount(self, torrents: Mapping[K, T]) -> None:
         self.recounts += 1
