@@ -133,6 +133,21 @@ def test_an_unknown_after_the_finding_is_not_listed() -> None:
     result = diagnose(replace(HEALTHY, vpn_running=False, free_disk=None))
     assert result.cause is Cause.VPN_DOWN
     assert result.unknown == ()
+    assert result.unread == (Cause.DISK_FULL,)
+
+
+def test_state_of_each_cause_is_true_for_the_finding_only_and_none_when_unread() -> None:
+    facts: dict[str, object] = {**BROKEN[Cause.NO_PEERS], **BROKEN[Cause.DISK_FULL]}
+    result = diagnose(replace(HEALTHY, vpn_leak=None, **facts))  # type: ignore[arg-type]
+    assert {c: result.state_of(c) for c in CHAIN} == {
+        Cause.VPN_DOWN: False,
+        Cause.VPN_LEAK: None,
+        Cause.PORT_MISMATCH: False,
+        Cause.NO_PEERS: True,
+        Cause.INDEXERS_FAILING: False,
+        Cause.IMPORT_BLOCKED: False,
+        Cause.DISK_FULL: False,
+    }
 
 
 def test_not_applicable_causes_are_neither_checked_nor_unknown() -> None:

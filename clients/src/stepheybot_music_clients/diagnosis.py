@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import StrEnum
 
 __all__ = [
@@ -118,10 +118,28 @@ class Diagnosis:
     """The answer for one stack: the first cause that holds, and what could not be checked."""
 
     finding: Finding | None
-    unknown: tuple[Cause, ...] = ()
-    """Causes that could not be checked (before the finding's cause in the chain, or any)."""
-    holding: tuple[Cause, ...] = field(default=())
+    holding: tuple[Cause, ...] = ()
     """Every cause that holds, in chain order (the finding's first)."""
+    unread: tuple[Cause, ...] = ()
+    """Every cause that could not be checked, in chain order."""
+
+    @property
+    def unknown(self) -> tuple[Cause, ...]:
+        """The unread causes that may be the real answer: those before the finding, or all."""
+        if self.finding is None:
+            return self.unread
+        first = CHAIN.index(self.finding.cause)
+        return tuple(c for c in self.unread if CHAIN.index(c) < first)
+
+    def state_of(self, cause: Cause) -> bool | None:
+        """Whether ``cause`` is the one blocking music (True), not (False), or unknown (None).
+
+        Only the finding's cause is True; a later cause that also holds is False, since the
+        finding is what to fix first. Unread causes are None, never False.
+        """
+        if cause in self.unread:
+            return None
+        return cause is self.cause
 
     @property
     def cause(self) -> Cause | None:
@@ -317,22 +335,21 @@ _CHECKS: dict[Cause, _Check] = {
 def diagnose(obs: StackObservation, *, disk_full_bytes: int = DISK_FULL_BYTES) -> Diagnosis:
     """Check every cause of :data:`CHAIN` in order; the first that holds is the finding.
 
-    ``unknown`` lists the causes that could not be checked *before* the finding (they may be
-    the real cause), or every one when nothing holds.
+    A cause of ``obs.not_applicable`` is skipped: it is neither clear nor unknown, and
+    :meth:`Diagnosis.state_of` reports it as False.
     """
     findings: list[Finding] = []
-    unknown: list[Cause] = []
+    unread: list[Cause] = []
     for cause in CHAIN:
         if cause in obs.not_applicable:
             continue
         result = _CHECKS[cause](obs, disk_full_bytes)
         if result is None:
-            if not findings:
-                unknown.append(cause)
+            unread.append(cause)
         elif isinstance(result, Finding):
             findings.append(result)
     return Diagnosis(
         finding=findings[0] if findings else None,
-        unknown=tuple(unknown),
         holding=tuple(f.cause for f in findings),
+        unread=tuple(unread),
     )
