@@ -37,6 +37,7 @@ from .services import async_setup_services
 from .settings import StackSettings
 from .tracking.coordinator import RequestCoordinator
 from .tracking.store import RequestStore
+from .websocket import async_setup_websocket
 
 PLATFORMS: list[Platform] = [
     Platform.BINARY_SENSOR,
@@ -51,8 +52,9 @@ CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
 
 
 async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
-    """Register the actions (they name their stack by ``config_entry_id``), intents, LLM API."""
+    """Register the actions (by ``config_entry_id``), intents, LLM API, card commands."""
     async_setup_services(hass)
+    async_setup_websocket(hass)
     async_setup_intents(hass)
     async_setup_llm_api(hass)
     return True
