@@ -29,6 +29,7 @@ from .devices import (
     async_remove_unwatched_containers,
     removable_device,
 )
+from .frontend_card import async_register_card
 from .intents import async_setup_intents
 from .issues import async_clear_orphan_issues
 from .llm import async_setup_llm_api
@@ -55,6 +56,7 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
     """Register the actions (by ``config_entry_id``), intents, LLM API, card commands."""
     async_setup_services(hass)
     async_setup_websocket(hass)
+    await async_register_card(hass)
     async_setup_intents(hass)
     async_setup_llm_api(hass)
     return True
