@@ -29,6 +29,7 @@ from .devices import (
     async_remove_unwatched_containers,
     removable_device,
 )
+from .frontend_card import async_register_card
 from .intents import async_setup_intents
 from .issues import async_clear_orphan_issues
 from .llm import async_setup_llm_api
@@ -37,6 +38,7 @@ from .services import async_setup_services
 from .settings import StackSettings
 from .tracking.coordinator import RequestCoordinator
 from .tracking.store import RequestStore
+from .websocket import async_setup_websocket
 
 PLATFORMS: list[Platform] = [
     Platform.BINARY_SENSOR,
@@ -51,8 +53,10 @@ CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
 
 
 async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
-    """Register the actions (they name their stack by ``config_entry_id``), intents, LLM API."""
+    """Register the actions (by ``config_entry_id``), intents, LLM API, card commands."""
     async_setup_services(hass)
+    async_setup_websocket(hass)
+    await async_register_card(hass)
     async_setup_intents(hass)
     async_setup_llm_api(hass)
     return True
