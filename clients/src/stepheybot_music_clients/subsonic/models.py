@@ -260,7 +260,7 @@ class AudioStream:
     """An open ``stream`` reply: what to pass on to a player, and the body to copy."""
 
     status: int
-    """200, or 206 for a ``Range`` request."""
+    """200, 206 for a ``Range`` request, 416 for a range past the end."""
     headers: dict[str, str]
     """Content type, length and range headers (no server or cookie headers)."""
     content: aiohttp.StreamReader

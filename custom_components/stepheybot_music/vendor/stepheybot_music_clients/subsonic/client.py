@@ -674,7 +674,8 @@ class SubsonicClient(HttpClient):
                 backend=self.kind,
             ) from None
         try:
-            if resp.status >= 400 or resp.content_type in _ENVELOPE_TYPES:
+            unsatisfiable = resp.status == 416  # a Range past the end: the player's to handle
+            if (resp.status >= 400 and not unsatisfiable) or resp.content_type in _ENVELOPE_TYPES:
                 body = await resp.content.read(_MAX_ERROR_BODY)
                 raise self._media_error("stream", resp.status, body)
             yield AudioStream(
