@@ -33,6 +33,8 @@ from .frontend_card import async_register_card
 from .intents import async_setup_intents
 from .issues import async_clear_orphan_issues
 from .llm import async_setup_llm_api
+from .play_actions import async_setup_play_actions
+from .play_intents import async_setup_play_intents
 from .runtime import BackendRef, StackRuntimeData, StepheyBotConfigEntry
 from .services import async_setup_services
 from .settings import StackSettings
@@ -59,6 +61,8 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
     await async_register_card(hass)
     async_setup_intents(hass)
     async_setup_llm_api(hass)
+    async_setup_play_actions(hass)
+    async_setup_play_intents(hass)
     return True
 
 
