@@ -146,6 +146,9 @@ class World:
         self._nav_artist_albums: dict[str, int] = {}
         self.events: list[tuple[datetime, str]] = []
         self.lidarr_artist_profiles: dict[str, tuple[int, int, str]] = {}
+        self.push_cut: set[str] = set()
+        """Backend kinds whose push is cut: ``lidarr`` cannot deliver its webhook calls,
+        ``navidrome``'s event stream stays silent (as behind a buffering proxy)."""
         """Lidarr settings of added artists: mbid -> (quality profile, metadata profile, root)."""
 
         self._rev = 0
