@@ -5,6 +5,8 @@
 * Each backend (config subentry, one type per kind, one flow class for all of them):
   ``user`` adds it and ``reconfigure`` changes it; both validate with the client's
   ``probe()`` before saving and refuse a backend (kind + URL) that any stack already has.
+* No form sends a stored secret to the browser: reauthentication and reconfiguration show
+  passwords and API keys empty, and an empty one keeps the stored one.
 * Options: poll intervals, the music category, the watched containers, the release
   calendar's window.
 
@@ -52,6 +54,8 @@ from .backend_form import (
     empty_placeholders,
     name_error,
     normalized_url,
+    shown_values,
+    with_stored_secrets,
 )
 from .backends import BACKEND_TYPES, BackendType
 from .const import (
@@ -162,7 +166,7 @@ class StepheyBotConfigFlow(ConfigFlow, domain=DOMAIN):
         backend = BACKEND_TYPES[BackendKind(subentry.subentry_type)]
         result = FormErrors(placeholders=empty_placeholders(backend.kind, subentry.title))
         if user_input is not None:
-            data = {**subentry.data, **user_input}
+            data = with_stored_secrets(backend, {**subentry.data, **user_input}, subentry.data)
             _, result = await async_validate(self.hass, backend, data, subentry.title)
             if not result:
                 async_clear_backend_issues(self.hass, subentry.subentry_id)
@@ -172,7 +176,7 @@ class StepheyBotConfigFlow(ConfigFlow, domain=DOMAIN):
                     self.hass.config_entries.async_schedule_reload(entry.entry_id)
                 return self.async_abort(reason="reauth_successful")
         schema = self.add_suggested_values_to_schema(
-            credentials_schema(backend), user_input or dict(subentry.data)
+            credentials_schema(backend), shown_values(backend, user_input or subentry.data)
         )
         return self.async_show_form(
             step_id="reauth_confirm",
@@ -343,11 +347,13 @@ class BackendSubentryFlow(ConfigSubentryFlow):
         values: Mapping[str, Any],
         result: FormErrors | None = None,
     ) -> SubentryFlowResult:
+        """The form of ``step_id`` filled with ``values`` (never a secret: see shown_values)."""
         result = result or FormErrors(placeholders=empty_placeholders(self.kind))
+        schema = backend_schema(self._backend, stored=step_id == "reconfigure")
         return self.async_show_form(
             step_id=step_id,
             data_schema=self.add_suggested_values_to_schema(
-                backend_schema(self._backend), dict(values)
+                schema, shown_values(self._backend, values)
             ),
             errors=result.errors,
             description_placeholders=result.placeholders,
@@ -374,6 +380,7 @@ class BackendSubentryFlow(ConfigSubentryFlow):
         subentry = self._get_reconfigure_subentry()
         if user_input is None:
             return self._form("reconfigure", {**subentry.data, CONF_NAME: subentry.title})
+        user_input = with_stored_secrets(self._backend, user_input, subentry.data)
         unique_id, data, result = await self._async_check(user_input, ignore=subentry.subentry_id)
         if result:
             return self._form("reconfigure", user_input, result)
