@@ -326,6 +326,31 @@ async def test_a_stuck_download_says_so(
     assert "qBittorrent has 2 music downloads: 1 stalled and 1 paused." in said
 
 
+async def test_a_stuck_download_says_so_from_lidarrs_queue(
+    hass: HomeAssistant, tsim: Simulator, frozen: FrozenDateTimeFactory
+) -> None:
+    """No download client in the stack: Lidarr's queue status tells stalled and paused."""
+    entry = await setup_stack(hass, tsim, ("lidarr",))
+    artist, album = catalog_album(tsim.world)
+    request = await request_album(entry, artist, album)
+    await step(hass, tsim, frozen, SEARCH_SECONDS + 5)
+    tracked = requests_of(entry).store.get(request.request_id)
+    assert tracked is not None
+    assert (tracked.stage, tracked.download_state) == (Stage.DOWNLOADING, "downloading")
+    tsim.world.set_vpn(up=False)
+    await step(hass, tsim, frozen, 5)
+    tracked = requests_of(entry).store.get(request.request_id)
+    assert tracked is not None
+    assert (tracked.stage, tracked.download_state) == (Stage.DOWNLOADING, "stalled")
+    assert tracked.message == "The download is stalled with no connections"
+    assert tracked.torrent_hash is not None
+    tsim.world.stop_torrent(tracked.torrent_hash)
+    await step(hass, tsim, frozen, 5)
+    tracked = requests_of(entry).store.get(request.request_id)
+    assert tracked is not None
+    assert (tracked.stage, tracked.download_state) == (Stage.DOWNLOADING, "paused")
+
+
 async def test_lidarr_down_keeps_the_stage_and_tracking_resumes(
     hass: HomeAssistant, tsim: Simulator, frozen: FrozenDateTimeFactory
 ) -> None:

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 from ..coordinators.navidrome import NavidromeRuntime
 from ..runtime import StackRuntimeData
+from ..tracking.library_scan import navidrome_has
 from ..tracking.models import RequestKind, TrackedRequest
 from .requester import guarded
 
@@ -97,22 +98,6 @@ def by_names(tracker: RequestCoordinator, artist: str, album: str | None) -> Tra
 async def in_navidrome(runtime: StackRuntimeData, artist: str, album: str | None) -> bool:
     """Whether a Navidrome of the stack has this album (or, without one, this artist)."""
     for backend in runtime.of_type(NavidromeRuntime):
-        found = await guarded(
-            backend.ref,
-            backend.status.client.search3(
-                album or artist,
-                artist_count=0 if album else 20,
-                album_count=20 if album else 0,
-                song_count=0,
-            ),
-        )
-        if album is None:
-            if any(a.name.casefold() == artist.casefold() for a in found.artists):
-                return True
-        elif any(
-            a.name.casefold() == album.casefold()
-            and (a.artist or "").casefold() == artist.casefold()
-            for a in found.albums
-        ):
+        if await guarded(backend.ref, navidrome_has(backend, artist, album)):
             return True
     return False

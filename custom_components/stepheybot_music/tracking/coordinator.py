@@ -187,10 +187,17 @@ class RequestCoordinator(DataUpdateCoordinator[list[TrackedRequest]]):
         return updated
 
     def _with_download_state(self, request: TrackedRequest) -> TrackedRequest:
-        """``request`` with what its torrent is doing, while it downloads (any route)."""
-        state = None
-        if request.stage is Stage.DOWNLOADING and request.torrent_hash:
-            state = download_state(self.config_entry.runtime_data, request.torrent_hash)
+        """``request`` with what its torrent is doing, while it downloads (any route).
+
+        What a download client of the stack reports, else what the route's backend said
+        (Lidarr's queue status), else nothing.
+        """
+        if request.stage is not Stage.DOWNLOADING:
+            return request  # moved_to() cleared it
+        state = request.download_state
+        if request.torrent_hash:
+            runtime = self.config_entry.runtime_data
+            state = download_state(runtime, request.torrent_hash) or state
         if state is request.download_state:
             return request
         return replace(request, download_state=state)

@@ -45,6 +45,7 @@ from stepheybot_music_clients.lidarr import (
     TrackedDownloadState,
 )
 
+from ..coordinators.download_client import TorrentBucket
 from ..coordinators.lidarr import LidarrRuntime
 from .advance import at, downloading, failed
 from .library_scan import LibraryScan, navidrome_has
@@ -74,6 +75,30 @@ _SEARCH_FAILED = frozenset(
         CommandStatus.ORPHANED,
     }
 )
+
+
+_QUEUE_STATES = {
+    DownloadStatus.DOWNLOADING: TorrentBucket.DOWNLOADING,
+    DownloadStatus.PAUSED: TorrentBucket.PAUSED,
+    DownloadStatus.QUEUED: TorrentBucket.QUEUED,
+    DownloadStatus.DELAY: TorrentBucket.QUEUED,
+}
+"""Lidarr's queue status of a download, as a download state (when no client of the stack has
+it). Lidarr reports qBittorrent's ``pausedDL`` as paused, ``queuedDL``/checking/``metaDL`` as
+queued, and ``stalledDL`` as a warning with :data:`LIDARR_STALLED` (``GetItems()`` in
+``src/NzbDrone.Core/Download/Clients/QBittorrent/QBittorrent.cs``, Lidarr commit 00ba296)."""
+
+LIDARR_STALLED = "The download is stalled with no connections"
+"""Lidarr's message for a stalled qBittorrent download (see :data:`_QUEUE_STATES`)."""
+
+
+def queue_state(item: QueueItem) -> TorrentBucket | None:
+    """What Lidarr's queue says a download is doing (None: it does not say)."""
+    if item.status is DownloadStatus.WARNING:
+        lines = [line for group in item.status_messages for line in group.messages]
+        said = [item.error_message, *lines]
+        return TorrentBucket.STALLED if LIDARR_STALLED in said else None
+    return _QUEUE_STATES.get(item.status)
 
 
 def item_message(item: QueueItem) -> str | None:
@@ -300,4 +325,5 @@ def _from_queue(request: TrackedRequest, items: list[QueueItem], now: datetime) 
         size=size or None,
         torrent_hash=torrent_hash,
         message=next((m for item in items if (m := item_message(item))), None),
+        download_state=queue_state(items[0]),
     )
