@@ -749,6 +749,13 @@ class World:
         self.log(f"download client added {torrent.name}")
         return torrent
 
+    def set_torrent_labels(self, info_hash: str, category: str, tags: Iterable[str]) -> None:
+        """Give a torrent another category and tags (a download client's labels)."""
+        torrent = self.torrents[info_hash]
+        torrent.category = category
+        torrent.tags = list(tags)
+        self.touch(torrent)
+
     def stop_torrent(self, info_hash: str) -> None:
         """Stop (pause) a torrent."""
         torrent = self.torrents[info_hash]
