@@ -13,6 +13,7 @@ from homeassistant.components.binary_sensor import (
 from homeassistant.components.binary_sensor.const import BinarySensorDeviceClass
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+from stepheybot_music_clients.listen_port import PortState
 
 from .backend_entities import BackendEntities
 from .coordinators.base import StackCoordinator
@@ -80,6 +81,18 @@ REACHABLE = BinarySensorEntityDescription(
     translation_key="reachable",
     device_class=BinarySensorDeviceClass.CONNECTIVITY,
 )
+
+PORT_MATCHES_VPN = BackendBinarySensorDescription[PortState](
+    key="port_matches_vpn",
+    translation_key="port_matches_vpn",
+    is_on_fn=lambda state: state.matches,
+    attributes_fn=lambda state: {
+        "listen_port": state.listen_port,
+        "forwarded_port": state.forwarded_port,
+    },
+)
+"""On while the download client listens on the port gluetun forwards; unknown while gluetun
+forwards none or its port is not known (nothing to compare)."""
 
 CONTAINER_PROBLEM = BackendBinarySensorDescription[DockerData](
     key="container_problem",
@@ -220,6 +233,17 @@ def _vpn_binary_sensors(
     if leak_sources:
         entities.append(VpnLeakBinarySensor(backend.coordinator, leak_sources))
     return entities
+
+
+@BINARY_SENSORS.register(DownloadClientRuntime)
+def _download_client_binary_sensors(
+    entry: StepheyBotConfigEntry,
+    backend: DownloadClientRuntime,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+) -> list[BinarySensorEntity]:
+    if backend.listen_port is None:
+        return []
+    return [BackendBinarySensor(backend.listen_port, PORT_MATCHES_VPN)]
 
 
 @BINARY_SENSORS.register(DockerRuntime)

@@ -15,7 +15,7 @@ from collections.abc import Collection, Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from types import MappingProxyType
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from homeassistant.core import HomeAssistant
 from stepheybot_music_clients.downloads import (
@@ -29,6 +29,9 @@ from stepheybot_music_clients.downloads import (
 from ..runtime import BackendRef, BackendRuntime, StepheyBotConfigEntry
 from ..settings import StackSettings
 from .base import StackCoordinator
+
+if TYPE_CHECKING:
+    from ..port_sync import ListenPortCoordinator
 
 
 class TorrentBucket(StrEnum):
@@ -221,3 +224,5 @@ class DownloadClientRuntime(BackendRuntime):
     """A download client backend: one fast coordinator."""
 
     coordinator: DownloadClientCoordinator[Any, Any]
+    listen_port: ListenPortCoordinator | None = None
+    """Its listen port against gluetun's forwarded port (stacks with gluetun only)."""
