@@ -35,6 +35,7 @@ from .issues import async_clear_orphan_issues
 from .llm import async_setup_llm_api
 from .play_actions import async_setup_play_actions
 from .play_intents import async_setup_play_intents
+from .port_sync import attach_listen_ports
 from .runtime import BackendRef, StackRuntimeData, StepheyBotConfigEntry
 from .services import async_setup_services
 from .settings import StackSettings
@@ -78,6 +79,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: StepheyBotConfigEntry) -
         runtime.backends[subentry.subentry_id] = backend
         # a failure logged before a reload is still waiting for its recovery line
         backend_health(hass, subentry.subentry_id).keep(c.role for c in backend.coordinators)
+    attach_listen_ports(hass, entry, runtime)
     entry.runtime_data = runtime
     store = RequestStore(hass, entry.entry_id)
     await store.async_load()

@@ -32,6 +32,7 @@ from homeassistant.config_entries import (
 from homeassistant.const import CONF_URL
 from homeassistant.core import callback
 from homeassistant.helpers.selector import (
+    BooleanSelector,
     NumberSelector,
     NumberSelectorConfig,
     NumberSelectorMode,
@@ -68,6 +69,7 @@ from .const import (
     CONF_NAME,
     CONF_SLOW_INTERVAL,
     CONF_SUBENTRY_ID,
+    CONF_SYNC_FORWARDED_PORT,
     DEFAULT_CALENDAR_DAYS_AHEAD,
     DEFAULT_CALENDAR_DAYS_BACK,
     DEFAULT_FAST_INTERVAL,
@@ -272,6 +274,10 @@ class StackOptionsFlow(OptionsFlow):
                         (CONF_CALENDAR_DAYS_AHEAD, DEFAULT_CALENDAR_DAYS_AHEAD),
                     )
                 },
+                probatio.Required(
+                    CONF_SYNC_FORWARDED_PORT,
+                    default=bool(options.get(CONF_SYNC_FORWARDED_PORT, False)),
+                ): BooleanSelector(),
                 probatio.Optional(CONF_CONTAINERS, default=watched): SelectSelector(
                     SelectSelectorConfig(
                         options=sorted(set(watched) | self._known_containers()),

@@ -18,6 +18,8 @@ CONF_SLOW_INTERVAL: Final = "slow_scan_interval"
 CONF_CALENDAR_DAYS_BACK: Final = "calendar_days_back"
 CONF_CALENDAR_DAYS_AHEAD: Final = "calendar_days_ahead"
 """Options: the release calendar's window, days before and after today."""
+CONF_SYNC_FORWARDED_PORT: Final = "sync_forwarded_port"
+"""Options: set the download clients' listen port to gluetun's forwarded port when it changes."""
 CONF_SUBENTRY_ID: Final = "subentry_id"
 """Reauth flow data: the backend (config subentry) whose credentials stopped working."""
 

@@ -17,6 +17,7 @@ from .const import (
     CONF_MUSIC_CATEGORY,
     CONF_MUSIC_FOLDERS,
     CONF_SLOW_INTERVAL,
+    CONF_SYNC_FORWARDED_PORT,
     DEFAULT_CALENDAR_DAYS_AHEAD,
     DEFAULT_CALENDAR_DAYS_BACK,
     DEFAULT_FAST_INTERVAL,
@@ -42,6 +43,8 @@ class StackSettings:
     calendar_days_back: int = DEFAULT_CALENDAR_DAYS_BACK
     calendar_days_ahead: int = DEFAULT_CALENDAR_DAYS_AHEAD
     """The release calendar's polled window: days before and after today."""
+    sync_forwarded_port: bool = False
+    """Keep the download clients' listen port on gluetun's forwarded port by itself."""
 
     @classmethod
     def from_options(cls, options: Mapping[str, Any]) -> StackSettings:
@@ -64,6 +67,7 @@ class StackSettings:
             calendar_days_ahead=int(
                 options.get(CONF_CALENDAR_DAYS_AHEAD, DEFAULT_CALENDAR_DAYS_AHEAD)
             ),
+            sync_forwarded_port=bool(options.get(CONF_SYNC_FORWARDED_PORT, False)),
         )
 
     def watches(self, container: str) -> bool:

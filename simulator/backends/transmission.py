@@ -16,7 +16,8 @@ login; none when both are empty), the host name when auth is off and
 ``spec.extra["strip_session_header"]`` plays a reverse proxy that drops that header (every
 request gets 409).
 
-Methods: ``session-get`` (honours ``fields``), ``session-set`` (``alt-speed-enabled`` drives
+Methods: ``session-get`` (honours ``fields``), ``session-set`` (``peer-port`` persists;
+``alt-speed-enabled`` drives
 the world's alternative speed limits), ``session-stats``, ``free-space``, ``torrent-get``
 (``fields`` and ``ids``: ids or hashes, one or a list, or ``"recently-active"``; omitted means
 all), ``torrent-add`` (magnets; ``labels`` become the world category and tags),
@@ -276,7 +277,7 @@ class _Daemon:
             "speed-limit-down-enabled": False,
             "speed-limit-up": 100,
             "speed-limit-up-enabled": False,
-            "peer-port": world.vpn.forwarded_port,
+            "peer-port": self.client.listen_port,
             "port-forwarding-enabled": False,
             "session-id": self.session_id,
             "config-dir": "/config",
@@ -289,9 +290,13 @@ class _Daemon:
         return values
 
     def session_set(self, args: Args) -> Args:
-        """``session-set``: only ``alt-speed-enabled`` changes anything."""
+        """``session-set``: ``alt-speed-enabled`` and ``peer-port`` change something."""
         if "alt-speed-enabled" in args:
             self.world.alt_speed_limits = bool(args["alt-speed-enabled"])
+        port = args.get("peer-port")
+        if isinstance(port, int) and not isinstance(port, bool) and 0 < port < 65536:
+            self.client.listen_port = port
+            self.world.log(f"{self.name} listens on port {port}")
         return {}
 
     def session_stats(self, _: Args) -> Args:

@@ -250,6 +250,14 @@ BLOCKED = _gauge(
     "cause",
 )
 
+LISTEN_PORT_MATCHES_VPN = _gauge(
+    "listen_port_matches_vpn",
+    "1 when the download client listens for peers on the port gluetun forwarded, 0 when it "
+    "listens on another (no peer can connect; Home Assistant's sync_forwarded_port fixes it). "
+    "Present only while both ports are known and gluetun forwards one.",
+    "client",
+)
+
 # --------------------------------------------------------------------------- Docker
 CONTAINER_UP = _gauge(
     "container_up", "1 while the Docker container is running, else 0.", "container"

@@ -396,3 +396,22 @@ class TransmissionClient(HttpClient):
     async def remove(self, ids: Sequence[TorrentId], *, delete_data: bool = False) -> None:
         """Remove torrents by id or hash, deleting their files when asked."""
         await self._act("torrent-remove", ids, {"delete-local-data": delete_data})
+
+    # ----------------------------------------------------------------- peer port
+
+    async def peer_port(self) -> int:
+        """The port the daemon listens on for peers (``session-get`` ``peer-port``)."""
+        args = await self.rpc("session-get", {"fields": ["peer-port"]})
+        with parsing(self.kind, "the session"):
+            return int(args["peer-port"])
+
+    async def set_peer_port(self, port: int) -> None:
+        """Listen for peers on ``port`` (``session-set`` ``peer-port``; 3.00 and 4.x).
+
+        The daemon saves it in its settings; with ``peer-port-random-on-start`` on it picks a
+        new random port at its next start (``docs/rpc-spec.md``, 4.1.0; 4.1 also accepts
+        the snake_case ``peer_port``, the kebab-case key is the one every release reads).
+        """
+        if not 1 <= port <= 65535:
+            raise ValueError(f"{port} is not a TCP port")
+        await self.rpc("session-set", {"peer-port": port})
