@@ -32,6 +32,7 @@ from .devices import (
 from .intents import async_setup_intents
 from .issues import async_clear_orphan_issues
 from .llm import async_setup_llm_api
+from .push import async_remove_push, async_start_push, async_stop_push
 from .runtime import BackendRef, StackRuntimeData, StepheyBotConfigEntry
 from .services import async_setup_services
 from .settings import StackSettings
@@ -113,6 +114,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: StepheyBotConfigEntry) -
     entry.async_create_background_task(
         hass, runtime.requests.async_refresh(), f"{DOMAIN} requests first refresh"
     )
+    await async_start_push(hass, entry)
     return True
 
 
@@ -120,11 +122,17 @@ async def async_unload_entry(hass: HomeAssistant, entry: StepheyBotConfigEntry) 
     """Unload a stack and end the sessions its clients hold (qBittorrent logout)."""
     unloaded = await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
     if unloaded:
+        await async_stop_push(hass, entry)
         await entry.runtime_data.requests.async_unload()
         await asyncio.gather(
             *(backend.async_close() for backend in entry.runtime_data.backends.values())
         )
     return unloaded
+
+
+async def async_remove_entry(hass: HomeAssistant, entry: StepheyBotConfigEntry) -> None:
+    """The stack is deleted: Lidarr's notifications that called it go too."""
+    await async_remove_push(hass, entry)
 
 
 async def _async_reload(hass: HomeAssistant, entry: StepheyBotConfigEntry) -> None:

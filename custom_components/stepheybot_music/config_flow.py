@@ -30,6 +30,7 @@ from homeassistant.config_entries import (
 from homeassistant.const import CONF_URL
 from homeassistant.core import callback
 from homeassistant.helpers.selector import (
+    BooleanSelector,
     NumberSelector,
     NumberSelectorConfig,
     NumberSelectorMode,
@@ -60,12 +61,14 @@ from .const import (
     CONF_FAST_INTERVAL,
     CONF_MUSIC_CATEGORY,
     CONF_NAME,
+    CONF_PUSH,
     CONF_SLOW_INTERVAL,
     CONF_SUBENTRY_ID,
     DEFAULT_CALENDAR_DAYS_AHEAD,
     DEFAULT_CALENDAR_DAYS_BACK,
     DEFAULT_FAST_INTERVAL,
     DEFAULT_MUSIC_CATEGORY,
+    DEFAULT_PUSH,
     DEFAULT_SLOW_INTERVAL,
     DOMAIN,
     MAX_CALENDAR_DAYS,
@@ -252,6 +255,9 @@ class StackOptionsFlow(OptionsFlow):
                         (CONF_CALENDAR_DAYS_AHEAD, DEFAULT_CALENDAR_DAYS_AHEAD),
                     )
                 },
+                probatio.Required(
+                    CONF_PUSH, default=options.get(CONF_PUSH, DEFAULT_PUSH)
+                ): BooleanSelector(),
                 probatio.Optional(CONF_CONTAINERS, default=watched): SelectSelector(
                     SelectSelectorConfig(
                         options=sorted(set(watched) | self._known_containers()),

@@ -21,6 +21,8 @@ class IssueKind(StrEnum):
     """The Music Brain serves made-up library numbers because it cannot reach Navidrome."""
     GLUETUN_ROUTES = "gluetun_routes"
     """gluetun's role does not grant some routes (the credentials are fine)."""
+    PUSH_UNAVAILABLE = "push_unavailable"
+    """Lidarr's webhook or Navidrome's event stream does not reach Home Assistant."""
 
 
 def issue_id(kind: IssueKind, subentry_id: str) -> str:

@@ -1,4 +1,4 @@
-"""The stack's options (poll intervals, music category, watched containers), typed."""
+"""The stack's options (poll intervals, music category, watched containers, push), typed."""
 
 from __future__ import annotations
 
@@ -13,11 +13,13 @@ from .const import (
     CONF_CONTAINERS,
     CONF_FAST_INTERVAL,
     CONF_MUSIC_CATEGORY,
+    CONF_PUSH,
     CONF_SLOW_INTERVAL,
     DEFAULT_CALENDAR_DAYS_AHEAD,
     DEFAULT_CALENDAR_DAYS_BACK,
     DEFAULT_FAST_INTERVAL,
     DEFAULT_MUSIC_CATEGORY,
+    DEFAULT_PUSH,
     DEFAULT_SLOW_INTERVAL,
 )
 
@@ -37,6 +39,8 @@ class StackSettings:
     calendar_days_back: int = DEFAULT_CALENDAR_DAYS_BACK
     calendar_days_ahead: int = DEFAULT_CALENDAR_DAYS_AHEAD
     """The release calendar's polled window: days before and after today."""
+    push: bool = DEFAULT_PUSH
+    """Lidarr's webhook and Navidrome's event stream, where they work (see :mod:`.push`)."""
 
     @classmethod
     def from_options(cls, options: Mapping[str, Any]) -> StackSettings:
@@ -56,6 +60,7 @@ class StackSettings:
             calendar_days_ahead=int(
                 options.get(CONF_CALENDAR_DAYS_AHEAD, DEFAULT_CALENDAR_DAYS_AHEAD)
             ),
+            push=bool(options.get(CONF_PUSH, DEFAULT_PUSH)),
         )
 
     def watches(self, container: str) -> bool:

@@ -61,9 +61,12 @@ def test_manifest_is_valid_for_hassfest_and_hacs() -> None:
     assert manifest["integration_type"] == "hub"
     assert manifest["config_flow"] is True
     assert manifest["requirements"] == []
+    assert manifest["dependencies"] == ["webhook"]  # Lidarr's push (push/lidarr.py)
+    assert manifest["after_dependencies"] == ["cloud"]  # a cloudhook, when subscribed
     assert all(part.isdigit() for part in manifest["version"].split("."))
     allowed = {
-        "domain", "name", "codeowners", "config_flow", "documentation", "integration_type",
+        "domain", "name", "after_dependencies", "codeowners", "config_flow", "dependencies",
+        "documentation", "integration_type",
         "iot_class", "issue_tracker", "quality_scale", "requirements", "version",
     }  # fmt: skip
     assert set(manifest) <= allowed
