@@ -108,13 +108,13 @@ async def async_setup_entry(hass: HomeAssistant, entry: StepheyBotConfigEntry) -
     forget_removed(hass, _all_subentry_ids(hass))
     async_remove_unwatched_containers(hass, entry)
 
+    await async_start_push(hass, entry)  # before the platforms: each push has a sensor
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     # the requests are polled while the stack is loaded, whichever entity listens
     entry.async_on_unload(runtime.requests.async_add_listener(lambda: None))
     entry.async_create_background_task(
         hass, runtime.requests.async_refresh(), f"{DOMAIN} requests first refresh"
     )
-    await async_start_push(hass, entry)
     return True
 
 

@@ -131,6 +131,10 @@ async def test_webhook_made_on_set_up_and_removed_with_the_backend(
     assert saved[0]["onHealthIssue"]
     pusher = lidarr_push(entry)
     assert pusher.state.mode is PushMode.HEALTHY
+    sensor = hass.states.get("sensor.lidarr_push")
+    assert sensor.state == "healthy"
+    assert sensor.attributes["channel"] == "webhook"
+    assert url.rsplit("/", 1)[1] not in str(sensor.attributes)
     backend = entry.runtime_data.backends[subentry_id("lidarr")]
     assert {c.update_interval for c in backend.coordinators} == {SAFETY_INTERVAL}
     # the test call Lidarr sent before saving is the only one so far
@@ -220,6 +224,7 @@ async def test_polling_takes_over_when_lidarr_cannot_deliver(
     psim.world.push_cut.add("lidarr")
     await fire(hass, 15 * 60)  # the periodic test call
     assert pusher.state.mode is PushMode.BROKEN
+    assert hass.states.get("sensor.lidarr_push").state == "broken"
     assert backend.fast[0].update_interval == timedelta(seconds=15)
     found = issue(hass, "lidarr")
     assert found is not None

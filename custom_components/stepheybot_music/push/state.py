@@ -9,6 +9,7 @@ how to fix it. Push that recovers lifts the issue and slows polling again.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -61,15 +62,26 @@ class PushState:
     since: datetime = field(default_factory=dt_util.utcnow)
     """When the mode last changed."""
     _intervals: dict[str, timedelta | None] = field(default_factory=dict)
+    _listeners: list[Callable[[], None]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         """Remember each coordinator's own interval."""
         self._intervals = {c.role: c.update_interval for c in self.slowed}
 
+    def async_add_listener(self, listener: Callable[[], None]) -> Callable[[], None]:
+        """Call ``listener`` when the mode changes or something arrives; returns the remover."""
+        self._listeners.append(listener)
+        return lambda: self._listeners.remove(listener)
+
     def received(self) -> None:
         """A call or event arrived."""
         self.events += 1
         self.last_event = dt_util.utcnow()
+        self._tell()
+
+    def _tell(self) -> None:
+        for listener in list(self._listeners):
+            listener()
 
     def healthy(self) -> None:
         """Push works: slow polling down, lift the issue."""
@@ -119,6 +131,7 @@ class PushState:
         if mode is not self.mode:
             self.since = dt_util.utcnow()
         self.mode, self.problem = mode, problem
+        self._tell()
 
     def _poll_again(self) -> None:
         """Every slowed coordinator back to its own interval, the fast ones refreshed now."""
