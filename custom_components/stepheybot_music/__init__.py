@@ -36,6 +36,7 @@ from .llm import async_setup_llm_api
 from .play_actions import async_setup_play_actions
 from .play_intents import async_setup_play_intents
 from .port_sync import attach_listen_ports
+from .push import async_remove_push, async_start_push, async_stop_push
 from .runtime import BackendRef, StackRuntimeData, StepheyBotConfigEntry
 from .services import async_setup_services
 from .settings import StackSettings
@@ -117,6 +118,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: StepheyBotConfigEntry) -
     forget_removed(hass, _all_subentry_ids(hass))
     async_remove_unwatched_containers(hass, entry)
 
+    await async_start_push(hass, entry)  # before the platforms: each push has a sensor
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     # Every coordinator polls while the stack is loaded, whichever entity listens (or none:
     # the Music Brain's library with a Navidrome, disabled entities): voice, the LLM API and
@@ -141,11 +143,17 @@ async def async_unload_entry(hass: HomeAssistant, entry: StepheyBotConfigEntry) 
     """Unload a stack and end the sessions its clients hold (qBittorrent logout)."""
     unloaded = await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
     if unloaded:
+        await async_stop_push(hass, entry)
         await entry.runtime_data.requests.async_unload()
         await asyncio.gather(
             *(backend.async_close() for backend in entry.runtime_data.backends.values())
         )
     return unloaded
+
+
+async def async_remove_entry(hass: HomeAssistant, entry: StepheyBotConfigEntry) -> None:
+    """The stack is deleted: Lidarr's notifications that called it go too."""
+    await async_remove_push(hass, entry)
 
 
 async def _async_reload(hass: HomeAssistant, entry: StepheyBotConfigEntry) -> None:

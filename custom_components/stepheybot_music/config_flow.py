@@ -67,6 +67,7 @@ from .const import (
     CONF_MUSIC_CATEGORY,
     CONF_MUSIC_FOLDERS,
     CONF_NAME,
+    CONF_PUSH,
     CONF_SLOW_INTERVAL,
     CONF_SUBENTRY_ID,
     CONF_SYNC_FORWARDED_PORT,
@@ -74,6 +75,7 @@ from .const import (
     DEFAULT_CALENDAR_DAYS_BACK,
     DEFAULT_FAST_INTERVAL,
     DEFAULT_MUSIC_CATEGORY,
+    DEFAULT_PUSH,
     DEFAULT_SLOW_INTERVAL,
     DOMAIN,
     MAX_CALENDAR_DAYS,
@@ -277,6 +279,9 @@ class StackOptionsFlow(OptionsFlow):
                 probatio.Required(
                     CONF_SYNC_FORWARDED_PORT,
                     default=bool(options.get(CONF_SYNC_FORWARDED_PORT, False)),
+                ): BooleanSelector(),
+                probatio.Required(
+                    CONF_PUSH, default=options.get(CONF_PUSH, DEFAULT_PUSH)
                 ): BooleanSelector(),
                 probatio.Optional(CONF_CONTAINERS, default=watched): SelectSelector(
                     SelectSelectorConfig(

@@ -18,6 +18,7 @@ from .settings import StackSettings
 
 if TYPE_CHECKING:
     from .coordinators.base import StackCoordinator
+    from .push import Pusher
     from .tracking.coordinator import RequestCoordinator
 
 
@@ -84,6 +85,8 @@ class StackRuntimeData:
     """By config subentry id."""
     search_cache: SearchCache = field(default_factory=SearchCache)
     """What the result ids of recent searches stand for (release links: only here), an hour."""
+    push: dict[str, Pusher] = field(default_factory=dict)
+    """By config subentry id: the backends that push (Lidarr, Navidrome; option ``push``)."""
     requests: RequestCoordinator = field(init=False)
     """The stack's download requests (set during the entry's set-up, before any platform)."""
 
