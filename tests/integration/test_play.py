@@ -266,3 +266,37 @@ async def test_llm_tool_plays(hass: HomeAssistant, tsim: Simulator, home: MockCo
     assert data["players"] == [KITCHEN]
     assert not URLISH.search(str({k: v for k, v in data.items() if k != "media_content_id"}))
     assert hass.states.get(KITCHEN).state == "playing"
+
+
+@pytest.mark.parametrize(
+    ("template", "slots"),
+    [
+        ("play {album} by {artist} in the living room", {"area": "living room"}),
+        ("play the album {album} by {artist} on the kitchen radio", {"name": "Kitchen radio"}),
+        ("play {artist}'s album {album} in the kitchen", {"area": "kitchen"}),
+        ("play something by {artist} in the living room", {"what": "something"}),
+        ("play the latest album by {artist} on the kitchen radio", {"what": "latest"}),
+        ("play {artist}'s newest album in the living room", {"what": "latest"}),
+    ],
+)
+async def test_play_sentences_fill_the_right_slots(
+    hass: HomeAssistant,
+    tsim: Simulator,
+    home: MockConfigEntry,
+    template: str,
+    slots: dict[str, str],
+) -> None:
+    album = library_album(tsim)
+    artist = tsim.world.artist_of(album).name
+    text = template.format(album=album.title, artist=artist)
+    result = await conversation.async_converse(hass, text, None, Context(), language="en")
+    response = result.response
+    assert response.intent is not None, text
+    assert response.intent.intent_type == INTENT_PLAY, text
+    said = {name: slot["value"] for name, slot in response.intent.slots.items()}
+    assert said["artist"] == artist
+    if "{album}" in template:
+        assert said["album"] == album.title
+    for name, value in slots.items():
+        assert str(said[name]).casefold() == value.casefold(), said
+    assert response.speech["plain"]["speech"].startswith("Playing "), response.speech
