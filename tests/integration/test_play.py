@@ -48,6 +48,7 @@ __all__ = ["tsim"]
 BACKENDS = ("navidrome", "lidarr", "qbittorrent")
 SPEAKER = "media_player.living_room_speaker"
 KITCHEN = "media_player.kitchen_radio"
+STUDY = "media_player.study_player"
 SENTENCES = Path(__file__).parents[2] / "custom_sentences/en"
 URLISH = re.compile(r"https?://|/api/|authSig|\.m3u")
 
@@ -70,6 +71,12 @@ async def home(
             "media_player": [
                 {"platform": "demo_speaker", "name": "Living room speaker", "area": "Living room"},
                 {"platform": "demo_speaker", "name": "Kitchen radio", "area": "Kitchen"},
+                {
+                    "platform": "demo_speaker",
+                    "name": "Study player",
+                    "area": "Study",
+                    "queue": True,
+                },
             ]
         },
     )
@@ -300,3 +307,26 @@ async def test_play_sentences_fill_the_right_slots(
     for name, value in slots.items():
         assert str(said[name]).casefold() == value.casefold(), said
     assert response.speech["plain"]["speech"].startswith("Playing "), response.speech
+
+
+async def test_a_player_with_a_queue_gets_the_album_song_by_song(
+    hass: HomeAssistant, tsim: Simulator, home: MockConfigEntry
+) -> None:
+    album = library_album(tsim)
+    artist = tsim.world.artist_of(album).name
+    response = await hass.services.async_call(
+        DOMAIN,
+        "play",
+        {"config_entry_id": ENTRY_ID, "artist": artist, "album": album.title, "area": "study"},
+        blocking=True,
+        return_response=True,
+    )
+    assert response is not None
+    assert response["players"] == [STUDY]
+    study = speaker_entity(hass, STUDY)
+    tracks = list(tsim.world.tracks_of(album))
+    assert len(study.queue) == len(tracks)
+    assert all(f"/song/{t.id}/" in queued for queued, t in zip(study.queue, tracks, strict=True))
+    state = hass.states.get(STUDY)
+    assert state.state == "playing"
+    assert state.attributes["media_content_id"] == study.queue[0]

@@ -30,6 +30,7 @@ from ..runtime import StepheyBotConfigEntry
 from ..tracking.models import EVENT_REQUEST, Stage, TrackedRequest
 from .find import Found, find
 from .library import Library, libraries
+from .queue import async_start
 from .targets import TargetError, players
 
 _LOGGER = logging.getLogger(__package__)
@@ -154,17 +155,10 @@ async def async_play_found(
         entity_ids = where.players(hass)
     except TargetError as err:
         raise PlayError(str(err)) from err
-    await hass.services.async_call(
-        "media_player",
-        "play_media",
-        {
-            "entity_id": entity_ids,
-            "media_content_id": found.media_id.media_source_id,
-            "media_content_type": "music",
-        },
-        blocking=True,
-        context=context,
-    )
+    try:
+        await async_start(hass, found, entity_ids, context)
+    except StackError as err:
+        raise PlayError(f"I couldn't read {found.title} from the library: {err}") from err
     place = _place(hass, where, entity_ids)
     return PlayOutcome(
         status=PlayStatus.PLAYING,
