@@ -26,9 +26,9 @@ from stepheybot_music_clients.errors import StackError
 from ..const import DOMAIN
 from ..facts import spoken_stage, spoken_title
 from ..requesting import RequestStatus, async_request_download
-from ..runtime import StepheyBotConfigEntry
+from ..runtime import BackendRef, StepheyBotConfigEntry
 from ..tracking.models import EVENT_REQUEST, Stage, TrackedRequest
-from .find import Found, find
+from .find import Found, LibraryUnavailableError, find
 from .library import Library, libraries
 from .queue import async_start
 from .targets import TargetError, players
@@ -63,7 +63,24 @@ class PlayStatus(StrEnum):
 
 
 class PlayError(HomeAssistantError):
-    """A "play" that cannot be done; the message is fit to be spoken."""
+    """A "play" that cannot be done; the message is fit to be spoken.
+
+    ``backend`` and ``cause`` are set when a backend failed (else the input or the home
+    cannot be played as asked: no such player, no Navidrome).
+    """
+
+    def __init__(
+        self, message: str, *, backend: BackendRef | None = None, cause: StackError | None = None
+    ) -> None:
+        """``message`` to say; the backend that failed and its error, if one did."""
+        super().__init__(message)
+        self.backend = backend
+        self.cause = cause
+
+
+def _unavailable(lib: Library, err: StackError, doing: str) -> PlayError:
+    ref = lib.entry.runtime_data.backends[lib.backend_id].ref
+    return PlayError(f"I couldn't {doing}: {err}", backend=ref, cause=err)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -158,7 +175,7 @@ async def async_play_found(
     try:
         await async_start(hass, found, entity_ids, context)
     except StackError as err:
-        raise PlayError(f"I couldn't read {found.title} from the library: {err}") from err
+        raise _unavailable(found.library, err, f"read {found.title} from the library") from err
     place = _place(hass, where, entity_ids)
     return PlayOutcome(
         status=PlayStatus.PLAYING,
@@ -191,8 +208,8 @@ async def async_play(
     libs = stack_libraries(hass, entry)
     try:
         found = await find(libs, artist=artist, title=album, latest=latest)
-    except StackError as err:
-        raise PlayError(f"I couldn't search the library: {err}") from err
+    except LibraryUnavailableError as err:
+        raise _unavailable(err.library, err.error, "search the library") from err
     if found is not None:
         return await async_play_found(hass, found, where, context)
     result = await async_request_download(
@@ -319,7 +336,7 @@ async def _async_play_ready(hass: HomeAssistant, watcher: Watcher, data: dict[st
         if found is None:
             return False
         await async_play_found(hass, found, watcher.where, None)
-    except (StackError, HomeAssistantError) as err:
+    except (LibraryUnavailableError, HomeAssistantError) as err:
         _LOGGER.warning("Could not play %s once it was in the library: %s", data.get("title"), err)
         return False
     return True
