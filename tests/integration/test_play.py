@@ -330,3 +330,26 @@ async def test_a_player_with_a_queue_gets_the_album_song_by_song(
     state = hass.states.get(STUDY)
     assert state.state == "playing"
     assert state.attributes["media_content_id"] == study.queue[0]
+
+
+async def test_names_match_the_way_they_are_said(
+    hass: HomeAssistant, tsim: Simulator, home: MockConfigEntry
+) -> None:
+    album = library_album(tsim)
+    artist = tsim.world.artist_of(album).name
+    said_artist = f"the {artist.upper()}" if not artist.casefold().startswith("the ") else artist
+    said_album = album.title.lower().replace(",", "").replace("'", "")
+    response = await answer(
+        hass, INTENT_PLAY, artist=said_artist, album=said_album, name="Kitchen radio"
+    )
+    speech = response.speech["plain"]["speech"]
+    assert speech == f"Playing {album.title} by {artist} on Kitchen radio."
+
+
+async def test_a_stack_without_navidrome_says_so(hass: HomeAssistant, tsim: Simulator) -> None:
+    await setup_stack(hass, tsim, ["lidarr"])
+    response = await answer(hass, INTENT_PLAY, artist="Anyone", album="Anything")
+    assert response.response_type is intent.IntentResponseType.ERROR
+    assert response.speech["plain"]["speech"] == (
+        "The Home music stack has no Navidrome to play music from."
+    )
