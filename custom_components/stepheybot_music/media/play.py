@@ -20,6 +20,8 @@ from homeassistant.components import persistent_notification
 from homeassistant.core import Context, Event, HomeAssistant, callback
 from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers import area_registry as ar
+from homeassistant.helpers import device_registry as dr
+from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.event import async_call_later
 from stepheybot_music_clients.errors import StackError
 
@@ -152,14 +154,24 @@ def stack_libraries(hass: HomeAssistant, entry: StepheyBotConfigEntry) -> list[L
     return found
 
 
+def _area_of(hass: HomeAssistant, entity_id: str) -> str | None:
+    """The area of an entity: its own, else its device's."""
+    entry = er.async_get(hass).async_get(entity_id)
+    if entry is None:
+        return None
+    if entry.area_id:
+        return entry.area_id
+    device = dr.async_get(hass).async_get(entry.device_id) if entry.device_id else None
+    return device.area_id if device else None
+
+
 def _place(hass: HomeAssistant, where: Where, entity_ids: list[str]) -> str:
-    """``in the Living room`` or ``on Kitchen speaker``."""
-    area_id = where.area or (None if where.name or where.entity_ids else where.near_area)
-    if area_id:
-        area = ar.async_get(hass).async_get_area(area_id) or ar.async_get(
-            hass
-        ).async_get_area_by_name(area_id)
-        return f"in the {area.name if area else area_id}"
+    """``in the Living room`` (every player is there) or ``on Kitchen speaker``."""
+    areas = ar.async_get(hass)
+    named = where.area or (None if where.name or where.entity_ids else where.near_area)
+    area = (areas.async_get_area(named) or areas.async_get_area_by_name(named)) if named else None
+    if area is not None and all(_area_of(hass, e) == area.id for e in entity_ids):
+        return f"in the {area.name}"
     names = [s.name if (s := hass.states.get(e)) else e for e in entity_ids]
     return "on " + " and ".join(names)
 
@@ -241,7 +253,11 @@ async def async_play(
     if when_ready is not WhenReady.NOTHING:
         watch(hass, entry, request, when_ready=when_ready, where=where, satellite_id=satellite_id)
     return PlayOutcome(
-        status=status, speech=speech + later, request=request, artist=artist, title=album
+        status=status,
+        speech=speech + later,
+        request=request,
+        artist=request.artist,
+        title=request.album or album,
     )
 
 
