@@ -27,6 +27,7 @@ from homeassistant.setup import async_setup_component
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
     MockModule,
+    async_mock_service,
     mock_integration,
     mock_platform,
 )
@@ -353,3 +354,32 @@ async def test_a_stack_without_navidrome_says_so(hass: HomeAssistant, tsim: Simu
     assert response.speech["plain"]["speech"] == (
         "The Home music stack has no Navidrome to play music from."
     )
+
+
+async def test_the_satellite_that_asked_announces_the_arrival(
+    hass: HomeAssistant, tsim: Simulator, home: MockConfigEntry, frozen: FrozenDateTimeFactory
+) -> None:
+    announced = async_mock_service(hass, "assist_satellite", "announce")
+    artist, album = catalog_album(tsim.world)
+    response = await intent.async_handle(
+        hass,
+        "test",
+        INTENT_PLAY,
+        {"artist": {"value": artist.name}, "album": {"value": album.title}},
+        satellite_id="assist_satellite.kitchen",
+        language="en",
+    )
+    assert response.speech["plain"]["speech"].endswith("I'll tell you when it's ready.")
+    await step(hass, tsim, frozen, SEARCH_SECONDS + 5)
+    torrent = tsim.world.torrent_for_album(album.id)
+    assert torrent is not None
+    await step(hass, tsim, frozen, torrent.amount_left / tsim.world.download_speed + 1)
+    assert not announced  # not before it is in the library
+    await step(hass, tsim, frozen, tsim.world.import_delay + 1)
+    assert [c.data for c in announced] == [
+        {
+            "entity_id": "assist_satellite.kitchen",
+            "message": f"{album.title} by {artist.name} is in your library now.",
+        }
+    ]
+    assert not _notifications(hass)  # said, so no notification
