@@ -291,3 +291,17 @@ async def test_cover_art_is_an_image(session: aiohttp.ClientSession, library: Li
     art = await client.cover_art(covered[0].cover_art or "", size=300)
     assert art.content_type in ("image/jpeg", "image/png")
     assert art.body[:4] in (b"\xff\xd8\xff\xe0", b"\x89PNG")
+
+
+async def test_search_names_the_songs_type_and_covers(
+    session: aiohttp.ClientSession, library: Library
+) -> None:
+    client = client_of(session, library)
+    album = (await client.album_list(AlbumListType.ALPHABETICAL_BY_NAME, size=1))[0]
+    title = (await client.album(album.id)).songs[0].title
+    found = await client.search3(title, artist_count=0, album_count=0, song_count=5)
+    song = next(s for s in found.songs if s.title == title)
+    assert song.content_type is not None
+    assert song.content_type.startswith("audio/")
+    if library.sim is not None:  # supysonic's library has one cover, on another album
+        assert song.cover_art
