@@ -47,6 +47,8 @@ from .model import (
 
 MIB = 1024 * 1024
 GIB = 1024 * MIB
+BRAIN_DOWNLOAD_DIR = "/hot_downloads"
+"""Where the Music Brain adds its torrents (``download_path``), with no label."""
 
 STACK_CONTAINERS = (
     ("gluetun", "qmcgaw/gluetun:v3.41", Health.HEALTHY),
@@ -144,6 +146,9 @@ class World:
         self._nav_artist_albums: dict[str, int] = {}
         self.events: list[tuple[datetime, str]] = []
         self.lidarr_artist_profiles: dict[str, tuple[int, int, str]] = {}
+        self.push_cut: set[str] = set()
+        """Backend kinds whose push is cut: ``lidarr`` cannot deliver its webhook calls,
+        ``navidrome``'s event stream stays silent (as behind a buffering proxy)."""
         """Lidarr settings of added artists: mbid -> (quality profile, metadata profile, root)."""
 
         self._rev = 0
@@ -899,9 +904,11 @@ class World:
     def _progress_brain(self, now: datetime) -> None:
         for request in self.brain_requests.values():
             if request.status == "queued" and request.magnet:
+                # as the Brain does: download-dir /hot_downloads, no label (DownloadService's
+                # torrent-add; ../shared/reference/music-brain-api.md, "the processor")
                 torrent = self.add_magnet(
                     request.magnet,
-                    category="stepheybot-music",
+                    save_path=BRAIN_DOWNLOAD_DIR,
                     origin="brain",
                     client=self.brain_client,
                 )

@@ -29,6 +29,7 @@ from .devices import (
     async_remove_unwatched_containers,
     removable_device,
 )
+from .frontend_card import async_register_card
 from .intents import async_setup_intents
 from .issues import async_clear_orphan_issues
 from .llm import async_setup_llm_api
@@ -39,6 +40,7 @@ from .services import async_setup_services
 from .settings import StackSettings
 from .tracking.coordinator import RequestCoordinator
 from .tracking.store import RequestStore
+from .websocket import async_setup_websocket
 
 PLATFORMS: list[Platform] = [
     Platform.BINARY_SENSOR,
@@ -53,8 +55,10 @@ CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
 
 
 async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
-    """Register the actions (they name their stack by ``config_entry_id``), intents, LLM API."""
+    """Register the actions (by ``config_entry_id``), intents, LLM API, card commands."""
     async_setup_services(hass)
+    async_setup_websocket(hass)
+    await async_register_card(hass)
     async_setup_intents(hass)
     async_setup_llm_api(hass)
     async_setup_play_actions(hass)
@@ -112,12 +116,23 @@ async def async_setup_entry(hass: HomeAssistant, entry: StepheyBotConfigEntry) -
     async_remove_unwatched_containers(hass, entry)
 
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
-    # the requests are polled while the stack is loaded, whichever entity listens
-    entry.async_on_unload(runtime.requests.async_add_listener(lambda: None))
+    # Every coordinator polls while the stack is loaded, whichever entity listens (or none:
+    # the Music Brain's library with a Navidrome, disabled entities): voice, the LLM API and
+    # the actions read them, and the Music Brain's mock-data repair is raised by its poll.
+    for coordinator in (
+        runtime.requests,
+        *(c for backend in runtime.backends.values() for c in backend.coordinators),
+    ):
+        entry.async_on_unload(coordinator.async_add_listener(_keep_polling))
     entry.async_create_background_task(
         hass, runtime.requests.async_refresh(), f"{DOMAIN} requests first refresh"
     )
     return True
+
+
+@callback
+def _keep_polling() -> None:
+    """A listener that only keeps its coordinator polling."""
 
 
 async def async_unload_entry(hass: HomeAssistant, entry: StepheyBotConfigEntry) -> bool:

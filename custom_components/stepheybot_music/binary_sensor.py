@@ -18,7 +18,13 @@ from .backend_entities import BackendEntities
 from .coordinators.base import StackCoordinator
 from .coordinators.docker import DockerData, DockerRuntime
 from .coordinators.download_client import DownloadClientData, DownloadClientRuntime
-from .coordinators.gluetun import GluetunCoordinator, GluetunRuntime, VpnData
+from .coordinators.gluetun import (
+    GluetunCoordinator,
+    GluetunRuntime,
+    VpnData,
+    leaking,
+    peer_addresses,
+)
 from .coordinators.indexers import IndexerData, IndexerRuntime
 from .coordinators.lidarr import LidarrRuntime, LidarrStatus
 from .coordinators.music_brain import BrainRequests, MusicBrainRuntime
@@ -140,13 +146,7 @@ class VpnLeakBinarySensor(BackendEntity[VpnData], BinarySensorEntity):
 
     @property
     def _addresses(self) -> list[str]:
-        return [
-            client.data.external_address
-            for client in self._download_clients
-            if client.last_update_success
-            and client.data is not None
-            and client.data.external_address is not None
-        ]
+        return peer_addresses(self._download_clients)
 
     @property
     def available(self) -> bool:
@@ -158,10 +158,7 @@ class VpnLeakBinarySensor(BackendEntity[VpnData], BinarySensorEntity):
     @property
     def is_on(self) -> bool | None:
         """Whether any download client is seen from an address other than the VPN's."""
-        public_ip = self.coordinator.data.public_ip
-        if public_ip is None:
-            return None
-        return any(address != public_ip for address in self._addresses)
+        return leaking(self.coordinator.data, self._addresses)
 
     async def async_added_to_hass(self) -> None:
         """Also follow the download clients."""

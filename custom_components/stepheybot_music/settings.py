@@ -1,4 +1,4 @@
-"""The stack's options (poll intervals, music category, watched containers), typed."""
+"""The stack's options (poll intervals, music category and folders, watched containers), typed."""
 
 from __future__ import annotations
 
@@ -7,12 +7,15 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
+from stepheybot_music_clients.downloads import MUSIC_FOLDERS
+
 from .const import (
     CONF_CALENDAR_DAYS_AHEAD,
     CONF_CALENDAR_DAYS_BACK,
     CONF_CONTAINERS,
     CONF_FAST_INTERVAL,
     CONF_MUSIC_CATEGORY,
+    CONF_MUSIC_FOLDERS,
     CONF_SLOW_INTERVAL,
     DEFAULT_CALENDAR_DAYS_AHEAD,
     DEFAULT_CALENDAR_DAYS_BACK,
@@ -34,6 +37,8 @@ class StackSettings:
     """The download-client category (qBittorrent) or label (Transmission) that is music."""
     containers: frozenset[str]
     """Docker container names to watch; empty means every container."""
+    music_folders: tuple[str, ...] = MUSIC_FOLDERS
+    """Download folders whose torrents are music whatever their label (the Music Brain's)."""
     calendar_days_back: int = DEFAULT_CALENDAR_DAYS_BACK
     calendar_days_ahead: int = DEFAULT_CALENDAR_DAYS_AHEAD
     """The release calendar's polled window: days before and after today."""
@@ -50,6 +55,9 @@ class StackSettings:
             ),
             music_category=str(options.get(CONF_MUSIC_CATEGORY) or DEFAULT_MUSIC_CATEGORY),
             containers=frozenset(str(name) for name in options.get(CONF_CONTAINERS, ())),
+            music_folders=tuple(
+                str(folder) for folder in options.get(CONF_MUSIC_FOLDERS, MUSIC_FOLDERS)
+            ),
             calendar_days_back=int(
                 options.get(CONF_CALENDAR_DAYS_BACK, DEFAULT_CALENDAR_DAYS_BACK)
             ),

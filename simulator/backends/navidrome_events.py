@@ -127,6 +127,8 @@ class EventStream:
                 if (now - last_alive).total_seconds() >= KEEP_ALIVE:
                     last_alive = now
                     out.append(frame(self._id(), "keepAlive", {"ts": int(now.timestamp())}))
+                if "navidrome" in world.push_cut:
+                    continue  # silent, as behind a proxy that buffers the stream
                 for item in out:
                     await resp.write(item)
         except (ConnectionResetError, ConnectionError):

@@ -12,8 +12,9 @@ from stepheybot_music_clients.errors import (
     BackendTimeoutError,
     CannotConnectError,
     InvalidAuthError,
-    IpBannedError,
+    LockedOutError,
     UnexpectedResponseError,
+    WhitelistRefusedError,
     WrongApplicationError,
 )
 from stepheybot_music_clients.models import BackendKind
@@ -369,14 +370,14 @@ async def test_revoked_credentials(sim: Simulator, session: aiohttp.ClientSessio
 
 async def test_brute_force_lock(sim: Simulator, session: aiohttp.ClientSession) -> None:
     await sim.set_fault("transmission", Fault.BANNED)
-    with pytest.raises(IpBannedError) as caught:
+    with pytest.raises(LockedOutError) as caught:
         await _client(sim, session).probe()
     assert "restart Transmission" in caught.value.message
 
 
 async def test_whitelist_refusal(session: aiohttp.ClientSession) -> None:
     async with _sim(_spec(whitelist="deny")) as sim:
-        with pytest.raises(InvalidAuthError) as caught:
+        with pytest.raises(WhitelistRefusedError) as caught:
             await _client(sim, session).probe()
         assert "rpc-whitelist" in caught.value.message
         assert "HTTP 403" in caught.value.message

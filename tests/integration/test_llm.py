@@ -303,7 +303,8 @@ async def test_request_download_and_recent_requests(hass: HomeAssistant, sim: Si
         "llm",
     )
     assert set(request) == {
-        "request_id", "artist", "album", "kind", "stage", "progress", "failure", "message",
+        "request_id", "artist", "album", "kind", "stage", "progress", "download_state",
+        "failure", "message",
         "requested_at", "source",
     }  # fmt: skip
     again = await ok(hass, "request_download", artist=artist.name, latest=True)

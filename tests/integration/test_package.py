@@ -63,8 +63,9 @@ def test_manifest_is_valid_for_hassfest_and_hacs() -> None:
     assert manifest["requirements"] == []
     assert all(part.isdigit() for part in manifest["version"].split("."))
     allowed = {
-        "domain", "name", "codeowners", "config_flow", "documentation", "integration_type",
-        "iot_class", "issue_tracker", "quality_scale", "requirements", "version",
+        "domain", "name", "after_dependencies", "codeowners", "config_flow", "dependencies",
+        "documentation", "integration_type", "iot_class", "issue_tracker", "quality_scale",
+        "requirements", "version",
     }  # fmt: skip
     assert set(manifest) <= allowed
 

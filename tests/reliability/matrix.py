@@ -294,14 +294,15 @@ def _cell(backend: Backend, fault: Fault) -> Cell:
                 backend=backend,
                 fault=fault,
                 steps=(
-                    Step(action=Action.FAULT, up=False, reason="banned", sent=1),
-                    Step(action=Action.AGAIN, up=False, reason="banned", sent=0),
-                    Step(action=Action.CLEAR, up=True, wait=Wait.BAN),
+                    Step(action=Action.FAULT, up=False, reason="locked_out", sent=1),
+                    Step(action=Action.AGAIN, up=False, reason="locked_out", sent=1),
+                    Step(action=Action.CLEAR, up=True),
                 ),
                 why=(
-                    "Transmission's anti-brute-force lock answers every RPC with 403: one request, "
-                    "then nothing until the assumed ban length is over (3600 s in production; "
-                    f"{BAN:g} s here), reported as `banned` meanwhile"
+                    "Transmission's anti-brute-force lock answers every RPC with 403 until it "
+                    "restarts, before it reads the credentials, so a refused request costs "
+                    "nothing: `locked_out` (the message says to restart Transmission), one "
+                    "request per scrape, and the first scrape after the restart is up"
                 ),
             )
         if name == "navidrome":

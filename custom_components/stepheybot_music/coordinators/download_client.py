@@ -27,7 +27,7 @@ from stepheybot_music_clients.downloads import (
 )
 from stepheybot_music_clients.errors import StackError
 
-from ..runtime import BackendRef, BackendRuntime, StepheyBotConfigEntry
+from ..runtime import BackendRef, BackendRuntime, StackRuntimeData, StepheyBotConfigEntry
 from ..settings import StackSettings
 from .base import StackCoordinator
 
@@ -106,6 +106,9 @@ class DownloadClientData:
     """Music torrents still downloading (not complete, not paused, not errored)."""
     music_running: int = 0
     """Music torrents not paused."""
+    music_states: Mapping[str, DownloadState] = field(default_factory=dict)
+    """The state of each music torrent not yet complete, by info-hash (stalled, stopped,
+    queued, ... as the download domain decides): what a request's download is doing."""
     external_address: str | None = None
     """The public IPv4 address peers see (qBittorrent 4.6+), for the VPN leak check."""
     version: str | None = field(default=None, compare=False)
@@ -147,7 +150,9 @@ class DownloadClientCoordinator[K: Hashable, T](StackCoordinator[DownloadClientD
         self.music_category = settings.music_category
         """The qBittorrent category or Transmission label of music torrents."""
         self._source = source
-        self.tally = TorrentTally[K, T](source, category=settings.music_category)
+        self.tally = TorrentTally[K, T](
+            source, category=settings.music_category, folders=settings.music_folders
+        )
         """The torrent counts, kept up to date from what each poll changed."""
         self._torrents: Mapping[K, T] = {}
         self._by_hash: Mapping[str, T] = {}
@@ -176,7 +181,7 @@ class DownloadClientCoordinator[K: Hashable, T](StackCoordinator[DownloadClientD
         return self._source.view(torrent) if torrent is not None else None
 
     def music_torrents(self) -> list[TorrentView]:
-        """Every torrent of the music category in the last poll (O(music torrents))."""
+        """Every music torrent (category, or a music folder) in the last poll (O(music))."""
         torrents = self._torrents
         found = (torrents.get(key) for key in self.tally.category_keys())
         return [self._source.view(torrent) for torrent in found if torrent is not None]
@@ -231,3 +236,16 @@ class DownloadClientRuntime(BackendRuntime):
     """A download client backend: one fast coordinator."""
 
     coordinator: DownloadClientCoordinator[Any, Any]
+
+
+def download_state(runtime: StackRuntimeData, info_hash: str) -> TorrentBucket | None:
+    """What the stack's download clients say the unfinished torrent ``info_hash`` is doing.
+
+    From their last fresh poll (no request of its own); None when no client has it
+    unfinished in the music category, or none answers.
+    """
+    for backend in runtime.of_type(DownloadClientRuntime):
+        coordinator = backend.coordinator
+        if coordinator.fresh and (state := coordinator.data.music_states.get(info_hash)):
+            return BUCKETS.get(state)
+    return None

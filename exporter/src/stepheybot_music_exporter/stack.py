@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from stepheybot_music_clients.diagnosis import Diagnosis
 from stepheybot_music_clients.errors import (
     FailureReason,
     InvalidAuthError,
@@ -28,6 +29,7 @@ from . import metrics as m
 from .collectors import make_collector
 from .collectors.base import Collector, Facts
 from .config import CollectorOptions
+from .diagnosis import diagnose_scrape
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -67,6 +69,7 @@ class StackCollector:
         self.stack = stack
         self._backends = [_Backend(make_collector(b, options)) for b in stack.backends]
         self._inflight: asyncio.Task[Snapshot] | None = None
+        self._last_cause: str | None = None
         self.collections = 0
         """How many collections ran (concurrent scrapes that shared one count once)."""
 
@@ -111,6 +114,7 @@ class StackCollector:
             else:
                 samples.add(m.BACKEND_FAILURE, 1, backend=result.name, reason=result.reason)
         _add_derived(samples, facts)
+        self._report_diagnosis(diagnose_scrape(self.stack, samples, facts))
         return Snapshot(samples=samples, backends=tuple(r for r, _, _ in results))
 
     async def _collect_backend(
@@ -180,6 +184,19 @@ class StackCollector:
         return BackendResult(
             collector.name, False, time.monotonic() - start, failure_reason(err).value, text
         )
+
+    def _report_diagnosis(self, diagnosis: Diagnosis) -> None:
+        """Log when the cause that blocks music changes (with its fix), not every scrape."""
+        cause = diagnosis.cause.value if diagnosis.cause is not None else None
+        if cause == self._last_cause:
+            return
+        if diagnosis.finding is not None:
+            _LOGGER.warning(
+                "%s: music is blocked (%s): %s", self.stack.name, cause, diagnosis.finding.speech
+            )
+        elif self._last_cause is not None:
+            _LOGGER.info("%s: music is no longer blocked (%s)", self.stack.name, diagnosis.status)
+        self._last_cause = cause
 
     def _report(self, backend: _Backend, result: BackendResult) -> None:
         """Log when a backend goes down, changes reason or comes back (not every scrape)."""

@@ -37,6 +37,7 @@ from stepheybot_music_clients.errors import (
 )
 from stepheybot_music_clients.models import BackendInfo, BackendKind
 from stepheybot_music_clients.subsonic import browse
+from stepheybot_music_clients.subsonic.events import FrameParser, ServerEvent
 from stepheybot_music_clients.subsonic.models import (
     Album,
     AlbumListType,
@@ -814,6 +815,55 @@ class SubsonicClient(HttpClient):
         if resp.status != 401 and (refreshed := _refreshed_token(resp)):
             self._jwt = refreshed
         return resp
+
+    async def events(self) -> AsyncIterator[ServerEvent]:
+        """Navidrome's event stream (``/api/events``), from its JWT login; ends when it closes.
+
+        Raises the login's errors, :class:`CannotConnectError` when the stream cannot be
+        opened or breaks, and :class:`BackendRequestError` when Navidrome does not offer it
+        (404: ``DevActivityPanel`` off, or a reverse proxy hiding it).
+        """
+        if self._jwt is None:
+            await self._login()
+        url = self._url("api/events")
+        self.stats.count(url.path)
+        try:
+            async with self._session.get(
+                url,
+                headers={**self._jwt_header(), "Accept": "text/event-stream"},
+                timeout=aiohttp.ClientTimeout(total=None, connect=self.timeout),
+                ssl=self.verify_ssl,
+            ) as resp:
+                if resp.status == 401:
+                    self._jwt = None
+                    raise InvalidAuthError(
+                        f"{self.name} at {self.url} rejected its session token on /api/events.",
+                        backend=self.kind,
+                    )
+                if resp.status == 404:
+                    raise BackendRequestError(
+                        f"{self.name} at {self.url} has no event stream (/api/events answers "
+                        "404): turn on ND_DEVACTIVITYPANEL, or let a reverse proxy pass "
+                        "/api/events.",
+                        backend=self.kind,
+                        code=404,
+                    )
+                if resp.status >= 300:
+                    raise UnexpectedResponseError(
+                        f"{self.name} at {self.url} answered HTTP {resp.status} to /api/events.",
+                        backend=self.kind,
+                    )
+                parser = FrameParser()
+                async for raw in resp.content:
+                    event = parser.feed(raw.decode("utf-8", "replace").rstrip("\r\n"))
+                    if event is not None:
+                        yield event
+        except (aiohttp.ClientError, OSError) as err:
+            raise CannotConnectError(
+                f"The event stream of {self.name} at {self.url} broke "
+                f"({type(err).__name__}: {err}).",
+                backend=self.kind,
+            ) from err
 
     def _jwt_header(self) -> dict[str, str]:
         return {JWT_HEADER: f"Bearer {self._jwt}"}

@@ -25,11 +25,14 @@ class Facts:
     """The VPN's public IP, from gluetun."""
     external_addresses: dict[str, str] = field(default_factory=dict)
     """The public IP each download client reports (by backend name)."""
+    listen_ports: dict[str, int] = field(default_factory=dict)
+    """The port each download client listens on for peers (by backend name)."""
 
     def merge(self, other: Facts) -> None:
         """Take over what ``other`` knows."""
         self.vpn_public_ip = other.vpn_public_ip or self.vpn_public_ip
         self.external_addresses.update(other.external_addresses)
+        self.listen_ports.update(other.listen_ports)
 
 
 class Collector[ClientT: StackClient](ABC):

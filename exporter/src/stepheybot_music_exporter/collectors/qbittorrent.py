@@ -40,7 +40,11 @@ class QBittorrentCollector(Collector[QBittorrentClient]):
         data = await self.client().sync()
         state = data.server_state
         if self._tally is None:
-            self._tally = TorrentTally(QBITTORRENT, category=self.backend.category)
+            self._tally = TorrentTally(
+                QBITTORRENT,
+                category=self.backend.category,
+                folders=self.backend.music_folders,
+            )
         tally = self._tally.update(
             data.torrents, changed=data.changed, removed=data.removed, full=data.full_update
         )
