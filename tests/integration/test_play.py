@@ -241,8 +241,13 @@ async def test_by_voice_not_in_the_library_says_so_and_announces_it(
     assert torrent is not None
     await step(hass, tsim, frozen, torrent.amount_left / tsim.world.download_speed + 1)
     await step(hass, tsim, frozen, tsim.world.import_delay + 1)
-    messages = [n["message"] for n in _notifications(hass)]
-    assert f"{album.title} by {artist.name} is in your library now." in messages
+    ready = f"{album.title} by {artist.name} is in your library now."
+    for _ in range(40):  # in_library once Navidrome has scanned it
+        if ready in [n["message"] for n in _notifications(hass)]:
+            break
+        await step(hass, tsim, frozen, 30)
+    assert ready in [n["message"] for n in _notifications(hass)]
+    assert tsim.world.albums[album.id].in_navidrome
     assert hass.states.get(SPEAKER).state == "idle"  # announced, not played
 
 
@@ -376,6 +381,10 @@ async def test_the_satellite_that_asked_announces_the_arrival(
     await step(hass, tsim, frozen, torrent.amount_left / tsim.world.download_speed + 1)
     assert not announced  # not before it is in the library
     await step(hass, tsim, frozen, tsim.world.import_delay + 1)
+    for _ in range(40):  # in_library once Navidrome has scanned it
+        if announced:
+            break
+        await step(hass, tsim, frozen, 30)
     assert [c.data for c in announced] == [
         {
             "entity_id": "assist_satellite.kitchen",

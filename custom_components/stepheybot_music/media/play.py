@@ -317,7 +317,12 @@ async def _async_ready(hass: HomeAssistant, watcher: Watcher, data: dict[str, An
 async def _async_play_when_scanned(
     hass: HomeAssistant, watcher: Watcher, data: dict[str, Any], *, attempt: int
 ) -> None:
-    """Play it once Navidrome has it: Lidarr's import comes before Navidrome's next scan."""
+    """Play it once Navidrome finds it.
+
+    ``in_library`` already waits for Navidrome to list it (``tracking.library_scan``), by its
+    name compared without case; the spoken-name search here may still miss it a moment
+    (another Navidrome of the stack, a title said differently), so it looks again a while.
+    """
     if await _async_play_ready(hass, watcher, data):
         return
     title = spoken_title(str(data.get("artist") or ""), data.get("album"))
