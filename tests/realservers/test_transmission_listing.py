@@ -36,13 +36,17 @@ def _client(server: tr.TransmissionServer, http: aiohttp.ClientSession) -> Trans
 
 
 def _add_stopped(server: tr.TransmissionServer, count: int, prefix: str) -> None:
-    """``count`` stopped torrents without data, every other one labelled ``music``."""
+    """``count`` stopped torrents without data, every other one labelled ``music``; returns
+    once the daemon has checked them all (a listing taken meanwhile may see them change)."""
+    hashes = []
     for n in range(count):
         torrent = tr.make_torrent(
             server.download_dir, f"{prefix} {n:05d}", size=16 * 1024, write_data=False
         )
         labels = ["music"] if n % 2 == 0 else None
         tr.add_torrent(server, torrent, labels=labels, paused=True)
+        hashes.append(torrent.info_hash)
+    tr.wait_for_status(server, hashes, tr.STATUS_STOPPED)
 
 
 def _by_id(torrents: list[Torrent]) -> dict[int, Torrent]:
