@@ -19,7 +19,8 @@ request gets 409).
 Methods: ``session-get`` (honours ``fields``), ``session-set`` (``peer-port`` persists;
 ``alt-speed-enabled`` drives
 the world's alternative speed limits), ``session-stats``, ``free-space``, ``torrent-get``
-(``fields`` and ``ids``: ids or hashes, one or a list, or ``"recently-active"``; omitted means
+(``fields``, ``format`` ``table`` from RPC 16, and ``ids``: ids or hashes, one or a list, or
+``"recently-active"``; omitted means
 all), ``torrent-add`` (magnets; ``labels`` become the world category and tags),
 ``torrent-set`` (``labels``: the world category and tags; before 4.1 not a recent change),
 ``torrent-start``, ``torrent-start-now``, ``torrent-stop`` and ``torrent-remove``.
@@ -353,9 +354,13 @@ class _Daemon:
             torrents, out["removed"] = self.recently_active()
         else:
             torrents = self.select(ids)
-        out["torrents"] = [
-            {k: v for k, v in self.torrent_fields(t).items() if k in wanted} for t in torrents
-        ]
+        rows = [{k: v for k, v in self.torrent_fields(t).items() if k in wanted} for t in torrents]
+        if args.get("format") == "table" and self.rpc_version >= 16:
+            # an array whose first row names the fields (TrFormat::Table, RPC 16, 3.00)
+            names = list(dict.fromkeys(k for k in fields if any(k in row for row in rows)))
+            out["torrents"] = [names, *([row.get(k) for k in names] for row in rows)]
+        else:
+            out["torrents"] = rows
         return out
 
     def torrent_add(self, args: Args) -> Args:
