@@ -37,6 +37,7 @@ KEYS: dict[FailureReason, str] = {
     FailureReason.TLS: "tls_error",
     FailureReason.AUTH: "invalid_auth",
     FailureReason.BANNED: "ip_banned",
+    FailureReason.SERVER_ERROR: "server_error",
     FailureReason.BAD_RESPONSE: "unexpected_response",
     FailureReason.WRONG_APPLICATION: "wrong_application",
     FailureReason.ERROR: "backend_error",
