@@ -21,6 +21,7 @@ from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.start import async_at_started
 from homeassistant.helpers.typing import ConfigType
 
+from .backend_reload import async_apply_changes, snapshot
 from .const import DOMAIN
 from .coordinators import BUILDERS
 from .coordinators.health import backend_health, forget_removed
@@ -81,6 +82,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: StepheyBotConfigEntry) -
         # a failure logged before a reload is still waiting for its recovery line
         backend_health(hass, subentry.subentry_id).keep(c.role for c in backend.coordinators)
     attach_listen_ports(hass, entry, runtime)
+    runtime.built_from = snapshot(entry)
     entry.runtime_data = runtime
     store = RequestStore(hass, entry.entry_id)
     await store.async_load()
@@ -157,8 +159,8 @@ async def async_remove_entry(hass: HomeAssistant, entry: StepheyBotConfigEntry) 
 
 
 async def _async_reload(hass: HomeAssistant, entry: StepheyBotConfigEntry) -> None:
-    """Apply changed options, backends (subentries) or credentials by reloading."""
-    hass.config_entries.async_schedule_reload(entry.entry_id)
+    """Apply a change: a changed backend reloads alone, anything else reloads the stack."""
+    await async_apply_changes(hass, entry)
 
 
 async def async_remove_config_entry_device(

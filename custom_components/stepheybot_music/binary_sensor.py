@@ -11,7 +11,7 @@ from homeassistant.components.binary_sensor import (
     BinarySensorEntityDescription,
 )
 from homeassistant.components.binary_sensor.const import BinarySensorDeviceClass
-from homeassistant.core import HomeAssistant, callback
+from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from stepheybot_music_clients.listen_port import PortState, port_matches
 
@@ -30,7 +30,7 @@ from .coordinators.indexers import IndexerData, IndexerRuntime
 from .coordinators.lidarr import LidarrRuntime, LidarrStatus
 from .coordinators.music_brain import BrainRequests, MusicBrainRuntime
 from .coordinators.navidrome import NavidromeRuntime, NavidromeStatus
-from .entity import BackendEntity
+from .entity import BackendEntity, FollowsCoordinators
 from .port_sync import ListenPortCoordinator
 from .runtime import StepheyBotConfigEntry
 
@@ -135,7 +135,7 @@ class ReachableBinarySensor(BackendEntity[BrainRequests], BinarySensorEntity):
         return self.coordinator.last_update_success
 
 
-class VpnLeakBinarySensor(BackendEntity[VpnData], BinarySensorEntity):
+class VpnLeakBinarySensor(BackendEntity[VpnData], FollowsCoordinators, BinarySensorEntity):
     """On when a download client's public address is not the VPN's public IP.
 
     Torrent traffic that bypasses the VPN leaks the home address to every peer; qBittorrent
@@ -149,11 +149,11 @@ class VpnLeakBinarySensor(BackendEntity[VpnData], BinarySensorEntity):
     ) -> None:
         """Compare ``coordinator``'s public IP with the ``download_clients``' addresses."""
         super().__init__(coordinator, VPN_LEAK)
-        self._download_clients = tuple(download_clients)
+        self._followed = tuple(download_clients)
 
     @property
     def _addresses(self) -> list[str]:
-        return peer_addresses(self._download_clients)
+        return peer_addresses(self._followed)
 
     @property
     def available(self) -> bool:
@@ -170,12 +170,7 @@ class VpnLeakBinarySensor(BackendEntity[VpnData], BinarySensorEntity):
     async def async_added_to_hass(self) -> None:
         """Also follow the download clients."""
         await super().async_added_to_hass()
-        for client in self._download_clients:
-            self.async_on_remove(client.async_add_listener(self._handle_client_update))
-
-    @callback
-    def _handle_client_update(self) -> None:
-        self.async_write_ha_state()
+        self._async_follow(self.coordinator.config_entry.entry_id)
 
 
 class PortMatchesVpnBinarySensor(BackendEntity[PortState], BinarySensorEntity):

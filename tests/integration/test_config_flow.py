@@ -335,10 +335,11 @@ async def test_add_unexpected_response(hass: HomeAssistant, sim: Simulator) -> N
     await _empty_stack(hass)
     await sim.set_fault("lidarr", Fault.HTTP_500)
     result = await _add(hass, "lidarr", form_input(sim, "lidarr"))
-    assert result["errors"] == {"base": "unexpected_response"}
+    assert result["errors"] == {"base": "server_error"}
     assert _error(result).startswith(
-        "Lidarr sent an answer the integration does not understand. Lidarr at http://"
+        "Lidarr had an internal error: see its logs for the cause. Lidarr at http://"
     )
+    assert "(HTTP 500)" in _error(result)
 
 
 class _FakeClient:

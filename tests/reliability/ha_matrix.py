@@ -110,7 +110,7 @@ GENERIC = (Fault.DOWN, Fault.SLOW, Fault.HTTP_500, Fault.MALFORMED_JSON, Fault.T
 GENERIC_WHY = {
     Fault.DOWN: "cannot_connect",
     Fault.SLOW: "timeout",
-    Fault.HTTP_500: "unexpected_response",
+    Fault.HTTP_500: "server_error",
     Fault.MALFORMED_JSON: "unexpected_response",
     Fault.TRUNCATED_JSON: "unexpected_response",
 }

@@ -184,14 +184,14 @@ BY_ID = {b.id: b for b in BACKENDS}
 GENERIC_REASONS = {
     Fault.DOWN: "unreachable",
     Fault.SLOW: "timeout",
-    Fault.HTTP_500: "bad_response",
+    Fault.HTTP_500: "server_error",
     Fault.MALFORMED_JSON: "bad_response",
     Fault.TRUNCATED_JSON: "bad_response",
 }
 GENERIC_WHY = {
     Fault.DOWN: "the connection is refused",
     Fault.SLOW: "the backend's share of the scrape budget runs out",
-    Fault.HTTP_500: "a 5xx is a bad response",
+    Fault.HTTP_500: "a 5xx is the backend's own error (its log says why)",
     Fault.MALFORMED_JSON: "unparsable JSON is a bad response",
     Fault.TRUNCATED_JSON: "a cut body is a bad response",
 }

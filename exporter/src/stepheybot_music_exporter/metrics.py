@@ -69,8 +69,8 @@ BACKEND_SCRAPE_DURATION = _gauge(
 BACKEND_FAILURE = _gauge(
     "backend_failure",
     "1 for the reason the backend failed in this scrape (unreachable, timeout, tls, auth, "
-    "banned, locked_out, whitelist_refused, host_refused, login_backoff, bad_response, "
-    "wrong_application, error, internal); only present while backend_up is 0.",
+    "banned, locked_out, whitelist_refused, host_refused, login_backoff, server_error, "
+    "bad_response, wrong_application, error, internal); only present while backend_up is 0.",
     "backend",
     "reason",
 )
