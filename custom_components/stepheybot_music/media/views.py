@@ -39,11 +39,17 @@ def _library(hass: HomeAssistant, backend_id: str) -> Library:
 
 
 def _failure(lib: Library, err: StackError) -> web.Response:
-    """A backend failure as an HTTP answer (its message names no credential)."""
+    """A backend failure as an HTTP answer: its cause and fix, without Navidrome's address.
+
+    Players see this text too: the client's messages name the server "<name> at <url>",
+    which is said here as the backend's title alone.
+    """
+    address = str(lib.client.url)
+    text = str(err).replace(f" at {address}", "").replace(address, lib.title)
     if isinstance(err, BackendRequestError) and err.code == _NOT_FOUND:
-        return web.Response(status=HTTPStatus.NOT_FOUND, text=f"{lib.title}: {err}")
+        return web.Response(status=HTTPStatus.NOT_FOUND, text=f"{lib.title}: {text}")
     _LOGGER.debug("%s media request failed: %s", lib.title, err)
-    return web.Response(status=HTTPStatus.BAD_GATEWAY, text=f"{lib.title}: {err}")
+    return web.Response(status=HTTPStatus.BAD_GATEWAY, text=f"{lib.title}: {text}")
 
 
 class StreamView(HomeAssistantView):
