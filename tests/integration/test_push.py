@@ -165,6 +165,24 @@ async def test_webhook_removed_with_the_stack_and_kept_across_a_reload(
     assert notifications(psim).saved == {}
 
 
+async def test_a_reload_during_the_set_up_leaves_one_working_webhook(
+    hass: HomeAssistant, psim: Simulator, reachable: str
+) -> None:
+    """Reloads while push starts (the demo adds backends one by one) leave one webhook.
+
+    The race the demo met (a start still reading its stored id when the stack unloaded, which
+    then registered a handler nobody removed) needs a slow storage read to show; ``scripts/demo
+    --check`` (tests/demo/test_cli.py) covers it, this test the outcome."""
+    entry = stack_entry(psim, ["lidarr"], PUSH)
+    entry.add_to_hass(hass)
+    await hass.config_entries.async_setup(entry.entry_id)  # push starts in the background
+    await hass.config_entries.async_reload(entry.entry_id)  # as adding a backend does
+    await hass.config_entries.async_reload(entry.entry_id)
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert lidarr_push(entry).state.mode is PushMode.HEALTHY
+    assert len(notifications(psim).saved) == 1
+
+
 async def test_turning_push_off_removes_the_webhook_and_polls(
     hass: HomeAssistant, psim: Simulator, reachable: str
 ) -> None:

@@ -75,12 +75,17 @@ async def async_start_push(hass: HomeAssistant, entry: StepheyBotConfigEntry) ->
         if pusher is None:
             continue
         runtime.push[subentry_id] = pusher
-        entry.async_create_background_task(hass, pusher.async_start(), f"{DOMAIN} push start")
+        runtime.push_starts.append(
+            entry.async_create_background_task(hass, pusher.async_start(), f"{DOMAIN} push start")
+        )
 
 
 async def async_stop_push(hass: HomeAssistant, entry: StepheyBotConfigEntry) -> None:
     """Stop every push of an unloading stack; remember which Lidarr had a webhook."""
     runtime = entry.runtime_data
+    for start in runtime.push_starts:
+        start.cancel()  # a reload soon after the set-up: stop means stop
+    runtime.push_starts.clear()
     webhooks = hass.data.setdefault(_WEBHOOKS, {}).setdefault(entry.entry_id, {})
     for subentry_id, pusher in runtime.push.items():
         await pusher.async_stop()

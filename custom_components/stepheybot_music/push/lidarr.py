@@ -196,6 +196,8 @@ class LidarrPush:
         """Register the webhook, make Lidarr's notification, start the periodic check."""
         ids = await self._ids.async_get(self.backend.ref.subentry_id)
         self._webhook_id = ids["webhook_id"]
+        # a reload that stopped the previous set-up of this backend before it had registered
+        webhook.async_unregister(self.hass, self._webhook_id)
         webhook.async_register(
             self.hass,
             DOMAIN,
