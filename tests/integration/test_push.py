@@ -260,6 +260,27 @@ async def test_polling_takes_over_when_lidarr_cannot_deliver(
     assert backend.fast[0].update_interval == SAFETY_INTERVAL
 
 
+async def test_a_refusal_quoting_the_url_never_shows_the_webhook_id(
+    hass: HomeAssistant, psim: Simulator, reachable: str
+) -> None:
+    entry = await setup_stack(hass, psim, ["lidarr"], PUSH)
+    webhook_id = saved_url_id(psim)
+    # Lidarr's stored password no longer matches: Home Assistant answers 401, and Lidarr's
+    # error quotes the whole URL (HttpException.cs)
+    [saved] = notifications(psim).saved.values()
+    for field in saved["fields"]:
+        if field["name"] == "password":
+            field["value"] = "stale"
+    await fire(hass, 15 * 60)
+    pusher = lidarr_push(entry)
+    assert pusher.state.mode is PushMode.BROKEN
+    assert "[401:Unauthorized] [POST] at [" in str(pusher.state.problem)
+    found = issue(hass, "lidarr")
+    assert found is not None
+    assert webhook_id not in str(found.translation_placeholders)
+    assert webhook_id not in str(pusher.state.as_dict())
+
+
 def saved_url_id(psim: Simulator) -> str:
     [saved] = notifications(psim).saved.values()
     return str(next(f["value"] for f in saved["fields"] if f["name"] == "url")).rsplit("/", 1)[1]
