@@ -294,6 +294,10 @@ async def test_an_unreachable_home_assistant_is_a_repair_at_set_up(
     assert lidarr_push(entry).state.mode is PushMode.BROKEN
     assert notifications(psim).saved == {}  # Lidarr saves nothing it could not deliver to
     assert issue(hass, "lidarr") is not None
+    # turning push off leaves nothing to repair
+    hass.config_entries.async_update_entry(entry, options={**entry.options, CONF_PUSH: False})
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert issue(hass, "lidarr") is None
 
 
 async def test_by_default_a_lidarr_that_cannot_call_is_polled_without_a_repair(

@@ -20,6 +20,7 @@ from ..backends import BACKEND_TYPES, client_settings
 from ..const import DOMAIN
 from ..coordinators.lidarr import LidarrRuntime
 from ..coordinators.navidrome import NavidromeRuntime
+from ..issues import IssueKind, async_clear_issue
 from ..runtime import BackendRuntime, StepheyBotConfigEntry
 from ..sessions import flow_session
 from .lidarr import LidarrPush, async_remove_webhook
@@ -68,11 +69,11 @@ async def async_start_push(hass: HomeAssistant, entry: StepheyBotConfigEntry) ->
             entry.async_create_background_task(
                 hass, _async_remove(hass, subentry_id, data), f"{DOMAIN} webhook removal"
             )
-    if not runtime.settings.push:
-        return
     for subentry_id, backend in runtime.backends.items():
-        pusher = make_pusher(hass, entry, backend)
+        pusher = make_pusher(hass, entry, backend) if runtime.settings.push else None
         if pusher is None:
+            # push turned off: a repair about it has nothing left to fix
+            async_clear_issue(hass, IssueKind.PUSH_UNAVAILABLE, subentry_id)
             continue
         runtime.push[subentry_id] = pusher
         runtime.push_starts.append(
