@@ -92,6 +92,8 @@ class StackRuntimeData:
     """What the result ids of recent searches stand for (release links: only here), an hour."""
     push: dict[str, Pusher] = field(default_factory=dict)
     """By config subentry id: the backends that push (Lidarr, Navidrome; option ``push``)."""
+    push_starts: list[asyncio.Task[None]] = field(default_factory=list)
+    """Their start-ups (in the background), cancelled if the stack unloads first."""
     requests: RequestCoordinator = field(init=False)
     """The stack's download requests (set during the entry's set-up, before any platform)."""
     built_from: dict[str, Any] = field(default_factory=dict)

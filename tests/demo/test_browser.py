@@ -406,6 +406,8 @@ async def test_dashboard_has_a_section_per_backend_with_values(
                 assert state == "Unknown", (section, name, state)
             else:
                 assert state not in ("Unavailable", "Unknown"), (section, tiles[section])
+    # the demo runs with push: Lidarr's and Navidrome's sections say it works
+    assert (tiles["Lidarr"].get("Push"), tiles["Navidrome"].get("Push")) == ("Healthy", "Healthy")
     text = await deep_text(dashboard)
     assert "Containers" in text
     assert "Music downloads" in text  # the history graph of the stack's speeds
