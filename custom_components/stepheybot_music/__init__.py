@@ -24,6 +24,7 @@ from homeassistant.helpers.typing import ConfigType
 from .const import DOMAIN
 from .coordinators import BUILDERS
 from .coordinators.health import backend_health, forget_removed
+from .cover_art import async_setup_cover_art
 from .devices import (
     async_register_devices,
     async_remove_unwatched_containers,
@@ -56,6 +57,7 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
     """Register the actions (by ``config_entry_id``), intents, LLM API, card commands."""
     async_setup_services(hass)
     async_setup_websocket(hass)
+    async_setup_cover_art(hass)
     await async_register_card(hass)
     async_setup_intents(hass)
     async_setup_llm_api(hass)

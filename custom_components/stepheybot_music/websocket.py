@@ -6,7 +6,8 @@
   event-loop turn; when the stack unloads (a reload), the subscription ends with an event
   ``{"unloaded": true}`` and the card subscribes again;
 * ``stepheybot_music/search``: the ``search`` action itself (same checks, same answer,
-  same translated errors), so the card needs no second search.
+  same translated errors), so the card needs no second search; each hit also has ``cover``,
+  a path to its picture signed for this session (:mod:`.cover_art`) when it is in the library.
 
 Each takes ``entry_id`` (the stack); without it, the only loaded stack. Requests are made
 with the ``request_download`` action directly (it answers with what happened).
@@ -32,7 +33,9 @@ from homeassistant.helpers import config_validation as cv
 
 from .card_state import card_state
 from .const import DOMAIN
+from .cover_art import signed_cover_path
 from .runtime import StepheyBotConfigEntry
+from .search import SearchError, resolve_result
 from .services import ATTR_CONFIG_ENTRY_ID, stack_of
 
 ATTR_ENTRY_ID = "entry_id"
@@ -186,4 +189,23 @@ async def ws_search(hass: HomeAssistant, connection: ActiveConnection, msg: dict
     except HomeAssistantError as err:
         _send_error(connection, msg["id"], err)
         return
-    connection.send_result(msg["id"], response)
+    assert response is not None
+    results: list[dict[str, Any]] = response["results"]  # type: ignore[assignment]
+    covers = [_cover(hass, connection, entry, str(hit["id"])) for hit in results]
+    connection.send_result(
+        msg["id"],
+        {**response, "results": [{**h, "cover": c} for h, c in zip(results, covers, strict=True)]},
+    )
+
+
+def _cover(
+    hass: HomeAssistant, connection: ActiveConnection, entry: StepheyBotConfigEntry, hit_id: str
+) -> str | None:
+    """The signed path of a hit's picture, when the library has the hit (else None)."""
+    try:
+        library_id = resolve_result(entry, hit_id).library_id
+    except SearchError:
+        return None
+    if library_id is None:
+        return None
+    return signed_cover_path(hass, entry.entry_id, library_id, connection.refresh_token_id)

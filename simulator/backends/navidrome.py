@@ -46,6 +46,7 @@ from multidict import MultiDict
 from ..faults import Fault
 from ..model import Album
 from . import BackendContext
+from .cover_art import cover_png
 from .navidrome_events import EventStream
 from .navidrome_library import (
     IGNORED_ARTICLES,
@@ -53,6 +54,7 @@ from .navidrome_library import (
     LibraryIndex,
     MissingFiles,
     Shapes,
+    entity_id,
     go_time,
     index_letter,
 )
@@ -344,6 +346,8 @@ class Navidrome:
             return web.Response(
                 status=501, text="This endpoint is not implemented, but may be in future releases\n"
             )
+        if method == "getCoverArt":
+            return self.get_cover_art(params)
         handler = self.methods.get(method)
         if handler is None:
             return web.Response(status=404, text="404 page not found\n")
@@ -385,6 +389,31 @@ class Navidrome:
             if hmac.compare_digest(token.lower().encode(), expected.encode()):
                 return user
         raise SubsonicError(40)
+
+    def get_cover_art(self, params: Params) -> web.Response:
+        """``getCoverArt``: the picture itself (not an envelope), or a failed envelope.
+
+        Like Navidrome (``core/artwork/artwork.go`` ``getArtworkId`` @ v0.63.2), ``id`` is a
+        coverArt id (``al-<id>_0``) or the id of an album or artist; an unknown one is error 70.
+        """
+        try:
+            for name in ("u", "v", "c"):
+                _required(params, name)
+            self.authenticate(params)
+            wanted = _required(params, "id")
+        except SubsonicError as err:
+            return self.failure(params, err)
+        key = re.sub(r"^(al|ar)-(\w+)_\d+$", r"\2", wanted)
+        index = self.index()
+        known = {entity_id("album", a.mbid) for a in index.albums}
+        known |= {entity_id("artist", a.mbid) for a in index.artists}
+        if key not in known:
+            return self.failure(params, SubsonicError(70, "Artwork not found"))
+        return web.Response(
+            body=cover_png(key),
+            content_type="image/png",
+            headers={"Cache-Control": "public, max-age=315360000"},
+        )
 
     # ----------------------------------------------------------------- methods
     async def ping(self, params: Params, user: User) -> Payload:

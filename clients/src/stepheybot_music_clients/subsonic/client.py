@@ -34,6 +34,7 @@ from stepheybot_music_clients.errors import (
 from stepheybot_music_clients.models import BackendInfo, BackendKind
 from stepheybot_music_clients.subsonic.models import (
     AuthMode,
+    CoverArt,
     LibraryTotals,
     NowPlayingEntry,
     OpenSubsonicExtension,
@@ -538,6 +539,31 @@ class SubsonicClient(HttpClient):
             )
 
     # ----------------------------------------------------------------- library totals
+
+    async def cover_art(self, cover_id: str, *, size: int | None = None) -> CoverArt:
+        """``getCoverArt``: the picture of an album, artist or song, by its id or coverArt id.
+
+        Navidrome takes a plain entity id too (``core/artwork/artwork.go`` ``getArtworkId`` @
+        v0.63.2) and answers the image itself; a failed envelope (70: not found) raises the
+        mapped error, like any call. ``size`` asks for that many pixels per side.
+        """
+        mode = self._auth or AuthMode.TOKEN
+        params: list[tuple[str, str | int]] = [("id", cover_id)]
+        if size:
+            params.append(("size", size))
+        query = [*self._credentials(mode), ("v", API_VERSION), ("c", CLIENT_NAME), ("f", "json")]
+        resp = await self.request("GET", "rest/getCoverArt", params=[*query, *params])
+        content_type = resp.headers.get("Content-Type", "").partition(";")[0].strip().lower()
+        if resp.status == 200 and content_type.startswith("image/"):
+            return CoverArt(data=resp.body, content_type=content_type)
+        envelope = self._envelope("getCoverArt", resp)
+        if envelope["status"] == "failed":
+            raise self._error("getCoverArt", envelope, mode)
+        raise UnexpectedResponseError(
+            f"{self.name} at {self.url} answered getCoverArt without a picture "
+            f"({content_type or 'no content type'}).",
+            backend=self.kind,
+        )
 
     async def library_totals(self, *, page_size: int = MAX_PAGE_SIZE) -> LibraryTotals:
         """Count the library's album artists, albums and songs as cheaply as the server allows.

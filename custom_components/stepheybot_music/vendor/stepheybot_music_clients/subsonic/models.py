@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
@@ -25,6 +25,14 @@ class TotalsMethod(StrEnum):
     """Count endpoints and headers only: a fixed number of small requests at any library size."""
     PAGED = "paged"
     """At least one count came from paging through lists: cost grows with the library."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CoverArt:
+    """A picture from ``getCoverArt``: its bytes and their media type (``image/...``)."""
+
+    data: bytes = field(repr=False)
+    content_type: str
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
