@@ -79,18 +79,27 @@ _TEXT = TextSelector(TextSelectorConfig(type=TextSelectorType.TEXT))
 _SECRET = TextSelector(TextSelectorConfig(type=TextSelectorType.PASSWORD))
 
 
-def _credential(credential: CredentialField) -> tuple[probatio.Marker, TextSelector]:
+def _credential(
+    credential: CredentialField, *, stored: bool = False
+) -> tuple[probatio.Marker, TextSelector]:
+    """The marker and field of a credential; ``stored``: a secret left empty keeps the stored one.
+
+    A form never carries a stored secret to the browser (no default, no suggested value), so
+    a form that changes a backend offers its secrets as empty, optional fields.
+    """
     key: Any = probatio.Secret(credential.key) if credential.secret else credential.key
     marker: probatio.Marker
-    if credential.required:
+    if credential.secret and stored:
+        marker = probatio.Optional(key)
+    elif credential.required:
         marker = probatio.Required(key, default=credential.default or probatio.UNDEFINED)
     else:
         marker = probatio.Optional(key, default=credential.default or "")
     return marker, _SECRET if credential.secret else _TEXT
 
 
-def backend_schema(backend: BackendType) -> probatio.Schema:
-    """The add/reconfigure form of a backend: name, URL, credentials, TLS verification."""
+def backend_schema(backend: BackendType, *, stored: bool = False) -> probatio.Schema:
+    """The add (or, ``stored``, reconfigure) form of a backend: name, URL, credentials, TLS."""
     fields: dict[probatio.Marker, Any] = {
         probatio.Required(CONF_NAME, default=backend.application): _TEXT,
         probatio.Required(CONF_URL, default=backend.default_url): (
@@ -98,15 +107,43 @@ def backend_schema(backend: BackendType) -> probatio.Schema:
         ),
     }
     for credential in backend.credentials:
-        marker, selector = _credential(credential)
+        marker, selector = _credential(credential, stored=stored)
         fields[marker] = selector
     fields[probatio.Optional(CONF_VERIFY_SSL, default=True)] = BooleanSelector()
     return probatio.Schema(fields)
 
 
 def credentials_schema(backend: BackendType) -> probatio.Schema:
-    """The reauthentication form of a backend: its credentials only."""
-    return probatio.Schema(dict(_credential(credential) for credential in backend.credentials))
+    """The reauthentication form of a backend: its credentials only (secrets start empty)."""
+    return probatio.Schema(
+        dict(_credential(credential, stored=True) for credential in backend.credentials)
+    )
+
+
+def secret_keys(backend: BackendType) -> frozenset[str]:
+    """The keys of the backend's secret credentials (passwords, API keys)."""
+    return frozenset(c.key for c in backend.credentials if c.secret)
+
+
+def shown_values(backend: BackendType, values: Mapping[str, Any]) -> dict[str, Any]:
+    """What a form may suggest of ``values``: everything but the secrets.
+
+    Neither a stored secret nor one just typed goes back to the browser (a form shown again
+    after an error asks for the secret anew, or keeps the stored one when left empty).
+    """
+    secrets = secret_keys(backend)
+    return {key: value for key, value in values.items() if key not in secrets}
+
+
+def with_stored_secrets(
+    backend: BackendType, entered: Mapping[str, Any], stored: Mapping[str, Any]
+) -> dict[str, Any]:
+    """``entered`` with each secret left empty (or out) taken from ``stored``."""
+    data = dict(entered)
+    for key in secret_keys(backend):
+        if not data.get(key) and key in stored:
+            data[key] = stored[key]
+    return data
 
 
 def normalized_url(backend: BackendType, url: str) -> str:

@@ -5,10 +5,13 @@
 * Each backend (config subentry, one type per kind, one flow class for all of them):
   ``user`` adds it and ``reconfigure`` changes it; both validate with the client's
   ``probe()`` before saving and refuse a backend (kind + URL) that any stack already has.
+* No form sends a stored secret to the browser: reauthentication and reconfiguration show
+  passwords and API keys empty, and an empty one keeps the stored one.
 * Options: poll intervals, the music category, the watched containers, the release
   calendar's window.
 
-Saved changes reach the running stack through its update listener, which reloads it.
+Saved changes reach the running stack through its update listener: a change of one backend
+reloads that backend alone (:mod:`.backend_reload`), any other change the stack.
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ from homeassistant.config_entries import (
 from homeassistant.const import CONF_URL
 from homeassistant.core import callback
 from homeassistant.helpers.selector import (
+    BooleanSelector,
     NumberSelector,
     NumberSelectorConfig,
     NumberSelectorMode,
@@ -38,6 +42,7 @@ from homeassistant.helpers.selector import (
     SelectSelectorMode,
     TextSelector,
 )
+from stepheybot_music_clients.downloads import MUSIC_FOLDERS
 from stepheybot_music_clients.models import BackendKind
 from stepheybot_music_clients.transport import InvalidUrlError
 
@@ -51,7 +56,10 @@ from .backend_form import (
     empty_placeholders,
     name_error,
     normalized_url,
+    shown_values,
+    with_stored_secrets,
 )
+from .backend_reload import async_schedule_backend_reload
 from .backends import BACKEND_TYPES, BackendType
 from .const import (
     CONF_CALENDAR_DAYS_AHEAD,
@@ -59,13 +67,17 @@ from .const import (
     CONF_CONTAINERS,
     CONF_FAST_INTERVAL,
     CONF_MUSIC_CATEGORY,
+    CONF_MUSIC_FOLDERS,
     CONF_NAME,
+    CONF_PUSH,
     CONF_SLOW_INTERVAL,
     CONF_SUBENTRY_ID,
+    CONF_SYNC_FORWARDED_PORT,
     DEFAULT_CALENDAR_DAYS_AHEAD,
     DEFAULT_CALENDAR_DAYS_BACK,
     DEFAULT_FAST_INTERVAL,
     DEFAULT_MUSIC_CATEGORY,
+    DEFAULT_PUSH,
     DEFAULT_SLOW_INTERVAL,
     DOMAIN,
     MAX_CALENDAR_DAYS,
@@ -160,17 +172,17 @@ class StepheyBotConfigFlow(ConfigFlow, domain=DOMAIN):
         backend = BACKEND_TYPES[BackendKind(subentry.subentry_type)]
         result = FormErrors(placeholders=empty_placeholders(backend.kind, subentry.title))
         if user_input is not None:
-            data = {**subentry.data, **user_input}
+            data = with_stored_secrets(backend, {**subentry.data, **user_input}, subentry.data)
             _, result = await async_validate(self.hass, backend, data, subentry.title)
             if not result:
                 async_clear_backend_issues(self.hass, subentry.subentry_id)
                 if not self.hass.config_entries.async_update_subentry(entry, subentry, data=data):
                     # the same credentials work again (restored on the backend): the
-                    # update listener does not fire, yet polling stopped, so reload
-                    self.hass.config_entries.async_schedule_reload(entry.entry_id)
+                    # update listener does not fire, yet polling stopped, so reload it
+                    async_schedule_backend_reload(self.hass, entry, subentry.subentry_id)
                 return self.async_abort(reason="reauth_successful")
         schema = self.add_suggested_values_to_schema(
-            credentials_schema(backend), user_input or dict(subentry.data)
+            credentials_schema(backend), shown_values(backend, user_input or subentry.data)
         )
         return self.async_show_form(
             step_id="reauth_confirm",
@@ -199,14 +211,20 @@ class StepheyBotConfigFlow(ConfigFlow, domain=DOMAIN):
 
 
 class StackOptionsFlow(OptionsFlow):
-    """Poll intervals, the music category, the watched containers, the calendar window."""
+    """Poll intervals, the music category and folders, the watched containers, the calendar."""
 
     async def async_step_init(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
-        """Show and save the options."""
+        """Show and save the options (music folders must be absolute paths)."""
+        errors: dict[str, str] = {}
         if user_input is not None:
-            return self.async_create_entry(data=user_input)
-        options = self.config_entry.options
+            folders = [str(f).strip() for f in user_input.get(CONF_MUSIC_FOLDERS, [])]
+            if all(folder.startswith("/") for folder in folders):
+                user_input[CONF_MUSIC_FOLDERS] = [f for f in dict.fromkeys(folders) if f]
+                return self.async_create_entry(data=user_input)
+            errors[CONF_MUSIC_FOLDERS] = "music_folder_not_absolute"
+        options = {**self.config_entry.options, **(user_input or {})}
         watched = [str(name) for name in options.get(CONF_CONTAINERS, [])]
+        folders = [str(f) for f in options.get(CONF_MUSIC_FOLDERS, MUSIC_FOLDERS)]
         schema = probatio.Schema(
             {
                 probatio.Required(
@@ -237,6 +255,14 @@ class StackOptionsFlow(OptionsFlow):
                     CONF_MUSIC_CATEGORY,
                     default=options.get(CONF_MUSIC_CATEGORY, DEFAULT_MUSIC_CATEGORY),
                 ): TextSelector(),
+                probatio.Optional(CONF_MUSIC_FOLDERS, default=folders): SelectSelector(
+                    SelectSelectorConfig(
+                        options=sorted({*folders, *MUSIC_FOLDERS}),
+                        multiple=True,
+                        custom_value=True,
+                        mode=SelectSelectorMode.DROPDOWN,
+                    )
+                ),
                 **{
                     probatio.Required(key, default=options.get(key, default)): NumberSelector(
                         NumberSelectorConfig(
@@ -252,6 +278,13 @@ class StackOptionsFlow(OptionsFlow):
                         (CONF_CALENDAR_DAYS_AHEAD, DEFAULT_CALENDAR_DAYS_AHEAD),
                     )
                 },
+                probatio.Required(
+                    CONF_SYNC_FORWARDED_PORT,
+                    default=bool(options.get(CONF_SYNC_FORWARDED_PORT, False)),
+                ): BooleanSelector(),
+                probatio.Required(
+                    CONF_PUSH, default=options.get(CONF_PUSH, DEFAULT_PUSH)
+                ): BooleanSelector(),
                 probatio.Optional(CONF_CONTAINERS, default=watched): SelectSelector(
                     SelectSelectorConfig(
                         options=sorted(set(watched) | self._known_containers()),
@@ -262,7 +295,7 @@ class StackOptionsFlow(OptionsFlow):
                 ),
             }
         )
-        return self.async_show_form(step_id="init", data_schema=schema)
+        return self.async_show_form(step_id="init", data_schema=schema, errors=errors)
 
     def _known_containers(self) -> set[str]:
         """The containers the stack's Docker backends report now."""
@@ -327,11 +360,13 @@ class BackendSubentryFlow(ConfigSubentryFlow):
         values: Mapping[str, Any],
         result: FormErrors | None = None,
     ) -> SubentryFlowResult:
+        """The form of ``step_id`` filled with ``values`` (never a secret: see shown_values)."""
         result = result or FormErrors(placeholders=empty_placeholders(self.kind))
+        schema = backend_schema(self._backend, stored=step_id == "reconfigure")
         return self.async_show_form(
             step_id=step_id,
             data_schema=self.add_suggested_values_to_schema(
-                backend_schema(self._backend), dict(values)
+                schema, shown_values(self._backend, values)
             ),
             errors=result.errors,
             description_placeholders=result.placeholders,
@@ -358,6 +393,7 @@ class BackendSubentryFlow(ConfigSubentryFlow):
         subentry = self._get_reconfigure_subentry()
         if user_input is None:
             return self._form("reconfigure", {**subentry.data, CONF_NAME: subentry.title})
+        user_input = with_stored_secrets(self._backend, user_input, subentry.data)
         unique_id, data, result = await self._async_check(user_input, ignore=subentry.subentry_id)
         if result:
             return self._form("reconfigure", user_input, result)

@@ -27,13 +27,13 @@ from .facts import (
     pick_stack,
     plural,
     recent_requests,
-    sentence,
     spoken_stage,
     spoken_title,
     vpn_states,
 )
 from .requesting import RequestResult, RequestStatus, async_request_download
 from .runtime import StepheyBotConfigEntry
+from .spoken import spoken_error
 from .tracking.models import TrackedRequest
 
 INTENT_PREFIX = "StepheyBotMusic"
@@ -199,13 +199,8 @@ class WhatIsDownloadingIntent(StackIntentHandler):
                 f"{_spoken_requests(requests)}."
             )
         reachable = [client for client in clients if client.reachable]
-        busy = [client for client in reachable if client.active]
-        sentences.extend(
-            f"{client.name} has {plural(client.active, 'music download')} running."
-            if client.download_rate is not None
-            else f"{client.name} has {plural(client.active, 'album')} in its queue."
-            for client in busy
-        )
+        busy = [client for client in reachable if client.unfinished]
+        sentences.extend(client.spoken() for client in busy)
         if not requests and reachable and not busy:
             sentences.append("Nothing is downloading right now.")
         if down := [client.name for client in clients if not client.reachable]:
@@ -265,7 +260,7 @@ class DownloadIntent(StackIntentHandler):
                 source="voice",
             )
         except HomeAssistantError as err:
-            raise FactError(sentence(str(err))) from err
+            raise FactError(spoken_error(err)) from err
         return _request_speech(entry, result, artist=artist, album=album, latest=self.latest)
 
 

@@ -32,13 +32,13 @@ from .facts import (
     pick_stack,
     recent_requests,
     request_summary,
-    sentence,
     stack_titles,
     vpn_states,
 )
 from .requesting import MAX_TEXT, async_request_download
 from .runtime import StepheyBotConfigEntry
 from .search import MAX_LIMIT, SearchKind, SearchSource, SourceStatus, async_search
+from .spoken import spoken_error
 
 _LOGGER = logging.getLogger(__package__)
 
@@ -112,7 +112,7 @@ class StackTool(llm.Tool):
             return error_result(err.message)
         except (HomeAssistantError, StackError) as err:
             _LOGGER.debug("LLM tool %s failed: %s", self.name, err)
-            return error_result(sentence(str(err)))
+            return error_result(spoken_error(err))
 
     @abstractmethod
     async def async_run(
@@ -361,3 +361,9 @@ def async_setup_llm_api(hass: HomeAssistant) -> None:
 @callback
 def async_get_tools(hass: HomeAssistant, llm_context: llm.LLMContext, api_id: str) -> None:
     """No tools for other APIs (such as Assist): users opt in by picking this API."""
+
+
+# The play tool builds on StackTool above (its module imports this one), so it joins last.
+from .llm_play import PlayMusicTool  # noqa: E402
+
+TOOLS += (PlayMusicTool,)

@@ -20,6 +20,7 @@ from demo.children import Child, DemoError, wait_until
 from demo.dashboard import CARD_HEADING, CARD_TYPE, LATEST_TITLE, REQUESTS_HEADING, build_dashboard
 from demo.homeassistant import (
     BLUEPRINT,
+    PLAY_SENTENCES,
     QUIET_LOGGERS,
     SENTENCES,
     home_assistant_child,
@@ -274,7 +275,7 @@ def test_a_stack_without_request_entities_has_no_requests_section() -> None:
 
 def test_the_config_dir_has_the_blueprint_the_sentences_and_automations(tmp_path: Path) -> None:
     write_config_dir(tmp_path, ROOT, 8123)
-    for shipped in (BLUEPRINT, SENTENCES):
+    for shipped in (BLUEPRINT, SENTENCES, PLAY_SENTENCES):
         assert (tmp_path / shipped).read_bytes() == (ROOT / shipped).read_bytes()
         assert not (tmp_path / shipped).is_symlink()  # a copy, as a user installs it
     configuration = (tmp_path / "configuration.yaml").read_text()
@@ -283,6 +284,13 @@ def test_the_config_dir_has_the_blueprint_the_sentences_and_automations(tmp_path
     loaded = yaml.safe_load(configuration.replace("!include ", ""))
     assert "conversation" in loaded
     assert "assist_pipeline" in loaded
+    # the living room speaker, from the demo's own integration linked in
+    assert loaded["media_player"] == [
+        {"platform": "demo_speaker", "name": "Living room speaker", "area": "Living room"}
+    ]
+    speaker = tmp_path / "custom_components/demo_speaker"
+    assert (speaker / "manifest.json").exists()
+    assert (speaker / "media_player.py").exists()
     automation = request_finished_automation("ENTRY")
     assert automation["use_blueprint"] == {
         "path": "stepheybot_music/request_finished.yaml",
@@ -337,6 +345,8 @@ def test_only_the_start_up_noise_of_unused_integrations_is_quieted(tmp_path: Pat
         "history",
         "conversation",
         "assist_pipeline",
+        "media_source",
+        "media_player",
         "logger",
         "automation",
     }
