@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from stepheybot_music_clients.downloads import TRANSMISSION, TorrentTally
 from stepheybot_music_clients.models import BackendKind
 from stepheybot_music_clients.transmission import Torrent, TransmissionClient
@@ -12,7 +14,7 @@ from .downloads import add_state_counts, add_torrent_samples, add_transfer_sampl
 
 
 class TransmissionCollector(Collector[TransmissionClient]):
-    """``session-stats`` plus one incremental ``torrent-get`` per scrape.
+    """``session-stats`` and ``free-space`` together, then one incremental ``torrent-get``.
 
     The client keeps the torrent list between scrapes and asks only for the torrents that
     changed in the last minute (``recently-active``; see ``TransmissionSync``), and the counts
@@ -35,11 +37,16 @@ class TransmissionCollector(Collector[TransmissionClient]):
         client = self.client()
         if self._download_dir is None:
             self._download_dir = (await client.session()).download_dir
-        stats = await client.session_stats()
+        # the free space does not depend on the statistics: one round trip for both
+        if self._download_dir:
+            stats, free = await asyncio.gather(
+                client.session_stats(), client.free_space(self._download_dir)
+            )
+        else:
+            stats, free = await client.session_stats(), None
         snapshot = await client.sync(
             torrent_count=stats.torrent_count, uptime=stats.current.seconds_active
         )
-        free = await client.free_space(self._download_dir) if self._download_dir else None
         if self._tally is None:
             self._tally = TorrentTally(TRANSMISSION, category=self.backend.category)
         tally = self._tally.update(
