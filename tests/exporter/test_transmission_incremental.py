@@ -77,8 +77,9 @@ async def test_later_scrapes_fetch_only_what_changed(tmp_path: Path) -> None:
 
 
 async def test_a_scrape_waits_for_two_round_trips_not_three(tmp_path: Path) -> None:
-    """Statistics and free space travel together; the torrent list follows (it needs the
-    statistics' torrent count and uptime). Every request here takes 0.5 s."""
+    """The statistics go alone (a refused login: one failed attempt), then the torrent list
+    (it needs their torrent count and uptime) and the free space together. Every request
+    here takes 0.5 s."""
     async with Simulator(seed=7, scale=Scale(torrents=20), slow_delay=0.5) as sim:
         path = tmp_path / "stack.yaml"
         sim.write_stack_file(path)

@@ -22,7 +22,7 @@ from .download_client import (
 
 
 class TransmissionCoordinator(DownloadClientCoordinator[int, Torrent]):
-    """Four small RPC calls per poll, two at a time; music torrents carry the music label.
+    """Four small RPC calls per poll, the last two together; music torrents carry the music label.
 
     The torrent list is polled incrementally (``recently-active``): after the first poll only
     the torrents that changed in the last minute travel, and only they are counted again (the
@@ -42,8 +42,10 @@ class TransmissionCoordinator(DownloadClientCoordinator[int, Torrent]):
         self.client = client
 
     async def _async_fetch(self) -> DownloadClientData:
-        # two round trips, not four: the calls of each pair do not depend on each other
-        session, stats = await asyncio.gather(self.client.session(), self.client.session_stats())
+        # the first calls go alone (a refused login is one failed attempt, not two), the
+        # torrent list and the free space together: three round trips, not four
+        session = await self.client.session()
+        stats = await self.client.session_stats()
         snapshot, free = await asyncio.gather(
             self.client.sync(
                 torrent_count=stats.torrent_count, uptime=stats.current.seconds_active
