@@ -9,6 +9,7 @@ from typing import Any
 
 from . import procs
 from .measure import Summary, summarize
+from .memory import HeldMemory
 from .profiles import Profile
 from .profiles import markdown as profile_markdown
 from .scenarios import Row
@@ -21,6 +22,14 @@ SCENARIO_TITLES = {
     "change_1pct": "1% of the torrents changed since the last poll",
     "restart": "Session lost: qBittorrent restarted; cost until data flows again",
     "sessions": "Sessions: 16 polls each while an idle control session is watched",
+}
+TRANSMISSION_TITLES = {
+    "steady": "Steady state: nothing changed since the last poll",
+    "change_1pct": "1% of the torrents relabelled before each round",
+    "restart": (
+        "transmission-daemon restarted (new session id, torrents renumbered): "
+        "a full re-list; cost until data flows again"
+    ),
 }
 
 
@@ -48,10 +57,13 @@ class Report:
     rows: list[Row] = field(default_factory=list)
     sim_rows: list[dict[str, Any]] = field(default_factory=list)
     targets: list[Target] = field(default_factory=list)
+    targets22: list[Target] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     profiles: list[Profile] = field(default_factory=list)
     machine_load_start: str = "0"
     """5-minute load average when the run started."""
+    held: list[HeldMemory] = field(default_factory=list)
+    """What each Home Assistant subject holds after set-up, per backend and size."""
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -86,6 +98,7 @@ class Report:
                 for p in data.get("profiles", [])
             ],
             machine_load_start=data.get("machine_load_start", "0"),
+            held=[HeldMemory(**h) for h in data.get("held", [])],
         )
 
 
@@ -133,7 +146,7 @@ def ratio(peer: Summary | None, ours: Summary | None) -> str:
 COLUMNS: list[tuple[str, str, Any, float]] = [
     ("wall ms", "wall", ms, 1000.0),
     ("client CPU ms", "cpu", ms, 1000.0),
-    ("qBittorrent CPU ms", "backend_cpu", ms, 1000.0),
+    ("backend CPU ms", "backend_cpu", ms, 1000.0),
     ("requests", "requests", count, 1.0),
     ("logins", "logins", count, 1.0),
     ("bytes on the wire (in)", "down_bytes", size, 1.0),
@@ -171,7 +184,7 @@ def scenario_table(rows: Sequence[Row]) -> list[str]:
     pairs = _pairs(rows)
     if pairs:
         lines += ["", "Ratios, peer ÷ ours (medians):", ""]
-        lines += ["| peer | vs | wall | client CPU | qBittorrent CPU | requests | bytes in |"]
+        lines += ["| peer | vs | wall | client CPU | backend CPU | requests | bytes in |"]
         lines += ["|---|---|---|---|---|---|---|"]
         for peer, mine in pairs.items():
             p, o = stats[peer], stats[mine.subject]
@@ -252,6 +265,8 @@ def markdown(report: Report) -> str:
     ]
     out += [f"| {k} | {v} |" for k, v in {**report.versions, **report.machine}.items()]
     out += ["", "## Targets (issue 9)", "", *targets_table(report.targets), ""]
+    if report.targets22:
+        out += ["## Targets (issue 22)", "", *targets_table(report.targets22), ""]
     findings = procs.ROOT / "bench" / "FINDINGS.md"
     if findings.exists():
         out += [findings.read_text().rstrip(), ""]
@@ -281,48 +296,86 @@ def markdown(report: Report) -> str:
         "every subject alike.",
         "",
     ]
-    sizes = sorted({r.size for r in report.rows})
-    for n in sizes:
-        out += [f"## N = {n:,} torrents", ""]
-        for scenario, title in SCENARIO_TITLES.items():
-            rows = [r for r in report.rows if r.size == n and r.scenario == scenario]
-            if not rows:
-                continue
-            out += [f"### {title}", ""]
-            load = rows[0].extra.get("load")
-            if load:
-                out += [f"1-minute load average: {load[0]:.2f} before, {load[1]:.2f} after.", ""]
-            if scenario == "sessions":
-                out += sessions_table(rows)
-            else:
-                out += scenario_table(rows)
-                if scenario == "steady":
-                    out += ["", *endpoints(rows)]
-                if scenario == "change_1pct":
-                    changed = rows[0].extra.get("changed_per_round")
-                    out += ["", f"{changed} torrents changed category before each round."]
-                if scenario == "restart":
-                    polls = {r.subject: r.extra.get("polls") for r in rows}
-                    out += ["", "Polls until data flowed again, per run:"]
-                    out += [f"- {name}: {p}" for name, p in polls.items()]
-                    watched = [r for r in rows if r.role in ("ha", "client")]
-                    out += [
-                        "",
-                        "Event loop during those polls (in-process subjects): the most CPU the "
-                        "loop thread spent between two wake-ups of a 1 ms watcher (code blocking "
-                        "the loop), and the longest delay of that watcher (also counts time the "
-                        "process was not scheduled):",
-                        "",
-                    ]
-                    for r in watched:
-                        st = summarize(r.samples)
-                        out.append(
-                            f"- {r.subject}: busy {cell(st.get('max_busy'), ms, 1000)} ms, "
-                            f"delayed {cell(st.get('max_stall'), ms, 1000)} ms"
-                        )
-            out.append("")
+    for backend, titles in (
+        ("qbittorrent", SCENARIO_TITLES),
+        ("transmission", TRANSMISSION_TITLES),
+    ):
+        mine = [r for r in report.rows if r.backend == backend]
+        for n in sorted({r.size for r in mine}):
+            heading = (
+                f"## N = {n:,} torrents"
+                if backend == "qbittorrent"
+                else (f"## Transmission, N = {n:,} torrents")
+            )
+            out += [heading, ""]
+            out += size_section([r for r in mine if r.size == n], titles)
+    if report.held:
+        out += [
+            "## Memory Home Assistant integrations hold (tracemalloc)",
+            "",
+            *held_table(report.held),
+            "",
+        ]
     if report.sim_rows:
         out += ["## Simulator (Lidarr, Navidrome and the rest at small and large scale)", ""]
         out += sim_table(report.sim_rows)
         out.append("")
     return "\n".join(out).rstrip() + "\n"
+
+
+def size_section(rows_of_size: Sequence[Row], titles: dict[str, str]) -> list[str]:
+    """The tables of every scenario of one backend at one size."""
+    out: list[str] = []
+    for scenario, title in titles.items():
+        rows = [r for r in rows_of_size if r.scenario == scenario]
+        if not rows:
+            continue
+        out += [f"### {title}", ""]
+        load = rows[0].extra.get("load")
+        if load:
+            out += [f"1-minute load average: {load[0]:.2f} before, {load[1]:.2f} after.", ""]
+        if scenario == "sessions":
+            out += sessions_table(rows)
+        else:
+            out += scenario_table(rows)
+            if scenario == "steady":
+                out += ["", *endpoints(rows)]
+            if scenario == "change_1pct":
+                changed = rows[0].extra.get("changed_per_round")
+                out += ["", f"{changed} torrents changed category (label) before each round."]
+            if scenario == "restart":
+                polls = {r.subject: r.extra.get("polls") for r in rows}
+                out += ["", "Polls until data flowed again, per run:"]
+                out += [f"- {name}: {p}" for name, p in polls.items()]
+                watched = [r for r in rows if r.role in ("ha", "client")]
+                out += [
+                    "",
+                    "Event loop during those polls (in-process subjects): the most CPU the "
+                    "loop thread spent between two wake-ups of a 1 ms watcher (code blocking "
+                    "the loop), and the longest delay of that watcher (also counts time the "
+                    "process was not scheduled):",
+                    "",
+                ]
+                for r in watched:
+                    st = summarize(r.samples)
+                    out.append(
+                        f"- {r.subject}: busy {cell(st.get('max_busy'), ms, 1000)} ms, "
+                        f"delayed {cell(st.get('max_stall'), ms, 1000)} ms"
+                    )
+        out.append("")
+    return out
+
+
+def held_table(held: Sequence[HeldMemory]) -> list[str]:
+    """What each Home Assistant subject holds after set-up, by backend and size."""
+    lines = [
+        "| backend | N | subject | held after set-up and a poll | peak while setting up |",
+        "|---|---|---|---|---|",
+    ]
+    for h in sorted(held, key=lambda h: (h.backend, h.size, not h.subject.startswith("our"))):
+        name = f"**{h.subject}**" if h.subject.startswith("our") else h.subject
+        lines.append(
+            f"| {h.backend} | {h.size:,} | {name} | {h.held_kib / 1024:.2f} MiB | "
+            f"{h.setup_peak_kib / 1024:.2f} MiB |"
+        )
+    return lines

@@ -26,21 +26,25 @@ import time
 from pathlib import Path
 from typing import Any
 
-from . import procs, profiles, scenarios, targets
+from . import memory, procs, profiles, scenarios, targets
 from .hass import home_assistant
+from .memory import HeldMemory
 from .qbt import QbtBackend
 from .report import Report, markdown
 from .scenarios import Row
 from .subjects import (
     HaCore,
+    HaCoreTransmission,
     OurClient,
     OurExporter,
     OurHa,
+    OurTransmissionClient,
     PeerExporter,
     Subject,
     git_commit,
     package_version,
 )
+from .transmission import TrBackend
 
 SMOKE_SIZE = 200
 SMOKE_RUNS = 2
@@ -66,6 +70,16 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         default="steady,change_1pct,sessions,restart",
         help="qBittorrent scenarios to run",
     )
+    parser.add_argument(
+        "--backends",
+        default="qbittorrent,transmission",
+        help="download clients to measure (qbittorrent, transmission)",
+    )
+    parser.add_argument(
+        "--transmission-scenarios",
+        default="steady,change_1pct,restart",
+        help="Transmission scenarios to run",
+    )
     parser.add_argument("--no-simulator", action="store_true", help="skip the simulator part")
     parser.add_argument(
         "--from-json",
@@ -78,6 +92,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         args.sizes, args.runs = str(SMOKE_SIZE), SMOKE_RUNS
     args.size_list = [int(s) for s in str(args.sizes).split(",") if s.strip()]
     args.scenario_list = [s.strip() for s in args.scenarios.split(",") if s.strip()]
+    args.tr_scenario_list = [s.strip() for s in args.transmission_scenarios.split(",") if s.strip()]
+    args.backend_list = [s.strip() for s in args.backends.split(",") if s.strip()]
     if args.json is None:
         args.json = args.out.with_suffix(".json")
     return args
@@ -92,9 +108,11 @@ def machine() -> dict[str, str]:
     }
 
 
-def versions(qbt_version: str, commit: str) -> dict[str, str]:
+def versions(qbt_version: str, tr_version: str, commit: str) -> dict[str, str]:
     return {
         "qBittorrent": qbt_version or "?",
+        "transmission-daemon": tr_version or "?",
+        "transmission-rpc (HA core's pin)": package_version("transmission-rpc"),
         "Python": platform.python_version(),
         "homeassistant": package_version("homeassistant"),
         "qbittorrent-api (HA core's pin)": package_version("qbittorrent-api"),
@@ -104,9 +122,15 @@ def versions(qbt_version: str, commit: str) -> dict[str, str]:
     }
 
 
-async def _setup(subject: Subject, notes: list[str]) -> bool:
+async def _setup(
+    subject: Subject, notes: list[str], held: list[HeldMemory] | None = None, size: int = 0
+) -> bool:
+    """Set ``subject`` up; for a Home Assistant subject, also measure the memory it holds."""
     try:
-        await subject.setup()
+        if held is not None and subject.role == "ha":
+            held.append(await memory.held_by(subject, size))
+        else:
+            await subject.setup()
     except Exception as err:  # one broken subject must not stop the others
         notes.append(f"{subject.name} could not be set up: {type(err).__name__}: {err}")
         log(f"  ! {notes[-1]}")
@@ -116,7 +140,13 @@ async def _setup(subject: Subject, notes: list[str]) -> bool:
 
 
 async def qbittorrent_size(
-    size: int, runs: int, scenario_names: list[str], notes: list[str], *, profile: bool
+    size: int,
+    runs: int,
+    scenario_names: list[str],
+    notes: list[str],
+    held: list[HeldMemory],
+    *,
+    profile: bool,
 ) -> tuple[list[Row], str, list[profiles.Profile]]:
     """Every qBittorrent scenario at one size."""
     log(f"== N={size}: starting qbittorrent-nox 5.3 and adding {size} torrents")
@@ -148,7 +178,8 @@ async def qbittorrent_size(
                 PeerExporter(backend.relay_port, user, password),
                 OurClient(backend.url, user, password),
             ]
-            subjects = [s for s in candidates if await _setup(s, notes)]
+            memory.import_integrations()
+            subjects = [s for s in candidates if await _setup(s, notes, held, size)]
             try:
                 for name in scenario_names:
                     load = os.getloadavg()[0]
@@ -174,6 +205,66 @@ async def qbittorrent_size(
     finally:
         await asyncio.to_thread(backend.stop)
     return rows, backend.version, found
+
+
+async def transmission_size(
+    size: int, runs: int, scenario_names: list[str], notes: list[str], held: list[HeldMemory]
+) -> tuple[list[Row], str]:
+    """Every Transmission scenario at one size (steady, 1% relabelled, restart)."""
+    log(f"== N={size}: starting transmission-daemon 4.x and adding {size} torrents")
+    started = time.perf_counter()
+    backend = await asyncio.to_thread(TrBackend.start, size)
+    log(f"   loaded in {time.perf_counter() - started:.1f} s (pid {backend.pid})")
+    rows: list[Row] = []
+    try:
+        async with home_assistant() as hass:
+            user, password = backend.server.username, backend.server.password
+            tr = {
+                "kind": "transmission",
+                "name": "transmission",
+                "url": backend.url,
+                "username": user,
+                "password": password,
+                "verify_ssl": False,
+                "timeout": 120,
+            }
+            candidates: list[Subject] = [
+                OurHa(
+                    hass,
+                    [{k: v for k, v in tr.items() if k != "timeout"}],
+                    poll_kinds={"transmission"},
+                ),
+                HaCoreTransmission(hass, backend.relay_port, user, password),
+                OurExporter([tr], label="transmission"),
+                OurTransmissionClient(backend.url, user, password),
+            ]
+            memory.import_integrations()
+            subjects = [s for s in candidates if await _setup(s, notes, held, size)]
+            try:
+                for name in scenario_names:
+                    if name == "steady":
+                        # torrents just added or loaded are "recently active" for 60 s
+                        waited = await asyncio.to_thread(backend.settle)
+                        log(f"   recently-active window empty after {waited:.0f} s")
+                    load = os.getloadavg()[0]
+                    log(f"-- N={size}: transmission {name} (load average {load:.2f})")
+                    if name == "steady":
+                        found_rows = await scenarios.steady(backend, subjects, runs, log)
+                    elif name == "change_1pct":
+                        found_rows = await scenarios.one_percent(backend, subjects, runs, log)
+                    elif name == "restart":
+                        found_rows = await scenarios.restart(backend, subjects, runs, log)
+                    else:
+                        raise SystemExit(f"unknown Transmission scenario {name!r}")
+                    for row in found_rows:
+                        row.extra["load"] = [load, os.getloadavg()[0]]
+                    rows += found_rows
+            finally:
+                for subject in subjects:
+                    await subject.close()
+    finally:
+        await asyncio.to_thread(backend.stop)
+    return rows, backend.version
 
 
 async def _profiles(
@@ -212,14 +303,15 @@ async def main_async(args: argparse.Namespace) -> Report:
     began = time.perf_counter()
     commit = git_commit()  # others may commit while the run goes on
     report.machine_load_start = f"{os.getloadavg()[1]:.2f}"
-    qbt_version = ""
-    for size in args.size_list:
+    qbt_version = tr_version = ""
+    for size in args.size_list if "qbittorrent" in args.backend_list else ():
         try:
             rows, version, found = await qbittorrent_size(
                 size,
                 args.runs,
                 args.scenario_list,
                 report.notes,
+                report.held,
                 profile=size == max(args.size_list) and not args.smoke,
             )
         except Exception as err:  # keep what the other sizes measure
@@ -229,13 +321,26 @@ async def main_async(args: argparse.Namespace) -> Report:
         qbt_version = version or qbt_version
         report.rows += rows
         report.profiles += found
+    for size in args.size_list if "transmission" in args.backend_list else ():
+        try:
+            rows, version = await transmission_size(
+                size, args.runs, args.tr_scenario_list, report.notes, report.held
+            )
+        except Exception as err:  # keep what the other sizes measure
+            report.notes.append(
+                f"Transmission, N={size}: the run failed: {type(err).__name__}: {err}"
+            )
+            log(f"  ! {report.notes[-1]}")
+            continue
+        tr_version = version or tr_version
+        report.rows += rows
     if not args.no_simulator:
         from . import simulated
 
         report.sim_rows = await simulated.run(
             args.runs, smoke=args.smoke, notes=report.notes, log=log
         )
-    report.versions = versions(qbt_version, commit)
+    report.versions = versions(qbt_version, tr_version, commit)
     report.machine["load average at end (1/5/15 min)"] = " / ".join(
         f"{x:.2f}" for x in os.getloadavg()
     )
@@ -250,6 +355,7 @@ async def main_async(args: argparse.Namespace) -> Report:
             "machine for the final numbers.",
         )
     report.targets = targets.evaluate(report)
+    report.targets22 = targets.evaluate_issue22(report)
     return report
 
 
@@ -269,6 +375,7 @@ def main(argv: list[str] | None = None) -> Report:
             f"--from-json {args.from_json}`); every number is from the command at the top."
         )
         report.targets = targets.evaluate(report)
+        report.targets22 = targets.evaluate_issue22(report)
         args.out.write_text(markdown(report))
         log(f"wrote {args.out} from {args.from_json}")
         return report

@@ -10,18 +10,42 @@ import asyncio
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from . import procs
 from .measure import Sample, measure
-from .qbt import QbtBackend
+from .relay import Counters
 from .subjects import Subject
+
+if TYPE_CHECKING:
+    from .qbt import QbtBackend
 
 SESSION_POLLS = 16
 """Polls per subject in the sessions scenario: more than qBittorrent 5.3's 15 sessions."""
 WARMUP = 2
 
 type Log = Callable[[str], None]
+
+
+class Backend(Protocol):
+    """What a scenario needs of a backend (:class:`bench.qbt.QbtBackend`,
+    :class:`bench.transmission.TrBackend`)."""
+
+    size: int
+
+    @property
+    def pid(self) -> int: ...
+
+    def counters(self) -> Counters: ...
+
+    def change_one_percent(self) -> int: ...
+
+    def restart(self) -> float: ...
+
+
+def backend_kind(backend: Backend) -> str:
+    """``qbittorrent`` or ``transmission``."""
+    return str(getattr(backend, "kind", "qbittorrent"))
 
 
 @dataclass(slots=True)
@@ -36,6 +60,8 @@ class Row:
     samples: list[Sample] = field(default_factory=list)
     memory: dict[str, int] = field(default_factory=dict)
     extra: dict[str, Any] = field(default_factory=dict)
+    backend: str = "qbittorrent"
+    """The backend polled: ``qbittorrent`` or ``transmission``."""
 
 
 def _rotate(items: Sequence[Subject], shift: int) -> list[Subject]:
@@ -43,9 +69,16 @@ def _rotate(items: Sequence[Subject], shift: int) -> list[Subject]:
     return list(items[shift:]) + list(items[:shift])
 
 
-def _rows(scenario: str, size: int, subjects: Sequence[Subject]) -> dict[str, Row]:
+def _rows(scenario: str, backend: Backend, subjects: Sequence[Subject]) -> dict[str, Row]:
     return {
-        s.name: Row(scenario=scenario, size=size, subject=s.name, role=s.role, ours=s.ours)
+        s.name: Row(
+            scenario=scenario,
+            size=backend.size,
+            subject=s.name,
+            role=s.role,
+            ours=s.ours,
+            backend=backend_kind(backend),
+        )
         for s in subjects
     }
 
@@ -66,11 +99,9 @@ async def _warm(subjects: Sequence[Subject], polls: int = WARMUP) -> None:
             await subject.poll()
 
 
-async def steady(
-    backend: QbtBackend, subjects: Sequence[Subject], runs: int, log: Log
-) -> list[Row]:
+async def steady(backend: Backend, subjects: Sequence[Subject], runs: int, log: Log) -> list[Row]:
     """Nothing changes between polls."""
-    rows = _rows("steady", backend.size, subjects)
+    rows = _rows("steady", backend, subjects)
     await _warm(subjects)
     for i in range(runs):
         for subject in _rotate(subjects, i):
@@ -82,10 +113,10 @@ async def steady(
 
 
 async def one_percent(
-    backend: QbtBackend, subjects: Sequence[Subject], runs: int, log: Log
+    backend: Backend, subjects: Sequence[Subject], runs: int, log: Log
 ) -> list[Row]:
     """Before each round 1% of the torrents (a new slice each time) change category."""
-    rows = _rows("change_1pct", backend.size, subjects)
+    rows = _rows("change_1pct", backend, subjects)
     await _warm(subjects, 1)
     changed = 0
     for i in range(runs):
@@ -100,15 +131,13 @@ async def one_percent(
     return list(rows.values())
 
 
-async def restart(
-    backend: QbtBackend, subjects: Sequence[Subject], runs: int, log: Log
-) -> list[Row]:
+async def restart(backend: Backend, subjects: Sequence[Subject], runs: int, log: Log) -> list[Row]:
     """qBittorrent restarts (every session lost); measure the polls until data flows again.
 
     The sample of a run is the sum over the polls it took to get data (``polls`` says how
     many); the event loop is watched for stalls, since a full re-sync happens here.
     """
-    rows = _rows("restart", backend.size, subjects)
+    rows = _rows("restart", backend, subjects)
     await _warm(subjects, 1)
     for i in range(runs):
         took = await asyncio.to_thread(backend.restart)
@@ -122,7 +151,7 @@ async def restart(
             row = rows[subject.name]
             row.samples.append(_combine(polls))
             row.extra.setdefault("polls", []).append(len(polls))
-        log(f"  restart {i + 1}/{runs} (qBittorrent back with every torrent in {took:.1f} s)")
+        log(f"  restart {i + 1}/{runs} (the backend is back with every torrent in {took:.1f} s)")
     _process_memory(rows, subjects)
     return list(rows.values())
 
@@ -162,7 +191,7 @@ async def sessions(
     first, so the session table starts empty and its RSS before and after each subject's polls
     shows what the sessions cost inside it.
     """
-    rows = _rows("sessions", backend.size, subjects)
+    rows = _rows("sessions", backend, subjects)
     await asyncio.to_thread(backend.restart)  # start from an empty session table
     await asyncio.sleep(1.0)
     for subject in subjects:

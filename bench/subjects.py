@@ -96,6 +96,37 @@ class HaCore(Subject):
         return self.coordinator.last_update_success
 
 
+class HaCoreTransmission(Subject):
+    """HA core's ``transmission`` integration (its pinned ``transmission-rpc``, in the executor)."""
+
+    name = "HA core transmission"
+    role = "ha"
+    ours = False
+
+    def __init__(self, hass: HomeAssistant, port: int, username: str, password: str) -> None:
+        self.hass = hass
+        self.data = {
+            "host": "127.0.0.1",
+            "port": port,
+            "path": "/transmission/rpc",
+            "ssl": False,
+            "username": username,
+            "password": password,
+        }
+        self.coordinator: DataUpdateCoordinator[Any] | None = None
+
+    async def setup(self) -> None:
+        entry = await add_entry(self.hass, "transmission", self.data)
+        self.coordinator = entry.runtime_data
+        assert self.coordinator is not None
+        stop_timers(self.coordinator)
+
+    async def poll(self) -> bool:
+        assert self.coordinator is not None
+        await self.coordinator.async_refresh()
+        return self.coordinator.last_update_success
+
+
 class OurHa(Subject):
     """Our integration: a stack config entry with backends as subentries, set up by HA.
 
@@ -113,6 +144,7 @@ class OurHa(Subject):
         self.hass = hass
         self.backends = backends
         self.poll_kinds = poll_kinds
+        self.backend_kind = ",".join(sorted(poll_kinds))
         self.coordinators: list[DataUpdateCoordinator[Any]] = []
         self.entry: Any = None
         self.setup_seconds = 0.0
@@ -181,6 +213,39 @@ class OurClient(Subject):
         if self.client is not None:
             with contextlib.suppress(Exception):
                 await self.client.logout()
+        if self.session is not None:
+            await self.session.close()
+
+
+class OurTransmissionClient(Subject):
+    """Our client layer alone: ``session-stats`` plus ``TransmissionClient.sync()``."""
+
+    name = "our Transmission client"
+    role = "client"
+    ours = True
+
+    def __init__(self, url: str, username: str, password: str) -> None:
+        self.url, self.username, self.password = url, username, password
+        self.session: aiohttp.ClientSession | None = None
+        self.client: Any = None
+
+    async def setup(self) -> None:
+        from stepheybot_music_clients.transmission import TransmissionClient
+
+        self.session = aiohttp.ClientSession(cookie_jar=aiohttp.DummyCookieJar())
+        self.client = TransmissionClient(
+            self.session, self.url, username=self.username, password=self.password, timeout=120
+        )
+        await self.poll()
+
+    async def poll(self) -> bool:
+        stats = await self.client.session_stats()
+        snapshot = await self.client.sync(
+            torrent_count=stats.torrent_count, uptime=stats.current.seconds_active
+        )
+        return len(snapshot.torrents) == stats.torrent_count
+
+    async def close(self) -> None:
         if self.session is not None:
             await self.session.close()
 

@@ -15,15 +15,25 @@ HA_BODY_BYTES = 1000
 EXPORTER_P50_S = 0.025
 EXPORTER_RSS_BYTES = 80_000_000
 SETUP_S = 1.0
+TR_HA_FACTOR = 100.0
+TR_EXPORTER_S = 0.010
+EXPORTER_PEAK_KIB = 40 * 1024
+FULL_EVERY = 120
+"""``TransmissionSync``'s default ``full_every``."""
 SETUP_WHAT = "Set up an entry with every backend (simulator), until every entity is available"
 
 
-def _row(report: Report, scenario: str, size_: int, subject: str) -> Row | None:
+def _row(
+    report: Report, scenario: str, size_: int, subject: str, backend: str = "qbittorrent"
+) -> Row | None:
     return next(
         (
             r
             for r in report.rows
-            if r.scenario == scenario and r.size == size_ and r.subject == subject
+            if r.scenario == scenario
+            and r.size == size_
+            and r.subject == subject
+            and r.backend == backend
         ),
         None,
     )
@@ -33,8 +43,8 @@ def _stat(row: Row | None, key: str) -> Summary | None:
     return summarize(row.samples).get(key) if row is not None and row.samples else None
 
 
-def _at(report: Report) -> tuple[int, str]:
-    sizes = sorted({r.size for r in report.rows})
+def _at(report: Report, backend: str = "qbittorrent") -> tuple[int, str]:
+    sizes = sorted({r.size for r in report.rows if r.backend == backend})
     if not sizes:
         return TARGET_SIZE, "qBittorrent part not run"
     biggest = sizes[-1]
@@ -95,7 +105,7 @@ def evaluate(report: Report) -> list[Target]:
     rss_kib = [
         r.memory["VmHWM"]
         for r in report.rows
-        if r.subject == "our exporter" and "VmHWM" in r.memory
+        if r.subject == "our exporter" and "VmHWM" in r.memory and r.backend == "qbittorrent"
     ]
     out.append(
         Target(
@@ -106,6 +116,90 @@ def evaluate(report: Report) -> list[Target]:
         )
     )
     out += _simulator_targets(report.sim_rows)
+    return out
+
+
+def evaluate_issue22(report: Report) -> list[Target]:
+    """Issue 22's targets: Transmission at 10,000 torrents and the exporter's memory."""
+    n, note = _at(report, "transmission")
+    tr = "transmission"
+    ours = _row(report, "steady", n, "our HA integration", tr)
+    core = _row(report, "steady", n, "HA core transmission", tr)
+    cpu, core_cpu, wall = _stat(ours, "cpu"), _stat(core, "cpu"), _stat(ours, "wall")
+    factor = core_cpu.median / cpu.median if cpu and core_cpu and cpu.median > 0 else None
+    out = [
+        Target(
+            f"Transmission: HA poll, nothing changed, N={n:,}: client CPU vs HA core's "
+            "`transmission` (medians)",
+            "≥ 100x less",
+            f"ours {ms(cpu.median * 1000)} ms, core {ms(core_cpu.median * 1000)} ms: "
+            f"{factor:,.0f}x less"
+            if cpu and core_cpu and factor is not None
+            else NONE,
+            factor >= TR_HA_FACTOR if factor is not None else None,
+            note,
+        ),
+        Target(
+            f"Transmission: HA poll, nothing changed, N={n:,}: wall (median)",
+            "≤ 5 ms",
+            f"{ms(wall.median * 1000)} ms" if wall else NONE,
+            _le(wall, HA_WALL_S),
+            note,
+        ),
+    ]
+    sizes = sorted({r.size for r in report.rows if r.backend == tr})
+    scrape = {
+        size_: (_stat(r, "wall"), _stat(r, "cpu"))
+        for size_ in sizes
+        if (r := _row(report, "steady", size_, "our exporter", tr)) is not None
+    }
+    full = {
+        size_: _stat(_row(report, "restart", size_, "our exporter", tr), "cpu") for size_ in sizes
+    }
+    text = "; ".join(
+        f"N={size_:,}: {ms(w.median * 1000)} ms wall, {ms(c.median * 1000)} ms CPU"
+        for size_, (w, c) in scrape.items()
+        if w and c
+    )
+    relist = "; ".join(
+        f"N={size_:,}: {ms(c.median * 1000)} ms CPU" for size_, c in full.items() if c
+    )
+    if relist:
+        text += f" (a full re-list, every {FULL_EVERY} scrapes and after a restart: {relist})"
+    walls = [w for w, _ in scrape.values() if w]
+    cpus = [c for _, c in scrape.values() if c]
+    met: bool | None = None
+    if walls and cpus:
+        met = all(w.median <= TR_EXPORTER_S for w in walls) and (
+            len(cpus) < 2 or cpus[-1].median <= 2 * max(cpus[0].median, 1e-4)
+        )
+    out.append(
+        Target(
+            "Transmission: exporter scrape, nothing changed: wall (median) at every N, "
+            "CPU constant from the smallest to the largest N",
+            "≤ 10 ms; largest N's CPU within 2x of the smallest",
+            text or NONE,
+            met,
+            "" if len(sizes) > 1 else "needs two sizes",
+        )
+    )
+    for backend, title in (("qbittorrent", "qBittorrent"), (tr, "Transmission")):
+        peaks = [
+            r.memory["VmHWM"]
+            for r in report.rows
+            if r.subject == "our exporter"
+            and r.backend == backend
+            and r.size >= TARGET_SIZE
+            and "VmHWM" in r.memory
+        ]
+        out.append(
+            Target(
+                f"Exporter peak RSS over every scenario, N=10,000 {title} torrents",
+                "≤ 40 MiB",
+                f"{max(peaks) / 1024:.1f} MiB" if peaks else NONE,
+                (max(peaks) <= EXPORTER_PEAK_KIB) if peaks else None,
+            )
+        )
     return out
 
 

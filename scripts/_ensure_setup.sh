@@ -1,12 +1,13 @@
 # Sourced by scripts/test, demo, simulate and bench before anything else: runs scripts/setup when
 # .venv is missing or was made from other requirements, so a fresh clone needs only one command.
-# The fingerprint covers every file that decides what setup installs; setup writes it when done.
+# The fingerprint covers every file that decides what setup installs (card/package-lock.json too:
+# setup runs npm ci from it); setup writes it when done.
 # shellcheck shell=bash
 
 _setup_fingerprint() {
   local root=$1
   (cd "$root" && cat requirements_test.txt clients/pyproject.toml exporter/pyproject.toml \
-    scripts/setup scripts/_host_packages.sh 2>/dev/null) \
+    scripts/setup scripts/_host_packages.sh scripts/_card.sh card/package-lock.json 2>/dev/null) \
     | sha256sum | cut -d' ' -f1
 }
 

@@ -104,6 +104,19 @@ ROUTES = (
         },
         example={"name": "navidrome", "health": "unhealthy"},
     ),
+    Route(
+        path="/control/push",
+        method="POST",
+        does=(
+            "Cut or restore a backend's push: Lidarr's webhook calls fail (it cannot reach "
+            "the receiver), Navidrome's event stream goes silent (a buffering proxy)."
+        ),
+        body={
+            "backend": "lidarr or navidrome (required)",
+            "cut": "true or false (required): push cut or restored",
+        },
+        example={"backend": "lidarr", "cut": True},
+    ),
 )
 """Every control route, in the order the README lists them."""
 
@@ -218,6 +231,7 @@ def state(sim: Simulator) -> Json:
             "scanning": world.navidrome_scanning,
         },
         "vpn": {"status": world.vpn.status, "leak": world.vpn.leak},
+        "push_cut": sorted(world.push_cut),
         "events": [[t.isoformat(), text] for t, text in world.events[-30:]],
     }
 
@@ -283,6 +297,18 @@ async def _container(sim: Simulator, route: Route, body: Json) -> Json:
     }
 
 
+async def _push(sim: Simulator, route: Route, body: Json) -> Json:
+    kind = _choice(route, body.get("backend"), "backend", ["lidarr", "navidrome"])
+    cut = _flag(route, body, "cut")
+    if cut is None:
+        raise _refused(route, "cut (true or false) is required")
+    if cut:
+        sim.world.push_cut.add(kind)
+    else:
+        sim.world.push_cut.discard(kind)
+    return {"backend": kind, "cut": kind in sim.world.push_cut}
+
+
 type Change = Callable[[Simulator, Route, Json], Awaitable[Json]]
 
 _CHANGES: dict[str, Change] = {
@@ -290,6 +316,7 @@ _CHANGES: dict[str, Change] = {
     "/control/advance": _advance,
     "/control/vpn": _vpn,
     "/control/container": _container,
+    "/control/push": _push,
 }
 
 

@@ -47,6 +47,8 @@ from .model import (
 
 MIB = 1024 * 1024
 GIB = 1024 * MIB
+BRAIN_DOWNLOAD_DIR = "/hot_downloads"
+"""Where the Music Brain adds its torrents (``download_path``), with no label."""
 
 STACK_CONTAINERS = (
     ("gluetun", "qmcgaw/gluetun:v3.41", Health.HEALTHY),
@@ -130,7 +132,8 @@ class World:
         self.alt_speed_limits = False
         clients = DEFAULT_DOWNLOAD_CLIENTS if download_clients is None else download_clients
         self.download_clients: dict[str, DownloadClient] = {
-            name: DownloadClient(name=name, kind=kind) for name, kind in clients.items()
+            name: DownloadClient(name=name, kind=kind, listen_port=self.vpn.forwarded_port)
+            for name, kind in clients.items()
         }
         """The stack's download clients by backend name, in Lidarr's order (module doc)."""
         self.disk_total = 4000 * GIB
@@ -144,6 +147,9 @@ class World:
         self._nav_artist_albums: dict[str, int] = {}
         self.events: list[tuple[datetime, str]] = []
         self.lidarr_artist_profiles: dict[str, tuple[int, int, str]] = {}
+        self.push_cut: set[str] = set()
+        """Backend kinds whose push is cut: ``lidarr`` cannot deliver its webhook calls,
+        ``navidrome``'s event stream stays silent (as behind a buffering proxy)."""
         """Lidarr settings of added artists: mbid -> (quality profile, metadata profile, root)."""
 
         self._rev = 0
@@ -675,7 +681,9 @@ class World:
         """The download client called ``name``; added (last, empty) if the world has none."""
         client = self.download_clients.get(name)
         if client is None:
-            client = self.download_clients[name] = DownloadClient(name=name, kind=kind)
+            client = self.download_clients[name] = DownloadClient(
+                name=name, kind=kind, listen_port=self.vpn.forwarded_port
+            )
         return client
 
     def client_torrents(self, name: str) -> dict[str, Torrent]:
@@ -743,6 +751,13 @@ class World:
         self._store(torrent)
         self.log(f"download client added {torrent.name}")
         return torrent
+
+    def set_torrent_labels(self, info_hash: str, category: str, tags: Iterable[str]) -> None:
+        """Give a torrent another category and tags (a download client's labels)."""
+        torrent = self.torrents[info_hash]
+        torrent.category = category
+        torrent.tags = list(tags)
+        self.touch(torrent)
 
     def stop_torrent(self, info_hash: str) -> None:
         """Stop (pause) a torrent."""
@@ -899,9 +914,11 @@ class World:
     def _progress_brain(self, now: datetime) -> None:
         for request in self.brain_requests.values():
             if request.status == "queued" and request.magnet:
+                # as the Brain does: download-dir /hot_downloads, no label (DownloadService's
+                # torrent-add; ../shared/reference/music-brain-api.md, "the processor")
                 torrent = self.add_magnet(
                     request.magnet,
-                    category="stepheybot-music",
+                    save_path=BRAIN_DOWNLOAD_DIR,
                     origin="brain",
                     client=self.brain_client,
                 )

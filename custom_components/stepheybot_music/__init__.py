@@ -30,14 +30,20 @@ from .devices import (
     async_remove_unwatched_containers,
     removable_device,
 )
+from .frontend_card import async_register_card
 from .intents import async_setup_intents
 from .issues import async_clear_orphan_issues
 from .llm import async_setup_llm_api
+from .play_actions import async_setup_play_actions
+from .play_intents import async_setup_play_intents
+from .port_sync import attach_listen_ports
+from .push import async_remove_push, async_start_push, async_stop_push
 from .runtime import BackendRef, StackRuntimeData, StepheyBotConfigEntry
 from .services import async_setup_services
 from .settings import StackSettings
 from .tracking.coordinator import RequestCoordinator
 from .tracking.store import RequestStore
+from .websocket import async_setup_websocket
 
 PLATFORMS: list[Platform] = [
     Platform.BINARY_SENSOR,
@@ -52,10 +58,14 @@ CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
 
 
 async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
-    """Register the actions (they name their stack by ``config_entry_id``), intents, LLM API."""
+    """Register the actions (by ``config_entry_id``), intents, LLM API, card commands."""
     async_setup_services(hass)
+    async_setup_websocket(hass)
+    await async_register_card(hass)
     async_setup_intents(hass)
     async_setup_llm_api(hass)
+    async_setup_play_actions(hass)
+    async_setup_play_intents(hass)
     return True
 
 
@@ -71,6 +81,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: StepheyBotConfigEntry) -
         runtime.backends[subentry.subentry_id] = backend
         # a failure logged before a reload is still waiting for its recovery line
         backend_health(hass, subentry.subentry_id).keep(c.role for c in backend.coordinators)
+    attach_listen_ports(hass, entry, runtime)
     runtime.built_from = snapshot(entry)
     entry.runtime_data = runtime
     store = RequestStore(hass, entry.entry_id)
@@ -109,24 +120,42 @@ async def async_setup_entry(hass: HomeAssistant, entry: StepheyBotConfigEntry) -
     forget_removed(hass, _all_subentry_ids(hass))
     async_remove_unwatched_containers(hass, entry)
 
+    await async_start_push(hass, entry)  # before the platforms: each push has a sensor
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
-    # the requests are polled while the stack is loaded, whichever entity listens
-    entry.async_on_unload(runtime.requests.async_add_listener(lambda: None))
+    # Every coordinator polls while the stack is loaded, whichever entity listens (or none:
+    # the Music Brain's library with a Navidrome, disabled entities): voice, the LLM API and
+    # the actions read them, and the Music Brain's mock-data repair is raised by its poll.
+    for coordinator in (
+        runtime.requests,
+        *(c for backend in runtime.backends.values() for c in backend.coordinators),
+    ):
+        entry.async_on_unload(coordinator.async_add_listener(_keep_polling))
     entry.async_create_background_task(
         hass, runtime.requests.async_refresh(), f"{DOMAIN} requests first refresh"
     )
     return True
 
 
+@callback
+def _keep_polling() -> None:
+    """A listener that only keeps its coordinator polling."""
+
+
 async def async_unload_entry(hass: HomeAssistant, entry: StepheyBotConfigEntry) -> bool:
     """Unload a stack and end the sessions its clients hold (qBittorrent logout)."""
     unloaded = await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
     if unloaded:
+        await async_stop_push(hass, entry)
         await entry.runtime_data.requests.async_unload()
         await asyncio.gather(
             *(backend.async_close() for backend in entry.runtime_data.backends.values())
         )
     return unloaded
+
+
+async def async_remove_entry(hass: HomeAssistant, entry: StepheyBotConfigEntry) -> None:
+    """The stack is deleted: Lidarr's notifications that called it go too."""
+    await async_remove_push(hass, entry)
 
 
 async def _async_reload(hass: HomeAssistant, entry: StepheyBotConfigEntry) -> None:

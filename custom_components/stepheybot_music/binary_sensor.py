@@ -11,19 +11,27 @@ from homeassistant.components.binary_sensor import (
     BinarySensorEntityDescription,
 )
 from homeassistant.components.binary_sensor.const import BinarySensorDeviceClass
-from homeassistant.core import HomeAssistant
+from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+from stepheybot_music_clients.listen_port import PortState, port_matches
 
 from .backend_entities import BackendEntities
 from .coordinators.base import StackCoordinator
 from .coordinators.docker import DockerData, DockerRuntime
 from .coordinators.download_client import DownloadClientData, DownloadClientRuntime
-from .coordinators.gluetun import GluetunCoordinator, GluetunRuntime, VpnData
+from .coordinators.gluetun import (
+    GluetunCoordinator,
+    GluetunRuntime,
+    VpnData,
+    leaking,
+    peer_addresses,
+)
 from .coordinators.indexers import IndexerData, IndexerRuntime
 from .coordinators.lidarr import LidarrRuntime, LidarrStatus
 from .coordinators.music_brain import BrainRequests, MusicBrainRuntime
 from .coordinators.navidrome import NavidromeRuntime, NavidromeStatus
 from .entity import BackendEntity, FollowsCoordinators
+from .port_sync import ListenPortCoordinator
 from .runtime import StepheyBotConfigEntry
 
 PARALLEL_UPDATES = 0
@@ -79,6 +87,11 @@ REACHABLE = BinarySensorEntityDescription(
     key="reachable",
     translation_key="reachable",
     device_class=BinarySensorDeviceClass.CONNECTIVITY,
+)
+
+PORT_MATCHES_VPN = BinarySensorEntityDescription(
+    key="port_matches_vpn",
+    translation_key="port_matches_vpn",
 )
 
 CONTAINER_PROBLEM = BackendBinarySensorDescription[DockerData](
@@ -140,13 +153,7 @@ class VpnLeakBinarySensor(BackendEntity[VpnData], FollowsCoordinators, BinarySen
 
     @property
     def _addresses(self) -> list[str]:
-        return [
-            client.data.external_address
-            for client in self._followed
-            if client.last_update_success
-            and client.data is not None
-            and client.data.external_address is not None
-        ]
+        return peer_addresses(self._followed)
 
     @property
     def available(self) -> bool:
@@ -158,15 +165,49 @@ class VpnLeakBinarySensor(BackendEntity[VpnData], FollowsCoordinators, BinarySen
     @property
     def is_on(self) -> bool | None:
         """Whether any download client is seen from an address other than the VPN's."""
-        public_ip = self.coordinator.data.public_ip
-        if public_ip is None:
-            return None
-        return any(address != public_ip for address in self._addresses)
+        return leaking(self.coordinator.data, self._addresses)
 
     async def async_added_to_hass(self) -> None:
         """Also follow the download clients."""
         await super().async_added_to_hass()
         self._async_follow(self.coordinator.config_entry.entry_id)
+
+
+class PortMatchesVpnBinarySensor(BackendEntity[PortState], BinarySensorEntity):
+    """On while the download client listens on the port gluetun forwards.
+
+    The listen port comes from the client's listen-port coordinator, the forwarded port from
+    gluetun's latest poll (followed live), so the state never compares with a stale port.
+    Unknown while gluetun forwards none or its port is not known: nothing to compare.
+    """
+
+    coordinator: ListenPortCoordinator
+
+    def __init__(self, coordinator: ListenPortCoordinator) -> None:
+        """Compare ``coordinator``'s listen port with its gluetun's forwarded port."""
+        super().__init__(coordinator, PORT_MATCHES_VPN)
+
+    @property
+    def is_on(self) -> bool | None:
+        """Whether the listen port is the forwarded one."""
+        return port_matches(self.coordinator.forwarded_port, self.coordinator.data.listen_port)
+
+    @property
+    def extra_state_attributes(self) -> Mapping[str, Any]:
+        """Both ports (the forwarded one None while unknown, 0 when none is forwarded)."""
+        return {
+            "listen_port": self.coordinator.data.listen_port,
+            "forwarded_port": self.coordinator.forwarded_port,
+        }
+
+    async def async_added_to_hass(self) -> None:
+        """Also follow gluetun."""
+        await super().async_added_to_hass()
+        self.async_on_remove(self.coordinator.vpn.async_add_listener(self._handle_vpn_update))
+
+    @callback
+    def _handle_vpn_update(self) -> None:
+        self.async_write_ha_state()
 
 
 BINARY_SENSORS = BackendEntities[BinarySensorEntity]()
@@ -215,6 +256,17 @@ def _vpn_binary_sensors(
     if leak_sources:
         entities.append(VpnLeakBinarySensor(backend.coordinator, leak_sources))
     return entities
+
+
+@BINARY_SENSORS.register(DownloadClientRuntime)
+def _download_client_binary_sensors(
+    entry: StepheyBotConfigEntry,
+    backend: DownloadClientRuntime,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+) -> list[BinarySensorEntity]:
+    if backend.listen_port is None:
+        return []
+    return [PortMatchesVpnBinarySensor(backend.listen_port)]
 
 
 @BINARY_SENSORS.register(DockerRuntime)

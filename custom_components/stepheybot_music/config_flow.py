@@ -33,6 +33,7 @@ from homeassistant.config_entries import (
 from homeassistant.const import CONF_URL
 from homeassistant.core import callback
 from homeassistant.helpers.selector import (
+    BooleanSelector,
     NumberSelector,
     NumberSelectorConfig,
     NumberSelectorMode,
@@ -41,6 +42,7 @@ from homeassistant.helpers.selector import (
     SelectSelectorMode,
     TextSelector,
 )
+from stepheybot_music_clients.downloads import MUSIC_FOLDERS
 from stepheybot_music_clients.models import BackendKind
 from stepheybot_music_clients.transport import InvalidUrlError
 
@@ -65,13 +67,17 @@ from .const import (
     CONF_CONTAINERS,
     CONF_FAST_INTERVAL,
     CONF_MUSIC_CATEGORY,
+    CONF_MUSIC_FOLDERS,
     CONF_NAME,
+    CONF_PUSH,
     CONF_SLOW_INTERVAL,
     CONF_SUBENTRY_ID,
+    CONF_SYNC_FORWARDED_PORT,
     DEFAULT_CALENDAR_DAYS_AHEAD,
     DEFAULT_CALENDAR_DAYS_BACK,
     DEFAULT_FAST_INTERVAL,
     DEFAULT_MUSIC_CATEGORY,
+    DEFAULT_PUSH,
     DEFAULT_SLOW_INTERVAL,
     DOMAIN,
     MAX_CALENDAR_DAYS,
@@ -205,14 +211,20 @@ class StepheyBotConfigFlow(ConfigFlow, domain=DOMAIN):
 
 
 class StackOptionsFlow(OptionsFlow):
-    """Poll intervals, the music category, the watched containers, the calendar window."""
+    """Poll intervals, the music category and folders, the watched containers, the calendar."""
 
     async def async_step_init(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
-        """Show and save the options."""
+        """Show and save the options (music folders must be absolute paths)."""
+        errors: dict[str, str] = {}
         if user_input is not None:
-            return self.async_create_entry(data=user_input)
-        options = self.config_entry.options
+            folders = [str(f).strip() for f in user_input.get(CONF_MUSIC_FOLDERS, [])]
+            if all(folder.startswith("/") for folder in folders):
+                user_input[CONF_MUSIC_FOLDERS] = [f for f in dict.fromkeys(folders) if f]
+                return self.async_create_entry(data=user_input)
+            errors[CONF_MUSIC_FOLDERS] = "music_folder_not_absolute"
+        options = {**self.config_entry.options, **(user_input or {})}
         watched = [str(name) for name in options.get(CONF_CONTAINERS, [])]
+        folders = [str(f) for f in options.get(CONF_MUSIC_FOLDERS, MUSIC_FOLDERS)]
         schema = probatio.Schema(
             {
                 probatio.Required(
@@ -243,6 +255,14 @@ class StackOptionsFlow(OptionsFlow):
                     CONF_MUSIC_CATEGORY,
                     default=options.get(CONF_MUSIC_CATEGORY, DEFAULT_MUSIC_CATEGORY),
                 ): TextSelector(),
+                probatio.Optional(CONF_MUSIC_FOLDERS, default=folders): SelectSelector(
+                    SelectSelectorConfig(
+                        options=sorted({*folders, *MUSIC_FOLDERS}),
+                        multiple=True,
+                        custom_value=True,
+                        mode=SelectSelectorMode.DROPDOWN,
+                    )
+                ),
                 **{
                     probatio.Required(key, default=options.get(key, default)): NumberSelector(
                         NumberSelectorConfig(
@@ -258,6 +278,13 @@ class StackOptionsFlow(OptionsFlow):
                         (CONF_CALENDAR_DAYS_AHEAD, DEFAULT_CALENDAR_DAYS_AHEAD),
                     )
                 },
+                probatio.Required(
+                    CONF_SYNC_FORWARDED_PORT,
+                    default=bool(options.get(CONF_SYNC_FORWARDED_PORT, False)),
+                ): BooleanSelector(),
+                probatio.Required(
+                    CONF_PUSH, default=options.get(CONF_PUSH, DEFAULT_PUSH)
+                ): BooleanSelector(),
                 probatio.Optional(CONF_CONTAINERS, default=watched): SelectSelector(
                     SelectSelectorConfig(
                         options=sorted(set(watched) | self._known_containers()),
@@ -268,7 +295,7 @@ class StackOptionsFlow(OptionsFlow):
                 ),
             }
         )
-        return self.async_show_form(step_id="init", data_schema=schema)
+        return self.async_show_form(step_id="init", data_schema=schema, errors=errors)
 
     def _known_containers(self) -> set[str]:
         """The containers the stack's Docker backends report now."""

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from homeassistant.config_entries import ConfigEntryState
@@ -17,7 +17,7 @@ from homeassistant.core import HomeAssistant
 
 from .const import DOMAIN
 from .coordinators.base import StackCoordinator
-from .coordinators.download_client import DownloadClientRuntime
+from .coordinators.download_client import BUCKETS, DownloadClientRuntime, TorrentBucket
 from .coordinators.gluetun import GluetunRuntime
 from .coordinators.lidarr import LidarrRuntime
 from .coordinators.music_brain import MusicBrainRuntime
@@ -77,9 +77,23 @@ STAGE_WORDS = {
 }
 
 
+DOWNLOAD_STATE_WORDS = {
+    TorrentBucket.DOWNLOADING: "downloading",
+    TorrentBucket.STALLED: "stalled",
+    TorrentBucket.PAUSED: "paused",
+    TorrentBucket.QUEUED: "queued",
+    TorrentBucket.CHECKING: "being checked",
+    TorrentBucket.ERRORED: "in error",
+    TorrentBucket.SEEDING: "seeding",
+}
+"""How a download client's state of a torrent is said aloud."""
+
+
 def spoken_stage(request: TrackedRequest) -> str:
-    """``downloading, 45 percent``, ``failed, nothing found``, ``in your library``."""
+    """``downloading, 45 percent``, ``stalled, 0 percent``, ``failed, nothing found``."""
     words = STAGE_WORDS[request.stage]
+    if request.stage is Stage.DOWNLOADING and request.download_state is not None:
+        words = DOWNLOAD_STATE_WORDS[request.download_state]
     if request.stage is Stage.DOWNLOADING and request.progress is not None:
         return f"{words}, {round(request.progress * 100)} percent"
     if request.stage is Stage.FAILED and request.failure is not None:
@@ -144,8 +158,12 @@ def stack_titles(hass: HomeAssistant) -> list[str]:
 
 
 def _fresh(coordinator: StackCoordinator[Any]) -> bool:
-    """Whether the last poll succeeded and produced data."""
-    return coordinator.last_update_success and coordinator.data is not None
+    """Whether the last poll succeeded, produced data, and is recent (not a stale figure)."""
+    return coordinator.fresh
+
+
+def _refuses_credentials(title: str) -> str:
+    return f"{title} refuses its credentials (reauthenticate it)"
 
 
 def _not_answering(titles: Iterable[str]) -> str:
@@ -193,7 +211,10 @@ def library_counts(entry: StepheyBotConfigEntry) -> LibraryCounts:
                 songs=totals.songs,
                 source=navidrome.ref.title,
             )
-        down.append(navidrome.ref.title)
+        if navidrome.awaiting_reauth:
+            reasons.append(_refuses_credentials(navidrome.ref.title))
+        else:
+            down.append(navidrome.ref.title)
     for brain in runtime.of_type(MusicBrainRuntime):
         if not _fresh(brain.library):
             down.append(brain.ref.title)
@@ -217,7 +238,10 @@ def library_counts(entry: StepheyBotConfigEntry) -> LibraryCounts:
                 songs=lidarr_stats.track_files,
                 source=lidarr.ref.title,
             )
-        down.append(lidarr.ref.title)
+        if lidarr.awaiting_reauth:
+            reasons.append(_refuses_credentials(lidarr.ref.title))
+        else:
+            down.append(lidarr.ref.title)
     if down:
         reasons.insert(0, _not_answering(down))
     if not reasons:
@@ -300,6 +324,13 @@ class ClientDownloads:
     """Music torrents still downloading (download clients) or queue items (Lidarr)."""
     download_rate: int | None
     """Bytes/s of the whole client; None for Lidarr."""
+    states: dict[TorrentBucket, int] = field(default_factory=dict)
+    """Download clients: the unfinished music torrents by state (paused ones included)."""
+
+    @property
+    def unfinished(self) -> int:
+        """Music torrents not complete (download clients), or queue items (Lidarr)."""
+        return sum(self.states.values()) if self.download_rate is not None else self.active
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-ready."""
@@ -307,8 +338,28 @@ class ClientDownloads:
             "name": self.name,
             "reachable": self.reachable,
             "active": self.active,
+            "states": {state.value: count for state, count in self.states.items()},
             "download_rate": self.download_rate,
         }
+
+    def spoken(self) -> str:
+        """``qBittorrent has 2 music downloads, both stalled.``, ``Lidarr has 1 album ...``."""
+        if self.download_rate is None:
+            return f"{self.name} has {plural(self.active, 'album')} in its queue."
+        count = self.unfinished
+        said = f"{self.name} has {plural(count, 'music download')}"
+        if set(self.states) == {TorrentBucket.DOWNLOADING}:
+            return f"{said} running."
+        if len(self.states) == 1:
+            (state,) = self.states
+            every = "" if count == 1 else "both " if count == 2 else "all "
+            return f"{said}, {every}{DOWNLOAD_STATE_WORDS[state]}."
+        parts = [
+            f"{n} {DOWNLOAD_STATE_WORDS[state]}"
+            for state in TorrentBucket
+            if (n := self.states.get(state, 0))
+        ]
+        return f"{said}: {join_words(parts)}."
 
 
 def client_downloads(entry: StepheyBotConfigEntry) -> list[ClientDownloads]:
@@ -316,12 +367,17 @@ def client_downloads(entry: StepheyBotConfigEntry) -> list[ClientDownloads]:
     found: list[ClientDownloads] = []
     for client in entry.runtime_data.of_type(DownloadClientRuntime):
         data = client.coordinator.data if _fresh(client.coordinator) else None
+        states: dict[TorrentBucket, int] = {}
+        for state in data.music_states.values() if data is not None else ():
+            if (bucket := BUCKETS.get(state)) is not None:
+                states[bucket] = states.get(bucket, 0) + 1
         found.append(
             ClientDownloads(
                 name=client.ref.title,
                 reachable=data is not None,
                 active=data.music_active if data is not None else 0,
                 download_rate=data.download_rate if data is not None else None,
+                states=states,
             )
         )
     for lidarr in entry.runtime_data.of_type(LidarrRuntime):
@@ -359,6 +415,7 @@ def request_summary(request: TrackedRequest) -> dict[str, Any]:
         "kind": request.kind.value,
         "stage": request.stage.value,
         "progress": request.progress,
+        "download_state": request.download_state.value if request.download_state else None,
         "failure": request.failure.value if request.failure else None,
         "message": request.message,
         "requested_at": request.created_at.isoformat(),

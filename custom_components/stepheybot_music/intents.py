@@ -199,13 +199,8 @@ class WhatIsDownloadingIntent(StackIntentHandler):
                 f"{_spoken_requests(requests)}."
             )
         reachable = [client for client in clients if client.reachable]
-        busy = [client for client in reachable if client.active]
-        sentences.extend(
-            f"{client.name} has {plural(client.active, 'music download')} running."
-            if client.download_rate is not None
-            else f"{client.name} has {plural(client.active, 'album')} in its queue."
-            for client in busy
-        )
+        busy = [client for client in reachable if client.unfinished]
+        sentences.extend(client.spoken() for client in busy)
         if not requests and reachable and not busy:
             sentences.append("Nothing is downloading right now.")
         if down := [client.name for client in clients if not client.reachable]:

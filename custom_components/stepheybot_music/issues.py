@@ -21,6 +21,12 @@ class IssueKind(StrEnum):
     """The Music Brain serves made-up library numbers because it cannot reach Navidrome."""
     GLUETUN_ROUTES = "gluetun_routes"
     """gluetun's role does not grant some routes (the credentials are fine)."""
+    LOCKED_OUT = "locked_out"
+    """Transmission locked every client out after failed logins, until it restarts."""
+    WHITELIST_REFUSED = "whitelist_refused"
+    """Transmission's rpc-whitelist does not hold Home Assistant's address."""
+    PUSH_UNAVAILABLE = "push_unavailable"
+    """Lidarr's webhook or Navidrome's event stream does not reach Home Assistant."""
 
 
 def issue_id(kind: IssueKind, subentry_id: str) -> str:

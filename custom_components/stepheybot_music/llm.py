@@ -361,3 +361,9 @@ def async_setup_llm_api(hass: HomeAssistant) -> None:
 @callback
 def async_get_tools(hass: HomeAssistant, llm_context: llm.LLMContext, api_id: str) -> None:
     """No tools for other APIs (such as Assist): users opt in by picking this API."""
+
+
+# The play tool builds on StackTool above (its module imports this one), so it joins last.
+from .llm_play import PlayMusicTool  # noqa: E402
+
+TOOLS += (PlayMusicTool,)

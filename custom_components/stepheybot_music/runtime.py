@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 
     from .backend_entities import BackendEntities
     from .coordinators.base import StackCoordinator
+    from .push import Pusher
     from .tracking.coordinator import RequestCoordinator
 
 
@@ -89,6 +90,8 @@ class StackRuntimeData:
     """By config subentry id."""
     search_cache: SearchCache = field(default_factory=SearchCache)
     """What the result ids of recent searches stand for (release links: only here), an hour."""
+    push: dict[str, Pusher] = field(default_factory=dict)
+    """By config subentry id: the backends that push (Lidarr, Navidrome; option ``push``)."""
     requests: RequestCoordinator = field(init=False)
     """The stack's download requests (set during the entry's set-up, before any platform)."""
     built_from: dict[str, Any] = field(default_factory=dict)

@@ -11,6 +11,7 @@ from .builders import (
     dashboard,
     metric,
     stat,
+    state_timeline,
     timeseries,
     value_map,
 )
@@ -126,6 +127,58 @@ def _health() -> Row:
                 Query(f"min({metric('download_client_free_disk_bytes')})", "free"),
                 unit="bytes",
                 thresholds=[(None, "red"), (10 * 1024**3, "orange"), (50 * 1024**3, "green")],
+            ),
+        ],
+    )
+
+
+def _blocked() -> Row:
+    return Row(
+        "Why music is not arriving",
+        [
+            stat(
+                "Blocked by",
+                "The exporter's diagnosis, in the order it checks: the first cause that holds "
+                "is BLOCKED (the StepheyBotMusicBlocked alert says how to fix it), the others "
+                "are clear. A cause without a tile could not be checked in the last scrape "
+                "(its backend is down): unknown, not clear.",
+                Query(f"max by (cause) ({metric('blocked')})", "{{cause}}"),
+                unit="none",
+                width=8,
+                height=5,
+                mappings=value_map((0, "clear", "green"), (1, "BLOCKED", "red")),
+                thresholds=RED_FROM_ONE,
+                color_mode="background",
+            ),
+            stat(
+                "Imports blocked",
+                "Finished downloads Lidarr will not import without you (importBlocked or "
+                "importFailed in its queue): open Lidarr > Activity > Queue for the message.",
+                Query(f"sum({metric('lidarr_import_blocked')})", "blocked"),
+                width=4,
+                height=5,
+                thresholds=RED_FROM_ONE,
+            ),
+            stat(
+                "Port matches VPN",
+                "Whether each download client listens on the port gluetun forwarded. NO means "
+                "no peer can connect: run sync_forwarded_port in Home Assistant (or turn on "
+                "its automatic sync). No data while gluetun forwards no port.",
+                Query(metric("listen_port_matches_vpn"), "{{client}}"),
+                unit="none",
+                width=4,
+                height=5,
+                mappings=value_map((0, "NO", "red"), (1, "YES", "green")),
+                thresholds=[(None, "red"), (1, "green")],
+                color_mode="background",
+            ),
+            state_timeline(
+                "Blocked over time",
+                "When each cause blocked music (red) and when it was clear (green).",
+                Query(f"max by (cause) ({metric('blocked')})", "{{cause}}"),
+                mappings=value_map((0, "clear", "green"), (1, "BLOCKED", "red")),
+                width=8,
+                height=5,
             ),
         ],
     )
@@ -308,5 +361,5 @@ def build() -> Json:
             "Lidarr, disks and indexers. Details are on the Downloads, Library and "
             "Infrastructure dashboards (links at the top)."
         ),
-        rows=[_health(), _downloads(), _library(), _lidarr(), _disks_and_indexers()],
+        rows=[_health(), _blocked(), _downloads(), _library(), _lidarr(), _disks_and_indexers()],
     )

@@ -10,7 +10,8 @@ Routes: ``/ping``, ``/api``, ``/api/v1/`` ``system/status``, ``health``, ``disks
 ``rootfolder``, ``qualityprofile``, ``metadataprofile``, ``queue`` (paged), ``queue/status``,
 ``queue/details``, ``wanted/missing`` and ``wanted/cutoff`` (paged), ``artist`` (list, POST,
 ``{id}``, ``lookup``), ``album`` (list, ``{id}`` GET/PUT, ``lookup``, ``monitor`` PUT),
-``command`` (POST, list, ``{id}``), ``history`` (paged), ``calendar``. Auth as in
+``command`` (POST, list, ``{id}``), ``history`` (paged), ``calendar``, ``notification``
+(:mod:`.lidarr_notify`: Connect webhooks and their calls). Auth as in
 :mod:`._servarr`; ``AUTH_REVOKED`` rejects the key.
 """
 
@@ -26,7 +27,7 @@ from aiohttp import web
 
 from ..model import Album, Artist, HistoryEvent, LidarrCommand, Torrent, TorrentStatus
 from ..world import GIB, World
-from . import BackendContext
+from . import BackendContext, lidarr_notify
 from ._servarr import (
     auth_middleware,
     bad_request,
@@ -45,6 +46,8 @@ from ._servarr import (
     validation_failure,
 )
 
+NOTIFICATIONS = web.AppKey("notifications", lidarr_notify.Notifications)
+"""The app's Connect notifications (:mod:`.lidarr_notify`)."""
 VERSION = "2.14.5.4824"
 WIKI = "https://wiki.servarr.com/lidarr/system"
 ROOT_FOLDER = "/music"
@@ -961,6 +964,7 @@ def build_app(ctx: BackendContext) -> web.Application:
         web.get(api + "calendar", calendar),
     ]
     app.add_routes(routes)
+    app[NOTIFICATIONS] = lidarr_notify.add_routes(app, state, api)
     return app
 
 

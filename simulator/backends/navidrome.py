@@ -14,7 +14,8 @@ empty :data:`DEFAULT_VERSION`. What differs between releases is cited beside eac
   (``search``, chat, video) 410 and unimplemented ones (podcasts, user management) 501.
 - ``getScanStatus``, ``startScan`` (admin only), ``getAlbumList``/``getAlbumList2`` with
   ``x-total-count``, ``getArtists`` (album artists), ``search3``, ``getNowPlaying``, ``ping``,
-  ``getLicense``, ``getMusicFolders``.
+  ``getLicense``, ``getMusicFolders``; ``getArtist``, ``getAlbum``, ``getPlaylists``,
+  ``getPlaylist``, ``stream`` and ``getCoverArt`` (:mod:`.navidrome_browsing`).
 - ``POST /auth/login`` returns a JWT; ``/api/artist|album|song`` return rows and
   ``X-Total-Count``; ``/api/library`` for admins (0.58+); every authenticated native reply
   carries the refreshed token, the bare JWT, in ``X-ND-Authorization``.
@@ -46,6 +47,9 @@ from multidict import MultiDict
 from ..faults import Fault
 from ..model import Album
 from . import BackendContext
+from .navidrome_browsing import Browsing
+from .navidrome_browsing import methods as browsing_methods
+from .navidrome_errors import Params, SubsonicError, int_param, required
 from .navidrome_events import EventStream
 from .navidrome_library import (
     IGNORED_ARTICLES,
@@ -100,13 +104,6 @@ NOT_IMPLEMENTED = frozenset(
         "changePassword",
     }
 )
-MESSAGES = {
-    0: "A generic error.",
-    10: "Required parameter is missing.",
-    40: "Wrong username or password.",
-    50: "User is not authorized for the given operation.",
-    70: "The requested data was not found.",
-}
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,40 +120,14 @@ class User:
         return hashlib.md5(f"user:{self.name}".encode(), usedforsecurity=False).hexdigest()[:22]
 
 
-class SubsonicError(Exception):
-    """A Subsonic error to send as a failed envelope (HTTP 200)."""
-
-    def __init__(self, code: int, message: str | None = None) -> None:
-        super().__init__(message or MESSAGES.get(code, MESSAGES[0]))
-        self.code = code
-        self.message = message or MESSAGES.get(code, MESSAGES[0])
-
-
-type Params = MultiDict[str]
 type Payload = tuple[Json, dict[str, str]]
 type Method = Callable[[Params, User], Awaitable[Payload]]
+type BinaryMethod = Callable[[web.Request, Params, User], Awaitable[web.Response]]
 
 
 def _version_tuple(version: str) -> tuple[int, int]:
     match = re.match(r"(\d+)\.(\d+)", version)
     return (int(match.group(1)), int(match.group(2))) if match else (0, 58)
-
-
-def _int_param(params: Params, name: str, default: int) -> int:
-    value = params.get(name)
-    if value in (None, ""):
-        return default
-    try:
-        return int(value)
-    except ValueError as err:
-        raise SubsonicError(0, f"invalid value for '{name}': {value!r}") from err
-
-
-def _required(params: Params, name: str) -> str:
-    value = params.get(name)
-    if not value:
-        raise SubsonicError(10, f"required '{name}' parameter is missing")
-    return value
 
 
 def _xml(parent: ET.Element, payload: Mapping[str, Any]) -> None:
@@ -214,6 +185,12 @@ class Navidrome:
             "getArtists": self.get_artists,
             "search3": self.search3,
             "getNowPlaying": self.get_now_playing,
+        }
+        self.browsing = Browsing(self)
+        self.methods |= browsing_methods(self.browsing)
+        self.binary: dict[str, BinaryMethod] = {
+            "stream": self.browsing.stream,
+            "getCoverArt": self.browsing.cover_art,
         }
 
     # ----------------------------------------------------------------- library view
@@ -345,13 +322,16 @@ class Navidrome:
                 status=501, text="This endpoint is not implemented, but may be in future releases\n"
             )
         handler = self.methods.get(method)
-        if handler is None:
+        binary = self.binary.get(method)
+        if handler is None and binary is None:
             return web.Response(status=404, text="404 page not found\n")
         try:
             for name in ("u", "v", "c"):
-                _required(params, name)
+                required(params, name)
             user = self.authenticate(params)
-            payload, headers = await handler(params, user)
+            if binary is not None:
+                return await binary(request, params, user)
+            payload, headers = await self.methods[method](params, user)
         except SubsonicError as err:
             return self.failure(params, err)
         return self.respond(params, self.envelope("ok", payload), headers)
@@ -448,9 +428,9 @@ class Navidrome:
 
     def album_list(self, params: Params) -> tuple[list[Album], int]:
         """The page of albums and the total for ``getAlbumList[2]``."""
-        list_type = _required(params, "type")
-        size = max(0, min(_int_param(params, "size", 10), MAX_LIST_SIZE))
-        offset = max(0, _int_param(params, "offset", 0))
+        list_type = required(params, "type")
+        size = max(0, min(int_param(params, "size", 10), MAX_LIST_SIZE))
+        offset = max(0, int_param(params, "offset", 0))
         index = self.index()
         ordered: list[Album]
         if list_type == "alphabeticalByName":
@@ -463,8 +443,8 @@ class Navidrome:
             picked = self._rng.sample(index.albums, min(size, len(index.albums)))
             return picked, len(index.albums)
         elif list_type == "byYear":
-            first = _int_param(params, "fromYear", 0) if params.get("fromYear") else None
-            last = _int_param(params, "toYear", 0) if params.get("toYear") else None
+            first = int_param(params, "fromYear", 0) if params.get("fromYear") else None
+            last = int_param(params, "toYear", 0) if params.get("toYear") else None
             if first is None or last is None:
                 raise SubsonicError(10, "required 'fromYear' and 'toYear' parameters are missing")
             low, high = min(first, last), max(first, last)
@@ -474,7 +454,7 @@ class Navidrome:
                 reverse=first > last,
             )
         elif list_type == "byGenre":
-            genre = _required(params, "genre")
+            genre = required(params, "genre")
             ordered = [a for a in index.albums if a.genre == genre]
         elif list_type in ("recent", "frequent", "highest", "starred"):
             ordered = []  # nobody has played, rated or starred anything in the simulation
@@ -567,8 +547,8 @@ class Navidrome:
 
     @staticmethod
     def _window(params: Params, kind: str) -> tuple[int, int]:
-        count = max(0, min(_int_param(params, f"{kind}Count", 20), MAX_LIST_SIZE))
-        return count, max(0, _int_param(params, f"{kind}Offset", 0))
+        count = max(0, min(int_param(params, f"{kind}Count", 20), MAX_LIST_SIZE))
+        return count, max(0, int_param(params, f"{kind}Offset", 0))
 
     async def get_now_playing(self, params: Params, user: User) -> Payload:
         """``getNowPlaying``: what the world says people are listening to."""

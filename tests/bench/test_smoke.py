@@ -1,7 +1,8 @@
-"""The benchmark's smoke mode (N=200, 2 runs) against a real qbittorrent-nox 5.3.
+"""The benchmark's smoke mode (N=200, 2 runs) against a real qbittorrent-nox 5.3 and a real
+transmission-daemon 4.x.
 
 It keeps the harness working: every row is produced, and the structural facts hold (our
-polls send one small incremental request and never log in again; the peers download
+polls send small incremental requests and never log in again; the peers download
 everything and the PyPI exporter logs in per scrape). No timing is asserted.
 """
 
@@ -29,6 +30,16 @@ SUBJECTS = (
 SCENARIOS = ("steady", "change_1pct", "sessions", "restart")
 OURS = ("our HA integration", "our exporter", "our qBittorrent client")
 SYNC = "/api/v2/sync/maindata"
+TR_SUBJECTS = (
+    "our HA integration",
+    "HA core transmission",
+    "our exporter",
+    "our Transmission client",
+)
+TR_OURS = ("our HA integration", "our exporter", "our Transmission client")
+TR_SCENARIOS = ("steady", "change_1pct", "restart")
+TR_RPC = "/transmission/rpc"
+TR = "transmission"
 
 pytestmark = pytest.mark.real_server
 
@@ -51,9 +62,15 @@ def smoke(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     return data
 
 
-def _row(smoke: dict[str, Any], scenario: str, subject: str) -> dict[str, Any]:
-    rows = [r for r in smoke["rows"] if r["scenario"] == scenario and r["subject"] == subject]
-    assert len(rows) == 1, f"no single {scenario} row for {subject}: {smoke['notes']}"
+def _row(
+    smoke: dict[str, Any], scenario: str, subject: str, backend: str = "qbittorrent"
+) -> dict[str, Any]:
+    rows = [
+        r
+        for r in smoke["rows"]
+        if r["scenario"] == scenario and r["subject"] == subject and r["backend"] == backend
+    ]
+    assert len(rows) == 1, f"no single {backend} {scenario} row for {subject}: {smoke['notes']}"
     row: dict[str, Any] = rows[0]
     assert row["size"] == SMOKE_SIZE
     return row
@@ -154,3 +171,48 @@ def test_exporter_memory_and_load_after_every_scenario(smoke: dict[str, Any]) ->
     text = smoke["markdown"]
     assert "1-minute load average:" in text
     assert "stepheybot-music commit (at the start)" in text
+
+
+def test_transmission_rows_are_produced(smoke: dict[str, Any]) -> None:
+    for scenario in TR_SCENARIOS:
+        for subject in TR_SUBJECTS:
+            row = _row(smoke, scenario, subject, TR)
+            assert len(row["samples"]) == SMOKE_RUNS, (scenario, subject)
+            assert all(s["ok"] and s["wall"] > 0 for s in row["samples"]), (scenario, subject)
+            assert all(set(s["paths"]) == {TR_RPC} for s in row["samples"])
+    assert not [n for n in smoke["notes"] if "Transmission" in n and "failed" in n]
+
+
+def test_transmission_no_change_poll_lists_no_torrent(smoke: dict[str, Any]) -> None:
+    """Ours asks for the recently active torrents (none); HA core lists every torrent."""
+    for subject in TR_OURS:
+        for sample in _row(smoke, "steady", subject, TR)["samples"]:
+            assert sample["body_bytes"] <= 1000, subject
+            assert sample["logins"] == 0
+    for sample in _row(smoke, "steady", "HA core transmission", TR)["samples"]:
+        assert sample["body_bytes"] >= SMOKE_SIZE * 1000
+
+
+def test_transmission_change_and_full_relist(smoke: dict[str, Any]) -> None:
+    """Relabelled torrents travel; after a restart ours lists every torrent once, and the
+    memory each Home Assistant integration holds is measured."""
+    for subject in TR_OURS:
+        steady = max(s["body_bytes"] for s in _row(smoke, "steady", subject, TR)["samples"])
+        change = _row(smoke, "change_1pct", subject, TR)
+        assert change["extra"]["changed_per_round"] == SMOKE_SIZE // 100
+        assert all(s["body_bytes"] > steady for s in change["samples"]), subject
+        for sample in _row(smoke, "restart", subject, TR)["samples"]:
+            assert sample["body_bytes"] >= SMOKE_SIZE * 300, subject
+    held = {(h["backend"], h["subject"]): h for h in smoke["held"]}
+    for key in (
+        ("qbittorrent", "our HA integration"),
+        ("qbittorrent", "HA core qbittorrent"),
+        (TR, "our HA integration"),
+        (TR, "HA core transmission"),
+    ):
+        assert held[key]["held_kib"] > 0, key
+        assert held[key]["setup_peak_kib"] >= held[key]["held_kib"], key
+    text = smoke["markdown"]
+    assert f"## Transmission, N = {SMOKE_SIZE:,} torrents" in text
+    assert "## Targets (issue 22)" in text
+    assert "transmission-daemon | 4." in text

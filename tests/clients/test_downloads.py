@@ -16,6 +16,7 @@ import aiohttp
 import pytest
 from stepheybot_music_clients import qbittorrent, transmission
 from stepheybot_music_clients.downloads import (
+    MUSIC_FOLDERS,
     QBITTORRENT,
     STATES,
     TRANSMISSION,
@@ -25,6 +26,7 @@ from stepheybot_music_clients.downloads import (
     TorrentSource,
     TorrentTally,
     TorrentView,
+    is_music,
     normalize,
 )
 from stepheybot_music_clients.qbittorrent import MainData, QBittorrentClient
@@ -320,6 +322,7 @@ def _random(rng: random.Random, key: int) -> Fake:
             rng.choice(list(DownloadState)),
             rng.choice(((), ("music",), ("other",), ("music", "other"))),
             rng.random() < 0.5,
+            rng.choice(("/downloads", "/hot_downloads", "/hot_downloads/x")),
         )
     )
 
@@ -351,6 +354,11 @@ def test_tally_equals_a_recount_after_any_deltas() -> None:
         snapshot = dict(torrents)
         counted = tally.update(snapshot, changed=changed, removed=removed, full=round_no == 0)
         _same(counted, _recount(snapshot, FakeSource(), "music"))
+        assert dict(counted.category_unfinished) == {
+            t.facts.hash: t.facts.state
+            for t in snapshot.values()
+            if "music" in t.facts.labels and not t.facts.complete
+        }
         if not (changed or removed) and round_no:
             assert tally.update(snapshot, changed=(), removed=(), full=False) is counted
     assert tally.recounts == 1
@@ -381,3 +389,20 @@ def test_a_delta_that_misses_a_torrent_is_counted_again() -> None:
     counted = tally.update(torrents, changed=(), removed=(), full=False)
     assert tally.recounts == 2, "the counts would drift: counted again from scratch"
     _same(counted, _recount(torrents, FakeSource(), "music"))
+
+
+@pytest.mark.parametrize(
+    ("folder", "music"),
+    [
+        ("/hot_downloads", True),
+        ("/hot_downloads/", True),
+        ("/hot_downloads/Artist - Album", True),
+        ("/hot_downloads2", False),
+        ("/downloads", False),
+        ("", False),
+    ],
+)
+def test_a_torrent_in_a_music_folder_is_music_without_the_label(folder: str, music: bool) -> None:
+    assert is_music("music", MUSIC_FOLDERS, (), folder) is music
+    assert is_music("music", (), (), folder) is False
+    assert is_music("music", (), ("music",), folder) is True

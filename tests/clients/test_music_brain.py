@@ -313,12 +313,13 @@ async def test_request_download_progress_complete(
     assert active.completed_at is None
     assert not active.is_complete
 
-    # the same torrent in Transmission, labelled with the brain's category
+    # the same torrent in Transmission, as the Brain adds it: in /hot_downloads, no label
     transmission = TransmissionClient(
         session, sim.url("transmission"), username="admin", password=TR_PASSWORD
     )
     (seen,) = await transmission.torrents([HASH])
-    assert seen.labels == ("stepheybot-music",)
+    assert seen.labels == ()
+    assert seen.download_dir == "/hot_downloads"
     assert seen.state is TorrentState.DOWNLOADING
 
     status = await client.download_status(request_id)

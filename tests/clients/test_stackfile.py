@@ -204,8 +204,8 @@ stacks:
         (
             {"kind": "lidarr", "url": "http://x", "apikey": "k"},
             "stack 'default', backend #1 (lidarr) has unknown keys: apikey (did you mean "
-            "api_key?); allowed: api_key, api_key_file, category, containers, kind, name, "
-            "password, password_file, timeout, url, username, verify_ssl.",
+            "api_key?); allowed: api_key, api_key_file, category, containers, kind, "
+            "music_folders, name, password, password_file, timeout, url, username, verify_ssl.",
         ),
         (
             {"kind": "plex", "url": "http://x"},
@@ -216,6 +216,11 @@ stacks:
             {"kind": "lidarr", "url": ""},
             "stack 'default', backend #1 (lidarr): 'url' must be its address, "
             "e.g. http://10.0.0.2:8686.",
+        ),
+        (
+            {"kind": "transmission", "url": "http://x", "music_folders": ["hot_downloads"]},
+            "stack 'default', backend #1 (transmission): 'music_folders' must be a list of "
+            "absolute folders, e.g. [/hot_downloads] ([] for none).",
         ),
         (
             {"name": "box", "kind": "docker", "url": "unix:///x", "containers": "lidarr"},
@@ -261,3 +266,26 @@ def test_null_means_not_given_and_inline_secrets_win(tmp_path: Path) -> None:
     assert (qb.password, qb.timeout, qb.category) == ("", 10.0, "music")
     assert stack.backend("navidrome").password == "from-file"
     assert stack.backend("lidarr").password == "1234"
+
+
+def test_music_folders_default_to_the_brains_and_may_be_none(tmp_path: Path) -> None:
+    (stack,) = parse_stacks(
+        {
+            "backends": [
+                {"kind": "transmission", "url": "http://tr:9091"},
+                {
+                    "name": "none",
+                    "kind": "transmission",
+                    "url": "http://t2:9091",
+                    "music_folders": [],
+                },
+                {"name": "env", "kind": "qbittorrent", "url": "http://qb:8080"},
+            ]
+        },
+        env={"STEPHEYBOT_ENV_MUSIC_FOLDERS": "/music, /downloads/music"},
+    )
+    assert stack.backend("transmission").music_folders == ("/hot_downloads",)
+    assert stack.backend("none").music_folders == ()
+    assert stack.backend("env").music_folders == ("/music", "/downloads/music")
+    assert "music_folders" not in stack.backend("transmission").to_dict()
+    assert stack.backend("none").to_dict()["music_folders"] == []

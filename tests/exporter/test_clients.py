@@ -11,7 +11,7 @@ import pytest
 from stepheybot_music_clients.factory import ClientSettings, make_client
 from stepheybot_music_clients.models import BackendKind
 from stepheybot_music_clients.stackfile import BackendConfig
-from stepheybot_music_exporter.collectors import COLLECTORS, make_collector
+from stepheybot_music_exporter.collectors import collector_class, make_collector
 from stepheybot_music_exporter.config import CollectorOptions
 
 OPTIONS = CollectorOptions(login_backoff=42, max_login_failures=2)
@@ -40,7 +40,7 @@ async def test_the_collector_builds_the_factory_s_client(kind: BackendKind) -> N
         reference = make_client(
             kind, collector.session(), ClientSettings(url="http://127.0.0.1:9/")
         )
-        assert type(client) is type(reference) is COLLECTORS[kind].client_type
+        assert type(client) is type(reference) is collector_class(kind).client_type
         assert client.timeout == 3.5
         assert client.verify_ssl is False
         assert "pw-Very-Secret-1" not in repr(client)

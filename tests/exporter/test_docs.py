@@ -7,7 +7,7 @@ from pathlib import Path
 
 from stepheybot_music_clients.models import BackendKind
 from stepheybot_music_exporter import metrics as m
-from stepheybot_music_exporter.collectors import COLLECTORS
+from stepheybot_music_exporter.collectors import MODULES, collector_class
 from stepheybot_music_exporter.config import build_parser
 
 README = Path(__file__).parents[2] / "exporter" / "README.md"
@@ -47,5 +47,5 @@ def test_readme_documents_every_option() -> None:
 
 
 def test_every_backend_kind_has_a_collector() -> None:
-    assert set(COLLECTORS) == set(BackendKind)
-    assert all(kind is cls.kind for kind, cls in COLLECTORS.items())
+    assert set(MODULES) == set(BackendKind)
+    assert all(collector_class(kind).kind is kind for kind in BackendKind)

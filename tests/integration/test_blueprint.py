@@ -82,6 +82,22 @@ async def test_default_action_is_a_persistent_notification(
     )
 
 
+async def test_a_whole_artist_says_how_many_albums_arrived(
+    hass: HomeAssistant, stack: MockConfigEntry
+) -> None:
+    assert await async_setup_component(hass, "persistent_notification", {})
+    await _automation(hass, {"stack": stack.entry_id})
+    whole = TrackedRequest(
+        request_id="r2", route=Route.LIDARR, backend_id="b", artist="Nina Simone"
+    ).moved_to(Stage.IN_LIBRARY, message="3 albums by Nina Simone are in your library.")
+    _fire(hass, stack.entry_id, whole, Stage.IMPORTING)
+    await hass.async_block_till_done()
+    notifications = persistent_notification._async_get_or_create_notifications(hass)
+    assert notifications["stepheybot_music_r2"]["message"] == (
+        "3 albums by Nina Simone are ready to play."
+    )
+
+
 async def test_chosen_action_gets_title_and_message(
     hass: HomeAssistant, stack: MockConfigEntry
 ) -> None:

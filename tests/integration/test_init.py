@@ -410,6 +410,24 @@ async def test_music_brain_mock_data(
     assert issue_registry.async_get_issue(DOMAIN, issue_id) is None
 
 
+async def test_music_brain_mock_data_beside_navidrome(
+    hass: HomeAssistant,
+    sim: Simulator,
+    frozen: FrozenDateTimeFactory,
+    issue_registry: ir.IssueRegistry,
+) -> None:
+    """With a Navidrome no entity shows the Music Brain's library: it is polled all the same."""
+    await setup_stack(hass, sim, ["navidrome", "music_brain"])
+    issue_id = f"mock_data_{subentry_id('music_brain')}"
+    assert issue_registry.async_get_issue(DOMAIN, issue_id) is None
+    sim.world.set_brain_reachable("navidrome", reachable=False)
+    await poll(hass, frozen, 600)
+    assert issue_registry.async_get_issue(DOMAIN, issue_id) is not None
+    sim.world.set_brain_reachable("navidrome", reachable=True)
+    await poll(hass, frozen, 600)
+    assert issue_registry.async_get_issue(DOMAIN, issue_id) is None
+
+
 async def test_music_brain_unreachable_is_a_state(
     hass: HomeAssistant, sim: Simulator, frozen: FrozenDateTimeFactory
 ) -> None:

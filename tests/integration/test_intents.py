@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -24,7 +24,7 @@ from custom_components.stepheybot_music.tracking.models import (
 from simulator import Fault, Simulator
 from simulator.generate import Scale
 
-from .conftest import setup_stack, simulator_specs, stack_entry, subentry
+from .conftest import setup_stack, simulator_specs, stack_entry, subentry, subentry_id
 from .helpers import poll, text
 from .voice import answer, ask, intents_ready, latest_album, new_artist
 
@@ -123,6 +123,42 @@ async def test_library_counts_from_the_music_brain(
     )
     await sim.set_fault("music_brain", Fault.DOWN)
     await poll(hass, frozen, 11 * 60)
+    assert await ask(hass, LIBRARY) == (
+        "StepheyBot Music Brain is not answering, so I can't count your library right now."
+    )
+
+
+async def test_library_counts_are_never_stale(
+    hass: HomeAssistant, sim: Simulator, frozen: FrozenDateTimeFactory
+) -> None:
+    """Navidrome refusing its login and the Music Brain down: no count, never an old one."""
+    entry = await setup_stack(hass, sim, ["navidrome", "music_brain"])
+    brain = entry.runtime_data.backends[subentry_id("music_brain")]
+    assert brain.library.data is not None  # polled once at start-up, no entity shows it
+    await sim.set_fault("navidrome", Fault.AUTH_REVOKED)
+    await sim.set_fault("music_brain", Fault.DOWN)
+    await poll(hass, frozen, 11 * 60)
+    await poll(hass, frozen, 11 * 60)
+    response = await answer(hass, LIBRARY, what="albums")
+    assert response.response_type is intent.IntentResponseType.ERROR
+    assert response.speech["plain"]["speech"] == (
+        "StepheyBot Music Brain is not answering and Navidrome refuses its credentials "
+        "(reauthenticate it), so I can't count your library right now."
+    )
+    # the Music Brain's library, which no entity listens to with a Navidrome, kept polling
+    assert not brain.library.last_update_success
+
+
+async def test_a_coordinator_that_stopped_polling_is_stale(
+    hass: HomeAssistant, sim: Simulator, frozen: FrozenDateTimeFactory
+) -> None:
+    """Data older than two polls is not told, even when its last poll succeeded."""
+    entry = await setup_stack(hass, sim, ["music_brain"])
+    library = entry.runtime_data.backends[subentry_id("music_brain")].library
+    await library.async_shutdown()  # stops its polling, keeps its data and success
+    frozen.tick(library.max_age + timedelta(seconds=1))
+    assert library.last_update_success
+    assert library.data is not None
     assert await ask(hass, LIBRARY) == (
         "StepheyBot Music Brain is not answering, so I can't count your library right now."
     )

@@ -78,6 +78,7 @@ async def test_the_api_is_listed_with_its_tools(hass: HomeAssistant, sim: Simula
         "get_library_counts",
         "get_vpn_status",
         "get_recent_requests",
+        "play_music",
     ]
     for tool in instance.tools:
         assert tool.integration == DOMAIN
@@ -85,7 +86,7 @@ async def test_the_api_is_listed_with_its_tools(hass: HomeAssistant, sim: Simula
         schema = probatio.to_openapi(tool.parameters, openapi_version="3.1.0")
         assert schema["properties"]["stack"]["enum"] == ["Home music"]
         assert not tool.annotations.destructive
-        assert tool.annotations.read_only is (tool.name != "request_download")
+        assert tool.annotations.read_only is (tool.name not in ("request_download", "play_music"))
     schema = probatio.to_openapi(tools["request_download"].parameters, openapi_version="3.1.0")
     assert set(schema["properties"]) == {"stack", "artist", "album", "latest", "result_id"}
     schema = probatio.to_openapi(tools["search_music"].parameters, openapi_version="3.1.0")
@@ -302,7 +303,8 @@ async def test_request_download_and_recent_requests(hass: HomeAssistant, sim: Si
         "llm",
     )
     assert set(request) == {
-        "request_id", "artist", "album", "kind", "stage", "progress", "failure", "message",
+        "request_id", "artist", "album", "kind", "stage", "progress", "download_state",
+        "failure", "message",
         "requested_at", "source",
     }  # fmt: skip
     again = await ok(hass, "request_download", artist=artist.name, latest=True)

@@ -18,10 +18,11 @@ from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from custom_components.stepheybot_music import requesting
 from custom_components.stepheybot_music.const import DOMAIN
 from custom_components.stepheybot_music.requesting import magnet_parts
+from custom_components.stepheybot_music.tracking.models import Route, Stage, TrackedRequest
 from simulator import Fault, Simulator
 from simulator.model import Album, Artist
 
-from .conftest import ENTRY_ID, STACK_TITLE, setup_stack
+from .conftest import ENTRY_ID, STACK_TITLE, setup_stack, subentry_id
 from .service_helpers import error_text
 
 HASH = "0123456789abcdef0123456789abcdef01234567"
@@ -221,6 +222,78 @@ async def test_lidarr_whole_artist_after_one_album(
     assert whole["status"] == "requested", "one album does not cover the artist"
     assert whole["request"]["request_id"] != first["request"]["request_id"]
     assert whole["request"]["album"] is None
+    # nothing is requested twice: the album on its way is left out of the request and search
+    today = sim.world.clock.now().date()
+    others = sorted(
+        a.id for a in _albums(sim, artist) if a.id != album.id and a.release_date <= today
+    )
+    assert others
+    assert whole["request"]["lidarr_album_ids"] == others
+    search = sim.world.commands[-1]
+    assert (search.name, search.id) == ("AlbumSearch", whole["request"]["lidarr_command_id"])
+    assert sorted(search.body["albumIds"]) == others
+    assert whole["message"] == (
+        f"Lidarr searches for the {len(others)} missing albums of {artist.name}; "
+        "1 more is already on its way."
+    )
+
+
+async def test_lidarr_whole_new_artist_with_an_album_on_its_way(
+    hass: HomeAssistant, sim: Simulator
+) -> None:
+    """An album on its way through another route: Lidarr adds the artist and searches the rest."""
+    await setup_stack(hass, sim, ["lidarr", "qbittorrent"])
+    artist = catalog_artist(sim, index=11)
+    albums = _albums(sim, artist)
+    assert len(albums) >= 2
+    carried = albums[0]
+    entry = hass.config_entries.async_get_entry(ENTRY_ID)
+    assert entry is not None
+    entry.runtime_data.requests.store.put(
+        TrackedRequest(
+            request_id="01ONITSWAY0000000000000000",
+            route=Route.DOWNLOAD_CLIENT,
+            backend_id=subentry_id("qbittorrent"),
+            artist=artist.name.upper(),
+            album=carried.title,
+            stage=Stage.DOWNLOADING,
+            torrent_hash=HASH,
+        )
+    )
+    answer = await request(hass, artist=artist.name)
+    assert answer["status"] == "requested"
+    assert answer["message"] == (
+        f"Lidarr added {artist.name} and searches for its albums; 1 more is already on its way."
+    )
+    others = sorted(a.id for a in albums if a.id != carried.id)
+    assert answer["request"]["lidarr_album_ids"] == others
+    search = sim.world.commands[-1]
+    assert (search.name, search.id) == ("AlbumSearch", answer["request"]["lidarr_command_id"])
+    assert sorted(search.body["albumIds"]) == others
+    assert sim.world.torrent_for_album(carried.id) is None, "not grabbed a second time"
+
+
+async def test_lidarr_whole_artist_with_every_album_on_its_way(
+    hass: HomeAssistant, sim: Simulator, frozen: FrozenDateTimeFactory
+) -> None:
+    await setup_stack(hass, sim, ["lidarr"])
+    artist = next(
+        a
+        for a in sim.world.lidarr_artists()
+        if sum(not album.has_files for album in _albums(sim, a)) == 1
+        and sum(a.name.lower() in b.name.lower() for b in sim.world.artists.values()) == 1
+    )
+    today = sim.world.clock.now().date()
+    [missing] = [a for a in _albums(sim, artist) if not a.has_files]
+    assert missing.release_date <= today
+    first = await request(hass, artist=artist.name, album=missing.title)
+    assert first["status"] == "requested"
+    commands = len(sim.world.commands)
+    frozen.tick(1)
+    whole = await request(hass, artist=artist.name)
+    assert whole["status"] == "already_requested"
+    assert whole["request"]["request_id"] == first["request"]["request_id"]
+    assert len(sim.world.commands) == commands, "no second search"
 
 
 async def test_lidarr_whole_artist_in_lidarr(hass: HomeAssistant, sim: Simulator) -> None:

@@ -14,6 +14,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 
 from custom_components.stepheybot_music.const import DOMAIN
+from custom_components.stepheybot_music.play_actions import PLAY_ACTIONS
 from custom_components.stepheybot_music.services import ACTIONS
 from simulator import Fault, Simulator
 from simulator.model import TorrentStatus
@@ -55,8 +56,9 @@ async def test_every_action_is_registered(hass: HomeAssistant, sim: Simulator) -
     await setup_stack(hass, sim, ["navidrome"])
     assert (
         set(hass.services.async_services_for_domain(DOMAIN))
-        == {a.name for a in ACTIONS}
+        == {a.name for a in (*ACTIONS, *PLAY_ACTIONS)}
         == {
+            "play",
             "search",
             "request_download",
             "get_requests",
@@ -65,6 +67,7 @@ async def test_every_action_is_registered(hass: HomeAssistant, sim: Simulator) -
             "resume_downloads",
             "start_scan",
             "search_upgrades",
+            "sync_forwarded_port",
         }
     )
 
@@ -439,8 +442,9 @@ def test_actions_yaml_texts_and_icons_match() -> None:
     described = yaml.safe_load((package / "services.yaml").read_text(encoding="utf-8"))
     texts = translations()["services"]
     icons = json.loads((package / "icons.json").read_text(encoding="utf-8"))["services"]
-    assert set(described) == set(texts) == set(icons) == {a.name for a in ACTIONS}
-    for action in ACTIONS:
+    actions = (*ACTIONS, *PLAY_ACTIONS)
+    assert set(described) == set(texts) == set(icons) == {a.name for a in actions}
+    for action in actions:
         fields = {"config_entry_id", *(str(marker) for marker in action.fields)}
         assert set(described[action.name]["fields"]) == fields, action.name
         assert set(texts[action.name]["fields"]) == fields, action.name

@@ -107,7 +107,43 @@ async def test_whole_artist_request_counts_the_albums_that_arrived(
     total = len(artist.album_ids)
     assert [world.albums[i].has_files for i in artist.album_ids] == [False] + [True] * (total - 1)
     assert tracked.stage is Stage.IN_LIBRARY
-    assert tracked.message == f"{total - 1} of {total} albums are in the library."
+    assert tracked.message == f"{total - 1} of {total} albums by {artist.name} are in your library."
+
+
+async def test_whole_artist_request_says_how_many_albums_arrived(
+    hass: HomeAssistant, tsim: Simulator, frozen: FrozenDateTimeFactory
+) -> None:
+    world = tsim.world
+    artist = next(a for a in world.artists.values() if not a.in_lidarr and len(a.album_ids) >= 2)
+    for album_id in artist.album_ids:
+        for release in world.releases_for(world.albums[album_id]):
+            release.seeders = 5
+            release.indexer_id = world.indexers[0].id
+    world.indexers[0].enabled = True
+    entry = await setup_stack(hass, tsim, ("lidarr", "qbittorrent"))
+    client = lidarr_client(entry)
+    [found] = await client.lookup_artist(f"mbid:{artist.mbid}")
+    added = await client.add_artist(
+        found, quality_profile_id=1, metadata_profile_id=1, root_folder_path="/music"
+    )
+    request = await requests_of(entry).async_submit(
+        TrackedRequest(
+            request_id=new_id(),
+            route=Route.LIDARR,
+            backend_id=subentry_id("lidarr"),
+            artist=artist.name,
+            lidarr_artist_id=added.id,
+            lidarr_album_ids=tuple(artist.album_ids),
+        )
+    )
+    for _ in range(8):
+        await step(hass, tsim, frozen, 120)
+    tracked = requests_of(entry).store.get(request.request_id)
+    assert tracked is not None
+    assert all(world.albums[i].has_files for i in artist.album_ids)
+    assert tracked.stage is Stage.IN_LIBRARY
+    total = len(artist.album_ids)
+    assert tracked.message == f"{total} albums by {artist.name} are in your library."
 
 
 async def test_downloads_finishing_together_share_one_library_scan(

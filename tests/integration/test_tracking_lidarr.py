@@ -8,6 +8,7 @@ from freezegun.api import FrozenDateTimeFactory
 from homeassistant.core import HomeAssistant
 from pytest_homeassistant_custom_component.common import async_capture_events
 
+from custom_components.stepheybot_music.facts import plural
 from custom_components.stepheybot_music.tracking.lidarr_route import NOTHING_FOUND_GRACE
 from custom_components.stepheybot_music.tracking.models import (
     EVENT_REQUEST,
@@ -31,8 +32,9 @@ from .tracking import (
     step,
     tsim,
 )
+from .voice import ask, intents_ready
 
-__all__ = ["tsim"]
+__all__ = ["intents_ready", "tsim"]
 
 BACKENDS = ("lidarr", "qbittorrent")
 EVENT_ENTITY = "event.home_music_request"
@@ -54,7 +56,12 @@ async def test_album_goes_through_every_stage_with_one_event_each(
     sensor = hass.states.get(SENSOR)
     assert sensor.state == "1"
     assert sensor.attributes["requests"] == [
-        {"title": f"{artist.name} \u2013 {album.title}", "stage": "searching", "progress": None}
+        {
+            "title": f"{artist.name} \u2013 {album.title}",
+            "stage": "searching",
+            "progress": None,
+            "download_state": None,
+        }
     ]
 
     # the search grabs a release: downloading, with Lidarr's progress, size and hash
@@ -108,6 +115,36 @@ async def test_album_goes_through_every_stage_with_one_event_each(
     # nothing more happens to a finished request
     await step(hass, tsim, frozen, 60)
     assert len(events) == 5
+
+
+async def test_in_library_waits_until_navidrome_can_play_it(
+    hass: HomeAssistant, tsim: Simulator, frozen: FrozenDateTimeFactory
+) -> None:
+    """Lidarr's import is not enough: ``in_library`` once Navidrome lists the album."""
+    entry = await setup_stack(hass, tsim, (*BACKENDS, "navidrome"))
+    events = async_capture_events(hass, EVENT_REQUEST)
+    world = tsim.world
+    world.scan_delay = 3600.0  # Navidrome's own scan after an import comes late
+    artist, album = catalog_album(world)
+    request = await request_album(entry, artist, album)
+    await step(hass, tsim, frozen, SEARCH_SECONDS + 5)
+    torrent = world.torrent_for_album(album.id)
+    assert torrent is not None
+    await step(hass, tsim, frozen, torrent.amount_left / world.download_speed + 1)
+    await step(hass, tsim, frozen, world.import_delay + 1)
+    assert world.albums[album.id].has_files
+    assert not world.albums[album.id].in_navidrome
+    tracked = requests_of(entry).store.get(request.request_id)
+    assert tracked is not None
+    assert tracked.stage is Stage.IMPORTING
+    assert tracked.message == "Lidarr imported it; waiting for Navidrome to scan it."
+    # the request asked Navidrome for a scan; once it ends, Navidrome lists the album
+    assert world.navidrome_scanning
+    await step(hass, tsim, frozen, world.scan_duration + 1)
+    assert world.albums[album.id].in_navidrome
+    assert stage_of(entry, request.request_id) == "in_library"
+    stages = [e.data["stage"] for e in events]
+    assert stages[-3:] == ["downloading", "importing", "in_library"]
 
 
 async def test_download_failure_carries_lidarrs_message(
@@ -229,6 +266,91 @@ async def test_stalled_download_fails_after_six_hours(
     assert tracked.message == "The download made no progress for 6 hours."
 
 
+async def test_a_stuck_download_says_so(
+    hass: HomeAssistant, tsim: Simulator, frozen: FrozenDateTimeFactory, intents_ready: None
+) -> None:
+    """VPN down: the request, its attributes, its events and Assist say stalled; then paused."""
+    entry = await setup_stack(hass, tsim, BACKENDS)
+    events = async_capture_events(hass, EVENT_REQUEST)
+    artist, album = catalog_album(tsim.world)
+    request = await request_album(entry, artist, album)
+    await step(hass, tsim, frozen, SEARCH_SECONDS + 5)
+    tracked = requests_of(entry).store.get(request.request_id)
+    assert tracked is not None
+    assert (tracked.stage, tracked.download_state) == (Stage.DOWNLOADING, "downloading")
+    assert events[-1].data["stage"] == "downloading"
+    assert events[-1].data["download_state"] == "downloading"
+
+    tsim.world.set_vpn(up=False)
+    await step(hass, tsim, frozen, 5)
+    tracked = requests_of(entry).store.get(request.request_id)
+    assert tracked is not None
+    assert (tracked.stage, tracked.download_state) == (Stage.DOWNLOADING, "stalled")
+    assert hass.states.get(SENSOR).attributes["requests"][0]["download_state"] == "stalled"
+    world = tsim.world
+    stuck = [
+        t
+        for t in world.torrents.values()
+        if t.client == "qbittorrent" and t.category == world.music_category and t.progress < 1
+    ]
+    assert [t.hash for t in stuck] == [tracked.torrent_hash]  # the seeded world's only one
+    assert stuck[0].dl_speed == 0
+    percent = round((tracked.progress or 0) * 100)
+    assert await ask(hass, "StepheyBotMusicWhatIsDownloading") == (
+        f"1 request is on its way: {album.title} by {artist.name}, stalled, {percent} percent. "
+        "qBittorrent has 1 music download, stalled. "
+        f"Lidarr has {plural(len(world.lidarr_queue()), 'album')} in its queue."
+    )
+    # a second stuck download
+    other = world.add_magnet(
+        f"magnet:?xt=urn:btih:{'ab' * 20}&dn=Another+album",
+        category=world.music_category,
+        client="qbittorrent",
+    )
+    assert other is not None
+    await step(hass, tsim, frozen, 5)
+    said = await ask(hass, "StepheyBotMusicWhatIsDownloading")
+    assert "qBittorrent has 2 music downloads, both stalled." in said
+
+    # paused in the client: the request says paused; the stage (and its events) stay
+    count = len(events)
+    qbittorrent = entry.runtime_data.backends[subentry_id("qbittorrent")]
+    assert await qbittorrent.coordinator.async_set_torrent_running(tracked.torrent_hash, False)
+    await step(hass, tsim, frozen, 5)
+    tracked = requests_of(entry).store.get(request.request_id)
+    assert tracked is not None
+    assert (tracked.stage, tracked.download_state) == (Stage.DOWNLOADING, "paused")
+    assert len(events) == count
+    said = await ask(hass, "StepheyBotMusicWhatIsDownloading")
+    assert f"{album.title} by {artist.name}, paused, {percent} percent." in said
+    assert "qBittorrent has 2 music downloads: 1 stalled and 1 paused." in said
+
+
+async def test_a_stuck_download_says_so_from_lidarrs_queue(
+    hass: HomeAssistant, tsim: Simulator, frozen: FrozenDateTimeFactory
+) -> None:
+    """No download client in the stack: Lidarr's queue status tells stalled and paused."""
+    entry = await setup_stack(hass, tsim, ("lidarr",))
+    artist, album = catalog_album(tsim.world)
+    request = await request_album(entry, artist, album)
+    await step(hass, tsim, frozen, SEARCH_SECONDS + 5)
+    tracked = requests_of(entry).store.get(request.request_id)
+    assert tracked is not None
+    assert (tracked.stage, tracked.download_state) == (Stage.DOWNLOADING, "downloading")
+    tsim.world.set_vpn(up=False)
+    await step(hass, tsim, frozen, 5)
+    tracked = requests_of(entry).store.get(request.request_id)
+    assert tracked is not None
+    assert (tracked.stage, tracked.download_state) == (Stage.DOWNLOADING, "stalled")
+    assert tracked.message == "The download is stalled with no connections"
+    assert tracked.torrent_hash is not None
+    tsim.world.stop_torrent(tracked.torrent_hash)
+    await step(hass, tsim, frozen, 5)
+    tracked = requests_of(entry).store.get(request.request_id)
+    assert tracked is not None
+    assert (tracked.stage, tracked.download_state) == (Stage.DOWNLOADING, "paused")
+
+
 async def test_lidarr_down_keeps_the_stage_and_tracking_resumes(
     hass: HomeAssistant, tsim: Simulator, frozen: FrozenDateTimeFactory
 ) -> None:
@@ -286,8 +408,15 @@ async def test_whole_artist_request_fills_its_albums_and_counts_what_arrived(
     arrived = sum(1 for i in artist.album_ids if tsim.world.albums[i].has_files)
     assert arrived
     assert tracked.stage is Stage.IN_LIBRARY
-    if arrived < len(artist.album_ids):
-        assert tracked.message == f"{arrived} of {len(artist.album_ids)} albums are in the library."
+    total = len(artist.album_ids)
+    if arrived < total:
+        assert (
+            tracked.message == f"{arrived} of {total} albums by {artist.name} are in your library."
+        )
+    elif total == 1:
+        assert tracked.message == f"1 album by {artist.name} is in your library."
+    else:
+        assert tracked.message == f"{total} albums by {artist.name} are in your library."
 
 
 async def test_upgrade_reaches_the_library_once_the_better_release_is_imported(

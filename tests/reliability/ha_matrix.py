@@ -60,7 +60,9 @@ class Step:
     reauth: bool = False
     """A reauthentication flow for this backend is open after the step."""
     issue: bool = False
-    """The ``ip_banned`` repair issue of this backend is raised after the step."""
+    """The step's repair issue (:attr:`issue_kind`) of this backend is raised after the step."""
+    issue_kind: str = "ip_banned"
+    """Which repair issue ``issue`` means."""
     logins: int | None = None
     """Login requests sent in this step (None: the backend has no login step)."""
     sent: int | None = None
@@ -76,7 +78,9 @@ class Step:
         if self.reauth:
             parts.append("reauth flow")
         if self.issue:
-            parts.append("repair issue")
+            parts.append(
+                "repair issue" if self.issue_kind == "ip_banned" else f"`{self.issue_kind}` issue"
+            )
         if self.sent == 0:
             parts.append("no request")
         elif self.sent is not None and self.logins is None:
@@ -284,15 +288,26 @@ def _banned(backend: Backend, fault: Fault) -> Cell:
                     down=Down.ALL,
                     failure_line=True,
                     issue=True,
+                    issue_kind="whitelist_refused",
                     sent=1,
                 ),
-                Step(action=Action.AGAIN, down=Down.ALL, issue=True, sent=0),
-                Step(action=Action.CLEAR_AFTER_BAN, down=Down.NONE, recovery_line=True),
+                Step(
+                    action=Action.AGAIN,
+                    down=Down.ALL,
+                    issue=True,
+                    issue_kind="whitelist_refused",
+                    sent=1,
+                ),
+                Step(action=Action.CLEAR, down=Down.NONE, recovery_line=True),
             ),
             why=(
-                "the anti-brute-force lock answers every RPC with 403: one request, a repair "
-                "issue, then none until the assumed ban is over (Transmission does not say: "
-                f"{ASSUMED_BAN:g} s); the next poll recovers and lifts the issue"
+                "Transmission 4.x answers its anti-brute-force lock with the same 403 as an "
+                "address outside rpc-whitelist, before it reads the credentials; Home Assistant "
+                "failed no login itself, so it raises the `whitelist_refused` repair issue, "
+                "which names both fixes (add the address, or restart Transmission if another "
+                "program's failed logins locked it); no reauthentication, one request per poll "
+                "(a refused request is no login attempt), and the first poll after the restart "
+                "recovers and lifts the issue (3.00 says which: `locked_out`)"
             ),
         )
     if name == "navidrome":

@@ -294,14 +294,19 @@ def _cell(backend: Backend, fault: Fault) -> Cell:
                 backend=backend,
                 fault=fault,
                 steps=(
-                    Step(action=Action.FAULT, up=False, reason="banned", sent=1),
-                    Step(action=Action.AGAIN, up=False, reason="banned", sent=0),
-                    Step(action=Action.CLEAR, up=True, wait=Wait.BAN),
+                    Step(action=Action.FAULT, up=False, reason="whitelist_refused", sent=1),
+                    Step(action=Action.AGAIN, up=False, reason="whitelist_refused", sent=1),
+                    Step(action=Action.CLEAR, up=True),
                 ),
                 why=(
-                    "Transmission's anti-brute-force lock answers every RPC with 403: one request, "
-                    "then nothing until the assumed ban length is over (3600 s in production; "
-                    f"{BAN:g} s here), reported as `banned` meanwhile"
+                    "Transmission 4.x answers its anti-brute-force lock with the same 403 as an "
+                    "address outside rpc-whitelist, before it reads the credentials; the "
+                    "exporter failed no login itself, so it cannot tell them apart and reports "
+                    "`whitelist_refused`, whose message names both fixes (add the address, or "
+                    "restart Transmission if another program's failed logins locked it); a "
+                    "refused request costs nothing, so one request per scrape, and the first "
+                    "scrape after the restart is up (3.00, and 4.x after the exporter's own "
+                    "failed logins: `locked_out`)"
                 ),
             )
         if name == "navidrome":

@@ -182,7 +182,7 @@ class CellRun:
         assert len(recoveries) == int(step.recovery_line), f"{where}: {recoveries}"
         flows = self.entry.async_get_active_flows(self.hass, {"reauth"})
         assert len(list(flows)) == int(step.reauth), where
-        expected = {f"ip_banned_{subentry_id(self.name)}"} if step.issue else set()
+        expected = {f"{step.issue_kind}_{subentry_id(self.name)}"} if step.issue else set()
         assert issue_ids(self.hass) == expected, where
         sent, logins = self.requests.take(self.cell.backend.login_paths)
         if step.logins is not None:

@@ -86,12 +86,27 @@ ALBUMS = (
 )
 
 
+COVERED_ALBUM = ALBUMS[0][1]
+"""The one album with a ``cover.jpg`` in its folder (supysonic's ``getCoverArt`` serves it)."""
+
+
+def _cover_jpeg(path: Path) -> None:
+    from PIL import Image
+
+    Image.new("RGB", (8, 8), (200, 120, 40)).save(path, "JPEG")
+
+
 def generate_library(root: Path, *, tracks_per_album: int = 4) -> Library:
-    """Write 3 artists, 5 albums and ``5 * tracks_per_album`` tagged MP3 files under ``root``."""
+    """Write 3 artists, 5 albums and ``5 * tracks_per_album`` tagged MP3 files under ``root``.
+
+    The folder of :data:`COVERED_ALBUM` also gets a ``cover.jpg``.
+    """
     songs = []
     for album_number, (artist, album) in enumerate(ALBUMS, start=1):
         folder = root / artist / album
         folder.mkdir(parents=True, exist_ok=True)
+        if album == COVERED_ALBUM:
+            _cover_jpeg(folder / "cover.jpg")
         for track in range(1, tracks_per_album + 1):
             title = f"{album} Song {album_number}.{track}"
             path = folder / f"{track:02d} {title}.mp3"

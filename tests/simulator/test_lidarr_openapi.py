@@ -96,6 +96,23 @@ class Case:
         return f"{self.method} {self.url or self.path}" + (f"?{query}" if query else "")
 
 
+WEBHOOK = {
+    "name": "Home Assistant",
+    "implementation": "Webhook",
+    "configContract": "WebhookSettings",
+    "fields": [
+        {"name": "url", "value": "http://127.0.0.1:9/api/webhook/x"},
+        {"name": "method", "value": 1},
+        {"name": "username", "value": "lidarr"},
+        {"name": "password", "value": "secret"},
+    ],
+    "onGrab": True,
+    "onReleaseImport": True,
+    "tags": [],
+}
+"""A webhook to a closed port: saved with ``forceSave``, its test fails."""
+
+
 def _cases() -> list[Case]:
     api = "/api/v1/"
     return [
@@ -189,6 +206,37 @@ def _cases() -> list[Case]:
             "GET",
             api + "history",
             params={"includeArtist": "true", "includeAlbum": "true", "eventType": "8"},
+        ),
+        Case("GET", api + "notification/schema"),
+        Case("GET", api + "notification"),
+        Case("GET", api + "notification/{id}", url=api + "notification/{notification}"),
+        Case(
+            "POST",
+            api + "notification",
+            params={"forceSave": "true"},
+            body=WEBHOOK,
+            status=201,
+        ),
+        Case(
+            "PUT",
+            api + "notification/{id}",
+            url=api + "notification/{notification}",
+            params={"forceSave": "true"},
+            body={**WEBHOOK, "id": "{notification}", "onGrab": False},
+            status=202,
+        ),
+        Case(
+            "DELETE",
+            api + "notification/{id}",
+            url=api + "notification/{notification}",
+            schema="any",
+        ),
+        Case(
+            "POST",
+            api + "notification/test",
+            body={**WEBHOOK, "id": "{notification}"},
+            status=400,
+            schema="ValidationFailure[]",
         ),
         Case("GET", api + "calendar", params={"start": "{today}", "end": "{in_30_days}"}),
         Case(
@@ -290,7 +338,17 @@ async def sim() -> AsyncIterator[tuple[Simulator, dict[str, Any]]]:
         unwanted.monitored = False
         artist = world.lidarr_artists()[2]
         today = world.clock.now().date()
+        async with aiohttp.ClientSession() as session:
+            made = await session.post(
+                simulator.url("lidarr") + "/api/v1/notification",
+                params={"forceSave": "true"},
+                json=WEBHOOK,
+                headers={"X-Api-Key": KEY},
+            )
+            assert made.status == 201, await made.text()
+            notification = (await made.json())["id"]
         names = {
+            "notification": notification,
             "artist": artist.lidarr_id,
             "queued_artist": world.artist_of(world.albums[queued.album_id]).lidarr_id,
             "mbid": artist.mbid,
@@ -324,6 +382,11 @@ async def test_reply_matches_lidarrs_openapi_schema(
         body = await resp.json()
     if case.schema == "AlbumResource[]":
         schema: dict[str, Any] = {"type": "array", "items": component("AlbumResource")}
+    elif case.schema == "ValidationFailure[]":
+        schema = {"type": "array", "items": {"type": "object", "required": ["errorMessage"]}}
+        assert "Unable to post to webhook" in body[0]["errorMessage"]
+    elif case.schema == "any":
+        schema = {"type": "object"}  # DELETE answers {} (ProviderControllerBase.cs)
     else:
         schema = response_schema(case.path, case.method.lower())
     errors = schema_errors(schema, body)

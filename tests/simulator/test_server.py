@@ -148,6 +148,7 @@ CONTROL_ROUTES = {
     "/control/advance": "POST",
     "/control/vpn": "POST",
     "/control/container": "POST",
+    "/control/push": "POST",
 }
 
 
@@ -193,6 +194,8 @@ STATES = ["created", "running", "paused", "restarting", "removing", "exited", "d
         ("/container", {"name": "lidarr", "state": "gone"}, "unknown state 'gone'", STATES),
         ("/container", {"name": "lidarr", "recreate": "yes"}, "recreate must be true", None),
         ("/vpn", {"up": "no"}, "up must be true or false, not 'no'", None),
+        ("/push", {"backend": "qbittorrent"}, "unknown backend", ["lidarr", "navidrome"]),
+        ("/push", {"backend": "lidarr"}, "cut (true or false) is required", None),
         ("/advance", {"seconds": -5}, "seconds must be a number, 0 or more, not -5", None),
         ("/advance", [60], "/control/advance takes a JSON object", None),
     ],

@@ -28,6 +28,12 @@ class FailureReason(StrEnum):
     """The credentials were rejected (or the address is not allowed)."""
     BANNED = "banned"
     """The backend banned this address after failed logins."""
+    LOCKED_OUT = "locked_out"
+    """The backend stopped answering anyone after failed logins, until it restarts."""
+    WHITELIST_REFUSED = "whitelist_refused"
+    """The backend's address allow-list (e.g. Transmission's rpc-whitelist) refused this address."""
+    HOST_REFUSED = "host_refused"
+    """The backend refused the host name in the URL (e.g. Transmission's rpc-host-whitelist)."""
     LOGIN_BACKOFF = "login_backoff"
     """No login was tried: the login policy holds it back after rejections."""
     SERVER_ERROR = "server_error"
@@ -99,6 +105,35 @@ class IpBannedError(StackError):
     ) -> None:
         super().__init__(message, backend=backend)
         self.retry_after = retry_after
+
+
+class LockedOutError(StackError):
+    """The backend locked its API for every client after failed logins.
+
+    Transmission's anti-brute-force lock: it answers nothing until it restarts, so waiting
+    does not help.
+    """
+
+    reason = FailureReason.LOCKED_OUT
+
+
+class WhitelistRefusedError(StackError):
+    """The backend refuses connections from this address (not in its allow-list).
+
+    The credentials may well be right, so this asks for no new ones.
+    """
+
+    reason = FailureReason.WHITELIST_REFUSED
+
+
+class HostRefusedError(StackError):
+    """The backend refuses the host name the URL uses.
+
+    A DNS-rebinding guard such as Transmission's rpc-host-whitelist; the IP address or an
+    allowed name works.
+    """
+
+    reason = FailureReason.HOST_REFUSED
 
 
 class UnexpectedResponseError(StackError):

@@ -6,6 +6,11 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, Self
 
+LIBRARY_MAX_AGE = 6 * 3600.0
+"""Seconds after which Lidarr's artist list is downloaded even when no change signal moved
+(:class:`~stepheybot_music_clients.lidarr.LibraryWatch`). It lives here, not in ``lidarr``, so
+the exporter's options can name it without loading the Lidarr client."""
+
 
 class ApiEnum(StrEnum):
     """A StrEnum with an ``UNKNOWN`` member for values this client does not know yet."""

@@ -34,6 +34,7 @@ from typing import Any
 import voluptuous as vol
 import yaml
 
+from stepheybot_music_clients.downloads.view import MUSIC_FOLDERS
 from stepheybot_music_clients.errors import StackError
 from stepheybot_music_clients.models import BackendKind
 
@@ -45,6 +46,7 @@ _FIELDS = (
     "verify_ssl",
     "timeout",
     "category",
+    "music_folders",
     "containers",
 )
 _SECRET_FILES = {"password_file": "password", "api_key_file": "api_key"}
@@ -69,6 +71,8 @@ class BackendConfig:
     timeout: float = 10.0
     category: str = "music"
     """Download clients: the category (qBittorrent) or label counted as music."""
+    music_folders: tuple[str, ...] = MUSIC_FOLDERS
+    """Download clients: folders whose torrents count as music whatever their label."""
     containers: tuple[str, ...] = ()
     """Docker: container names to watch (empty: all)."""
 
@@ -87,6 +91,8 @@ class BackendConfig:
             out["timeout"] = self.timeout
         if self.category != "music":
             out["category"] = self.category
+        if self.music_folders != MUSIC_FOLDERS:
+            out["music_folders"] = list(self.music_folders)
         if self.containers:
             out["containers"] = list(self.containers)
         return out
@@ -250,6 +256,11 @@ _BACKEND_FIELDS: dict[vol.Marker, object] = {
     vol.Optional("containers"): vol.All(
         [vol.Coerce(str)], vol.Coerce(tuple), msg="must be a list of container names"
     ),
+    vol.Optional("music_folders"): vol.All(
+        [vol.All(str, vol.Match(r"^/"))],
+        vol.Coerce(tuple),
+        msg="must be a list of absolute folders, e.g. [/hot_downloads] ([] for none)",
+    ),
     **{vol.Optional(key): vol.Coerce(str) for key in _TEXT_FIELDS},
 }
 _BACKEND = vol.All(
@@ -339,6 +350,7 @@ _ENV_VALUES: dict[str, Callable[[str], object]] = {
     "verify_ssl": _boolean,
     "timeout": _seconds,
     "containers": lambda text: tuple(c.strip() for c in text.split(",") if c.strip()),
+    "music_folders": lambda text: tuple(f.strip() for f in text.split(",") if f.strip()),
 }
 
 

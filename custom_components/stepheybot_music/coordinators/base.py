@@ -12,6 +12,9 @@ of it this base maps the client layer's errors, each through the one translation
 * :class:`IpBannedError` raises a repair issue (for how long and why) and waits for the ban
   to expire (``UpdateFailed(retry_after=...)``, the login policy's assumed length when the
   backend does not say) instead of knocking again;
+* :class:`LockedOutError` (Transmission's anti-brute-force lock, until it restarts) and
+  :class:`WhitelistRefusedError` (not in rpc-whitelist) each raise their repair issue and keep
+  polling (a refused request is not a login attempt), with no reauthentication;
 * every other :class:`StackError` becomes ``UpdateFailed`` with a translation key.
 
 A backend polled by several coordinators (Lidarr's queue, status, library) logs one failure
@@ -21,13 +24,14 @@ line and one recovery line, not one per coordinator (:mod:`.health`).
 from __future__ import annotations
 
 from abc import abstractmethod
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.exceptions import ConfigEntryAuthFailed, HomeAssistantError
 from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
+from homeassistant.util import dt as dt_util
 from stepheybot_music_clients.errors import (
     FailureReason,
     IpBannedError,
@@ -40,6 +44,12 @@ from ..client_errors import ban_seconds, error_text
 from ..const import CONF_SUBENTRY_ID, DOMAIN
 from ..issues import IssueKind, async_clear_issue, async_raise_issue
 from .health import QuietLogger, backend_health
+
+REFUSALS = {
+    FailureReason.LOCKED_OUT: IssueKind.LOCKED_OUT,
+    FailureReason.WHITELIST_REFUSED: IssueKind.WHITELIST_REFUSED,
+}
+"""Refusals that have a repair issue of their own, lifted when the backend answers again."""
 
 if TYPE_CHECKING:
     from ..runtime import BackendRef, StepheyBotConfigEntry
@@ -73,10 +83,32 @@ class StackCoordinator[DataT](DataUpdateCoordinator[DataT]):
         self.role = role
         self._reported_version: str | None = None
         self._banned = False
+        self.succeeded_at: datetime | None = None
+        """When a poll last succeeded (None: never since set-up)."""
 
     @abstractmethod
     async def _async_fetch(self) -> DataT:
         """Read the backend; raise the client layer's errors."""
+
+    @property
+    def max_age(self) -> timedelta:
+        """How old the data may be before it is stale: two missed polls, and a minute."""
+        return 2 * (self.update_interval or timedelta()) + timedelta(minutes=1)
+
+    @property
+    def fresh(self) -> bool:
+        """Whether the data may be told as current: the last poll succeeded, not long ago.
+
+        A coordinator that stopped polling (no listener, a reauthentication) keeps
+        ``last_update_success`` and its old data: voice, the LLM API and actions read this
+        instead, so they never give a figure older than :attr:`max_age`.
+        """
+        return (
+            self.last_update_success
+            and self.data is not None
+            and self.succeeded_at is not None
+            and dt_util.utcnow() - self.succeeded_at <= self.max_age
+        )
 
     def version_of(self, data: DataT) -> str | None:
         """The backend's software version found in ``data``, if this coordinator reads it."""
@@ -94,7 +126,10 @@ class StackCoordinator[DataT](DataUpdateCoordinator[DataT]):
             self._banned = False
             async_clear_issue(self.hass, IssueKind.IP_BANNED, self.backend.subentry_id)
         async_clear_issue(self.hass, IssueKind.NO_PASSWORD_SET, self.backend.subentry_id)
+        for kind in REFUSALS.values():
+            async_clear_issue(self.hass, kind, self.backend.subentry_id)
         self._report_version(self.version_of(data))
+        self.succeeded_at = dt_util.utcnow()
         return data
 
     def _failure(self, err: StackError) -> HomeAssistantError:
@@ -112,6 +147,9 @@ class StackCoordinator[DataT](DataUpdateCoordinator[DataT]):
                 translation_placeholders=text.placeholders,
                 retry_after=ban_seconds(err),
             )
+        if (refusal := REFUSALS.get(err.reason)) is not None:
+            placeholders = {"backend": backend.title, "url": backend.url}
+            async_raise_issue(self.hass, refusal, backend.subentry_id, placeholders)
         if isinstance(err, NoPasswordSetError):
             placeholders = {"backend": backend.title, "url": backend.url}
             async_raise_issue(

@@ -15,7 +15,7 @@ from collections.abc import Collection, Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from types import MappingProxyType
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from homeassistant.core import HomeAssistant
 from stepheybot_music_clients.downloads import (
@@ -25,10 +25,14 @@ from stepheybot_music_clients.downloads import (
     TorrentTally,
     TorrentView,
 )
+from stepheybot_music_clients.errors import StackError
 
-from ..runtime import BackendRef, BackendRuntime, StepheyBotConfigEntry
+from ..runtime import BackendRef, BackendRuntime, StackRuntimeData, StepheyBotConfigEntry
 from ..settings import StackSettings
 from .base import StackCoordinator
+
+if TYPE_CHECKING:
+    from ..port_sync import ListenPortCoordinator
 
 
 class TorrentBucket(StrEnum):
@@ -105,6 +109,9 @@ class DownloadClientData:
     """Music torrents still downloading (not complete, not paused, not errored)."""
     music_running: int = 0
     """Music torrents not paused."""
+    music_states: Mapping[str, DownloadState] = field(default_factory=dict)
+    """The state of each music torrent not yet complete, by info-hash (stalled, stopped,
+    queued, ... as the download domain decides): what a request's download is doing."""
     external_address: str | None = None
     """The public IPv4 address peers see (qBittorrent 4.6+), for the VPN leak check."""
     version: str | None = field(default=None, compare=False)
@@ -146,7 +153,9 @@ class DownloadClientCoordinator[K: Hashable, T](StackCoordinator[DownloadClientD
         self.music_category = settings.music_category
         """The qBittorrent category or Transmission label of music torrents."""
         self._source = source
-        self.tally = TorrentTally[K, T](source, category=settings.music_category)
+        self.tally = TorrentTally[K, T](
+            source, category=settings.music_category, folders=settings.music_folders
+        )
         """The torrent counts, kept up to date from what each poll changed."""
         self._torrents: Mapping[K, T] = {}
         self._by_hash: Mapping[str, T] = {}
@@ -175,7 +184,7 @@ class DownloadClientCoordinator[K: Hashable, T](StackCoordinator[DownloadClientD
         return self._source.view(torrent) if torrent is not None else None
 
     def music_torrents(self) -> list[TorrentView]:
-        """Every torrent of the music category in the last poll (O(music torrents))."""
+        """Every music torrent (category, or a music folder) in the last poll (O(music))."""
         torrents = self._torrents
         found = (torrents.get(key) for key in self.tally.category_keys())
         return [self._source.view(torrent) for torrent in found if torrent is not None]
@@ -202,10 +211,19 @@ class DownloadClientCoordinator[K: Hashable, T](StackCoordinator[DownloadClientD
         await self.async_refresh()
 
     async def async_set_music_running(self, running: bool) -> None:
-        """Resume (``running``) or pause every music torrent, then refresh."""
-        if self.data is not None and self.data.music_ids:
-            await self._async_set_running(self.data.music_ids, running)
+        """Resume (``running``) or pause every music torrent the client holds now, then refresh.
+
+        The list is read fresh first: a torrent added since the last poll is paused too, and a
+        client that does not answer is the caller's error, never a silent "done".
+        """
         await self.async_refresh()
+        failure = None if self.last_update_success else self.last_exception
+        if failure is not None:
+            cause = failure.__cause__
+            raise cause if isinstance(cause, StackError) else failure
+        if self.data.music_ids:
+            await self._async_set_running(self.data.music_ids, running)
+            await self.async_refresh()
 
     async def async_set_torrent_running(self, info_hash: str, running: bool) -> bool:
         """Start or stop one torrent where this client has it; whether it had it."""
@@ -221,3 +239,18 @@ class DownloadClientRuntime(BackendRuntime):
     """A download client backend: one fast coordinator."""
 
     coordinator: DownloadClientCoordinator[Any, Any]
+    listen_port: ListenPortCoordinator | None = None
+    """Its listen port against gluetun's forwarded port (stacks with gluetun only)."""
+
+
+def download_state(runtime: StackRuntimeData, info_hash: str) -> TorrentBucket | None:
+    """What the stack's download clients say the unfinished torrent ``info_hash`` is doing.
+
+    From their last fresh poll (no request of its own); None when no client has it
+    unfinished in the music category, or none answers.
+    """
+    for backend in runtime.of_type(DownloadClientRuntime):
+        coordinator = backend.coordinator
+        if coordinator.fresh and (state := coordinator.data.music_states.get(info_hash)):
+            return BUCKETS.get(state)
+    return None

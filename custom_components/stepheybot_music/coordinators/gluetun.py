@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from homeassistant.core import HomeAssistant
@@ -18,6 +19,7 @@ from ..runtime import BackendRef, BackendRuntime, StepheyBotConfigEntry
 from ..sessions import runtime_client
 from ..settings import StackSettings
 from .base import StackCoordinator
+from .download_client import DownloadClientData
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -48,6 +50,30 @@ class VpnData:
     def port_readable(self) -> bool:
         """Whether gluetun lets StepheyBot Music read the forwarded port."""
         return not {PORT_ROUTE, LEGACY_PORT_ROUTE} & set(self.not_permitted)
+
+
+def peer_addresses(clients: Iterable[StackCoordinator[DownloadClientData]]) -> list[str]:
+    """The public addresses peers see, of the download clients that answered and report one."""
+    return [
+        client.data.external_address
+        for client in clients
+        if client.last_update_success
+        and client.data is not None
+        and client.data.external_address is not None
+    ]
+
+
+def leaking(vpn: VpnData | None, addresses: Iterable[str]) -> bool | None:
+    """Whether a download client is seen from an address other than the VPN's public IP.
+
+    None when it cannot be told: gluetun has no public IP to compare (down, or its role
+    does not grant the route) or no download client reports the address peers see.
+    The VPN leak binary sensor and the music card both judge with this.
+    """
+    seen = list(addresses)
+    if vpn is None or vpn.public_ip is None or not vpn.public_ip_readable or not seen:
+        return None
+    return any(address != vpn.public_ip for address in seen)
 
 
 class GluetunCoordinator(StackCoordinator[VpnData]):

@@ -75,6 +75,7 @@ class QBittorrentCoordinator(DownloadClientCoordinator[str, Torrent]):
             music_ids=tally.category_hashes,
             music_active=tally.category_active,
             music_running=tally.category_running,
+            music_states=tally.category_unfinished,
             external_address=state.last_external_address_v4,
             version=self._version,
         )

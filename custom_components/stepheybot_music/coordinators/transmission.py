@@ -67,6 +67,7 @@ class TransmissionCoordinator(DownloadClientCoordinator[int, Torrent]):
             music_ids=tally.category_hashes,
             music_active=tally.category_active,
             music_running=tally.category_running,
+            music_states=tally.category_unfinished,
             version=session.version.split(" ", 1)[0],
         )
 

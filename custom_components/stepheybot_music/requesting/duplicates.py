@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 from ..coordinators.navidrome import NavidromeRuntime
 from ..runtime import StackRuntimeData
+from ..tracking.library_scan import navidrome_has
 from ..tracking.models import RequestKind, TrackedRequest
 from .requester import guarded
 
@@ -53,6 +54,42 @@ def same(
     )
 
 
+def albums_in_flight(
+    tracker: RequestCoordinator, *, artist: str, artist_mbid: str | None
+) -> list[TrackedRequest]:
+    """The download requests in flight for one album of this artist (any route)."""
+    name = artist.casefold()
+    return [
+        request
+        for request in tracker.store.in_flight()
+        if request.kind is RequestKind.DOWNLOAD
+        and request.album is not None
+        and (
+            request.artist.casefold() == name
+            or (artist_mbid is not None and request.artist_mbid == artist_mbid)
+        )
+    ]
+
+
+def carrying(
+    requests: list[TrackedRequest],
+    *,
+    backend_id: str,
+    album_id: int,
+    title: str,
+    album_mbid: str | None,
+) -> TrackedRequest | None:
+    """The request of ``requests`` that already carries this album (Lidarr id, id or title)."""
+    for request in requests:
+        if (
+            (request.backend_id == backend_id and album_id in request.lidarr_album_ids)
+            or (album_mbid is not None and request.album_mbid == album_mbid)
+            or (request.album or "").casefold() == title.casefold()
+        ):
+            return request
+    return None
+
+
 def by_names(tracker: RequestCoordinator, artist: str, album: str | None) -> TrackedRequest | None:
     """``same`` by names alone."""
     return same(tracker, artist=artist, album=album, artist_mbid=None, album_mbid=None)
@@ -61,22 +98,6 @@ def by_names(tracker: RequestCoordinator, artist: str, album: str | None) -> Tra
 async def in_navidrome(runtime: StackRuntimeData, artist: str, album: str | None) -> bool:
     """Whether a Navidrome of the stack has this album (or, without one, this artist)."""
     for backend in runtime.of_type(NavidromeRuntime):
-        found = await guarded(
-            backend.ref,
-            backend.status.client.search3(
-                album or artist,
-                artist_count=0 if album else 20,
-                album_count=20 if album else 0,
-                song_count=0,
-            ),
-        )
-        if album is None:
-            if any(a.name.casefold() == artist.casefold() for a in found.artists):
-                return True
-        elif any(
-            a.name.casefold() == album.casefold()
-            and (a.artist or "").casefold() == artist.casefold()
-            for a in found.albums
-        ):
+        if await guarded(backend.ref, navidrome_has(backend, artist, album)):
             return True
     return False

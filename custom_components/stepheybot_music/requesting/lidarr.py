@@ -18,7 +18,7 @@ from ..action_errors import failed, invalid
 from ..coordinators.lidarr import LidarrRuntime
 from ..tracking.models import Route, TrackedRequest
 from .ask import Wanted, named
-from .duplicates import by_names, same
+from .duplicates import albums_in_flight, by_names, carrying, same
 from .requester import Requester
 from .result import RequestResult, already_requested, in_library
 
@@ -101,38 +101,94 @@ class _LidarrRequest:
             album_mbid=album.foreign_album_id if album else None,
         )
 
+    def _on_their_way(self, albums: list[Album]) -> tuple[list[Album], list[TrackedRequest]]:
+        """``albums`` less those a request in flight carries, and that request per album left out.
+
+        The same request appears once for each album of ``albums`` it carries.
+        """
+        requests = albums_in_flight(
+            self.requester.tracker,
+            artist=self.artist.name,
+            artist_mbid=self.artist.foreign_artist_id,
+        )
+        left: list[Album] = []
+        carried: list[TrackedRequest] = []
+        for album in albums:
+            found = carrying(
+                requests,
+                backend_id=self.backend.ref.subentry_id,
+                album_id=album.id,
+                title=album.title,
+                album_mbid=album.foreign_album_id,
+            )
+            if found is None:
+                left.append(album)
+            else:
+                carried.append(found)
+        return left, carried
+
     async def whole_artist(self) -> RequestResult:
-        """Every album: add the artist monitored (searching), or search what is missing."""
+        """Every album: add the artist monitored (searching), or search what is missing.
+
+        Albums already on their way (another request carries them) or already on disk are
+        left out: the request names, and Lidarr searches, only the others.
+        """
         if (found := self._same(None)) is not None:
             return already_requested(found)
         name = self.artist.name
         title = self.backend.ref.title
+        busy = albums_in_flight(
+            self.requester.tracker, artist=name, artist_mbid=self.artist.foreign_artist_id
+        )
         if not self.artist.id:
-            added = await self._add(MonitorOption.ALL, search=True)
+            added = await self._add(MonitorOption.ALL, search=not busy)
             albums = await self._albums_after_add(added.id)
-            ids = tuple(a.id for a in albums if a.monitored)
-            request = self._request(album=None, ids=ids, command=None, lidarr_id=added.id)
+            wanted, carried = self._on_their_way([a for a in albums if a.monitored])
+            if carried and not wanted:
+                return already_requested(carried[0])
+            # added without its search when something is on its way: search the others
+            command = await self._search(wanted) if busy else None
+            ids = tuple(a.id for a in wanted)
+            request = self._request(album=None, ids=ids, command=command, lidarr_id=added.id)
             return await self.requester.submit(
-                request, f"{title} added {name} and searches for its albums."
+                request, f"{title} added {name} and searches for its albums{_besides(carried)}."
             )
         now = dt_util.utcnow()
         albums = await self.client.albums(artist_id=self.artist.id)
         missing = [a for a in albums if not _has_files(a) and _released(a, now)]
         if not missing:
             return in_library(name)
-        unmonitored = [a.id for a in missing if not a.monitored]
+        wanted, carried = self._on_their_way(missing)
+        if not wanted:
+            return already_requested(carried[0])
+        unmonitored = [a.id for a in wanted if not a.monitored]
         if unmonitored:
             await self.client.monitor_albums(unmonitored)
-        command = await self.client.command(LidarrCommand.ARTIST_SEARCH, artist_id=self.artist.id)
+        if carried:
+            command_id = await self._search(wanted)
+        else:
+            started = await self.client.command(
+                LidarrCommand.ARTIST_SEARCH, artist_id=self.artist.id
+            )
+            command_id = started.id
         request = self._request(
             album=None,
-            ids=tuple(a.id for a in missing),
-            command=command.id,
+            ids=tuple(a.id for a in wanted),
+            command=command_id,
             lidarr_id=self.artist.id,
         )
         return await self.requester.submit(
-            request, f"{title} searches for the {len(missing)} missing albums of {name}."
+            request,
+            f"{title} searches for the {len(wanted)} missing albums of {name}{_besides(carried)}.",
         )
+
+    async def _search(self, albums: list[Album]) -> int | None:
+        """Search these albums only (not the artist's others, some already on their way)."""
+        if not albums:
+            return None
+        ids = [a.id for a in albums]
+        command = await self.client.command(LidarrCommand.ALBUM_SEARCH, album_ids=ids)
+        return command.id
 
     async def album(self, *, title: str | None, mbid: str | None, latest: bool) -> RequestResult:
         """One album (by title, release-group id, or the latest): monitor it and search it."""
@@ -205,6 +261,15 @@ class _LidarrRequest:
                 return albums
             await asyncio.sleep(ALBUM_WAIT)
         return []  # pragma: no cover - the loop always returns
+
+
+def _besides(carried: list[TrackedRequest]) -> str:
+    """``; 1 more is already on its way`` (the albums other requests carry), or nothing."""
+    count = len(carried)
+    if not count:
+        return ""
+    one = count == 1
+    return f"; {count} more {'is' if one else 'are'} already on {'its' if one else 'their'} way"
 
 
 def _has_files(album: Album) -> bool:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import datetime
 
+from ..coordinators.download_client import TorrentBucket
 from .models import FailureReason, Stage, TrackedRequest
 
 
@@ -33,8 +34,13 @@ def downloading(
     size: int | None,
     torrent_hash: str | None = None,
     message: str | None = None,
+    download_state: TorrentBucket | None = None,
 ) -> TrackedRequest:
-    """``request`` downloading at ``progress``; a move of the progress restarts the stall clock."""
+    """``request`` downloading at ``progress``; a move of the progress restarts the stall clock.
+
+    ``download_state`` is what the route's backend says of the download (Lidarr's queue);
+    the request coordinator prefers what a download client of the stack says.
+    """
     current = at(request, Stage.DOWNLOADING, now, message)
     progress = round(min(1.0, max(0.0, progress)), 4)
     moved = current.progress is None or progress > current.progress
@@ -45,4 +51,5 @@ def downloading(
         size=size or current.size,
         torrent_hash=torrent_hash or current.torrent_hash,
         progress_changed_at=now if moved else current.progress_changed_at,
+        download_state=download_state,
     )

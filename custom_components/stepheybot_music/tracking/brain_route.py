@@ -19,7 +19,7 @@ from stepheybot_music_clients.music_brain import DownloadState, DownloadStatus
 
 from ..coordinators.music_brain import MusicBrainRuntime
 from .advance import at, downloading, failed
-from .library_scan import LibraryScan
+from .library_scan import LibraryScan, navidrome_has
 from .models import FailureReason, Stage, TrackedRequest
 
 _WAITING = frozenset({DownloadState.QUEUED, DownloadState.PENDING, DownloadState.UNKNOWN})
@@ -56,23 +56,10 @@ async def _by_name(request: TrackedRequest, now: datetime, scan: LibraryScan) ->
     navidrome = scan.navidrome
     if navidrome is None:
         return request
-    artist, album = request.artist.casefold(), request.album
     try:
-        found = await navidrome.status.client.search3(
-            request.album or request.artist,
-            artist_count=0 if album else 20,
-            album_count=20 if album else 0,
-            song_count=0,
-        )
+        there = await navidrome_has(navidrome, request.artist, request.album)
     except StackError:
         return request  # Navidrome down: asked again next poll
-    if album is None:
-        there = any(a.name.casefold() == artist for a in found.artists)
-    else:
-        there = any(
-            a.name.casefold() == album.casefold() and (a.artist or "").casefold() == artist
-            for a in found.albums
-        )
     return at(request, Stage.IN_LIBRARY, now) if there else request
 
 

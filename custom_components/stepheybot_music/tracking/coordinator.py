@@ -21,6 +21,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
@@ -28,7 +29,7 @@ from homeassistant.helpers.update_coordinator import DataUpdateCoordinator
 from homeassistant.util import dt as dt_util
 from stepheybot_music_clients.errors import StackError
 
-from ..coordinators.download_client import DownloadClientRuntime
+from ..coordinators.download_client import DownloadClientRuntime, download_state
 from ..coordinators.lidarr import LidarrRuntime
 from ..coordinators.music_brain import MusicBrainRuntime
 from ..runtime import BackendRuntime, StepheyBotConfigEntry
@@ -148,7 +149,7 @@ class RequestCoordinator(DataUpdateCoordinator[list[TrackedRequest]]):
         for requests, updated in zip(groups.values(), results, strict=True):
             if updated is not None:
                 for old, new in zip(requests, updated, strict=True):
-                    self._apply(old, _clocks(new, now))
+                    self._apply(old, _clocks(self._with_download_state(new), now))
 
     async def _async_group(
         self, backend: BackendRuntime | None, requests: list[TrackedRequest], now: datetime
@@ -162,7 +163,7 @@ class RequestCoordinator(DataUpdateCoordinator[list[TrackedRequest]]):
             return None  # no request with credentials it rejected; resumes after reauth
         try:
             if route is Route.LIDARR and isinstance(backend, LidarrRuntime):
-                updated = await self._lidarr.async_advance(backend, requests, now)
+                updated = await self._lidarr.async_advance(backend, requests, now, self._scan)
             elif route is Route.MUSIC_BRAIN and isinstance(backend, MusicBrainRuntime):
                 updated = await brain_route.async_advance(backend, requests, now, self._scan)
             elif route is Route.DOWNLOAD_CLIENT and isinstance(backend, DownloadClientRuntime):
@@ -184,6 +185,22 @@ class RequestCoordinator(DataUpdateCoordinator[list[TrackedRequest]]):
             return None
         self._failing.discard(backend.ref.subentry_id)
         return updated
+
+    def _with_download_state(self, request: TrackedRequest) -> TrackedRequest:
+        """``request`` with what its torrent is doing, while it downloads (any route).
+
+        What a download client of the stack reports, else what the route's backend said
+        (Lidarr's queue status), else nothing.
+        """
+        if request.stage is not Stage.DOWNLOADING:
+            return request  # moved_to() cleared it
+        state = request.download_state
+        if request.torrent_hash:
+            runtime = self.config_entry.runtime_data
+            state = download_state(runtime, request.torrent_hash) or state
+        if state is request.download_state:
+            return request
+        return replace(request, download_state=state)
 
     def _apply(self, old: TrackedRequest, new: TrackedRequest) -> None:
         if new == old:

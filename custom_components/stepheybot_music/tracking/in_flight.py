@@ -46,10 +46,15 @@ class RequestsInFlightSensor(CoordinatorEntity[RequestCoordinator], SensorEntity
 
     @property
     def extra_state_attributes(self) -> Mapping[str, Any]:
-        """The newest requests in flight: title, stage, progress (nothing secret)."""
+        """The newest requests in flight: title, stage, progress, download state (no secret)."""
         return {
             "requests": [
-                {"title": r.title, "stage": r.stage.value, "progress": r.progress}
+                {
+                    "title": r.title,
+                    "stage": r.stage.value,
+                    "progress": r.progress,
+                    "download_state": r.download_state.value if r.download_state else None,
+                }
                 for r in (self.coordinator.data or ())[:LISTED]
             ]
         }

@@ -26,6 +26,26 @@ _NEVER = datetime.min.replace(tzinfo=UTC)
 """Baseline of a scan started when Navidrome had never scanned (no last scan time)."""
 
 
+async def navidrome_has(navidrome: NavidromeRuntime, artist: str, album: str | None) -> bool:
+    """Whether Navidrome lists this album of ``artist`` (or, without an album, the artist).
+
+    One ``search3``; names compared without case. Raises the client's errors.
+    """
+    found = await navidrome.status.client.search3(
+        album or artist,
+        artist_count=0 if album else 20,
+        album_count=20 if album else 0,
+        song_count=0,
+    )
+    name = artist.casefold()
+    if album is None:
+        return any(a.name.casefold() == name for a in found.artists)
+    title = album.casefold()
+    return any(
+        a.name.casefold() == title and (a.artist or "").casefold() == name for a in found.albums
+    )
+
+
 class LibraryScan:
     """Waits for Navidrome to scan what the download clients finished."""
 

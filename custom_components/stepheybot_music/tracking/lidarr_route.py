@@ -11,9 +11,14 @@ Stages, per request (its albums are ``lidarr_album_ids``):
 * ``downloading`` while a queue item of its albums exists (progress, ETA and size summed over
   the items; the torrent hash from the first item's ``downloadId``);
 * ``importing`` once every item is downloaded (``importPending``, ``importing``, ``imported``);
-* ``in_library`` when the items are gone and the albums have all their track files. A
-  whole-artist request (album ids = the albums monitored when it was made) reaches it when at
-  least one album arrived; its message says how many;
+* ``in_library`` when the items are gone, the albums have all their track files, and the
+  music server can play them: with a Navidrome in the stack, once Navidrome lists each album
+  (``search3``, by artist and title; the request waits at ``importing`` meanwhile, and asks
+  Navidrome for a scan, see :class:`LibraryScan`; an album Navidrome lists under another name
+  is in the library once a scan that started after the import has finished). Without
+  Navidrome, Lidarr's import is the best signal there is. A whole-artist request (album ids =
+  the albums monitored when it was made) reaches it when at least one album arrived; its
+  message says how many;
 * ``failed``: ``download_failed`` (an item failed in the download client), ``import_failed``
   (``importFailed``, or ``importBlocked``: Lidarr waits for a manual import), ``removed`` (the
   items left the queue and no album arrived), ``nothing_found`` (the search ended, or failed,
@@ -30,7 +35,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import datetime, timedelta
 
-from stepheybot_music_clients.errors import BackendRequestError
+from stepheybot_music_clients.errors import BackendRequestError, StackError
 from stepheybot_music_clients.lidarr import (
     Album,
     CommandStatus,
@@ -40,8 +45,10 @@ from stepheybot_music_clients.lidarr import (
     TrackedDownloadState,
 )
 
+from ..coordinators.download_client import TorrentBucket
 from ..coordinators.lidarr import LidarrRuntime
 from .advance import at, downloading, failed
+from .library_scan import LibraryScan, navidrome_has
 from .models import FailureReason, RequestKind, Stage, TrackedRequest
 
 NOTHING_FOUND_GRACE = timedelta(minutes=10)
@@ -70,6 +77,30 @@ _SEARCH_FAILED = frozenset(
 )
 
 
+_QUEUE_STATES = {
+    DownloadStatus.DOWNLOADING: TorrentBucket.DOWNLOADING,
+    DownloadStatus.PAUSED: TorrentBucket.PAUSED,
+    DownloadStatus.QUEUED: TorrentBucket.QUEUED,
+    DownloadStatus.DELAY: TorrentBucket.QUEUED,
+}
+"""Lidarr's queue status of a download, as a download state (when no client of the stack has
+it). Lidarr reports qBittorrent's ``pausedDL`` as paused, ``queuedDL``/checking/``metaDL`` as
+queued, and ``stalledDL`` as a warning with :data:`LIDARR_STALLED` (``GetItems()`` in
+``src/NzbDrone.Core/Download/Clients/QBittorrent/QBittorrent.cs``, Lidarr commit 00ba296)."""
+
+LIDARR_STALLED = "The download is stalled with no connections"
+"""Lidarr's message for a stalled qBittorrent download (see :data:`_QUEUE_STATES`)."""
+
+
+def queue_state(item: QueueItem) -> TorrentBucket | None:
+    """What Lidarr's queue says a download is doing (None: it does not say)."""
+    if item.status is DownloadStatus.WARNING:
+        lines = [line for group in item.status_messages for line in group.messages]
+        said = [item.error_message, *lines]
+        return TorrentBucket.STALLED if LIDARR_STALLED in said else None
+    return _QUEUE_STATES.get(item.status)
+
+
 def item_message(item: QueueItem) -> str | None:
     """What Lidarr says about a queue item (its error, else its status messages)."""
     if item.error_message:
@@ -95,7 +126,11 @@ class LidarrRoute:
         self._search_ended.pop(request_id, None)
 
     async def async_advance(
-        self, backend: LidarrRuntime, requests: list[TrackedRequest], now: datetime
+        self,
+        backend: LidarrRuntime,
+        requests: list[TrackedRequest],
+        now: datetime,
+        scan: LibraryScan,
     ) -> list[TrackedRequest]:
         """The requests as Lidarr shows them now; raises the client's errors."""
         client = backend.queue.client
@@ -141,17 +176,12 @@ class LidarrRoute:
             for request in lookups:
                 failing = broken.get(request.request_id)
                 if failing is None:
-                    out[request.request_id] = self._from_albums(request, albums, now)
+                    out[request.request_id] = await self._from_albums(request, albums, now, scan)
                     continue
                 ids = request.lidarr_album_ids
-                arrived = sum(1 for i in ids if i in albums and _complete(albums[i]))
+                arrived = [albums[i] for i in ids if i in albums and _complete(albums[i])]
                 out[request.request_id] = (
-                    at(
-                        request,
-                        Stage.IN_LIBRARY,
-                        now,
-                        f"{arrived} of {len(ids)} albums are in the library.",
-                    )
+                    await _playable(request, arrived, now, scan)
                     if arrived
                     else _from_queue(request, failing, now)
                 )
@@ -190,27 +220,22 @@ class LidarrRoute:
             )
         return searching
 
-    def _from_albums(
-        self, request: TrackedRequest, albums: dict[int, Album], now: datetime
+    async def _from_albums(
+        self, request: TrackedRequest, albums: dict[int, Album], now: datetime, scan: LibraryScan
     ) -> TrackedRequest:
         """A request without queue items, from its albums' track files."""
         ids = request.lidarr_album_ids
-        arrived = sum(1 for i in ids if i in albums and _complete(albums[i]))
-        if ids and arrived == len(ids):
+        arrived = [albums[i] for i in ids if i in albums and _complete(albums[i])]
+        if ids and len(arrived) == len(ids):
             self.forget(request.request_id)
-            return at(request, Stage.IN_LIBRARY, now)
+            return await _playable(request, arrived, now, scan)
         searching = request.stage is Stage.SEARCHING
         ended = self._search_ended.get(request.request_id, now)
         if searching and now - ended < NOTHING_FOUND_GRACE:
             return request
         self.forget(request.request_id)
         if arrived:
-            return at(
-                request,
-                Stage.IN_LIBRARY,
-                now,
-                f"{arrived} of {len(ids)} albums are in the library.",
-            )
+            return await _playable(request, arrived, now, scan)
         if searching:
             return failed(request, FailureReason.NOTHING_FOUND, now, "Lidarr found no release.")
         return failed(
@@ -219,6 +244,43 @@ class LidarrRoute:
             now,
             "The download left Lidarr's queue without being imported.",
         )
+
+
+def arrived_message(request: TrackedRequest, arrived: int) -> str | None:
+    """``3 albums by X are in your library.`` (a whole-artist request), ``2 of 3 albums ...``."""
+    total = len(request.lidarr_album_ids)
+    if request.album is not None and arrived == total:
+        return None  # one album: its title says it all
+    albums = "album" if arrived == 1 and arrived == total else "albums"
+    count = f"{arrived} of {total} {albums}" if arrived < total else f"{arrived} {albums}"
+    verb = "is" if arrived == 1 else "are"
+    return f"{count} by {request.artist} {verb} in your library."
+
+
+async def _playable(
+    request: TrackedRequest, arrived: list[Album], now: datetime, scan: LibraryScan
+) -> TrackedRequest:
+    """``request`` with ``arrived`` imported: ``in_library`` once the music server can play them.
+
+    Navidrome lists them, or scanned since; until then ``importing`` while Navidrome scans.
+    """
+    message = arrived_message(request, len(arrived))
+    navidrome = scan.navidrome
+    if navidrome is None:
+        return at(request, Stage.IN_LIBRARY, now, message)  # Lidarr's import: the best signal
+    try:
+        listed = [await navidrome_has(navidrome, request.artist, a.title) for a in arrived]
+    except StackError:
+        listed = [False]  # Navidrome down: it is asked again at the next poll
+    if all(listed):
+        scan.forget(request.request_id)
+        return at(request, Stage.IN_LIBRARY, now, message)
+    scanned = await scan.async_settle(request, now)
+    if scanned.stage is Stage.IN_LIBRARY:
+        # a scan since the import ended, and Navidrome lists the album under another name
+        return at(request, Stage.IN_LIBRARY, now, message)
+    waiting = f"Lidarr imported it; waiting for {navidrome.ref.title} to scan it."
+    return at(scanned, Stage.IMPORTING, now, waiting)
 
 
 async def _with_albums(client: LidarrClient, request: TrackedRequest) -> TrackedRequest:
@@ -263,4 +325,5 @@ def _from_queue(request: TrackedRequest, items: list[QueueItem], now: datetime) 
         size=size or None,
         torrent_hash=torrent_hash,
         message=next((m for item in items if (m := item_message(item))), None),
+        download_state=queue_state(items[0]),
     )

@@ -9,6 +9,8 @@ from typing import Any, Self
 
 from homeassistant.util import dt as dt_util
 
+from ..coordinators.download_client import TorrentBucket
+
 EVENT_REQUEST = "stepheybot_music_request"
 """Fired on the bus at every stage change of a request (data: :meth:`TrackedRequest.event_data`)."""
 
@@ -59,6 +61,10 @@ class RequestKind(StrEnum):
     UPGRADE = "upgrade"
 
 
+def _bucket(value: Any) -> TorrentBucket | None:
+    return TorrentBucket(value) if value in tuple(TorrentBucket) else None
+
+
 def _time(value: Any) -> datetime | None:
     return dt_util.parse_datetime(value) if isinstance(value, str) else None
 
@@ -102,6 +108,10 @@ class TrackedRequest:
     brain_request_id: str | None = None
     torrent_hash: str | None = None
     """Lower-case info-hash of the download, once known."""
+    download_state: TorrentBucket | None = None
+    """While ``downloading``: what its torrent is doing (``downloading``, ``stalled``,
+    ``paused``, ``queued``, ...) as the stack's download client reports it; None when no
+    download client of the stack has the torrent."""
 
     @property
     def title(self) -> str:
@@ -133,6 +143,7 @@ class TrackedRequest:
             message=message,
             progress=1.0 if done else self.progress,
             eta=None if done or stage is Stage.FAILED else self.eta,
+            download_state=self.download_state if stage is Stage.DOWNLOADING else None,
         )
 
     def as_dict(self) -> dict[str, Any]:
@@ -151,6 +162,7 @@ class TrackedRequest:
             "stage_changed_at": self.stage_changed_at.isoformat(),
             "progress_changed_at": self.progress_changed_at.isoformat(),
             "progress": self.progress,
+            "download_state": self.download_state.value if self.download_state else None,
             "eta": self.eta,
             "size": self.size,
             "failure": self.failure.value if self.failure else None,
@@ -181,6 +193,7 @@ class TrackedRequest:
             stage_changed_at=_time(data.get("stage_changed_at")) or now,
             progress_changed_at=_time(data.get("progress_changed_at")) or now,
             progress=data.get("progress"),
+            download_state=_bucket(data.get("download_state")),
             eta=data.get("eta"),
             size=data.get("size"),
             failure=FailureReason(data["failure"]) if data.get("failure") else None,
@@ -206,6 +219,7 @@ class TrackedRequest:
             "title": self.title,
             "route": self.route.value,
             "progress": self.progress,
+            "download_state": self.download_state.value if self.download_state else None,
             "failure": self.failure.value if self.failure else None,
             "message": self.message,
         }

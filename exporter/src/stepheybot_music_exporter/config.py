@@ -15,8 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from stepheybot_music_clients.errors import StackError
-from stepheybot_music_clients.lidarr import LIBRARY_MAX_AGE
-from stepheybot_music_clients.models import BackendKind
+from stepheybot_music_clients.models import LIBRARY_MAX_AGE, BackendKind
 from stepheybot_music_clients.stackfile import StackConfig, load_stack_file
 
 from . import __version__

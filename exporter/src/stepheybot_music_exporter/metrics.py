@@ -69,8 +69,8 @@ BACKEND_SCRAPE_DURATION = _gauge(
 BACKEND_FAILURE = _gauge(
     "backend_failure",
     "1 for the reason the backend failed in this scrape (unreachable, timeout, tls, auth, "
-    "banned, login_backoff, server_error, bad_response, wrong_application, error, internal); "
-    "only present while backend_up is 0.",
+    "banned, locked_out, whitelist_refused, host_refused, login_backoff, server_error, "
+    "bad_response, wrong_application, error, internal); only present while backend_up is 0.",
     "backend",
     "reason",
 )
@@ -197,6 +197,11 @@ LIDARR_ROOT_FOLDER_TOTAL = _gauge(
     "Total size of the disk holding each Lidarr root folder, in bytes.",
     "path",
 )
+LIDARR_IMPORT_BLOCKED = _gauge(
+    "lidarr_import_blocked",
+    "Finished downloads in Lidarr's queue that it cannot import (trackedDownloadState "
+    "importBlocked or importFailed): they wait for a manual import or removal.",
+)
 LIDARR_HEALTH_ISSUES = _gauge(
     "lidarr_health_issues",
     "Problems Lidarr's System > Status page lists, by level (notice, warning, error).",
@@ -232,6 +237,25 @@ VPN_LEAK = _gauge(
     "1 when a download client reports a public address that is not the VPN's, else 0. "
     "Present only while gluetun reports the VPN's address and a download client reports "
     "its own (qBittorrent 4.6+).",
+)
+
+# --------------------------------------------------------------------------- diagnosis
+BLOCKED = _gauge(
+    "blocked",
+    "1 for the cause that keeps music from arriving now, the first that holds of vpn_down, "
+    "vpn_leak, port_mismatch, no_peers, indexers_failing, import_blocked, disk_full; 0 for "
+    "the others. A cause the exporter could not check in this scrape (its backend down, or "
+    "not readable) is absent, never 0; a cause the stack cannot have (no gluetun, no "
+    "indexer manager, no Lidarr) is always 0.",
+    "cause",
+)
+
+LISTEN_PORT_MATCHES_VPN = _gauge(
+    "listen_port_matches_vpn",
+    "1 when the download client listens for peers on the port gluetun forwarded, 0 when it "
+    "listens on another (no peer can connect; Home Assistant's sync_forwarded_port fixes it). "
+    "Present only while both ports are known and gluetun forwards one.",
+    "client",
 )
 
 # --------------------------------------------------------------------------- Docker
@@ -316,6 +340,10 @@ class Samples:
         """One sample's value, or None (for tests and derived metrics)."""
         key = tuple(str(labels[name]) for name in metric.labels)
         return self._data.get(metric, {}).get(key)
+
+    def series(self, metric: MetricDef) -> dict[tuple[str, ...], float]:
+        """Every sample of one metric, by its label values in the metric's label order."""
+        return dict(self._data.get(metric, {}))
 
     def __contains__(self, metric: MetricDef) -> bool:
         """Whether the metric has at least one sample."""

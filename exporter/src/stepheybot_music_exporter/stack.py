@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from stepheybot_music_clients.diagnosis import Diagnosis
 from stepheybot_music_clients.errors import (
     FailureReason,
     InvalidAuthError,
@@ -22,12 +23,15 @@ from stepheybot_music_clients.errors import (
     StackError,
     failure_reason,
 )
+from stepheybot_music_clients.listen_port import port_matches
+from stepheybot_music_clients.models import BackendKind
 from stepheybot_music_clients.stackfile import StackConfig
 
 from . import metrics as m
 from .collectors import make_collector
 from .collectors.base import Collector, Facts
 from .config import CollectorOptions
+from .diagnosis import diagnose_scrape
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -66,7 +70,11 @@ class StackCollector:
         """Create one long-lived collector per backend (nothing connects yet)."""
         self.stack = stack
         self._backends = [_Backend(make_collector(b, options)) for b in stack.backends]
+        has_vpn = any(b.kind is BackendKind.GLUETUN for b in stack.backends)
+        for backend in self._backends:
+            backend.collector.reads_listen_port = has_vpn
         self._inflight: asyncio.Task[Snapshot] | None = None
+        self._last_cause: str | None = None
         self.collections = 0
         """How many collections ran (concurrent scrapes that shared one count once)."""
 
@@ -111,6 +119,10 @@ class StackCollector:
             else:
                 samples.add(m.BACKEND_FAILURE, 1, backend=result.name, reason=result.reason)
         _add_derived(samples, facts)
+        forwarded = samples.get(m.VPN_FORWARDED_PORT)
+        for backend in self._backends:
+            backend.collector.vpn_forwarded = int(forwarded) if forwarded is not None else None
+        self._report_diagnosis(diagnose_scrape(self.stack, samples, facts))
         return Snapshot(samples=samples, backends=tuple(r for r, _, _ in results))
 
     async def _collect_backend(
@@ -181,6 +193,19 @@ class StackCollector:
             collector.name, False, time.monotonic() - start, failure_reason(err).value, text
         )
 
+    def _report_diagnosis(self, diagnosis: Diagnosis) -> None:
+        """Log when the cause that blocks music changes (with its fix), not every scrape."""
+        cause = diagnosis.cause.value if diagnosis.cause is not None else None
+        if cause == self._last_cause:
+            return
+        if diagnosis.finding is not None:
+            _LOGGER.warning(
+                "%s: music is blocked (%s): %s", self.stack.name, cause, diagnosis.finding.speech
+            )
+        elif self._last_cause is not None:
+            _LOGGER.info("%s: music is no longer blocked (%s)", self.stack.name, diagnosis.status)
+        self._last_cause = cause
+
     def _report(self, backend: _Backend, result: BackendResult) -> None:
         """Log when a backend goes down, changes reason or comes back (not every scrape)."""
         if result.reason == backend.last_reason:
@@ -199,7 +224,12 @@ class StackCollector:
 
 
 def _add_derived(samples: m.Samples, facts: Facts) -> None:
-    """Metrics that need two backends: the VPN leak check."""
+    """Metrics that need two backends: the VPN leak check, the listen ports against the VPN's."""
+    forwarded = samples.get(m.VPN_FORWARDED_PORT)
+    for client, port in facts.listen_ports.items():
+        matches = port_matches(int(forwarded) if forwarded is not None else None, port)
+        if matches is not None:
+            samples.add(m.LISTEN_PORT_MATCHES_VPN, 1 if matches else 0, client=client)
     if facts.vpn_public_ip is None or not facts.external_addresses:
         return
     leak = any(ip != facts.vpn_public_ip for ip in facts.external_addresses.values())

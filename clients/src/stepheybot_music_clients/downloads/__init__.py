@@ -12,6 +12,7 @@ from stepheybot_music_clients.downloads.states import STATES, DownloadState, nor
 from stepheybot_music_clients.downloads.tally import Tally, TorrentTally
 from stepheybot_music_clients.downloads.view import (
     ALL_CATEGORIES,
+    MUSIC_FOLDERS,
     QBITTORRENT,
     TRANSMISSION,
     QBittorrentSource,
@@ -20,10 +21,13 @@ from stepheybot_music_clients.downloads.view import (
     TorrentView,
     TransmissionSource,
     in_category,
+    in_folders,
+    is_music,
 )
 
 __all__ = [
     "ALL_CATEGORIES",
+    "MUSIC_FOLDERS",
     "QBITTORRENT",
     "STATES",
     "TRANSMISSION",
@@ -36,5 +40,7 @@ __all__ = [
     "TorrentView",
     "TransmissionSource",
     "in_category",
+    "in_folders",
+    "is_music",
     "normalize",
 ]

@@ -17,11 +17,36 @@ from stepheybot_music_clients.downloads.states import DownloadState, normalize
 
 ALL_CATEGORIES = "*"
 """A category of ``*`` takes in every torrent, not only those of one category or label."""
+MUSIC_FOLDERS = ("/hot_downloads",)
+"""Folders whose torrents are music whatever their label: the StepheyBot Music Brain adds its
+downloads to Transmission with ``download-dir`` ``/hot_downloads`` and no label."""
 
 
 def in_category(category: str, labels: Iterable[str]) -> bool:
     """Whether a torrent with these categories/labels is in ``category`` (``*``: every one)."""
     return category == ALL_CATEGORIES or category in labels
+
+
+def normalize_folder(folder: str) -> str:
+    """``folder`` without trailing slashes (``/`` stays ``/``)."""
+    return folder.rstrip("/") or ("/" if folder.startswith("/") else "")
+
+
+def in_folders(folder: str, folders: Iterable[str]) -> bool:
+    """Whether ``folder`` (a torrent's download folder) is one of ``folders`` or inside one."""
+    here = normalize_folder(folder)
+    if not here:
+        return False
+    for root in folders:
+        top = normalize_folder(root)
+        if top and (here == top or here.startswith(top.rstrip("/") + "/")):
+            return True
+    return False
+
+
+def is_music(category: str, folders: Iterable[str], labels: Iterable[str], folder: str) -> bool:
+    """The one rule of what is music: the category (label), or a music folder."""
+    return in_category(category, labels) or in_folders(folder, folders)
 
 
 class TorrentFacts(NamedTuple):
@@ -31,6 +56,8 @@ class TorrentFacts(NamedTuple):
     state: DownloadState
     labels: tuple[str, ...]
     complete: bool
+    folder: str
+    """Where its data goes (qBittorrent's save path, Transmission's download folder)."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -57,6 +84,8 @@ class TorrentView:
     """qBittorrent's category (none or one), or Transmission's labels."""
     error: str | None
     """Why the torrent cannot go on, for the user (None when it can)."""
+    folder: str = ""
+    """Where its data goes (qBittorrent's save path, Transmission's download folder)."""
 
     @property
     def complete(self) -> bool:
@@ -66,6 +95,10 @@ class TorrentView:
     def in_category(self, category: str) -> bool:
         """Whether the torrent is in ``category`` (``*``: always)."""
         return in_category(category, self.labels)
+
+    def is_music(self, category: str, folders: Iterable[str] = MUSIC_FOLDERS) -> bool:
+        """Whether the torrent is music: in ``category``, or in one of ``folders``."""
+        return is_music(category, folders, self.labels, self.folder)
 
 
 class TorrentSource[T](ABC):
@@ -91,6 +124,7 @@ class QBittorrentSource(TorrentSource[qbittorrent.Torrent]):
             normalize(torrent.state),
             (category,) if category else (),
             torrent.progress >= 1.0,
+            torrent.save_path,
         )
 
     def view(self, torrent: qbittorrent.Torrent) -> TorrentView:
@@ -115,6 +149,7 @@ class QBittorrentSource(TorrentSource[qbittorrent.Torrent]):
             eta=torrent.eta,
             labels=facts.labels,
             error=error,
+            folder=facts.folder,
         )
 
 
@@ -124,7 +159,11 @@ class TransmissionSource(TorrentSource[transmission.Torrent]):
     def facts(self, torrent: transmission.Torrent) -> TorrentFacts:
         """Hash, state, labels, complete."""
         return TorrentFacts(
-            torrent.hash, normalize(torrent.state), torrent.labels, torrent.progress >= 1.0
+            torrent.hash,
+            normalize(torrent.state),
+            torrent.labels,
+            torrent.progress >= 1.0,
+            torrent.download_dir,
         )
 
     def view(self, torrent: transmission.Torrent) -> TorrentView:
@@ -145,6 +184,7 @@ class TransmissionSource(TorrentSource[transmission.Torrent]):
             eta=torrent.eta,
             labels=facts.labels,
             error=error,
+            folder=facts.folder,
         )
 
 

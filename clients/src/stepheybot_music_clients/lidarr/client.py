@@ -320,6 +320,17 @@ class LidarrClient(ServarrClient):
             return None
         return await self.command("AlbumSearch", album_ids=[album_id])
 
+    # --- other resources (Connect notifications: see :mod:`.webhook`) ------------------------
+
+    async def get_json_api(self, path: str) -> Any:
+        """GET ``/api/v1/<path>`` as JSON."""
+        return await self._get(path)
+
+    async def send_json_api(self, method: str, path: str, body: Any) -> Any:
+        """Send ``body`` to ``/api/v1/<path>``; the JSON answer, or None when it is empty."""
+        resp = await self._call(method, path, json_body=body)
+        return resp.json() if resp.body.strip() else None
+
     # --- commands, history, calendar ----------------------------------------------------------
 
     async def command(self, name: str, **body: Any) -> Command:

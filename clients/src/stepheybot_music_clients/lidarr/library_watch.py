@@ -13,9 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from stepheybot_music_clients.lidarr.client import LidarrClient
-
-LIBRARY_MAX_AGE = 6 * 3600.0
-"""Seconds after which the artist list is downloaded even when no change signal moved."""
+from stepheybot_music_clients.models import LIBRARY_MAX_AGE
 
 
 @dataclass(frozen=True, slots=True)

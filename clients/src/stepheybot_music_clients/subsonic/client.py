@@ -13,11 +13,14 @@ default, never every track participant (composers, lyricists, performers, ...).
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import json
 import logging
 import re
 import secrets
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
@@ -25,6 +28,7 @@ import aiohttp
 
 from stepheybot_music_clients.errors import (
     BackendRequestError,
+    CannotConnectError,
     InvalidAuthError,
     IpBannedError,
     StackError,
@@ -32,11 +36,22 @@ from stepheybot_music_clients.errors import (
     WrongApplicationError,
 )
 from stepheybot_music_clients.models import BackendInfo, BackendKind
+from stepheybot_music_clients.subsonic import browse
+from stepheybot_music_clients.subsonic.events import FrameParser, ServerEvent
 from stepheybot_music_clients.subsonic.models import (
+    Album,
+    AlbumListType,
+    AlbumSongs,
+    ArtistAlbums,
+    ArtistIndex,
+    AudioStream,
     AuthMode,
+    CoverArt,
     LibraryTotals,
     NowPlayingEntry,
     OpenSubsonicExtension,
+    Playlist,
+    PlaylistSongs,
     ScanStatus,
     SearchAlbum,
     SearchArtist,
@@ -80,6 +95,11 @@ library (server/subsonic/browsing.go @ v0.58.5:116-118)."""
 _FALLBACK_CODES = (10, 41)
 """Answers to token auth that mean "this server cannot check tokens" (10: supysonic wants ``p``)."""
 _MAX_MESSAGE = 200
+_ENVELOPE_TYPES = ("application/json", "text/json", "application/xml", "text/xml")
+"""Content types of a Subsonic envelope: a binary call that sends one failed."""
+_MAX_ERROR_BODY = 64 * 1024
+STREAM_HEADERS = ("Content-Type", "Content-Length", "Content-Range", "Accept-Ranges")
+"""The headers of an audio reply worth passing on to a player (seeking needs the last three)."""
 
 type _Query = list[tuple[str, str | int | float]]
 
@@ -520,6 +540,7 @@ class SubsonicClient(HttpClient):
                         artist_id=a.get("artistId"),
                         song_count=_optional_int(a.get("songCount")),
                         year=_optional_int(a.get("year")),
+                        cover_art=str(a.get("coverArt") or "") or None,
                     )
                     for a in found.get("album", [])
                 ),
@@ -532,10 +553,152 @@ class SubsonicClient(HttpClient):
                         album_id=s.get("albumId"),
                         track=_optional_int(s.get("track")),
                         duration=_optional_int(s.get("duration")),
+                        content_type=str(s.get("contentType") or "") or None,
+                        cover_art=str(s.get("coverArt") or "") or None,
                     )
                     for s in found.get("song", [])
                 ),
             )
+
+    # ----------------------------------------------------------------- browsing
+
+    async def artists(self) -> tuple[ArtistIndex, ...]:
+        """``getArtists``: album artists by index letter (names and ids, no albums).
+
+        Error 70 is an empty library on Navidrome 0.58+ (browsing.go @ v0.58.5:116-118):
+        no letters, not an error.
+        """
+        try:
+            envelope = await self._call("getArtists")
+        except BackendRequestError as err:
+            if err.code == _EMPTY_LIBRARY:
+                return ()
+            raise
+        with parsing(self.kind, "the artist index"):
+            return browse.artist_indexes(envelope)
+
+    async def artist(self, artist_id: str) -> ArtistAlbums:
+        """``getArtist``: one artist and its albums (error 70 when the id is unknown)."""
+        envelope = await self._call("getArtist", [("id", artist_id)])
+        with parsing(self.kind, "an artist"):
+            return browse.artist_albums(envelope)
+
+    async def album(self, album_id: str) -> AlbumSongs:
+        """``getAlbum``: one album and its songs (error 70 when the id is unknown)."""
+        envelope = await self._call("getAlbum", [("id", album_id)])
+        with parsing(self.kind, "an album"):
+            return browse.album_songs(envelope)
+
+    async def album_list(
+        self, list_type: AlbumListType, *, size: int = 50, offset: int = 0
+    ) -> tuple[Album, ...]:
+        """One page of ``getAlbumList2`` (``size`` at most :data:`MAX_PAGE_SIZE`)."""
+        envelope = await self._call(
+            "getAlbumList2",
+            [
+                ("type", str(list_type)),
+                ("size", max(1, min(size, MAX_PAGE_SIZE))),
+                ("offset", max(0, offset)),
+            ],
+        )
+        with parsing(self.kind, "an album list"):
+            return browse.albums(envelope)
+
+    async def playlists(self) -> tuple[Playlist, ...]:
+        """``getPlaylists``: the user's own playlists and the public ones."""
+        envelope = await self._call("getPlaylists")
+        with parsing(self.kind, "the playlists"):
+            return browse.playlists(envelope)
+
+    async def playlist(self, playlist_id: str) -> PlaylistSongs:
+        """``getPlaylist``: one playlist and its songs (error 70 when the id is unknown)."""
+        envelope = await self._call("getPlaylist", [("id", playlist_id)])
+        with parsing(self.kind, "a playlist"):
+            return browse.playlist_songs(envelope)
+
+    # ----------------------------------------------------------------- media
+
+    async def _media_query(self, params: _Query) -> _Query:
+        """The query of a binary call (credentials settled first, by a ``ping``)."""
+        if self._auth is None:
+            await self._ping_info()
+        mode = self._auth or AuthMode.TOKEN
+        common: _Query = [("v", API_VERSION), ("c", CLIENT_NAME), ("f", "json")]
+        return [*self._credentials(mode), *common, *params]
+
+    def _media_error(self, method: str, status: int, body: bytes) -> StackError:
+        """The error of a binary call that answered with an envelope or an HTTP error."""
+        data: Any = None
+        if body.lstrip().startswith(b"{"):
+            with contextlib.suppress(ValueError):
+                data = json.loads(body)
+        envelope = data.get("subsonic-response") if isinstance(data, dict) else None
+        if isinstance(envelope, dict) and envelope.get("status") == "failed":
+            return self._error(method, envelope, self._auth or AuthMode.TOKEN)
+        if status == 404:
+            return BackendRequestError(
+                f"{self.name} at {self.url} has no such item for {method} (HTTP 404).",
+                backend=self.kind,
+                code=_EMPTY_LIBRARY,
+            )
+        return UnexpectedResponseError(
+            f"{self.name} at {self.url} answered {method} with HTTP {status} "
+            f"({snippet(body)!r}) instead of media. Check its logs.",
+            backend=self.kind,
+        )
+
+    @asynccontextmanager
+    async def stream(
+        self, song_id: str, *, byte_range: str | None = None
+    ) -> AsyncIterator[AudioStream]:
+        """Open ``stream`` for a song as stored (no transcoding), passing ``Range`` on.
+
+        The body is not read: the caller copies :attr:`AudioStream.content` on (errors while
+        reading it are the caller's). A Subsonic error comes as a JSON envelope instead of
+        audio (HTTP 200) and is raised. The URL holds credentials: it is never logged, nor
+        put in a message.
+        """
+        query = await self._media_query([("id", song_id)])
+        url = self._url("rest/stream")
+        _LOGGER.debug("%s GET %s", self.kind, url.path)
+        self.stats.count(url.path)
+        try:
+            resp = await self._session.get(
+                url,
+                params=query,
+                headers={"Range": byte_range} if byte_range else {},
+                timeout=aiohttp.ClientTimeout(total=None, sock_connect=self.timeout),
+                ssl=self.verify_ssl,
+                auto_decompress=False,
+            )
+        except (aiohttp.ClientError, OSError, TimeoutError) as err:
+            raise CannotConnectError(
+                f"Cannot stream from {self.name} at {self.url} ({type(err).__name__}). "
+                "Check that the server is running and reachable.",
+                backend=self.kind,
+            ) from None
+        try:
+            unsatisfiable = resp.status == 416  # a Range past the end: the player's to handle
+            if (resp.status >= 400 and not unsatisfiable) or resp.content_type in _ENVELOPE_TYPES:
+                body = await resp.content.read(_MAX_ERROR_BODY)
+                raise self._media_error("stream", resp.status, body)
+            yield AudioStream(
+                status=resp.status,
+                headers={k: v for k in STREAM_HEADERS if (v := resp.headers.get(k))},
+                content=resp.content,
+            )
+        finally:
+            resp.release()
+
+    async def cover_art(self, cover_id: str, *, size: int | None = None) -> CoverArt:
+        """``getCoverArt``: the image of an artist, album, song or playlist (``size`` px)."""
+        sized: _Query = [("size", size)] if size else []
+        query = await self._media_query([("id", cover_id), *sized])
+        resp = await self.request("GET", "rest/getCoverArt", params=query)
+        content_type = resp.headers.get("Content-Type", "").split(";")[0].strip()
+        if resp.status >= 400 or not content_type.startswith("image/"):
+            raise self._media_error("getCoverArt", resp.status, resp.body)
+        return CoverArt(content_type=content_type, body=resp.body)
 
     # ----------------------------------------------------------------- library totals
 
@@ -652,6 +815,55 @@ class SubsonicClient(HttpClient):
         if resp.status != 401 and (refreshed := _refreshed_token(resp)):
             self._jwt = refreshed
         return resp
+
+    async def events(self) -> AsyncIterator[ServerEvent]:
+        """Navidrome's event stream (``/api/events``), from its JWT login; ends when it closes.
+
+        Raises the login's errors, :class:`CannotConnectError` when the stream cannot be
+        opened or breaks, and :class:`BackendRequestError` when Navidrome does not offer it
+        (404: ``DevActivityPanel`` off, or a reverse proxy hiding it).
+        """
+        if self._jwt is None:
+            await self._login()
+        url = self._url("api/events")
+        self.stats.count(url.path)
+        try:
+            async with self._session.get(
+                url,
+                headers={**self._jwt_header(), "Accept": "text/event-stream"},
+                timeout=aiohttp.ClientTimeout(total=None, connect=self.timeout),
+                ssl=self.verify_ssl,
+            ) as resp:
+                if resp.status == 401:
+                    self._jwt = None
+                    raise InvalidAuthError(
+                        f"{self.name} at {self.url} rejected its session token on /api/events.",
+                        backend=self.kind,
+                    )
+                if resp.status == 404:
+                    raise BackendRequestError(
+                        f"{self.name} at {self.url} has no event stream (/api/events answers "
+                        "404): turn on ND_DEVACTIVITYPANEL, or let a reverse proxy pass "
+                        "/api/events.",
+                        backend=self.kind,
+                        code=404,
+                    )
+                if resp.status >= 300:
+                    raise UnexpectedResponseError(
+                        f"{self.name} at {self.url} answered HTTP {resp.status} to /api/events.",
+                        backend=self.kind,
+                    )
+                parser = FrameParser()
+                async for raw in resp.content:
+                    event = parser.feed(raw.decode("utf-8", "replace").rstrip("\r\n"))
+                    if event is not None:
+                        yield event
+        except (aiohttp.ClientError, OSError) as err:
+            raise CannotConnectError(
+                f"The event stream of {self.name} at {self.url} broke "
+                f"({type(err).__name__}: {err}).",
+                backend=self.kind,
+            ) from err
 
     def _jwt_header(self) -> dict[str, str]:
         return {JWT_HEADER: f"Bearer {self._jwt}"}

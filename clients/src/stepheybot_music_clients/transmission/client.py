@@ -9,8 +9,9 @@ header) is broken, and is reported instead of looping.
 
 from __future__ import annotations
 
+import asyncio
 import base64
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, ClassVar
 
 import aiohttp
@@ -18,12 +19,13 @@ import aiohttp
 from stepheybot_music_clients.errors import (
     BackendRequestError,
     InvalidAuthError,
-    IpBannedError,
     UnexpectedResponseError,
     WrongApplicationError,
 )
 from stepheybot_music_clients.models import BackendInfo, BackendKind
 from stepheybot_music_clients.transmission.models import (
+    RPC_LABELS,
+    RPC_LABELS_IN_ADD,
     TORRENT_FIELDS,
     AddedTorrent,
     FreeSpace,
@@ -35,6 +37,7 @@ from stepheybot_music_clients.transmission.models import (
     TransferTotals,
 )
 from stepheybot_music_clients.transmission.parse import parse_torrents
+from stepheybot_music_clients.transmission.refusals import FAILED_LOGINS, forbidden, host_refused
 from stepheybot_music_clients.transmission.sync import TransmissionSync
 from stepheybot_music_clients.transport import (
     DEFAULT_TIMEOUT,
@@ -100,6 +103,8 @@ class TransmissionClient(HttpClient):
         self._session_id: str | None = None
         self._session_generation = 0
         self._torrent_sync: TransmissionSync | None = None
+        self._rpc_version: tuple[int, int] | None = None
+        """(session generation, RPC version) of the last ``session-get``."""
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.url} user={self.username!r}>"
@@ -128,13 +133,28 @@ class TransmissionClient(HttpClient):
             headers[SESSION_HEADER] = self._session_id
         return headers
 
+    async def _send(self, body: Mapping[str, Any]) -> Response:
+        """POST once and note whether the daemon took the credentials (see :mod:`.refusals`)."""
+        resp = await self.request("POST", self.rpc_path, json_body=body, headers=self._headers())
+        if resp.status == 401:
+            FAILED_LOGINS.failed(self._daemon)
+        elif resp.status != 403:
+            # 409 and 421 come after the credentials were checked, like any answer but 401/403
+            FAILED_LOGINS.succeeded(self._daemon)
+        return resp
+
+    @property
+    def _daemon(self) -> str:
+        """This daemon's key in the process's failed-login history."""
+        return str(self.url)
+
     async def _post(self, body: Mapping[str, Any]) -> Response:
         """POST one RPC body, doing the 409 session-id handshake at most once."""
-        resp = await self.request("POST", self.rpc_path, json_body=body, headers=self._headers())
+        resp = await self._send(body)
         if resp.status != 409:
             return resp
         self._adopt_session_id(resp)
-        resp = await self.request("POST", self.rpc_path, json_body=body, headers=self._headers())
+        resp = await self._send(body)
         if resp.status == 409:
             self._adopt_session_id(resp)
             raise UnexpectedResponseError(
@@ -167,19 +187,14 @@ class TransmissionClient(HttpClient):
                 backend=self.kind,
             )
         if resp.status == 403:
-            if "unsuccessful login attempts" in resp.text.lower():
-                raise IpBannedError(
-                    f"{where} locked the RPC after too many failed logins (HTTP 403). "
-                    "Fix the credentials StepheyBot Music uses, then restart Transmission to "
-                    "lift the lock.",
-                    backend=self.kind,
-                )
-            raise InvalidAuthError(
-                f"{where} refused this address (HTTP 403): it is not in rpc-whitelist. Add "
-                "the address StepheyBot Music connects from to rpc-whitelist (or turn "
-                "rpc-whitelist-enabled off).",
+            raise forbidden(
+                where,
+                resp.text,
+                failed_logins=FAILED_LOGINS.failures(self._daemon),
                 backend=self.kind,
             )
+        if resp.status == 421:
+            raise host_refused(where, self.url.host or "", backend=self.kind)
         if resp.status == 404:
             raise WrongApplicationError(
                 f"{where} has no Transmission RPC at {self.rpc_path} (HTTP 404). Check the URL "
@@ -192,6 +207,34 @@ class TransmissionClient(HttpClient):
         """Call one RPC method and return its ``arguments``; raise unless it succeeded."""
         resp = await self._post({"method": method, "arguments": dict(arguments or {})})
         self._check(resp)
+        return self._arguments(method, resp)
+
+    async def rpc_in_worker[T](
+        self,
+        method: str,
+        arguments: Mapping[str, Any],
+        read: Callable[[dict[str, Any]], T],
+        *,
+        what: str,
+    ) -> T:
+        """:meth:`rpc`, with the reply decoded and ``read`` in a worker thread.
+
+        For replies big enough (every torrent of a big daemon: 2 MB of JSON at 10,000) that
+        decoding them in the event loop would stall it; ``read``'s shape errors are reported
+        as :func:`parsing` reports them, naming ``what``.
+        """
+        resp = await self._post({"method": method, "arguments": dict(arguments)})
+        self._check(resp)
+
+        def decode() -> T:
+            args = self._arguments(method, resp)
+            with parsing(self.kind, what):
+                return read(args)
+
+        return await asyncio.to_thread(decode)
+
+    def _arguments(self, method: str, resp: Response) -> dict[str, Any]:
+        """The ``arguments`` of a checked reply; raise unless it succeeded."""
         data = resp.json()
         if not isinstance(data, dict) or "result" not in data:
             raise WrongApplicationError(
@@ -224,6 +267,7 @@ class TransmissionClient(HttpClient):
                     backend=self.kind,
                 )
             semver = args.get("rpc-version-semver")
+            self._rpc_version = (self._session_generation, int(args["rpc-version"]))
             return SessionInfo(
                 version=str(args["version"]),
                 rpc_version=int(args["rpc-version"]),
@@ -231,6 +275,16 @@ class TransmissionClient(HttpClient):
                 download_dir=str(args.get("download-dir") or ""),
                 alt_speed_enabled=bool(args.get("alt-speed-enabled", False)),
             )
+
+    async def rpc_version(self) -> int:
+        """The daemon's RPC version (16: 3.00, 17: 4.0, 18 and up: 4.1; 15: 2.94).
+
+        Asked once per daemon run (a new session id means a restart, maybe an upgrade).
+        """
+        known = self._rpc_version
+        if known is None or known[0] != self._session_generation:
+            return (await self.session()).rpc_version
+        return known[1]
 
     async def probe(self) -> BackendInfo:
         """Check URL and credentials with ``session-get``; report the versions."""
@@ -320,23 +374,32 @@ class TransmissionClient(HttpClient):
         paused: bool = False,
         labels: Iterable[str] = (),
     ) -> AddedTorrent:
-        """Add a magnet link or a .torrent URL; labels need Transmission 4.0."""
+        """Add a magnet link or a .torrent URL, with ``labels`` where the daemon has them.
+
+        4.0 and later take ``labels`` in ``torrent-add``; 3.00 ignores them there, so they are
+        set with ``torrent-set`` right after (a torrent that was there already keeps its own);
+        2.94 has no labels at all (its music is found by its download folder).
+        """
         arguments: dict[str, Any] = {"filename": magnet_or_url, "paused": paused}
         if download_dir:
             arguments["download-dir"] = download_dir
         label_list = list(labels)
-        if label_list:
+        version = await self.rpc_version() if label_list else RPC_LABELS_IN_ADD
+        if label_list and version >= RPC_LABELS_IN_ADD:
             arguments["labels"] = label_list
         args = await self.rpc("torrent-add", arguments)
         with parsing(self.kind, "the added torrent"):
             duplicate = "torrent-duplicate" in args
             item = args["torrent-duplicate"] if duplicate else args["torrent-added"]
-            return AddedTorrent(
+            added = AddedTorrent(
                 id=int(item["id"]),
                 hash=str(item["hashString"]).lower(),
                 name=str(item["name"]),
                 duplicate=duplicate,
             )
+        if label_list and RPC_LABELS <= version < RPC_LABELS_IN_ADD and not duplicate:
+            await self._act("torrent-set", [added.id], {"labels": label_list})
+        return added
 
     async def _act(
         self, method: str, ids: Sequence[TorrentId], arguments: Mapping[str, Any] | None = None
@@ -362,3 +425,22 @@ class TransmissionClient(HttpClient):
     async def remove(self, ids: Sequence[TorrentId], *, delete_data: bool = False) -> None:
         """Remove torrents by id or hash, deleting their files when asked."""
         await self._act("torrent-remove", ids, {"delete-local-data": delete_data})
+
+    # ----------------------------------------------------------------- peer port
+
+    async def peer_port(self) -> int:
+        """The port the daemon listens on for peers (``session-get`` ``peer-port``)."""
+        args = await self.rpc("session-get", {"fields": ["peer-port"]})
+        with parsing(self.kind, "the session"):
+            return int(args["peer-port"])
+
+    async def set_peer_port(self, port: int) -> None:
+        """Listen for peers on ``port`` (``session-set`` ``peer-port``; 3.00 and 4.x).
+
+        The daemon saves it in its settings; with ``peer-port-random-on-start`` on it picks a
+        new random port at its next start (``docs/rpc-spec.md``, 4.1.0; 4.1 also accepts
+        the snake_case ``peer_port``, the kebab-case key is the one every release reads).
+        """
+        if not 1 <= port <= 65535:
+            raise ValueError(f"{port} is not a TCP port")
+        await self.rpc("session-set", {"peer-port": port})

@@ -13,6 +13,13 @@ and every ``full_every`` polls, which bounds drift in fields the daemon changes 
 ``date_changed``. Stopping a torrent is such a change (``torrentStop`` in ``torrent.cc`` does
 not mark it), so the torrents this client starts, stops or removes are fetched by id on the next
 poll.
+
+Before 4.1 an edit does not mark a torrent either: labels set by another program (``torrent-set``)
+never show in ``recently-active`` (see ``models.RPC_MARKS_EDITS``). On those daemons an *edit
+check* lists every torrent's ``labels`` and ``downloadDir`` alone (a few dozen bytes a torrent)
+at least every ``edit_check`` seconds and fetches the torrents whose labels or folder differ, so
+a relabelled torrent counts as music (or stops counting) within that time, not only at the next
+full listing.
 """
 
 from __future__ import annotations
@@ -23,7 +30,9 @@ from collections.abc import Callable, Iterable, Mapping
 from types import MappingProxyType
 from typing import TYPE_CHECKING
 
+from stepheybot_music_clients.transmission.listing import list_torrents
 from stepheybot_music_clients.transmission.models import (
+    RPC_MARKS_EDITS,
     TORRENT_FIELDS,
     Torrent,
     TorrentId,
@@ -43,6 +52,10 @@ MAX_GAP = 50.0
 ``recently-active`` reply may have missed a change; a full listing is used instead."""
 DEFAULT_FULL_EVERY = 120
 """A full listing every this many polls (30 minutes at Home Assistant's 15 s default)."""
+EDIT_CHECK_SECONDS = 120.0
+"""Before Transmission 4.1: the longest a relabelling by another program goes unseen."""
+EDIT_FIELDS = ("id", "labels", "downloadDir")
+"""What an edit check lists of every torrent."""
 
 type Clock = Callable[[], float]
 """Seconds on a monotonic clock."""
@@ -66,6 +79,7 @@ class TransmissionSync:
         *,
         full_every: int = DEFAULT_FULL_EVERY,
         max_gap: float = MAX_GAP,
+        edit_check: float = EDIT_CHECK_SECONDS,
         clock: Clock = time.monotonic,
     ) -> None:
         """Sync ``client``'s daemon; ``clock`` measures the gaps between polls."""
@@ -76,6 +90,8 @@ class TransmissionSync:
         self.client = client
         self.full_every = full_every
         self.max_gap = max_gap
+        self.edit_check = edit_check
+        self._edits_checked = 0.0
         self._clock = clock
         self._lock = asyncio.Lock()
         self._torrents = _NO_TORRENTS
@@ -146,10 +162,46 @@ class TransmissionSync:
         """Apply one poll: what a merge changed and removed, or None after a full listing."""
         if not self._needs_full():
             delta = await self._merge_recent()
+            if delta is not None and await self._edits_unmarked():
+                delta = await self._check_edits(delta)
             if delta is not None:
                 return delta
         await self._list_all()
         return None
+
+    async def _edits_unmarked(self) -> bool:
+        """Whether an edit check is due: a daemon before 4.1 and ``edit_check`` seconds gone."""
+        if not 0 <= self._now() - self._edits_checked < self.edit_check:
+            return await self.client.rpc_version() < RPC_MARKS_EDITS
+        return False
+
+    async def _check_edits(self, delta: _Delta) -> _Delta | None:
+        """List every torrent's labels and folder; fetch those that differ (None: not covered)."""
+        checked = self._now()
+        args = await self.client.rpc("torrent-get", {"fields": list(EDIT_FIELDS)})
+        with parsing(self.client.kind, "the torrents' labels"):
+            rows = args["torrents"]
+            if not isinstance(rows, list):
+                raise TypeError("torrents is not a list")
+            edited: list[TorrentId] = []
+            for row in rows:
+                known = self._torrents.get(int(row["id"]))
+                labels = tuple(str(label) for label in row.get("labels") or ())
+                folder = str(row.get("downloadDir") or "")
+                if known is not None and (known.labels, known.download_dir) != (labels, folder):
+                    edited.append(known.id)
+        if edited:
+            args = await self.client.rpc(
+                "torrent-get", {"ids": edited, "fields": list(TORRENT_FIELDS)}
+            )
+            if not self._covered():
+                return None
+            with parsing(self.client.kind, "the edited torrents"):
+                fetched = parse_torrents(args["torrents"])
+            changed, removed = self._apply(fetched, self._missing(edited, fetched))
+            delta = (delta[0] | changed, (delta[1] | removed) - changed)
+        self._edits_checked = checked
+        return delta
 
     def _now(self) -> float:
         """Seconds on the daemon's clock when the caller gave it, else on the local one."""
@@ -176,9 +228,7 @@ class TransmissionSync:
     async def _list_all(self) -> None:
         refetch = list(self._refetch)
         sent = self._now()
-        args = await self.client.rpc("torrent-get", {"fields": list(TORRENT_FIELDS)})
-        with parsing(self.client.kind, "the torrent list"):
-            listed = parse_torrents(args["torrents"])
+        listed = await list_torrents(self.client)
         old = self._torrents
         torrents: dict[int, Torrent] = {}
         kept = 0
@@ -194,6 +244,7 @@ class TransmissionSync:
             self._by_hash = MappingProxyType({t.hash: t for t in torrents.values()})
         self._commit(sent, refetch)
         self._polls_since_full = 0
+        self._edits_checked = sent
 
     async def _merge_recent(self) -> _Delta | None:
         """Merge the recently active torrents (and those to refetch); None if not covered."""

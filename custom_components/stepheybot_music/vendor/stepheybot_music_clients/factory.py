@@ -9,20 +9,23 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import aiohttp
 
-from stepheybot_music_clients.docker import DockerClient
-from stepheybot_music_clients.gluetun import GluetunClient
-from stepheybot_music_clients.indexers import JackettClient, ProwlarrClient
-from stepheybot_music_clients.lidarr import LidarrClient
 from stepheybot_music_clients.login_policy import LoginGuard
 from stepheybot_music_clients.models import BackendKind
-from stepheybot_music_clients.music_brain import MusicBrainClient
-from stepheybot_music_clients.qbittorrent import QBittorrentClient
-from stepheybot_music_clients.subsonic import SubsonicClient
-from stepheybot_music_clients.transmission import TransmissionClient
 from stepheybot_music_clients.transport import DEFAULT_TIMEOUT
+
+if TYPE_CHECKING:  # each builder imports its own client: a process loads only what it uses
+    from stepheybot_music_clients.docker import DockerClient
+    from stepheybot_music_clients.gluetun import GluetunClient
+    from stepheybot_music_clients.indexers import JackettClient, ProwlarrClient
+    from stepheybot_music_clients.lidarr import LidarrClient
+    from stepheybot_music_clients.music_brain import MusicBrainClient
+    from stepheybot_music_clients.qbittorrent import QBittorrentClient
+    from stepheybot_music_clients.subsonic import SubsonicClient
+    from stepheybot_music_clients.transmission import TransmissionClient
 
 type StackClient = (
     MusicBrainClient
@@ -59,10 +62,14 @@ class ClientSettings:
 
 
 def _music_brain(session: aiohttp.ClientSession, s: ClientSettings) -> MusicBrainClient:
+    from stepheybot_music_clients.music_brain import MusicBrainClient  # noqa: PLC0415
+
     return MusicBrainClient(session, s.url, timeout=s.timeout, verify_ssl=s.verify_ssl)
 
 
 def _subsonic(session: aiohttp.ClientSession, s: ClientSettings) -> SubsonicClient:
+    from stepheybot_music_clients.subsonic import SubsonicClient  # noqa: PLC0415
+
     return SubsonicClient(
         session,
         s.url,
@@ -74,12 +81,16 @@ def _subsonic(session: aiohttp.ClientSession, s: ClientSettings) -> SubsonicClie
 
 
 def _lidarr(session: aiohttp.ClientSession, s: ClientSettings) -> LidarrClient:
+    from stepheybot_music_clients.lidarr import LidarrClient  # noqa: PLC0415
+
     return LidarrClient(
         session, s.url, api_key=s.api_key, timeout=s.timeout, verify_ssl=s.verify_ssl
     )
 
 
 def _qbittorrent(session: aiohttp.ClientSession, s: ClientSettings) -> QBittorrentClient:
+    from stepheybot_music_clients.qbittorrent import QBittorrentClient  # noqa: PLC0415
+
     return QBittorrentClient(
         session,
         s.url,
@@ -92,6 +103,8 @@ def _qbittorrent(session: aiohttp.ClientSession, s: ClientSettings) -> QBittorre
 
 
 def _transmission(session: aiohttp.ClientSession, s: ClientSettings) -> TransmissionClient:
+    from stepheybot_music_clients.transmission import TransmissionClient  # noqa: PLC0415
+
     return TransmissionClient(
         session,
         s.url,
@@ -103,6 +116,8 @@ def _transmission(session: aiohttp.ClientSession, s: ClientSettings) -> Transmis
 
 
 def _jackett(session: aiohttp.ClientSession, s: ClientSettings) -> JackettClient:
+    from stepheybot_music_clients.indexers import JackettClient  # noqa: PLC0415
+
     return JackettClient(
         session,
         s.url,
@@ -114,12 +129,16 @@ def _jackett(session: aiohttp.ClientSession, s: ClientSettings) -> JackettClient
 
 
 def _prowlarr(session: aiohttp.ClientSession, s: ClientSettings) -> ProwlarrClient:
+    from stepheybot_music_clients.indexers import ProwlarrClient  # noqa: PLC0415
+
     return ProwlarrClient(
         session, s.url, api_key=s.api_key, timeout=s.timeout, verify_ssl=s.verify_ssl
     )
 
 
 def _gluetun(session: aiohttp.ClientSession, s: ClientSettings) -> GluetunClient:
+    from stepheybot_music_clients.gluetun import GluetunClient  # noqa: PLC0415
+
     return GluetunClient(
         session,
         s.url,
@@ -132,6 +151,8 @@ def _gluetun(session: aiohttp.ClientSession, s: ClientSettings) -> GluetunClient
 
 
 def _docker(session: aiohttp.ClientSession, s: ClientSettings) -> DockerClient:
+    from stepheybot_music_clients.docker import DockerClient  # noqa: PLC0415
+
     return DockerClient(session, s.url, timeout=s.timeout, verify_ssl=s.verify_ssl)
 
 

@@ -1,43 +1,47 @@
-"""One collector per backend kind; :func:`make_collector` picks the right one."""
+"""One collector per backend kind; :func:`make_collector` picks the right one.
+
+A collector's module (and so its client's) is imported when a backend of its kind is
+configured: the exporter process holds the code of the backends it scrapes, not of all nine.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+import importlib
+from typing import TYPE_CHECKING, Any
 
 from stepheybot_music_clients.models import BackendKind
-from stepheybot_music_clients.stackfile import BackendConfig
 
 from ..config import CollectorOptions, ConfigError
-from .base import Collector
-from .docker import DockerCollector
-from .gluetun import GluetunCollector
-from .indexers import JackettCollector, ProwlarrCollector
-from .lidarr import LidarrCollector
-from .music_brain import MusicBrainCollector
-from .qbittorrent import QBittorrentCollector
-from .subsonic import SubsonicCollector
-from .transmission import TransmissionCollector
 
-COLLECTORS: dict[BackendKind, type[Collector[Any]]] = {
-    cls.kind: cls
-    for cls in (
-        SubsonicCollector,
-        QBittorrentCollector,
-        TransmissionCollector,
-        LidarrCollector,
-        JackettCollector,
-        ProwlarrCollector,
-        GluetunCollector,
-        DockerCollector,
-        MusicBrainCollector,
-    )
+if TYPE_CHECKING:
+    from stepheybot_music_clients.stackfile import BackendConfig
+
+    from .base import Collector
+
+MODULES: dict[BackendKind, tuple[str, str]] = {
+    BackendKind.NAVIDROME: ("subsonic", "SubsonicCollector"),
+    BackendKind.QBITTORRENT: ("qbittorrent", "QBittorrentCollector"),
+    BackendKind.TRANSMISSION: ("transmission", "TransmissionCollector"),
+    BackendKind.LIDARR: ("lidarr", "LidarrCollector"),
+    BackendKind.JACKETT: ("indexers", "JackettCollector"),
+    BackendKind.PROWLARR: ("indexers", "ProwlarrCollector"),
+    BackendKind.GLUETUN: ("gluetun", "GluetunCollector"),
+    BackendKind.DOCKER: ("docker", "DockerCollector"),
+    BackendKind.MUSIC_BRAIN: ("music_brain", "MusicBrainCollector"),
 }
-"""The collector class of each backend kind."""
+"""Where the collector of each backend kind lives (module in this package, class)."""
+
+
+def collector_class(kind: BackendKind) -> type[Collector[Any]]:
+    """The collector class of ``kind``, imported on first use."""
+    try:
+        module, name = MODULES[kind]
+    except KeyError:
+        raise ConfigError(f"The exporter cannot collect {kind} backends yet.") from None
+    cls: type[Collector[Any]] = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    return cls
 
 
 def make_collector(backend: BackendConfig, options: CollectorOptions) -> Collector[Any]:
     """A new collector for one backend of the stack file."""
-    cls = COLLECTORS.get(backend.kind)
-    if cls is None:
-        raise ConfigError(f"The exporter cannot collect {backend.kind} backends yet.")
-    return cls(backend, options)
+    return collector_class(backend.kind)(backend, options)

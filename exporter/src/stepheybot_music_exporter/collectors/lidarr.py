@@ -15,6 +15,7 @@ from stepheybot_music_clients.lidarr import (
     LibraryStats,
     LibraryWatch,
     LidarrClient,
+    TrackedDownloadState,
 )
 from stepheybot_music_clients.models import BackendKind
 
@@ -27,6 +28,15 @@ ARTIST_REFRESH_GRACE = 2.0
 QUEUE_STATUSES = tuple(status.value for status in DownloadStatus)
 """Every ``status`` of ``stepheybot_music_lidarr_queue``; all are exported, 0 included."""
 HEALTH_LEVELS = ("notice", "warning", "error")
+IMPORT_STUCK = frozenset({TrackedDownloadState.IMPORT_BLOCKED, TrackedDownloadState.IMPORT_FAILED})
+"""Queue states of a finished download Lidarr will not import without the person.
+
+Lidarr v2.14.5.4824 ``src/NzbDrone.Core/Download/CompletedDownloadService.cs``: ``importBlocked``
+(the enum value exists since v2.10) when the artist does not match, the download cannot be
+parsed, no file is eligible or the files are rejected; ``importFailed`` when some tracks were
+not imported (also restored from the ``DownloadImportIncomplete`` history event,
+``TrackedDownloadService.cs``). Both carry status messages and stay until the person acts.
+"""
 UPCOMING_DAYS = 7
 """``stepheybot_music_lidarr_upcoming_albums``: release dates from today (UTC) this many days on."""
 
@@ -51,7 +61,7 @@ class LidarrCollector(Collector[LidarrClient]):
     async def collect(self, out: m.Samples, facts: Facts) -> None:
         """Everything cheap concurrently, plus the (cached) artist counts."""
         client = self.client()
-        signals, (statuses, missing, cutoff, upcoming, folders, health) = await asyncio.gather(
+        signals, (queue, missing, cutoff, upcoming, folders, health) = await asyncio.gather(
             LibrarySignals.read(client),
             asyncio.gather(
                 self._queue_statuses(),
@@ -69,8 +79,10 @@ class LidarrCollector(Collector[LidarrClient]):
             else:
                 # fresh counts when the refresh is quick, the cached ones otherwise
                 await asyncio.wait({refresh}, timeout=ARTIST_REFRESH_GRACE)
+        statuses, stuck = queue
         for status in QUEUE_STATUSES:
             out.add(m.LIDARR_QUEUE, statuses[status], status=status)
+        out.add(m.LIDARR_IMPORT_BLOCKED, stuck)
         out.add(m.LIDARR_MISSING_ALBUMS, missing)
         out.add(m.LIDARR_CUTOFF_UNMET_ALBUMS, cutoff)
         out.add(m.LIDARR_UPCOMING_ALBUMS, upcoming)
@@ -95,16 +107,18 @@ class LidarrCollector(Collector[LidarrClient]):
         end = start + timedelta(days=UPCOMING_DAYS, seconds=-1)
         return len(await self.client().calendar(start, end))
 
-    async def _queue_statuses(self) -> Counter[str]:
-        """Queue items by status, every page (usually one request)."""
+    async def _queue_statuses(self) -> tuple[Counter[str], int]:
+        """Queue items by status, and those whose import is stuck; every page (usually one)."""
         counts: Counter[str] = Counter()
+        stuck = 0
         page_number, seen = 1, 0
         while True:
             page = await self.client().queue(page=page_number, page_size=QUEUE_PAGE_SIZE)
             counts.update(item.status.value for item in page.records)
+            stuck += sum(item.tracked_download_state in IMPORT_STUCK for item in page.records)
             seen += len(page.records)
             if not page.records or seen >= page.total_records:
-                return counts
+                return counts, stuck
             page_number += 1
 
     @property

@@ -41,7 +41,11 @@ class TransmissionCollector(Collector[TransmissionClient]):
         )
         free = await client.free_space(self._download_dir) if self._download_dir else None
         if self._tally is None:
-            self._tally = TorrentTally(TRANSMISSION, category=self.backend.category)
+            self._tally = TorrentTally(
+                TRANSMISSION,
+                category=self.backend.category,
+                folders=self.backend.music_folders,
+            )
         tally = self._tally.update(
             snapshot.torrents,
             changed=snapshot.changed,
@@ -66,3 +70,5 @@ class TransmissionCollector(Collector[TransmissionClient]):
         )
         if free is not None:
             out.add(m.DOWNLOAD_FREE_DISK, free.free_bytes, client=self.name)
+        if self.reads_listen_port:
+            facts.listen_ports[self.name] = await self.listen_port(client.peer_port)

@@ -15,12 +15,13 @@ re-sync of 10,000 would add them to the memory peak of building the new ones.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Collection, Hashable, Iterator, Mapping
+from collections.abc import Collection, Hashable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import cache
+from types import MappingProxyType
 
 from stepheybot_music_clients.downloads.states import DownloadState
-from stepheybot_music_clients.downloads.view import TorrentSource, in_category
+from stepheybot_music_clients.downloads.view import MUSIC_FOLDERS, TorrentSource, is_music
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -39,6 +40,9 @@ class Tally:
     """Torrents of the category still downloading (incomplete, not stopped, not in error)."""
     category_running: int
     """Torrents of the category not stopped."""
+    category_unfinished: Mapping[str, DownloadState]
+    """The state of each torrent of the category not yet complete, by info-hash: the downloads
+    in flight, stopped, queued or stalled ones included (what a request's download is doing)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,6 +55,8 @@ class _Part:
     """In the category and not stopped."""
     active: bool
     """Running, incomplete and not in error."""
+    unfinished: bool
+    """In the category and incomplete."""
 
 
 @cache
@@ -58,7 +64,7 @@ def _part(state: DownloadState, in_category: bool, complete: bool) -> _Part:
     """One shared record per combination (a few dozen), not one per torrent."""
     running = in_category and state is not DownloadState.STOPPED
     active = running and not complete and state is not DownloadState.ERROR
-    return _Part(state, in_category, running, active)
+    return _Part(state, in_category, running, active, in_category and not complete)
 
 
 class TorrentTally[K: Hashable, T]:
@@ -67,16 +73,27 @@ class TorrentTally[K: Hashable, T]:
     Feed it every torrent mapping its client returns, in order (the deltas are relative to the
     previous poll); ``source`` reads the client's torrents (:data:`QBITTORRENT`,
     :data:`TRANSMISSION`). ``category`` is the music category (qBittorrent) or label
-    (Transmission); ``*`` takes in every torrent.
+    (Transmission); ``*`` takes in every torrent. A torrent in one of ``folders`` (its download
+    folder or below) is music too, whatever its label (:data:`MUSIC_FOLDERS` by default).
     """
 
-    def __init__(self, source: TorrentSource[T], *, category: str) -> None:
+    def __init__(
+        self,
+        source: TorrentSource[T],
+        *,
+        category: str,
+        folders: Iterable[str] = MUSIC_FOLDERS,
+    ) -> None:
         """Start empty; the first :meth:`update` looks at every torrent."""
         self.source = source
         self.category = category
+        self.folders = tuple(folders)
         self._parts: dict[K, _Part] = {}
         self._hashes: dict[K, str] = {}
         """Info-hash of every torrent of the category, by key."""
+        self._unfinished: dict[K, tuple[str, DownloadState]] = {}
+        """Info-hash and state of every incomplete torrent of the category, by key."""
+        self._unfinished_moved = True
         self._counts: Counter[DownloadState] = Counter()
         self._category_counts: Counter[DownloadState] = Counter()
         self._active = 0
@@ -118,6 +135,11 @@ class TorrentTally[K: Hashable, T]:
                 if self._category_moved or last is None
                 else last.category_hashes
             )
+            unfinished = (
+                MappingProxyType(dict(self._unfinished.values()))
+                if self._unfinished_moved or last is None
+                else last.category_unfinished
+            )
             self._tally = Tally(
                 counts={state: self._counts[state] for state in DownloadState},
                 category_counts={state: self._category_counts[state] for state in DownloadState},
@@ -125,11 +147,12 @@ class TorrentTally[K: Hashable, T]:
                 category_hashes=hashes,
                 category_active=self._active,
                 category_running=self._running,
+                category_unfinished=unfinished,
             )
         except BaseException:
             self._tally = None  # half-applied: the next update counts from scratch
             raise
-        self._category_moved = False
+        self._category_moved = self._unfinished_moved = False
         return self._tally
 
     def category_keys(self) -> Iterator[K]:
@@ -138,8 +161,9 @@ class TorrentTally[K: Hashable, T]:
 
     def _look(self, torrent: T) -> tuple[_Part, str]:
         self.looked_at += 1
-        info_hash, state, labels, complete = self.source.facts(torrent)
-        return _part(state, in_category(self.category, labels), complete), info_hash
+        info_hash, state, labels, complete, folder = self.source.facts(torrent)
+        music = is_music(self.category, self.folders, labels, folder)
+        return _part(state, music, complete), info_hash
 
     def _recount(self, torrents: Mapping[K, T]) -> None:
         self.recounts += 1
@@ -147,6 +171,10 @@ class TorrentTally[K: Hashable, T]:
         looked = {key: look(torrent) for key, torrent in torrents.items()}
         self._parts = {key: part for key, (part, _) in looked.items()}
         self._hashes = {key: h for key, (part, h) in looked.items() if part.in_category}
+        self._unfinished = {
+            key: (h, part.state) for key, (part, h) in looked.items() if part.unfinished
+        }
+        self._unfinished_moved = True
         self._counts = Counter()
         self._category_counts = Counter()
         self._active = self._running = 0
@@ -161,15 +189,20 @@ class TorrentTally[K: Hashable, T]:
         if old is not None:
             self._count(old, -1)
         old_hash = self._hashes.pop(key, None)
-        new_hash = None
+        old_unfinished = self._unfinished.pop(key, None)
+        new_hash = new_unfinished = None
         if new is not None:
             part, info_hash = new
             self._parts[key] = part
             self._count(part, 1)
             if part.in_category:
                 self._hashes[key] = new_hash = info_hash
+            if part.unfinished:
+                self._unfinished[key] = new_unfinished = (info_hash, part.state)
         if old_hash != new_hash:
             self._category_moved = True
+        if old_unfinished != new_unfinished:
+            self._unfinished_moved = True
 
     def _count(self, part: _Part, times: int) -> None:
         """Add ``part`` to the counts ``times`` times (-1: take it away)."""

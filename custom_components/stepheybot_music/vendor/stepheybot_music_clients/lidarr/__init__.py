@@ -3,11 +3,7 @@
 from __future__ import annotations
 
 from stepheybot_music_clients.lidarr.client import LidarrClient
-from stepheybot_music_clients.lidarr.library_watch import (
-    LIBRARY_MAX_AGE,
-    LibrarySignals,
-    LibraryWatch,
-)
+from stepheybot_music_clients.lidarr.library_watch import LibrarySignals, LibraryWatch
 from stepheybot_music_clients.lidarr.models import (
     Album,
     Artist,
@@ -34,6 +30,7 @@ from stepheybot_music_clients.lidarr.models import (
     TrackedDownloadState,
     TrackedDownloadStatus,
 )
+from stepheybot_music_clients.models import LIBRARY_MAX_AGE
 
 __all__ = [
     "LIBRARY_MAX_AGE",

@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
+import aiohttp
+
 
 class AuthMode(StrEnum):
     """How the client proves who it is on ``/rest`` calls."""
@@ -106,6 +108,8 @@ class SearchAlbum:
     artist_id: str | None
     song_count: int | None
     year: int | None
+    cover_art: str | None = None
+    """The id to pass to ``getCoverArt`` (None: the server has none)."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -120,6 +124,9 @@ class SearchSong:
     track: int | None
     duration: int | None
     """Length in seconds."""
+    content_type: str | None = None
+    """The MIME type of the file as stored (e.g. ``audio/flac``)."""
+    cover_art: str | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -141,3 +148,124 @@ class LibraryTotals:
     albums: int
     songs: int
     source: TotalsMethod
+
+
+# ----------------------------------------------------------------- browsing (ID3 model)
+
+
+class AlbumListType(StrEnum):
+    """The orders of ``getAlbumList2`` the media browser uses."""
+
+    NEWEST = "newest"
+    """Most recently added first."""
+    ALPHABETICAL_BY_NAME = "alphabeticalByName"
+    ALPHABETICAL_BY_ARTIST = "alphabeticalByArtist"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Artist:
+    """An album artist (``ArtistID3``)."""
+
+    id: str
+    name: str
+    album_count: int | None = None
+    cover_art: str | None = None
+    """The id to pass to ``getCoverArt`` (None: the server has none)."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ArtistIndex:
+    """One letter of ``getArtists``: ``#`` holds names that start with no letter."""
+
+    name: str
+    artists: tuple[Artist, ...]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Album:
+    """An album (``AlbumID3``)."""
+
+    id: str
+    name: str
+    artist: str | None = None
+    artist_id: str | None = None
+    song_count: int | None = None
+    duration: int | None = None
+    """Seconds."""
+    year: int | None = None
+    cover_art: str | None = None
+    created: datetime | None = None
+    """When the server added it (aware)."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Song:
+    """A playable song (a ``Child`` that is no directory)."""
+
+    id: str
+    title: str
+    artist: str | None = None
+    album: str | None = None
+    album_id: str | None = None
+    track: int | None = None
+    disc: int | None = None
+    duration: int | None = None
+    """Seconds."""
+    content_type: str | None = None
+    """The MIME type of the file as stored (e.g. ``audio/flac``)."""
+    cover_art: str | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ArtistAlbums:
+    """``getArtist``: an artist and its albums."""
+
+    artist: Artist
+    albums: tuple[Album, ...]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AlbumSongs:
+    """``getAlbum``: an album and its songs, in disc and track order."""
+
+    album: Album
+    songs: tuple[Song, ...]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Playlist:
+    """A playlist the user may read (``getPlaylists``)."""
+
+    id: str
+    name: str
+    song_count: int | None = None
+    duration: int | None = None
+    owner: str | None = None
+    cover_art: str | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PlaylistSongs:
+    """``getPlaylist``: a playlist and its entries, in playlist order."""
+
+    playlist: Playlist
+    songs: tuple[Song, ...]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CoverArt:
+    """An image from ``getCoverArt`` (small: read whole)."""
+
+    content_type: str
+    body: bytes
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AudioStream:
+    """An open ``stream`` reply: what to pass on to a player, and the body to copy."""
+
+    status: int
+    """200, 206 for a ``Range`` request, 416 for a range past the end."""
+    headers: dict[str, str]
+    """Content type, length and range headers (no server or cookie headers)."""
+    content: aiohttp.StreamReader

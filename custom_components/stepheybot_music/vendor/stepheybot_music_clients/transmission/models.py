@@ -93,6 +93,17 @@ class TorrentState(StrEnum):
         return cls.UNKNOWN
 
 
+RPC_LABELS = 16
+"""Transmission 3.00: ``labels`` in ``torrent-get`` and ``torrent-set``, not in ``torrent-add``
+(``torrentSet`` and ``torrentAdd`` in ``libtransmission/rpcimpl.c`` at 3.00)."""
+RPC_LABELS_IN_ADD = 17
+"""Transmission 4.0.0: ``torrent-add`` takes ``labels`` (``torrentAdd``, rpcimpl.cc at 4.0.6)."""
+RPC_MARKS_EDITS = 18
+"""Transmission 4.1.0: an edit such as new labels makes a torrent ``recently-active``
+(``tr_torrent::set_labels`` calls ``mark_edited``, torrent.cc at 4.1.0); before, it only set the
+resume file dirty (``setLabels`` in torrent.cc at 4.0.6, ``tr_torrentSetLabels`` in torrent.c at
+3.00), so another program's relabelling did not show in ``recently-active``."""
+
 TORRENT_FIELDS = (
     "id",
     "hashString",
