@@ -144,4 +144,19 @@ async def test_reauthenticating_one_backend_leaves_the_others_alone(
     assert not set(changed) & others - {"binary_sensor.gluetun_vpn_leak"}, sorted(
         set(changed) & others
     )
+
+    # gluetun is compared with by the download clients' listen ports: they follow its new data
+    old_vpn = entry.runtime_data.backends[subentry_id("gluetun")].coordinator
+    changed, before = await reauthenticate(hass, sim, frozen, entry, "gluetun")
+    new_vpn = entry.runtime_data.backends[subentry_id("gluetun")].coordinator
+    assert new_vpn is not old_vpn
+    ports = [
+        backend.listen_port
+        for name in ("qbittorrent", "transmission")
+        if (backend := entry.runtime_data.backends[subentry_id(name)]).listen_port is not None
+    ]
+    assert ports
+    assert all(port.vpn is new_vpn for port in ports)
+    followers = [e for e in entities(hass).values() if isinstance(e, FollowsCoordinators)]
+    assert not any(old_vpn in f._followed for f in followers)
     assert await hass.config_entries.async_unload(entry.entry_id)
