@@ -21,6 +21,7 @@ from .intents import INTENT_PREFIX, DownloadIntent, Slots
 from .media.play import PlayError, WhenReady, Where, async_play
 from .media.targets import area_of_device
 from .runtime import StepheyBotConfigEntry
+from .spoken import spoken_error
 
 INTENT_PLAY = f"{INTENT_PREFIX}Play"
 WHAT = ("latest", "something")
@@ -74,7 +75,7 @@ class PlayIntent(DownloadIntent):
         except PlayError as err:
             raise FactError(sentence(str(err))) from err
         except HomeAssistantError as err:
-            raise FactError(sentence(str(err))) from err
+            raise FactError(spoken_error(err)) from err
         return outcome.speech
 
 

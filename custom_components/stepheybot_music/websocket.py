@@ -17,6 +17,7 @@ with the ``request_download`` action directly (it answers with what happened).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any
 
@@ -34,13 +35,15 @@ from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers import config_validation as cv
+from homeassistant.helpers.dispatcher import async_dispatcher_connect
 
 from .card_state import card_state
 from .const import DOMAIN
+from .coordinators.base import StackCoordinator
 from .coordinators.navidrome import NavidromeRuntime
 from .media.ids import cover_path
 from .media.views import register_views
-from .runtime import StepheyBotConfigEntry
+from .runtime import StepheyBotConfigEntry, signal_replaced
 from .search import SearchError, resolve_result
 from .services import ATTR_CONFIG_ENTRY_ID, stack_of
 
@@ -161,9 +164,17 @@ def ws_subscribe_card_state(
             _close()
             connection.send_message(event_message(msg_id, {"unloaded": True}))
 
+    @callback
+    def _replaced(replaced: Mapping[Any, StackCoordinator[Any]]) -> None:
+        """A backend reloaded alone: follow its new coordinators."""
+        if not closed:
+            removers.extend(new.async_add_listener(_changed) for new in replaced.values())
+            _changed()
+
     coordinators = [c for backend in runtime.backends.values() for c in backend.coordinators]
     removers.extend(coordinator.async_add_listener(_changed) for coordinator in coordinators)
     removers.append(runtime.requests.async_add_listener(_changed))
+    removers.append(async_dispatcher_connect(hass, signal_replaced(entry.entry_id), _replaced))
     entry.async_on_unload(_unloaded)
     connection.subscriptions[msg_id] = _close
     connection.send_result(msg_id)
