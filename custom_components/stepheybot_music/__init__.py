@@ -29,6 +29,7 @@ from .devices import (
     async_remove_unwatched_containers,
     removable_device,
 )
+from .diagnosis_watch import DiagnosisWatch
 from .frontend_card import async_register_card
 from .intents import async_setup_intents
 from .issues import async_clear_orphan_issues
@@ -82,6 +83,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: StepheyBotConfigEntry) -
     store = RequestStore(hass, entry.entry_id)
     await store.async_load()
     runtime.requests = RequestCoordinator(hass, entry, store)
+    runtime.diagnosis = DiagnosisWatch(hass, entry)
 
     async_register_devices(hass, entry, runtime)
 
@@ -124,6 +126,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: StepheyBotConfigEntry) -
         *(c for backend in runtime.backends.values() for c in backend.coordinators),
     ):
         entry.async_on_unload(coordinator.async_add_listener(_keep_polling))
+    entry.async_on_unload(runtime.diagnosis.async_start())
     entry.async_create_background_task(
         hass, runtime.requests.async_refresh(), f"{DOMAIN} requests first refresh"
     )

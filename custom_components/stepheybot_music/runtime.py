@@ -18,6 +18,7 @@ from .settings import StackSettings
 
 if TYPE_CHECKING:
     from .coordinators.base import StackCoordinator
+    from .diagnosis_watch import DiagnosisWatch
     from .tracking.coordinator import RequestCoordinator
 
 
@@ -86,6 +87,8 @@ class StackRuntimeData:
     """What the result ids of recent searches stand for (release links: only here), an hour."""
     requests: RequestCoordinator = field(init=False)
     """The stack's download requests (set during the entry's set-up, before any platform)."""
+    diagnosis: DiagnosisWatch = field(init=False)
+    """Why music is not arriving, kept current (set with ``requests``)."""
 
     def of_type[RuntimeT: BackendRuntime](self, cls: type[RuntimeT]) -> list[RuntimeT]:
         """The backends whose runtime is a ``cls``."""
