@@ -29,6 +29,7 @@ from .devices import (
     async_remove_unwatched_containers,
     removable_device,
 )
+from .diagnosis_answers import async_setup_diagnosis_intents
 from .diagnosis_watch import DiagnosisWatch
 from .frontend_card import async_register_card
 from .intents import async_setup_intents
@@ -61,6 +62,7 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
     async_setup_websocket(hass)
     await async_register_card(hass)
     async_setup_intents(hass)
+    async_setup_diagnosis_intents(hass)
     async_setup_llm_api(hass)
     async_setup_play_actions(hass)
     async_setup_play_intents(hass)

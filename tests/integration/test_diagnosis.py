@@ -8,23 +8,34 @@ it clears once the cause is lifted.
 
 from __future__ import annotations
 
+import re
+import shutil
+from pathlib import Path
 from typing import Any
 
 import aiohttp
+import pytest
 from freezegun.api import FrozenDateTimeFactory
-from homeassistant.core import HomeAssistant
+from homeassistant.core import Context, HomeAssistant
+from homeassistant.helpers import issue_registry as ir
+from homeassistant.helpers import llm
+from homeassistant.setup import async_setup_component
 
+from custom_components.stepheybot_music.const import DOMAIN
 from custom_components.stepheybot_music.diagnosis import stack_diagnosis
+from custom_components.stepheybot_music.diagnosis_answers import INTENT_WHY_NOT_ARRIVED
 from custom_components.stepheybot_music.diagnostics import async_get_config_entry_diagnostics
+from custom_components.stepheybot_music.llm import API_ID
 from custom_components.stepheybot_music.runtime import StepheyBotConfigEntry
 from simulator import Simulator
 
-from .conftest import setup_stack
+from .conftest import ENTRY_ID, setup_stack
 from .helpers import poll
 from .service_helpers import act
 from .tracking import catalog_album, request_album, step, tsim
+from .voice import SENTENCES, ask, converse, intents_ready
 
-__all__ = ["tsim"]
+__all__ = ["intents_ready", "tsim"]
 
 SLOW = 60
 """The stack's slow poll interval in these tests (seconds): indexers, Lidarr's disks."""
@@ -160,3 +171,181 @@ async def test_an_import_lidarr_refuses_blocks_the_stack(
     await control(tsim, "blockers", import_error="")
     await step(hass, tsim, frozen, 60)
     assert stack_diagnosis(entry.runtime_data).cause is None
+
+
+# ------------------------------------------------------- every cause: sensor, repair, Assist
+
+BLOCKED_BY = "sensor.home_music_music_blocked_by"
+
+INJECT: dict[str, tuple[tuple[str, dict[str, Any]], tuple[str, dict[str, Any]]]] = {
+    "vpn_down": (("vpn", {"up": False}), ("vpn", {"up": True})),
+    "vpn_leak": (("vpn", {"leak": True}), ("vpn", {"leak": False})),
+    "no_peers": (("blockers", {"peers": False}), ("blockers", {"peers": True})),
+    "indexers_failing": (
+        ("blockers", {"indexers_failing": True}),
+        ("blockers", {"indexers_failing": False}),
+    ),
+    "disk_full": (("blockers", {"disk_free_gib": 0.25}), ("blockers", {"disk_free_gib": 500})),
+}
+"""How each cause is caused and lifted through the control endpoint (route, body)."""
+
+SPOKEN: dict[str, str] = {
+    "vpn_down": "The VPN is down, so the download clients get nothing.",
+    "vpn_leak": "A download client's traffic does not go through the VPN.",
+    "no_peers": "qBittorrent has ",
+    "indexers_failing": "Every indexer is failing",
+    "disk_full": "The disk is full: ",
+}
+
+
+def blocked_by(hass: HomeAssistant) -> str:
+    """The "Music blocked by" sensor's state."""
+    state = hass.states.get(BLOCKED_BY)
+    assert state is not None
+    return state.state
+
+
+def issue(hass: HomeAssistant, cause: str) -> ir.IssueEntry | None:
+    """The repair issue of ``cause`` in the test stack."""
+    return ir.async_get(hass).async_get_issue(DOMAIN, f"blocked_{cause}_{ENTRY_ID}")
+
+
+@pytest.mark.parametrize("cause", list(INJECT))
+async def test_each_cause_is_named_within_one_poll_and_cleared(
+    hass: HomeAssistant,
+    tsim: Simulator,
+    frozen: FrozenDateTimeFactory,
+    intents_ready: None,
+    cause: str,
+) -> None:
+    entry, request_id = await downloading(hass, tsim, frozen)
+    request = entry.runtime_data.requests.store.get(request_id)
+    assert request is not None
+    assert request.album is not None
+    assert blocked_by(hass) not in INJECT
+    (route, body), (lift_route, lift_body) = INJECT[cause]
+    interval = SLOW if cause == "indexers_failing" else 15
+
+    await control(tsim, route, **body)
+    await tsim.advance(5)  # the world lives on (downloads stall)
+    await poll(hass, frozen, interval)
+
+    assert blocked_by(hass) == cause
+    attributes = hass.states.get(BLOCKED_BY).attributes  # type: ignore[union-attr]
+    assert attributes["text"].startswith(SPOKEN[cause])
+    stack_answer = await ask(hass, INTENT_WHY_NOT_ARRIVED)
+    assert stack_answer.startswith(SPOKEN[cause])
+    assert "http" not in stack_answer.casefold()
+    raised = issue(hass, cause)
+    if cause == "no_peers":
+        assert raised is None  # waiting for seeders needs no repair
+    else:
+        assert raised is not None
+        assert raised.translation_key == f"blocked_{cause}"
+        assert raised.translation_placeholders == {
+            "stack": "Home music",
+            "details": attributes["text"],
+        }
+    if cause != "indexers_failing":  # a download does not wait for the indexers
+        answer = await ask(hass, INTENT_WHY_NOT_ARRIVED, music=request.album)
+        assert answer.startswith(f"{request.album} by {request.artist} is stuck: ")
+        assert SPOKEN[cause] in answer
+
+    await control(tsim, lift_route, **lift_body)
+    await tsim.advance(5)
+    await poll(hass, frozen, interval)
+
+    assert blocked_by(hass) != cause
+    assert issue(hass, cause) is None
+    answer = await ask(hass, INTENT_WHY_NOT_ARRIVED, music=request.album)
+    assert (
+        answer
+        == f"Nothing is blocking {request.album} by {request.artist}: it is downloading, 0 percent."
+    )
+
+
+async def test_a_blocked_import_raises_its_repair_and_is_told(
+    hass: HomeAssistant, tsim: Simulator, frozen: FrozenDateTimeFactory, intents_ready: None
+) -> None:
+    entry = await setup_stack(hass, tsim, options=OPTIONS)
+    await control(tsim, "blockers", import_error="No files found are eligible for import")
+    artist, album = catalog_album(tsim.world)
+    request = await request_album(entry, artist, album)
+    for _ in range(60):
+        await step(hass, tsim, frozen, 60)
+        stored = entry.runtime_data.requests.store.get(request.request_id)
+        if stored is not None and stored.finished:
+            break
+    assert blocked_by(hass) == "import_blocked"
+    raised = issue(hass, "import_blocked")
+    assert raised is not None
+    assert "It says: No files found are eligible for import." in str(
+        raised.translation_placeholders
+    )
+    answer = await ask(hass, INTENT_WHY_NOT_ARRIVED)
+    assert re.match(r"Lidarr cannot import \d finished downloads?\. It says: No files", answer)
+    told = await ask(hass, INTENT_WHY_NOT_ARRIVED, music=album.title)
+    assert told.startswith(f"{album.title} by {artist.name} did not arrive: the request failed")
+
+    await control(tsim, "blockers", import_error="")
+    await step(hass, tsim, frozen, 60)
+    assert blocked_by(hass) != "import_blocked"
+    assert issue(hass, "import_blocked") is None
+
+
+async def test_an_unknown_request_is_said_to_be_unknown(
+    hass: HomeAssistant, tsim: Simulator, intents_ready: None
+) -> None:
+    await setup_stack(hass, tsim, options=OPTIONS)
+    answer = await ask(hass, INTENT_WHY_NOT_ARRIVED, music="Northern Weather")
+    assert answer == "I have no request for Northern Weather, so I cannot tell why."
+
+
+async def setup_sentences(hass: HomeAssistant) -> None:
+    """The default conversation agent, given every shipped sentences file."""
+    target = Path(hass.config.config_dir) / "custom_sentences" / "en"
+    target.mkdir(parents=True, exist_ok=True)
+    for shipped in SENTENCES.parent.glob("*.yaml"):
+        shutil.copy(shipped, target / shipped.name)
+    assert await async_setup_component(hass, "homeassistant", {})
+    assert await async_setup_component(hass, "conversation", {})
+    assert await async_setup_component(hass, "intent", {})
+
+
+async def test_the_sentences_reach_the_intent(
+    hass: HomeAssistant, tsim: Simulator, frozen: FrozenDateTimeFactory, intents_ready: None
+) -> None:
+    await setup_stack(hass, tsim, options=OPTIONS)
+    await setup_sentences(hass)
+    await control(tsim, "vpn", up=False)
+    await poll(hass, frozen, 15)
+    for said in ("why is my music not downloading", "why hasn't Northern Weather arrived"):
+        result = await converse(hass, said)
+        speech = result.response.speech["plain"]["speech"]
+        assert result.response.intent is not None, said
+        assert result.response.intent.intent_type == INTENT_WHY_NOT_ARRIVED, said
+        assert speech.startswith(("The VPN is down", "I have no request for Northern Weather"))
+
+
+async def test_the_llm_tool_gives_the_same_answer(
+    hass: HomeAssistant, tsim: Simulator, frozen: FrozenDateTimeFactory, intents_ready: None
+) -> None:
+    entry, request_id = await downloading(hass, tsim, frozen)
+    request = entry.runtime_data.requests.store.get(request_id)
+    assert request is not None
+    assert request.album is not None
+    await control(tsim, "vpn", up=False)
+    await tsim.advance(5)
+    await poll(hass, frozen, 15)
+    context = llm.LLMContext(
+        platform="test", context=Context(), language="en", assistant="conversation", device_id=None
+    )
+    api = await llm.async_get_api(hass, API_ID, context)
+    for name in (None, request.album, "Northern Weather"):
+        args = {"name": name} if name else {}
+        result = await api.async_call_tool(
+            llm.ToolInput(tool_name="why_not_arrived", tool_args=args)
+        )
+        said = await ask(hass, INTENT_WHY_NOT_ARRIVED, **({"music": name} if name else {}))
+        assert result.data["answer"] == said
+        assert result.data["cause"] == (None if name == "Northern Weather" else "vpn_down")
