@@ -20,13 +20,15 @@ from homeassistant.core import Context, HomeAssistant
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers import llm
 from homeassistant.setup import async_setup_component
+from pytest_homeassistant_custom_component.common import async_capture_events
 
 from custom_components.stepheybot_music.const import DOMAIN
-from custom_components.stepheybot_music.diagnosis import stack_diagnosis
+from custom_components.stepheybot_music.diagnosis import SEARCH_SLOW, stack_diagnosis
 from custom_components.stepheybot_music.diagnosis_answers import INTENT_WHY_NOT_ARRIVED
 from custom_components.stepheybot_music.diagnostics import async_get_config_entry_diagnostics
 from custom_components.stepheybot_music.llm import API_ID
 from custom_components.stepheybot_music.runtime import StepheyBotConfigEntry
+from custom_components.stepheybot_music.tracking.models import EVENT_REQUEST
 from simulator import Simulator
 
 from .conftest import ENTRY_ID, setup_stack
@@ -349,3 +351,41 @@ async def test_the_llm_tool_gives_the_same_answer(
         said = await ask(hass, INTENT_WHY_NOT_ARRIVED, **({"music": name} if name else {}))
         assert result.data["answer"] == said
         assert result.data["cause"] == (None if name == "Northern Weather" else "vpn_down")
+
+
+async def test_events_carry_waiting_for(
+    hass: HomeAssistant, tsim: Simulator, frozen: FrozenDateTimeFactory
+) -> None:
+    entry = await setup_stack(hass, tsim, options=OPTIONS)
+    events = async_capture_events(hass, EVENT_REQUEST)
+    artist, album = catalog_album(tsim.world)
+    await control(tsim, "blockers", indexers_failing=True)
+    await poll(hass, frozen, SLOW)
+    await request_album(entry, artist, album)
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert events[0].data["stage"] == "requested"
+    assert events[0].data["waiting_for"]["cause"] == "indexers_failing"
+    state = hass.states.get("event.home_music_request")
+    assert state is not None
+    assert state.attributes["waiting_for"]["cause"] == "indexers_failing"
+
+
+async def test_a_search_that_finds_nothing_waits_for_nothing_known(
+    hass: HomeAssistant, tsim: Simulator, frozen: FrozenDateTimeFactory
+) -> None:
+    entry = await setup_stack(hass, tsim, options=OPTIONS)
+    artist, album = catalog_album(tsim.world, grabbable=False)
+    request = await request_album(entry, artist, album)
+    await step(hass, tsim, frozen, 60)
+    assert await waiting(hass, request.request_id) is None  # searching, not for long
+
+    await poll(hass, frozen, SEARCH_SLOW.total_seconds())
+    await poll(hass, frozen, 15)
+    stored = entry.runtime_data.requests.store.get(request.request_id)
+    assert stored is not None
+    assert stored.stage.value == "searching"
+    assert await waiting(hass, request.request_id) == {
+        "cause": "unknown",
+        "text": "Lidarr is still searching: the indexers answer, but no release was grabbed yet.",
+        "fix": None,
+    }
