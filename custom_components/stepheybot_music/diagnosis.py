@@ -38,7 +38,7 @@ from .coordinators.gluetun import GluetunRuntime, leaking, peer_addresses
 from .coordinators.indexers import IndexerRuntime
 from .coordinators.lidarr import LidarrRuntime
 from .runtime import StackRuntimeData
-from .tracking.models import Stage, TrackedRequest
+from .tracking.models import Route, Stage, TrackedRequest
 
 SEARCH_SLOW = timedelta(minutes=5)
 """A request still searching after this long is diagnosed even when no search cause holds."""
@@ -191,6 +191,8 @@ def _holder(runtime: StackRuntimeData, info_hash: str | None) -> str | None:
 
 def _not_progressing(request: TrackedRequest, now: datetime) -> bool:
     if request.stage is Stage.DOWNLOADING:
+        if request.download_state is TorrentBucket.PAUSED:
+            return False  # paused on purpose: nothing in the stack holds it back
         return (
             request.download_state is TorrentBucket.STALLED
             or now - request.progress_changed_at >= DOWNLOAD_SLOW
@@ -216,6 +218,8 @@ def waiting_for(
     relevant = STAGE_CAUSES.get(request.stage)
     if relevant is None:
         return None
+    if request.route is Route.DOWNLOAD_CLIENT or request.torrent_hash is not None:
+        relevant -= {Cause.INDEXERS_FAILING}  # a link (its hash known from the start): no search
     obs = observation if observation is not None else observe(runtime)
     if request.stage is Stage.DOWNLOADING and request.download_state is TorrentBucket.STALLED:
         holder = _holder(runtime, request.torrent_hash) or "Lidarr's download client"

@@ -389,3 +389,14 @@ async def test_a_search_that_finds_nothing_waits_for_nothing_known(
         "text": "Lidarr is still searching: the indexers answer, but no release was grabbed yet.",
         "fix": None,
     }
+
+
+async def test_a_link_does_not_wait_for_the_indexers(
+    hass: HomeAssistant, tsim: Simulator, frozen: FrozenDateTimeFactory
+) -> None:
+    await setup_stack(hass, tsim, options=OPTIONS)
+    await control(tsim, "blockers", indexers_failing=True)
+    await poll(hass, frozen, SLOW)
+    assert blocked_by(hass) == "indexers_failing"
+    made = await act(hass, "request_download", magnet="magnet:?xt=urn:btih:" + "c3" * 20)
+    assert await waiting(hass, made["request"]["request_id"]) is None
