@@ -22,9 +22,11 @@ from homeassistant.helpers import llm
 from homeassistant.setup import async_setup_component
 from pytest_homeassistant_custom_component.common import async_capture_events
 
+from custom_components.stepheybot_music.blocked_sensor import MUSIC_BLOCKED_BY
 from custom_components.stepheybot_music.const import DOMAIN
 from custom_components.stepheybot_music.diagnosis import SEARCH_SLOW, stack_diagnosis
 from custom_components.stepheybot_music.diagnosis_answers import INTENT_WHY_NOT_ARRIVED
+from custom_components.stepheybot_music.diagnosis_watch import NEEDS_PERSON
 from custom_components.stepheybot_music.diagnostics import async_get_config_entry_diagnostics
 from custom_components.stepheybot_music.llm import API_ID
 from custom_components.stepheybot_music.runtime import StepheyBotConfigEntry
@@ -32,7 +34,7 @@ from custom_components.stepheybot_music.tracking.models import EVENT_REQUEST
 from simulator import Simulator
 
 from .conftest import ENTRY_ID, setup_stack
-from .helpers import poll
+from .helpers import poll, translations
 from .service_helpers import act
 from .tracking import catalog_album, request_album, step, tsim
 from .voice import SENTENCES, ask, converse, intents_ready
@@ -400,3 +402,14 @@ async def test_a_link_does_not_wait_for_the_indexers(
     assert blocked_by(hass) == "indexers_failing"
     made = await act(hass, "request_download", magnet="magnet:?xt=urn:btih:" + "c3" * 20)
     assert await waiting(hass, made["request"]["request_id"]) is None
+
+
+def test_every_repair_and_sensor_state_is_translated() -> None:
+    english = translations()
+    for cause in NEEDS_PERSON:
+        issue_text = english["issues"][f"blocked_{cause.value}"]
+        assert "{stack}" in issue_text["title"]
+        assert "{details}" in issue_text["description"]
+        assert "What to do:" in issue_text["description"]
+    states = english["entity"]["sensor"]["music_blocked_by"]["state"]
+    assert set(states) == set(MUSIC_BLOCKED_BY.options or ())
