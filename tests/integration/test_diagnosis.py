@@ -413,3 +413,25 @@ def test_every_repair_and_sensor_state_is_translated() -> None:
         assert "What to do:" in issue_text["description"]
     states = english["entity"]["sensor"]["music_blocked_by"]["state"]
     assert set(states) == set(MUSIC_BLOCKED_BY.options or ())
+
+
+async def test_a_failed_request_is_told_without_urls_or_http_codes(
+    hass: HomeAssistant, tsim: Simulator, frozen: FrozenDateTimeFactory, intents_ready: None
+) -> None:
+    entry, request_id = await downloading(hass, tsim, frozen)
+    request = entry.runtime_data.requests.store.get(request_id)
+    assert request is not None
+    assert request.torrent_hash is not None
+    assert request.album is not None
+    tsim.world.fail_torrent(
+        request.torrent_hash,
+        "Tracker https://tracker.example/announce?passkey=abc answered HTTP 503, giving up",
+    )
+    for _ in range(3):
+        await step(hass, tsim, frozen, 15)
+    answer = await ask(hass, INTENT_WHY_NOT_ARRIVED, music=request.album)
+    assert answer.startswith(f"{request.album} by {request.artist} did not arrive: ")
+    assert "giving up" in answer
+    assert "http" not in answer.casefold()
+    assert "503" not in answer
+    assert "passkey" not in answer
