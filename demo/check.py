@@ -27,7 +27,7 @@ from stepheybot_music_clients.stackfile import BackendConfig
 
 from .children import DemoError
 from .ha_client import JSON, HomeAssistantApi
-from .homeassistant import notifications
+from .homeassistant import SPEAKER, notifications
 from .integration import entry_state, our_entities
 from .monitoring import JOB, alert_rule_files, loaded_alert_rules, prometheus_query
 from .stack import ROOT, Demo
@@ -37,6 +37,7 @@ REQUEST_TIMEOUT = 300.0
 """Seconds the story's first request may take to reach the library (an album downloads
 in one or two minutes at the default speed, Lidarr imports 15 s later)."""
 READY = "is ready to play"
+MEDIA_ROOT = "media-source://stepheybot_music"
 """What the blueprint's notification says when a request reached the library."""
 
 VPN_ALERT = "StepheyBotMusicVpnDownWhileDownloading"
@@ -352,6 +353,50 @@ async def check_request(demo: Demo, timeout: float = REQUEST_TIMEOUT) -> list[st
     return problems
 
 
+_YEAR = re.compile(r" \(\d{4}\)$")
+
+
+async def _first_library_album(api: HomeAssistantApi) -> tuple[str, str] | None:
+    """(artist, album) of the first artist's first album, found through the media browser."""
+    page = await api.command("media_source/browse_media", media_content_id=MEDIA_ROOT)
+    for step in ("Artists", None, None):  # the artist index, a letter, an artist
+        children = page.get("children") or []
+        child = next((c for c in children if step is None or c["title"] == step), None)
+        if child is None:
+            return None
+        page = await api.command(
+            "media_source/browse_media", media_content_id=child["media_content_id"]
+        )
+    albums = page.get("children") or []
+    return (page["title"], _YEAR.sub("", albums[0]["title"])) if albums else None
+
+
+async def check_play(demo: Demo) -> list[str]:
+    """Saying "play <an album in the library> in the living room" starts the demo speaker."""
+    info = demo.info
+    assert info.login is not None
+    assert info.stack is not None
+    if not any(b.kind == "navidrome" for b in info.stack.backends):
+        return []
+    async with HomeAssistantApi(
+        demo.session, info.home_assistant_url, info.login.access_token
+    ) as api:
+        found = await _first_library_album(api)
+        if found is None:
+            return ["the media browser shows no album of any artist"]
+        artist, album = found
+        text = f"play {album} by {artist} in the living room"
+        answer = await api.post("/api/conversation/process", {"text": text, "language": "en"})
+        speech = answer["response"]["speech"]["plain"]["speech"]
+        state = await api.get(f"/api/states/{SPEAKER}")
+    problems = []
+    if not speech.startswith("Playing "):
+        problems.append(f"{text!r} was answered {speech!r}")
+    if state["state"] != "playing":
+        problems.append(f"after {text!r} the living room speaker is {state['state']}")
+    return problems
+
+
 async def run_checks(demo: Demo) -> list[str]:
     """Every check; the problems found (empty when the demo works)."""
     problems: list[str] = []
@@ -364,6 +409,7 @@ async def run_checks(demo: Demo) -> list[str]:
         check_exporter,
         check_prometheus,
         check_download_totals,
+        check_play,
         check_request,
     )
     for check in checks:

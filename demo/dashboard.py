@@ -1,9 +1,10 @@
-"""The demo's dashboard: requests, the stack, each backend and the containers, as a sections view.
+"""The demo's dashboard: the music card, requests, the stack, each backend and the containers.
 
 Built from the device and entity registries, so it shows whatever entities the
-integration creates: first the requests (Requests in flight, the Request event, the
-latest request's stage and the Lidarr release calendar), then one section per device, in
-the order a music stack flows (totals, library, downloads, indexers, VPN, containers).
+integration creates: first the integration's music card, then the requests (Requests in
+flight, the Request event, the latest request's stage and the Lidarr release calendar), then
+one section per device, in the order a music stack flows (totals, library, downloads,
+indexers, VPN, containers).
 """
 
 from __future__ import annotations
@@ -35,6 +36,9 @@ REQUEST_ROLES = frozenset({IN_FLIGHT, REQUEST_EVENT, RELEASES})
 """``domain.translation_key`` of the entities the Requests section shows (not their device's)."""
 REQUESTS_HEADING = "Requests"
 LATEST_TITLE = "Latest request"
+CARD_HEADING = "Music"
+CARD_TYPE = "custom:stepheybot-music-card"
+"""The integration's own card: search, request, follow, and what needs attention."""
 
 
 def _rank(device: JSON) -> tuple[int, str]:
@@ -182,6 +186,16 @@ def _requests_section(entities: list[JSON]) -> JSON | None:
     return {"type": "grid", "cards": cards}
 
 
+def _card_section(entry_id: str) -> JSON:
+    """The music card, full width, above everything else."""
+    card: JSON = {"type": CARD_TYPE, "entry_id": entry_id, "grid_options": {"columns": "full"}}
+    return {
+        "type": "grid",
+        "column_span": 2,  # wide enough for search results and progress bars on a desktop
+        "cards": [_heading(CARD_HEADING, "mdi:music"), card],
+    }
+
+
 def build_dashboard(entry_id: str, devices: list[JSON], entities: list[JSON]) -> JSON:
     """The Lovelace configuration of the demo's dashboard."""
     ours = sorted((d for d in devices if entry_id in d.get("config_entries", [])), key=_rank)
@@ -192,7 +206,9 @@ def build_dashboard(entry_id: str, devices: list[JSON], entities: list[JSON]) ->
         if not e.get("disabled_by") and not e.get("hidden_by") and e.get("device_id") in device_ids
     ]
     requests = _requests_section(shown)
-    sections: list[JSON] = [requests] if requests else []
+    sections: list[JSON] = [_card_section(entry_id)]
+    if requests:
+        sections.append(requests)
     if requests:
         shown = [e for e in shown if _role(e) not in REQUEST_ROLES]
     containers: list[tuple[JSON, list[JSON]]] = []

@@ -40,6 +40,13 @@ BLUEPRINT = Path("blueprints/automation") / DOMAIN / "request_finished.yaml"
 """The shipped blueprint, relative to the repository and to ``<config>``."""
 SENTENCES = Path("custom_sentences") / LANGUAGE / f"{DOMAIN}.yaml"
 """The Assist sentences, relative to the repository and to ``<config>``."""
+PLAY_SENTENCES = Path("custom_sentences") / LANGUAGE / f"{DOMAIN}_play.yaml"
+"""The "play ..." sentences, beside the others."""
+SPEAKER_DIR = Path("demo") / "speaker"
+"""The demo's speaker integration (``demo_speaker``), linked into ``<config>/custom_components``."""
+SPEAKER_AREA = "Living room"
+SPEAKER = "media_player.living_room_speaker"
+"""The speaker the demo puts in the living room: "play ... in the living room" plays there."""
 AUTOMATION_ID = "stepheybot_music_request_finished"
 AUTOMATIONS = "automations.yaml"
 LOG_FILE = "home-assistant.log"
@@ -92,6 +99,10 @@ def configuration(port: int) -> dict[str, object]:
         "history": {},
         "conversation": {},
         "assist_pipeline": {},
+        "media_source": {},
+        "media_player": [
+            {"platform": "demo_speaker", "name": "Living room speaker", "area": SPEAKER_AREA}
+        ],
         "logger": {
             "default": "warning",
             "logs": {f"custom_components.{DOMAIN}": "info", **QUIET_LOGGERS},
@@ -108,12 +119,13 @@ def write_config_dir(config_dir: Path, root: Path, port: int) -> None:
         encoding="utf-8",
     )
     (config_dir / AUTOMATIONS).write_text("[]\n", encoding="utf-8")
-    for shipped in (BLUEPRINT, SENTENCES):
+    for shipped in (BLUEPRINT, SENTENCES, PLAY_SENTENCES):
         (config_dir / shipped).parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(root / shipped, config_dir / shipped)
     components = config_dir / "custom_components"
     components.mkdir(exist_ok=True)
     (components / DOMAIN).symlink_to(root / "custom_components" / DOMAIN, target_is_directory=True)
+    (components / "demo_speaker").symlink_to(root / SPEAKER_DIR, target_is_directory=True)
     storage = config_dir / ".storage"
     storage.mkdir(exist_ok=True)
     onboarding = {

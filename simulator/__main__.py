@@ -10,6 +10,8 @@ import signal
 import sys
 from pathlib import Path
 
+from .backends.transmission_flavors import DEFAULT_FLAVOR as DEFAULT_TRANSMISSION_FLAVOR
+from .backends.transmission_flavors import FLAVORS as TRANSMISSION_FLAVORS
 from .generate import Scale
 from .server import Simulator, default_specs
 from .world import SEARCH_SECONDS
@@ -76,6 +78,16 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="qBittorrent WebUI API generation to play",
     )
     parser.add_argument(
+        "--transmission-flavor",
+        choices=tuple(TRANSMISSION_FLAVORS),
+        default=DEFAULT_TRANSMISSION_FLAVOR,
+        help=(
+            "Transmission release to play: 2.94 (no labels), 3.00 (labels only through "
+            "torrent-set, 403 texts), 4.0 (labels in torrent-add; the lock's 403 is the "
+            "whitelist's) or 4.1 (a relabelled torrent is recently active)"
+        ),
+    )
+    parser.add_argument(
         "--gluetun-flavor",
         choices=("3.39", "3.40", "3.41", "current"),
         default="3.41",
@@ -107,6 +119,8 @@ async def run(args: argparse.Namespace) -> None:
     for spec in specs:
         if spec.kind == "qbittorrent":
             spec.flavor = args.qbittorrent_flavor
+        if spec.kind == "transmission":
+            spec.flavor = args.transmission_flavor
         if spec.kind == "gluetun":
             spec.flavor = args.gluetun_flavor
         if spec.kind == "docker":

@@ -148,6 +148,9 @@ class DownloadClient:
     """All-time bytes downloaded."""
     uploaded: int = 0
     """All-time bytes uploaded."""
+    listen_port: int = 0
+    """The port it listens on for peers (set to the VPN's forwarded port when it joins the
+    world; a VPN reconnect with a new port leaves it behind until someone syncs it)."""
 
 
 @dataclass(slots=True, kw_only=True)

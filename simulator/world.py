@@ -132,7 +132,8 @@ class World:
         self.alt_speed_limits = False
         clients = DEFAULT_DOWNLOAD_CLIENTS if download_clients is None else download_clients
         self.download_clients: dict[str, DownloadClient] = {
-            name: DownloadClient(name=name, kind=kind) for name, kind in clients.items()
+            name: DownloadClient(name=name, kind=kind, listen_port=self.vpn.forwarded_port)
+            for name, kind in clients.items()
         }
         """The stack's download clients by backend name, in Lidarr's order (module doc)."""
         self.disk_total = 4000 * GIB
@@ -684,7 +685,9 @@ class World:
         """The download client called ``name``; added (last, empty) if the world has none."""
         client = self.download_clients.get(name)
         if client is None:
-            client = self.download_clients[name] = DownloadClient(name=name, kind=kind)
+            client = self.download_clients[name] = DownloadClient(
+                name=name, kind=kind, listen_port=self.vpn.forwarded_port
+            )
         return client
 
     def client_torrents(self, name: str) -> dict[str, Torrent]:
@@ -752,6 +755,13 @@ class World:
         self._store(torrent)
         self.log(f"download client added {torrent.name}")
         return torrent
+
+    def set_torrent_labels(self, info_hash: str, category: str, tags: Iterable[str]) -> None:
+        """Give a torrent another category and tags (a download client's labels)."""
+        torrent = self.torrents[info_hash]
+        torrent.category = category
+        torrent.tags = list(tags)
+        self.touch(torrent)
 
     def stop_torrent(self, info_hash: str) -> None:
         """Stop (pause) a torrent."""

@@ -89,8 +89,10 @@ export class StepheyBotMusicCard extends LitElement {
     return 6;
   }
 
-  getGridOptions(): Record<string, number> {
-    return { columns: 12, min_columns: 4, rows: 6 };
+  /** Full width of its section, as tall as its content (a fixed row count would let it
+   * overlap the cards below). */
+  getGridOptions(): Record<string, number | string> {
+    return { columns: 12, min_columns: 6, rows: "auto" };
   }
 
   private _t(key: StringKey, values: Record<string, string | number> = {}): string {
@@ -458,6 +460,11 @@ export class StepheyBotMusicCard extends LitElement {
     h3 {
       color: var(--sbm-muted);
       font-size: 0.9em;
+    }
+    .results {
+      max-height: 420px;
+      overflow-y: auto;
+      overflow-x: hidden;
     }
     .hit,
     .request-row {

@@ -21,6 +21,7 @@ from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.start import async_at_started
 from homeassistant.helpers.typing import ConfigType
 
+from .backend_reload import async_apply_changes, snapshot
 from .const import DOMAIN
 from .coordinators import BUILDERS
 from .coordinators.health import backend_health, forget_removed
@@ -37,6 +38,8 @@ from .issues import async_clear_orphan_issues
 from .llm import async_setup_llm_api
 from .play_actions import async_setup_play_actions
 from .play_intents import async_setup_play_intents
+from .port_sync import attach_listen_ports
+from .push import async_remove_push, async_start_push, async_stop_push
 from .runtime import BackendRef, StackRuntimeData, StepheyBotConfigEntry
 from .services import async_setup_services
 from .settings import StackSettings
@@ -81,6 +84,8 @@ async def async_setup_entry(hass: HomeAssistant, entry: StepheyBotConfigEntry) -
         runtime.backends[subentry.subentry_id] = backend
         # a failure logged before a reload is still waiting for its recovery line
         backend_health(hass, subentry.subentry_id).keep(c.role for c in backend.coordinators)
+    attach_listen_ports(hass, entry, runtime)
+    runtime.built_from = snapshot(entry)
     entry.runtime_data = runtime
     store = RequestStore(hass, entry.entry_id)
     await store.async_load()
@@ -119,6 +124,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: StepheyBotConfigEntry) -
     forget_removed(hass, _all_subentry_ids(hass))
     async_remove_unwatched_containers(hass, entry)
 
+    await async_start_push(hass, entry)  # before the platforms: each push has a sensor
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     # Every coordinator polls while the stack is loaded, whichever entity listens (or none:
     # the Music Brain's library with a Navidrome, disabled entities): voice, the LLM API and
@@ -144,6 +150,7 @@ async def async_unload_entry(hass: HomeAssistant, entry: StepheyBotConfigEntry) 
     """Unload a stack and end the sessions its clients hold (qBittorrent logout)."""
     unloaded = await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
     if unloaded:
+        await async_stop_push(hass, entry)
         await entry.runtime_data.requests.async_unload()
         await asyncio.gather(
             *(backend.async_close() for backend in entry.runtime_data.backends.values())
@@ -151,9 +158,14 @@ async def async_unload_entry(hass: HomeAssistant, entry: StepheyBotConfigEntry) 
     return unloaded
 
 
+async def async_remove_entry(hass: HomeAssistant, entry: StepheyBotConfigEntry) -> None:
+    """The stack is deleted: Lidarr's notifications that called it go too."""
+    await async_remove_push(hass, entry)
+
+
 async def _async_reload(hass: HomeAssistant, entry: StepheyBotConfigEntry) -> None:
-    """Apply changed options, backends (subentries) or credentials by reloading."""
-    hass.config_entries.async_schedule_reload(entry.entry_id)
+    """Apply a change: a changed backend reloads alone, anything else reloads the stack."""
+    await async_apply_changes(hass, entry)
 
 
 async def async_remove_config_entry_device(

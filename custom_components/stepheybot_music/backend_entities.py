@@ -52,11 +52,25 @@ class BackendEntities[EntityT: Entity]:
     def async_add(
         self, entry: StepheyBotConfigEntry, async_add_entities: AddConfigEntryEntitiesCallback
     ) -> None:
-        """Add every backend's entities, each under its config subentry."""
+        """Add every backend's entities, each under its config subentry.
+
+        Keeps ``async_add_entities``, so that a backend reloaded alone gets its entities back.
+        """
+        entry.runtime_data.entity_adders.append((self, async_add_entities))
         for backend in entry.runtime_data.backends.values():
-            factory = self.factory_of(backend)
-            if factory is not None:
-                async_add_entities(
-                    list(factory(entry, backend, async_add_entities)),
-                    config_subentry_id=backend.ref.subentry_id,
-                )
+            self.async_add_backend(entry, backend, async_add_entities)
+
+    @callback
+    def async_add_backend(
+        self,
+        entry: StepheyBotConfigEntry,
+        backend: BackendRuntime,
+        async_add_entities: AddConfigEntryEntitiesCallback,
+    ) -> None:
+        """Add one backend's entities under its config subentry."""
+        factory = self.factory_of(backend)
+        if factory is not None:
+            async_add_entities(
+                list(factory(entry, backend, async_add_entities)),
+                config_subentry_id=backend.ref.subentry_id,
+            )

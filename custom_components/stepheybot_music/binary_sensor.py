@@ -13,6 +13,7 @@ from homeassistant.components.binary_sensor import (
 from homeassistant.components.binary_sensor.const import BinarySensorDeviceClass
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+from stepheybot_music_clients.listen_port import PortState, port_matches
 
 from .backend_entities import BackendEntities
 from .coordinators.base import StackCoordinator
@@ -29,7 +30,8 @@ from .coordinators.indexers import IndexerData, IndexerRuntime
 from .coordinators.lidarr import LidarrRuntime, LidarrStatus
 from .coordinators.music_brain import BrainRequests, MusicBrainRuntime
 from .coordinators.navidrome import NavidromeRuntime, NavidromeStatus
-from .entity import BackendEntity
+from .entity import BackendEntity, FollowsCoordinators
+from .port_sync import ListenPortCoordinator
 from .runtime import StepheyBotConfigEntry
 
 PARALLEL_UPDATES = 0
@@ -87,6 +89,11 @@ REACHABLE = BinarySensorEntityDescription(
     device_class=BinarySensorDeviceClass.CONNECTIVITY,
 )
 
+PORT_MATCHES_VPN = BinarySensorEntityDescription(
+    key="port_matches_vpn",
+    translation_key="port_matches_vpn",
+)
+
 CONTAINER_PROBLEM = BackendBinarySensorDescription[DockerData](
     key="container_problem",
     translation_key="container_problem",
@@ -128,7 +135,7 @@ class ReachableBinarySensor(BackendEntity[BrainRequests], BinarySensorEntity):
         return self.coordinator.last_update_success
 
 
-class VpnLeakBinarySensor(BackendEntity[VpnData], BinarySensorEntity):
+class VpnLeakBinarySensor(BackendEntity[VpnData], FollowsCoordinators, BinarySensorEntity):
     """On when a download client's public address is not the VPN's public IP.
 
     Torrent traffic that bypasses the VPN leaks the home address to every peer; qBittorrent
@@ -142,11 +149,11 @@ class VpnLeakBinarySensor(BackendEntity[VpnData], BinarySensorEntity):
     ) -> None:
         """Compare ``coordinator``'s public IP with the ``download_clients``' addresses."""
         super().__init__(coordinator, VPN_LEAK)
-        self._download_clients = tuple(download_clients)
+        self._followed = tuple(download_clients)
 
     @property
     def _addresses(self) -> list[str]:
-        return peer_addresses(self._download_clients)
+        return peer_addresses(self._followed)
 
     @property
     def available(self) -> bool:
@@ -163,11 +170,43 @@ class VpnLeakBinarySensor(BackendEntity[VpnData], BinarySensorEntity):
     async def async_added_to_hass(self) -> None:
         """Also follow the download clients."""
         await super().async_added_to_hass()
-        for client in self._download_clients:
-            self.async_on_remove(client.async_add_listener(self._handle_client_update))
+        self._async_follow(self.coordinator.config_entry.entry_id)
+
+
+class PortMatchesVpnBinarySensor(BackendEntity[PortState], BinarySensorEntity):
+    """On while the download client listens on the port gluetun forwards.
+
+    The listen port comes from the client's listen-port coordinator, the forwarded port from
+    gluetun's latest poll (followed live), so the state never compares with a stale port.
+    Unknown while gluetun forwards none or its port is not known: nothing to compare.
+    """
+
+    coordinator: ListenPortCoordinator
+
+    def __init__(self, coordinator: ListenPortCoordinator) -> None:
+        """Compare ``coordinator``'s listen port with its gluetun's forwarded port."""
+        super().__init__(coordinator, PORT_MATCHES_VPN)
+
+    @property
+    def is_on(self) -> bool | None:
+        """Whether the listen port is the forwarded one."""
+        return port_matches(self.coordinator.forwarded_port, self.coordinator.data.listen_port)
+
+    @property
+    def extra_state_attributes(self) -> Mapping[str, Any]:
+        """Both ports (the forwarded one None while unknown, 0 when none is forwarded)."""
+        return {
+            "listen_port": self.coordinator.data.listen_port,
+            "forwarded_port": self.coordinator.forwarded_port,
+        }
+
+    async def async_added_to_hass(self) -> None:
+        """Also follow gluetun."""
+        await super().async_added_to_hass()
+        self.async_on_remove(self.coordinator.vpn.async_add_listener(self._handle_vpn_update))
 
     @callback
-    def _handle_client_update(self) -> None:
+    def _handle_vpn_update(self) -> None:
         self.async_write_ha_state()
 
 
@@ -217,6 +256,17 @@ def _vpn_binary_sensors(
     if leak_sources:
         entities.append(VpnLeakBinarySensor(backend.coordinator, leak_sources))
     return entities
+
+
+@BINARY_SENSORS.register(DownloadClientRuntime)
+def _download_client_binary_sensors(
+    entry: StepheyBotConfigEntry,
+    backend: DownloadClientRuntime,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+) -> list[BinarySensorEntity]:
+    if backend.listen_port is None:
+        return []
+    return [PortMatchesVpnBinarySensor(backend.listen_port)]
 
 
 @BINARY_SENSORS.register(DockerRuntime)

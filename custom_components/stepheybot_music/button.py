@@ -1,4 +1,4 @@
-"""Buttons: start a Navidrome scan, search Lidarr's missing albums or upgrades, RSS sync."""
+"""Buttons: a Navidrome scan, Lidarr's searches and RSS sync, the forwarded-port sync."""
 
 from __future__ import annotations
 
@@ -13,9 +13,11 @@ from stepheybot_music_clients.lidarr import LidarrCommand
 
 from .backend_entities import BackendEntities
 from .coordinators.base import StackCoordinator
+from .coordinators.download_client import DownloadClientRuntime
 from .coordinators.lidarr import LidarrRuntime, LidarrStatusCoordinator
 from .coordinators.navidrome import NavidromeRuntime, NavidromeStatusCoordinator
 from .entity import BackendEntity, async_backend_action
+from .port_sync import ListenPortCoordinator
 from .runtime import StepheyBotConfigEntry
 from .upgrades import async_press_search_upgrades
 
@@ -51,6 +53,17 @@ LIDARR_BUTTONS: tuple[BackendButtonDescription[LidarrStatusCoordinator], ...] = 
         translation_key="rss_sync",
         press_fn=lambda coordinator: coordinator.async_command(LidarrCommand.RSS_SYNC),
     ),
+)
+
+
+async def _synced(coordinator: ListenPortCoordinator) -> None:
+    await coordinator.async_sync()
+
+
+SYNC_FORWARDED_PORT = BackendButtonDescription[ListenPortCoordinator](
+    key="sync_forwarded_port",
+    translation_key="sync_forwarded_port",
+    press_fn=_synced,
 )
 
 
@@ -93,6 +106,17 @@ def _lidarr_buttons(
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> list[ButtonEntity]:
     return [BackendButton(backend.status, description) for description in LIDARR_BUTTONS]
+
+
+@BUTTONS.register(DownloadClientRuntime)
+def _download_client_buttons(
+    entry: StepheyBotConfigEntry,
+    backend: DownloadClientRuntime,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+) -> list[ButtonEntity]:
+    if backend.listen_port is None:
+        return []
+    return [BackendButton(backend.listen_port, SYNC_FORWARDED_PORT)]
 
 
 async def async_setup_entry(

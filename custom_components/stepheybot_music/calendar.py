@@ -20,6 +20,7 @@ from homeassistant.util import dt as dt_util
 from stepheybot_music_clients.errors import StackError
 
 from .action_errors import backend_failed
+from .backend_entities import BackendEntities
 from .coordinators.lidarr import LidarrRuntime
 from .coordinators.lidarr_calendar import Release, async_releases, days_of
 from .entity import BackendEntity
@@ -73,13 +74,23 @@ class LidarrReleaseCalendar(BackendEntity[tuple[Release, ...]], CalendarEntity):
         return [release_event(release, backend.subentry_id) for release in releases]
 
 
+CALENDARS = BackendEntities[CalendarEntity]()
+"""Every backend's calendars, by runtime class."""
+
+
+@CALENDARS.register(LidarrRuntime)
+def _lidarr_calendars(
+    entry: StepheyBotConfigEntry,
+    backend: LidarrRuntime,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+) -> list[CalendarEntity]:
+    return [LidarrReleaseCalendar(backend)]
+
+
 async def async_setup_entry(
     hass: HomeAssistant,
     entry: StepheyBotConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Add a release calendar for every Lidarr backend."""
-    for backend in entry.runtime_data.of_type(LidarrRuntime):
-        async_add_entities(
-            [LidarrReleaseCalendar(backend)], config_subentry_id=backend.ref.subentry_id
-        )
+    CALENDARS.async_add(entry, async_add_entities)

@@ -40,6 +40,7 @@ KEYS: dict[FailureReason, str] = {
     FailureReason.LOCKED_OUT: "locked_out",
     FailureReason.WHITELIST_REFUSED: "whitelist_refused",
     FailureReason.HOST_REFUSED: "host_refused",
+    FailureReason.SERVER_ERROR: "server_error",
     FailureReason.BAD_RESPONSE: "unexpected_response",
     FailureReason.WRONG_APPLICATION: "wrong_application",
     FailureReason.ERROR: "backend_error",

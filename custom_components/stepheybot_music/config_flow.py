@@ -10,7 +10,8 @@
 * Options: poll intervals, the music category, the watched containers, the release
   calendar's window.
 
-Saved changes reach the running stack through its update listener, which reloads it.
+Saved changes reach the running stack through its update listener: a change of one backend
+reloads that backend alone (:mod:`.backend_reload`), any other change the stack.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from homeassistant.config_entries import (
 from homeassistant.const import CONF_URL
 from homeassistant.core import callback
 from homeassistant.helpers.selector import (
+    BooleanSelector,
     NumberSelector,
     NumberSelectorConfig,
     NumberSelectorMode,
@@ -57,6 +59,7 @@ from .backend_form import (
     shown_values,
     with_stored_secrets,
 )
+from .backend_reload import async_schedule_backend_reload
 from .backends import BACKEND_TYPES, BackendType
 from .const import (
     CONF_CALENDAR_DAYS_AHEAD,
@@ -66,12 +69,15 @@ from .const import (
     CONF_MUSIC_CATEGORY,
     CONF_MUSIC_FOLDERS,
     CONF_NAME,
+    CONF_PUSH,
     CONF_SLOW_INTERVAL,
     CONF_SUBENTRY_ID,
+    CONF_SYNC_FORWARDED_PORT,
     DEFAULT_CALENDAR_DAYS_AHEAD,
     DEFAULT_CALENDAR_DAYS_BACK,
     DEFAULT_FAST_INTERVAL,
     DEFAULT_MUSIC_CATEGORY,
+    DEFAULT_PUSH,
     DEFAULT_SLOW_INTERVAL,
     DOMAIN,
     MAX_CALENDAR_DAYS,
@@ -172,8 +178,8 @@ class StepheyBotConfigFlow(ConfigFlow, domain=DOMAIN):
                 async_clear_backend_issues(self.hass, subentry.subentry_id)
                 if not self.hass.config_entries.async_update_subentry(entry, subentry, data=data):
                     # the same credentials work again (restored on the backend): the
-                    # update listener does not fire, yet polling stopped, so reload
-                    self.hass.config_entries.async_schedule_reload(entry.entry_id)
+                    # update listener does not fire, yet polling stopped, so reload it
+                    async_schedule_backend_reload(self.hass, entry, subentry.subentry_id)
                 return self.async_abort(reason="reauth_successful")
         schema = self.add_suggested_values_to_schema(
             credentials_schema(backend), shown_values(backend, user_input or subentry.data)
@@ -272,6 +278,13 @@ class StackOptionsFlow(OptionsFlow):
                         (CONF_CALENDAR_DAYS_AHEAD, DEFAULT_CALENDAR_DAYS_AHEAD),
                     )
                 },
+                probatio.Required(
+                    CONF_SYNC_FORWARDED_PORT,
+                    default=bool(options.get(CONF_SYNC_FORWARDED_PORT, False)),
+                ): BooleanSelector(),
+                probatio.Required(
+                    CONF_PUSH, default=options.get(CONF_PUSH, DEFAULT_PUSH)
+                ): BooleanSelector(),
                 probatio.Optional(CONF_CONTAINERS, default=watched): SelectSelector(
                     SelectSelectorConfig(
                         options=sorted(set(watched) | self._known_containers()),

@@ -18,6 +18,10 @@ CONF_SLOW_INTERVAL: Final = "slow_scan_interval"
 CONF_CALENDAR_DAYS_BACK: Final = "calendar_days_back"
 CONF_CALENDAR_DAYS_AHEAD: Final = "calendar_days_ahead"
 """Options: the release calendar's window, days before and after today."""
+CONF_SYNC_FORWARDED_PORT: Final = "sync_forwarded_port"
+"""Options: set the download clients' listen port to gluetun's forwarded port when it changes."""
+CONF_PUSH: Final = "push"
+"""Options: let Lidarr (webhook) and Navidrome (event stream) push changes; polling slows."""
 CONF_SUBENTRY_ID: Final = "subentry_id"
 """Reauth flow data: the backend (config subentry) whose credentials stopped working."""
 
@@ -28,6 +32,7 @@ MIN_FAST_INTERVAL: Final = 5
 MAX_FAST_INTERVAL: Final = 300
 MIN_SLOW_INTERVAL: Final = 1
 MAX_SLOW_INTERVAL: Final = 1440
+DEFAULT_PUSH: Final = True
 DEFAULT_CALENDAR_DAYS_BACK: Final = 7
 DEFAULT_CALENDAR_DAYS_AHEAD: Final = 28
 MAX_CALENDAR_DAYS: Final = 365

@@ -1,4 +1,4 @@
-"""Diagnostics: every backend's configuration (secrets redacted), poll state and last data."""
+"""Diagnostics: every backend's configuration (secrets redacted), poll and push state, data."""
 
 from __future__ import annotations
 
@@ -55,6 +55,7 @@ def _coordinator(coordinator: StackCoordinator[Any]) -> dict[str, Any]:
 
 def _backend(entry: StepheyBotConfigEntry, backend: BackendRuntime) -> dict[str, Any]:
     subentry = entry.subentries[backend.ref.subentry_id]
+    pusher = entry.runtime_data.push.get(backend.ref.subentry_id)
     return async_redact_data(
         {
             "kind": str(backend.ref.kind),
@@ -63,6 +64,7 @@ def _backend(entry: StepheyBotConfigEntry, backend: BackendRuntime) -> dict[str,
             "coordinators": {
                 coordinator.role: _coordinator(coordinator) for coordinator in backend.coordinators
             },
+            "push": pusher.state.as_dict() if pusher is not None else None,
         },
         TO_REDACT,
     )

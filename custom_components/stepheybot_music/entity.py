@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from functools import partial
+from typing import Any
 
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import callback
 from homeassistant.helpers.device_registry import DeviceInfo
+from homeassistant.helpers.dispatcher import async_dispatcher_connect
 from homeassistant.helpers.entity import Entity, EntityDescription
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.update_coordinator import CoordinatorEntity
@@ -16,7 +18,7 @@ from stepheybot_music_clients.errors import StackError
 from .action_errors import backend_failed
 from .coordinators.base import StackCoordinator
 from .devices import backend_device_info, stack_device_info
-from .runtime import BackendRef, StepheyBotConfigEntry
+from .runtime import BackendRef, StepheyBotConfigEntry, signal_replaced
 
 
 class BackendEntity[DataT](CoordinatorEntity[StackCoordinator[DataT]]):
@@ -52,7 +54,53 @@ class BackendEntity[DataT](CoordinatorEntity[StackCoordinator[DataT]]):
         return super().available and self.coordinator.data is not None
 
 
-class StackEntity[DataT](Entity):
+class FollowsCoordinators(Entity):
+    """Follows coordinators of other backends, and their successors when one reloads alone.
+
+    A backend reloaded alone (:mod:`.backend_reload`) gets new coordinators; an entity that
+    listens to them from elsewhere (a stack sensor, gluetun's leak sensor) swaps the old ones
+    for the new ones instead of listening to coordinators that no longer poll.
+    """
+
+    _followed: tuple[StackCoordinator[Any], ...] = ()
+    _unfollow: list[Callable[[], None]]
+
+    @callback
+    def _async_follow(self, entry_id: str) -> None:
+        """Listen to every followed coordinator (call from ``async_added_to_hass``)."""
+        self._unfollow = []
+        self._listen()
+        self.async_on_remove(self._stop_listening)
+        self.async_on_remove(
+            async_dispatcher_connect(self.hass, signal_replaced(entry_id), self._replace)
+        )
+
+    def _listen(self) -> None:
+        self._unfollow = [
+            coordinator.async_add_listener(self._handle_followed_update)
+            for coordinator in self._followed
+        ]
+
+    def _stop_listening(self) -> None:
+        for unsubscribe in self._unfollow:
+            unsubscribe()
+        self._unfollow = []
+
+    @callback
+    def _replace(self, replaced: Mapping[StackCoordinator[Any], StackCoordinator[Any]]) -> None:
+        if not any(coordinator in replaced for coordinator in self._followed):
+            return
+        self._stop_listening()
+        self._followed = tuple(replaced.get(c, c) for c in self._followed)
+        self._listen()
+        self.async_write_ha_state()
+
+    @callback
+    def _handle_followed_update(self) -> None:
+        self.async_write_ha_state()
+
+
+class StackEntity[DataT](FollowsCoordinators):
     """An entity of the stack's device, aggregating the same data of several backends.
 
     It is available while at least one of its backends answers, and computes its state
@@ -70,7 +118,8 @@ class StackEntity[DataT](Entity):
     ) -> None:
         """Aggregate ``coordinators`` (at least one)."""
         self.entity_description = description
-        self._coordinators = tuple(coordinators)
+        self._followed = tuple(coordinators)
+        self._entry_id = entry.entry_id
         self._attr_unique_id = f"{entry.entry_id}_{description.key}"
         self._attr_device_info = stack_device_info(entry)
 
@@ -79,7 +128,7 @@ class StackEntity[DataT](Entity):
         """The data of every backend that currently answers."""
         return [
             coordinator.data
-            for coordinator in self._coordinators
+            for coordinator in self._followed
             if coordinator.last_update_success and coordinator.data is not None
         ]
 
@@ -91,12 +140,7 @@ class StackEntity[DataT](Entity):
     async def async_added_to_hass(self) -> None:
         """Follow every source coordinator."""
         await super().async_added_to_hass()
-        for coordinator in self._coordinators:
-            self.async_on_remove(coordinator.async_add_listener(self._handle_source_update))
-
-    @callback
-    def _handle_source_update(self) -> None:
-        self.async_write_ha_state()
+        self._async_follow(self._entry_id)
 
 
 _ADDING = (ConfigEntryState.SETUP_IN_PROGRESS, ConfigEntryState.LOADED)
@@ -125,6 +169,9 @@ def async_add_dynamic[DataT](
             # a refresh that ends while the stack unloads (its entities already gone) must
             # not add them to the old platform: the reloaded one would find them taken
             return
+        backend = entry.runtime_data.backends.get(subentry_id)
+        if backend is None or coordinator not in backend.coordinators:
+            return  # the backend reloaded alone: its new coordinator adds the entities
         new = [key for key in keys_fn(coordinator.data) if key not in known]
         if not new:
             return

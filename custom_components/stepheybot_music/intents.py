@@ -27,13 +27,13 @@ from .facts import (
     pick_stack,
     plural,
     recent_requests,
-    sentence,
     spoken_stage,
     spoken_title,
     vpn_states,
 )
 from .requesting import RequestResult, RequestStatus, async_request_download
 from .runtime import StepheyBotConfigEntry
+from .spoken import spoken_error
 from .tracking.models import TrackedRequest
 
 INTENT_PREFIX = "StepheyBotMusic"
@@ -260,7 +260,7 @@ class DownloadIntent(StackIntentHandler):
                 source="voice",
             )
         except HomeAssistantError as err:
-            raise FactError(sentence(str(err))) from err
+            raise FactError(spoken_error(err)) from err
         return _request_speech(entry, result, artist=artist, album=album, latest=self.latest)
 
 

@@ -25,6 +25,8 @@ class IssueKind(StrEnum):
     """Transmission locked every client out after failed logins, until it restarts."""
     WHITELIST_REFUSED = "whitelist_refused"
     """Transmission's rpc-whitelist does not hold Home Assistant's address."""
+    PUSH_UNAVAILABLE = "push_unavailable"
+    """Lidarr's webhook or Navidrome's event stream does not reach Home Assistant."""
 
 
 def issue_id(kind: IssueKind, subentry_id: str) -> str:

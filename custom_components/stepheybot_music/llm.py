@@ -32,13 +32,13 @@ from .facts import (
     pick_stack,
     recent_requests,
     request_summary,
-    sentence,
     stack_titles,
     vpn_states,
 )
 from .requesting import MAX_TEXT, async_request_download
 from .runtime import StepheyBotConfigEntry
 from .search import MAX_LIMIT, SearchKind, SearchSource, SourceStatus, async_search
+from .spoken import spoken_error
 
 _LOGGER = logging.getLogger(__package__)
 
@@ -112,7 +112,7 @@ class StackTool(llm.Tool):
             return error_result(err.message)
         except (HomeAssistantError, StackError) as err:
             _LOGGER.debug("LLM tool %s failed: %s", self.name, err)
-            return error_result(sentence(str(err)))
+            return error_result(spoken_error(err))
 
     @abstractmethod
     async def async_run(

@@ -1,4 +1,4 @@
-"""Navidrome as a Home Assistant media source: browse and play the library on any player.
+"""Navidrome as a Home Assistant media source: browse, search and play the library anywhere.
 
 Identifiers are described in :mod:`.media.ids`; each page costs one Subsonic call
 (:mod:`.media.browse`); what a player gets is a signed path to a view of this integration
@@ -7,6 +7,7 @@ Identifiers are described in :mod:`.media.ids`; each page costs one Subsonic cal
 
 from __future__ import annotations
 
+from homeassistant.components.media_player.browse_media import SearchMedia, SearchMediaQuery
 from homeassistant.components.media_player.const import MediaClass, MediaType
 from homeassistant.components.media_player.errors import BrowseError
 from homeassistant.components.media_source import (
@@ -20,7 +21,7 @@ from homeassistant.core import HomeAssistant
 from stepheybot_music_clients.errors import StackError
 
 from .const import DOMAIN
-from .media.browse import backend_node, browse
+from .media.browse import backend_node, browse, search
 from .media.ids import PLAYLIST_MIME, BadMediaIdError, Kind, MediaId, m3u_path, stream_path
 from .media.library import IndexCache, Library, libraries, library
 from .media.views import register_views
@@ -81,6 +82,7 @@ class NavidromeMediaSource(MediaSource):
                 can_play=False,
                 can_expand=True,
                 children_media_class=MediaClass.DIRECTORY,
+                can_search=True,
             )
             root.children = [backend_node(lib, children=False) for lib in found]
             return root
@@ -91,3 +93,20 @@ class NavidromeMediaSource(MediaSource):
             return await browse(lib, media_id, self._indexes)
         except StackError as err:
             raise BrowseError(str(err)) from err
+
+    async def async_search_media(
+        self, item: MediaSourceItem, query: SearchMediaQuery
+    ) -> SearchMedia:
+        """Artists, albums and songs by name: one ``search3`` per Navidrome searched."""
+        if item.identifier:
+            lib, _ = self._item(item, BrowseError)
+            searched = [lib]
+        else:
+            searched = libraries(self.hass)
+        results: list[BrowseMediaSource] = []
+        for lib in searched:
+            try:
+                results += await search(lib, query.search_query, query.media_filter_classes)
+            except StackError as err:
+                raise BrowseError(str(err)) from err
+        return SearchMedia(result=results)

@@ -17,7 +17,7 @@ from homeassistant.core import (
 )
 from homeassistant.helpers import config_validation as cv
 
-from .action_errors import failed, invalid
+from .action_errors import backend_failed, invalid
 from .media.play import PlayError, WhenReady, Where, async_play
 from .runtime import StepheyBotConfigEntry
 from .services import Action, async_setup_services
@@ -46,7 +46,9 @@ async def _play(
             context=call.context,
         )
     except PlayError as err:
-        raise failed("play_failed", reason=str(err)) from err
+        if err.backend is not None and err.cause is not None:
+            raise backend_failed(err.backend, err.cause) from err
+        raise invalid("play_failed", reason=str(err)) from err
     return outcome.as_dict()
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -13,12 +14,17 @@ from homeassistant.exceptions import ConfigEntryAuthFailed
 from stepheybot_music_clients.errors import StackError
 from stepheybot_music_clients.models import BackendKind
 
+from .const import DOMAIN
 from .search.cache import SearchCache
 from .settings import StackSettings
 
 if TYPE_CHECKING:
+    from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+
+    from .backend_entities import BackendEntities
     from .coordinators.base import StackCoordinator
     from .diagnosis_watch import DiagnosisWatch
+    from .push import Pusher
     from .tracking.coordinator import RequestCoordinator
 
 
@@ -85,14 +91,35 @@ class StackRuntimeData:
     """By config subentry id."""
     search_cache: SearchCache = field(default_factory=SearchCache)
     """What the result ids of recent searches stand for (release links: only here), an hour."""
+    push: dict[str, Pusher] = field(default_factory=dict)
+    """By config subentry id: the backends that push (Lidarr, Navidrome; option ``push``)."""
     requests: RequestCoordinator = field(init=False)
     """The stack's download requests (set during the entry's set-up, before any platform)."""
     diagnosis: DiagnosisWatch = field(init=False)
     """Why music is not arriving, kept current (set with ``requests``)."""
+    built_from: dict[str, Any] = field(default_factory=dict)
+    """The title, options and subentries the running stack was built from (:mod:`.backend_reload`
+    tells from it whether one backend changed or the whole stack must reload)."""
+    entity_adders: list[tuple[BackendEntities[Any], AddConfigEntryEntitiesCallback]] = field(
+        default_factory=list
+    )
+    """Each platform's backend entities and its ``async_add_entities``: to add a reloaded
+    backend's entities again."""
+    reload_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    """One backend reload at a time."""
 
     def of_type[RuntimeT: BackendRuntime](self, cls: type[RuntimeT]) -> list[RuntimeT]:
         """The backends whose runtime is a ``cls``."""
         return [backend for backend in self.backends.values() if isinstance(backend, cls)]
+
+
+def signal_replaced(entry_id: str) -> str:
+    """The dispatcher signal of a backend reloaded alone (:mod:`.backend_reload`).
+
+    It carries a mapping of each old coordinator to the new one of the same backend and role,
+    for the entities that follow coordinators of other backends.
+    """
+    return f"{DOMAIN}_{entry_id}_coordinators_replaced"
 
 
 type StepheyBotConfigEntry = ConfigEntry[StackRuntimeData]

@@ -375,6 +375,39 @@ async def _start_scan(
     return None
 
 
+async def _sync_forwarded_port(
+    hass: HomeAssistant, entry: StepheyBotConfigEntry, call: ServiceCall
+) -> ServiceResponse:
+    """Set every download client's listen port to gluetun's forwarded port."""
+    clients = [
+        backend
+        for backend in entry.runtime_data.of_type(DownloadClientRuntime)
+        if backend.listen_port is not None
+    ]
+    if not clients:
+        raise invalid("no_port_sync", stack=entry.title)
+    synced: list[Any] = []
+    failures: list[HomeAssistantError] = []
+    for backend in clients:
+        assert backend.listen_port is not None
+        try:
+            result = await _guarded(backend, backend.listen_port.async_sync())
+        except HomeAssistantError as err:  # the other clients are synced all the same
+            failures.append(err)
+            continue
+        synced.append(
+            {
+                "backend": backend.ref.title,
+                "listen_port": result.after,
+                "previous_port": result.before,
+                "changed": result.changed,
+            }
+        )
+    if failures:
+        raise failures[0]
+    return {"clients": synced} if call.return_response else None
+
+
 # --------------------------------------------------------------------------- registration
 
 
@@ -428,6 +461,7 @@ ACTIONS: tuple[Action, ...] = (
     Action("resume_downloads", _resume_downloads, {probatio.Optional("request_id"): cv.string}),
     Action("start_scan", _start_scan, {probatio.Optional("full"): cv.boolean}),
     Action("search_upgrades", _search_upgrades, {}, SupportsResponse.OPTIONAL),
+    Action("sync_forwarded_port", _sync_forwarded_port, {}, SupportsResponse.OPTIONAL),
 )
 """Every action of the integration."""
 

@@ -1,4 +1,4 @@
-"""The stack's options (poll intervals, music category and folders, watched containers), typed."""
+"""The stack's options (poll intervals, music category and folders, containers, push), typed."""
 
 from __future__ import annotations
 
@@ -16,11 +16,14 @@ from .const import (
     CONF_FAST_INTERVAL,
     CONF_MUSIC_CATEGORY,
     CONF_MUSIC_FOLDERS,
+    CONF_PUSH,
     CONF_SLOW_INTERVAL,
+    CONF_SYNC_FORWARDED_PORT,
     DEFAULT_CALENDAR_DAYS_AHEAD,
     DEFAULT_CALENDAR_DAYS_BACK,
     DEFAULT_FAST_INTERVAL,
     DEFAULT_MUSIC_CATEGORY,
+    DEFAULT_PUSH,
     DEFAULT_SLOW_INTERVAL,
 )
 
@@ -42,6 +45,10 @@ class StackSettings:
     calendar_days_back: int = DEFAULT_CALENDAR_DAYS_BACK
     calendar_days_ahead: int = DEFAULT_CALENDAR_DAYS_AHEAD
     """The release calendar's polled window: days before and after today."""
+    sync_forwarded_port: bool = False
+    """Keep the download clients' listen port on gluetun's forwarded port by itself."""
+    push: bool = DEFAULT_PUSH
+    """Lidarr's webhook and Navidrome's event stream, where they work (see :mod:`.push`)."""
 
     @classmethod
     def from_options(cls, options: Mapping[str, Any]) -> StackSettings:
@@ -64,6 +71,8 @@ class StackSettings:
             calendar_days_ahead=int(
                 options.get(CONF_CALENDAR_DAYS_AHEAD, DEFAULT_CALENDAR_DAYS_AHEAD)
             ),
+            sync_forwarded_port=bool(options.get(CONF_SYNC_FORWARDED_PORT, False)),
+            push=bool(options.get(CONF_PUSH, DEFAULT_PUSH)),
         )
 
     def watches(self, container: str) -> bool:

@@ -10,6 +10,7 @@ from homeassistant.components.switch import SwitchEntity, SwitchEntityDescriptio
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
+from .backend_entities import BackendEntities
 from .coordinators.download_client import (
     DownloadClientCoordinator,
     DownloadClientData,
@@ -77,14 +78,23 @@ class DownloadClientSwitch(BackendEntity[DownloadClientData], SwitchEntity):
         )
 
 
+SWITCH_ENTITIES = BackendEntities[SwitchEntity]()
+"""Every backend's switches, by runtime class."""
+
+
+@SWITCH_ENTITIES.register(DownloadClientRuntime)
+def _download_client_switches(
+    entry: StepheyBotConfigEntry,
+    backend: DownloadClientRuntime,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+) -> list[SwitchEntity]:
+    return [DownloadClientSwitch(backend.coordinator, description) for description in SWITCHES]
+
+
 async def async_setup_entry(
     hass: HomeAssistant,
     entry: StepheyBotConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Add the switches of every download client."""
-    for backend in entry.runtime_data.of_type(DownloadClientRuntime):
-        async_add_entities(
-            [DownloadClientSwitch(backend.coordinator, description) for description in SWITCHES],
-            config_subentry_id=backend.ref.subentry_id,
-        )
+    SWITCH_ENTITIES.async_add(entry, async_add_entities)

@@ -20,6 +20,7 @@ from homeassistant.components.media_player import (
 )
 from homeassistant.components.media_player import (
     BrowseMedia,
+    MediaPlayerEnqueue,
     MediaPlayerEntity,
     MediaPlayerEntityFeature,
     MediaPlayerState,
@@ -40,12 +41,17 @@ from homeassistant.util import slugify
 _LOGGER = logging.getLogger(__name__)
 
 CONF_AREA = "area"
+CONF_QUEUE = "queue"
 M3U_TYPES = ("audio/x-mpegurl", "audio/mpegurl", "application/vnd.apple.mpegurl")
 PROBE_BYTES = 4096
 """Bytes of a track read to prove it streams."""
 
 PLATFORM_SCHEMA = MEDIA_PLAYER_PLATFORM_SCHEMA.extend(
-    {vol.Required(CONF_NAME): cv.string, vol.Optional(CONF_AREA): cv.string}
+    {
+        vol.Required(CONF_NAME): cv.string,
+        vol.Optional(CONF_AREA): cv.string,
+        vol.Optional(CONF_QUEUE, default=False): cv.boolean,
+    }
 )
 
 
@@ -56,7 +62,9 @@ async def async_setup_platform(
     discovery_info: DiscoveryInfoType | None = None,
 ) -> None:
     """One speaker per YAML entry."""
-    async_add_entities([DemoSpeaker(config[CONF_NAME], config.get(CONF_AREA))])
+    async_add_entities(
+        [DemoSpeaker(config[CONF_NAME], config.get(CONF_AREA), queue=config[CONF_QUEUE])]
+    )
 
 
 class DemoSpeaker(MediaPlayerEntity):
@@ -72,9 +80,16 @@ class DemoSpeaker(MediaPlayerEntity):
     )
     _attr_state = MediaPlayerState.IDLE
 
-    def __init__(self, name: str, area: str | None) -> None:
-        """A speaker called ``name``, put in ``area`` (created if needed)."""
+    def __init__(self, name: str, area: str | None, *, queue: bool = False) -> None:
+        """A speaker called ``name`` in ``area`` (created if needed).
+
+        With ``queue`` it takes ``enqueue`` (``replace``, ``add``) like players with a queue.
+        """
         self._attr_name = name
+        if queue:
+            self._attr_supported_features |= MediaPlayerEntityFeature.MEDIA_ENQUEUE
+        self.queue: list[str] = []
+        """The media ids queued (a speaker with a queue), the playing one first."""
         self._attr_unique_id = f"demo_speaker_{slugify(name)}"
         self._area = area
         self.fetched: list[str] = []
@@ -89,7 +104,8 @@ class DemoSpeaker(MediaPlayerEntity):
     async def async_play_media(
         self, media_type: MediaType | str, media_id: str, **kwargs: Any
     ) -> None:
-        """Resolve, fetch and play ``media_id``; raise when it cannot be fetched."""
+        """Resolve, fetch and play ``media_id`` (or queue it); raise when it cannot be fetched."""
+        enqueue = kwargs.get("enqueue")
         url, mime = media_id, str(media_type)
         if media_source.is_media_source_id(media_id):
             played = await media_source.async_resolve_media(self.hass, media_id, self.entity_id)
@@ -106,6 +122,10 @@ class DemoSpeaker(MediaPlayerEntity):
             self._attr_state = MediaPlayerState.IDLE
             self.async_write_ha_state()
             raise HomeAssistantError(f"{self.name} could not play it: {err}") from err
+        if enqueue in (MediaPlayerEnqueue.ADD, MediaPlayerEnqueue.NEXT) and self.queue:
+            self.queue.append(media_id)
+            return
+        self.queue = [media_id]
         self.fetched = titles
         self._attr_media_content_id = media_id
         self._attr_media_content_type = MediaType.MUSIC

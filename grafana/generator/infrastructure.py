@@ -42,8 +42,10 @@ def _backends() -> Row:
                 "Backends the exporter could not collect in the last scrape and why: "
                 "unreachable/timeout (is it running? is the URL right?), auth (wrong "
                 "credentials in the stack file), banned/login_backoff (too many failed "
-                "logins), tls, wrong_application (the URL points elsewhere). Empty when "
-                "all is well.",
+                "logins), locked_out (Transmission locked after failed logins: fix the "
+                "credentials, restart it), whitelist_refused/host_refused (Transmission's "
+                "rpc-whitelist / rpc-host-whitelist), tls, wrong_application (the URL points "
+                "elsewhere). Empty when all is well.",
                 Query(f"{metric('backend_failure')} == 1"),
                 unit="none",
                 hide=("Time", "__name__", "job", "Value"),

@@ -144,7 +144,7 @@ def _blocked() -> Row:
                 "(its backend is down): unknown, not clear.",
                 Query(f"max by (cause) ({metric('blocked')})", "{{cause}}"),
                 unit="none",
-                width=12,
+                width=8,
                 height=5,
                 mappings=value_map((0, "clear", "green"), (1, "BLOCKED", "red")),
                 thresholds=RED_FROM_ONE,
@@ -158,6 +158,19 @@ def _blocked() -> Row:
                 width=4,
                 height=5,
                 thresholds=RED_FROM_ONE,
+            ),
+            stat(
+                "Port matches VPN",
+                "Whether each download client listens on the port gluetun forwarded. NO means "
+                "no peer can connect: run sync_forwarded_port in Home Assistant (or turn on "
+                "its automatic sync). No data while gluetun forwards no port.",
+                Query(metric("listen_port_matches_vpn"), "{{client}}"),
+                unit="none",
+                width=4,
+                height=5,
+                mappings=value_map((0, "NO", "red"), (1, "YES", "green")),
+                thresholds=[(None, "red"), (1, "green")],
+                color_mode="background",
             ),
             state_timeline(
                 "Blocked over time",

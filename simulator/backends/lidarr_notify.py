@@ -223,7 +223,7 @@ class Notifications:
                 self.sent.append((event, resp.status))
                 if resp.status >= 400:
                     return f"Unable to post to webhook: HTTP {resp.status} ({resp.reason})"
-        except (aiohttp.ClientError, OSError, TimeoutError) as err:
+        except Exception as err:
             self.sent.append((event, 0))
             return f"Unable to post to webhook: {type(err).__name__}: {err}"
         return None

@@ -149,7 +149,8 @@ class QBittorrent:
         self.ctx = ctx
         self.world = ctx.world
         self.name = ctx.spec.name
-        self.torrents = self.world.download_client(self.name, "qbittorrent").torrents
+        self.client = self.world.download_client(self.name, "qbittorrent")
+        self.torrents = self.client.torrents
         """This client's torrents (the world's dict: it follows additions and removals)."""
         self.gen = generation_of(ctx.spec.flavor)
         extra = ctx.spec.extra
@@ -194,6 +195,8 @@ class QBittorrent:
             ("auth", "logout"): (write, self.logout),
             ("app", "version"): (read, self.app_version),
             ("app", "webapiVersion"): (read, self.webapi_version),
+            ("app", "preferences"): (read, self.preferences),
+            ("app", "setPreferences"): (write, self.set_preferences),
             ("transfer", "info"): (read, self.transfer_info),
             ("transfer", "speedLimitsMode"): (read, self.speed_limits_mode),
             ("transfer", "toggleSpeedLimitsMode"): (write, self.toggle_speed_limits),
@@ -344,6 +347,37 @@ class QBittorrent:
     async def webapi_version(self, _: Session, _params: Params) -> web.Response:
         """``app/webapiVersion``."""
         return _text(self.gen.api_version)
+
+    async def preferences(self, _: Session, _params: Params) -> web.Response:
+        """``app/preferences``: the connection settings (the real one sends ~200 keys)."""
+        port = self.client.listen_port
+        return _json(
+            {
+                "listen_port": port,
+                "random_port": port == 0,
+                "upnp": False,
+                "save_path": self.world.categories.get("", "/downloads"),
+            }
+        )
+
+    async def set_preferences(self, _: Session, params: Params) -> web.Response:
+        """``app/setPreferences``: one ``json`` field; ``listen_port`` persists.
+
+        As ``AppController::setPreferencesAction`` (release-4.5.2, release-5.1.4): a missing
+        ``json`` is 400, keys it does not know are ignored.
+        """
+        raw = params.get("json")
+        if raw is None:
+            return _text("", 400)  # APIError(APIErrorType::BadParams) carries no message
+        try:
+            prefs = json.loads(raw)
+        except ValueError:
+            prefs = {}
+        port = prefs.get("listen_port") if isinstance(prefs, dict) else None
+        if isinstance(port, int) and not isinstance(port, bool) and 0 <= port < 65536:
+            self.client.listen_port = port
+            self.world.log(f"{self.name} listens on port {port}")
+        return _text("")
 
     def _transfer(self) -> dict[str, Any]:
         self._refresh()

@@ -3,17 +3,26 @@
 Its torrents are the world's download client named like the backend (``spec.name``:
 :meth:`World.client_torrents`), with that client's all-time totals.
 
-Plays transmission-daemon 4.0.6 (``spec.flavor`` may name another version: ``"3.00"`` has RPC
-16 and no ``rpc-version-semver``, ``"2.94"`` RPC 15 and no ``labels``). Checks happen in the
-daemon's order: ``rpc-whitelist`` (``spec.extra["whitelist"] = "deny"`` refuses loopback, 403),
-Basic auth against ``spec.username``/``spec.password`` (401; none when both are empty), then
-the CSRF session id (409 with ``X-Transmission-Session-Id``). ``spec.extra["strip_session_header"]``
-plays a reverse proxy that drops that header (every request gets 409).
+Plays transmission-daemon 4.0.6; ``spec.flavor`` names another release (``"2.94"``, ``"3.00"``,
+``"4.0"``, ``"4.1"``): what differs between them is in :mod:`.transmission_flavors`, each with
+the upstream file and tag it comes from. Checks happen in the daemon's order
+(``handle_request`` in rpc-server.c[c]): the anti-brute-force lock (403: 3.00 after exactly 100
+failed logins; 4.x after ``spec.extra["anti_brute_force_threshold"]`` when given; the
+``BANNED`` fault locks at once), ``rpc-whitelist`` (``spec.extra["whitelist"] = "deny"`` refuses
+loopback, 403), Basic auth against ``spec.username``/``spec.password`` (401, counted as a failed
+login; none when both are empty), the host name when auth is off and
+``spec.extra["host_whitelist"]`` (names) is given (421 for a ``Host`` that is not an IP address,
+``localhost`` or listed), then the CSRF session id (409 with ``X-Transmission-Session-Id``).
+``spec.extra["strip_session_header"]`` plays a reverse proxy that drops that header (every
+request gets 409).
 
-Methods: ``session-get`` (honours ``fields``), ``session-set`` (``alt-speed-enabled`` drives
+Methods: ``session-get`` (honours ``fields``), ``session-set`` (``peer-port`` persists;
+``alt-speed-enabled`` drives
 the world's alternative speed limits), ``session-stats``, ``free-space``, ``torrent-get``
-(``fields`` and ``ids``: ids or hashes, one or a list, or ``"recently-active"``; omitted means
+(``fields``, ``format`` ``table`` from RPC 16, and ``ids``: ids or hashes, one or a list, or
+``"recently-active"``; omitted means
 all), ``torrent-add`` (magnets; ``labels`` become the world category and tags),
+``torrent-set`` (``labels``: the world category and tags; before 4.1 not a recent change),
 ``torrent-start``, ``torrent-start-now``, ``torrent-stop`` and ``torrent-remove``.
 
 ``"recently-active"`` follows transmission-daemon (github.com/transmission/transmission:
@@ -30,7 +39,7 @@ does). A torrent that was added and removed between two requests was never seen 
 so its id is unknown here and it is left out of ``removed``.
 
 Faults: ``AUTH_REVOKED`` rejects every credential, ``BANNED`` answers the anti-brute-force
-403, ``SESSION_EXPIRED`` rotates the session id.
+403 (4.x: the same body as the whitelist's), ``SESSION_EXPIRED`` rotates the session id.
 """
 
 from __future__ import annotations
@@ -38,7 +47,9 @@ from __future__ import annotations
 import base64
 import binascii
 import bisect
+import fnmatch
 import hmac
+import ipaddress
 import json
 import secrets
 from collections.abc import Awaitable, Callable, Iterable
@@ -51,11 +62,10 @@ from ..faults import Fault
 from ..model import Torrent, TorrentStatus
 from ..world import World
 from . import BackendContext
+from .transmission_flavors import Flavor, flavor
 
 RPC_PATH = "/transmission/rpc"
 SESSION_HEADER = "X-Transmission-Session-Id"
-DEFAULT_VERSION = "4.0.6"
-COMMIT = "38c164933e"
 KNOWN_DIRS = ("/downloads", "/hot_downloads", "/watch", "/config")
 RECENTLY_ACTIVE = "recently-active"
 RECENTLY_ACTIVE_SECONDS = 60
@@ -84,17 +94,8 @@ _IDLE = frozenset(
         TorrentStatus.CHECKING,
     }
 )
-_FORBIDDEN_WHITELIST = (
-    "<h1>403: Forbidden</h1><p>Unauthorized IP Address.</p><p>Either disable the IP address "
-    "whitelist or add your address to it.</p><p>If you're editing settings.json, see the "
-    "'rpc-whitelist' and 'rpc-whitelist-enabled' entries.</p>"
-)
-_FORBIDDEN_BRUTE_FORCE = (
-    "<h1>403: Forbidden</h1><p>Too many unsuccessful login attempts. "
-    "Please restart transmission-daemon.</p>"
-)
 _CONFLICT = (
-    "<h1>409: Conflict</h1><p>Your request had an invalid session-id header.</p><p>To fix "
+    "<h1>409: Conflict</h1><p>Your request had an invalid {key} header.</p><p>To fix "
     "this, follow these steps:<ol><li> When reading a response, get its "
     "X-Transmission-Session-Id header and remember it<li> Add the updated header to your "
     "outgoing requests<li> When you get this 409 error message, resend your request with "
@@ -108,11 +109,6 @@ type Args = dict[str, Any]
 
 class RpcError(Exception):
     """An RPC ``result`` other than ``success``."""
-
-
-def _rpc_version(version: str) -> int:
-    major = int(version.split(".", 1)[0] or 0)
-    return 17 if major >= 4 else 16 if major == 3 else 15
 
 
 def peers_connected(torrent: Torrent) -> int:
@@ -150,8 +146,11 @@ class _Daemon:
     def __init__(self, ctx: BackendContext) -> None:
         self.ctx = ctx
         self.world: World = ctx.world
-        self.version = ctx.spec.flavor or DEFAULT_VERSION
-        self.rpc_version = _rpc_version(self.version)
+        self.flavor: Flavor = flavor(ctx.spec.flavor)
+        self.version = self.flavor.version
+        self.rpc_version = self.flavor.rpc_version
+        self.failed_logins = 0
+        """``loginattempts`` (3.00) / ``login_attempts_`` (4.x): reset by a good login."""
         self.started = ctx.clock.now()
         self.name = ctx.spec.name
         self.client = self.world.download_client(self.name, "transmission")
@@ -212,7 +211,7 @@ class _Daemon:
             in (TorrentStatus.STALLED_DOWNLOADING, TorrentStatus.STALLED_SEEDING),
             "magnetLink": torrent.magnet,
         }
-        if self.rpc_version >= 16:
+        if self.flavor.labels:
             fields["labels"] = labels_of(torrent)
         return fields
 
@@ -264,10 +263,10 @@ class _Daemon:
 
     # ----------------------------------------------------------------- methods
     def session_get(self, args: Args) -> Args:
-        """``session-get``: every field, or only ``fields`` (RPC 17)."""
+        """``session-get``: every field, or only ``fields`` (3.00 and later)."""
         world = self.world
         values: Args = {
-            "version": f"{self.version} ({COMMIT})",
+            "version": self.flavor.session_version,
             "rpc-version": self.rpc_version,
             "rpc-version-minimum": 14,
             "download-dir": "/downloads/complete",
@@ -279,22 +278,26 @@ class _Daemon:
             "speed-limit-down-enabled": False,
             "speed-limit-up": 100,
             "speed-limit-up-enabled": False,
-            "peer-port": world.vpn.forwarded_port,
+            "peer-port": self.client.listen_port,
             "port-forwarding-enabled": False,
             "session-id": self.session_id,
             "config-dir": "/config",
         }
-        if self.rpc_version >= 17:
-            values["rpc-version-semver"] = "5.3.0"
+        if self.flavor.rpc_version_semver:
+            values["rpc-version-semver"] = self.flavor.rpc_version_semver
         fields = args.get("fields")
-        if self.rpc_version >= 17 and isinstance(fields, list):
+        if self.flavor.session_get_fields and isinstance(fields, list):
             return {k: v for k, v in values.items() if k in fields}
         return values
 
     def session_set(self, args: Args) -> Args:
-        """``session-set``: only ``alt-speed-enabled`` changes anything."""
+        """``session-set``: ``alt-speed-enabled`` and ``peer-port`` change something."""
         if "alt-speed-enabled" in args:
             self.world.alt_speed_limits = bool(args["alt-speed-enabled"])
+        port = args.get("peer-port")
+        if isinstance(port, int) and not isinstance(port, bool) and 0 < port < 65536:
+            self.client.listen_port = port
+            self.world.log(f"{self.name} listens on port {port}")
         return {}
 
     def session_stats(self, _: Args) -> Args:
@@ -331,10 +334,11 @@ class _Daemon:
         """``free-space`` of the download disk (only for directories the container has)."""
         path = str(args.get("path", ""))
         known = (*KNOWN_DIRS, *self.world.categories.values())
-        if not any(path == d or path.startswith(d.rstrip("/") + "/") for d in known):
+        inside = any(path == d or path.startswith(d.rstrip("/") + "/") for d in known)
+        if path != "/" and not inside:
             raise RpcError("No such file or directory")
         out: Args = {"path": path, "size-bytes": self.world.download_disk_free}
-        if self.rpc_version >= 17:
+        if self.flavor.free_space_total:
             out["total_size"] = self.world.disk_total
         return out
 
@@ -350,9 +354,13 @@ class _Daemon:
             torrents, out["removed"] = self.recently_active()
         else:
             torrents = self.select(ids)
-        out["torrents"] = [
-            {k: v for k, v in self.torrent_fields(t).items() if k in wanted} for t in torrents
-        ]
+        rows = [{k: v for k, v in self.torrent_fields(t).items() if k in wanted} for t in torrents]
+        if args.get("format") == "table" and self.rpc_version >= 16:
+            # an array whose first row names the fields (TrFormat::Table, RPC 16, 3.00)
+            names = list(dict.fromkeys(k for k in fields if any(k in row for row in rows)))
+            out["torrents"] = [names, *([row.get(k) for k in names] for row in rows)]
+        else:
+            out["torrents"] = rows
         return out
 
     def torrent_add(self, args: Args) -> Args:
@@ -362,7 +370,7 @@ class _Daemon:
             raise RpcError("no filename or metainfo specified")
         if filename.startswith(("http://", "https://")):
             raise RpcError("gotMetadataFromURL: http error 404: Not Found")
-        labels = args.get("labels") if self.rpc_version >= 17 else None
+        labels = args.get("labels") if self.flavor.labels_in_add else None
         label_list = [str(x) for x in labels] if isinstance(labels, list) else []
         before = set(self.world.torrents)
         torrent = self.world.add_magnet(
@@ -401,6 +409,23 @@ class _Daemon:
                 self._quiet[torrent.hash] = (torrent.rev, marked)
         return {}
 
+    def torrent_set(self, args: Args) -> Args:
+        """``torrent-set`` of ``labels`` (3.00 and later; the other settings are accepted).
+
+        Before 4.1 new labels do not make a torrent recently active (see the flavour).
+        """
+        labels = args.get("labels")
+        if labels is None or not self.flavor.labels:
+            return {}
+        if not isinstance(labels, list) or not all(isinstance(x, str) and x for x in labels):
+            raise RpcError("labels cannot be empty")
+        for torrent in self.select(args.get("ids")):
+            marked = self.changed_rev(torrent)
+            self.world.set_torrent_labels(torrent.hash, labels[0] if labels else "", labels[1:])
+            if not self.flavor.edits_mark_recent and torrent.dl_speed == 0 == torrent.up_speed:
+                self._quiet[torrent.hash] = (torrent.rev, marked)
+        return {}
+
     def torrent_remove(self, args: Args) -> Args:
         """``torrent-remove`` (``delete-local-data`` is accepted; files are not modelled)."""
         return self._each(args, self.world.remove_torrent)
@@ -414,6 +439,7 @@ class _Daemon:
             "free-space": self.free_space,
             "torrent-get": self.torrent_get,
             "torrent-add": self.torrent_add,
+            "torrent-set": self.torrent_set,
             "torrent-start": self.torrent_start,
             "torrent-start-now": self.torrent_start,
             "torrent-stop": self.torrent_stop,
@@ -436,7 +462,33 @@ def _authorized(request: web.Request, username: str, password: str) -> bool:
 
 
 def _html(status: int, text: str, headers: Iterable[tuple[str, str]] = ()) -> web.Response:
-    return web.Response(status=status, text=text, content_type="text/html", headers=dict(headers))
+    return web.Response(
+        status=status,
+        text=text,
+        content_type="text/html",
+        charset="ISO-8859-1",
+        headers=dict(headers),
+    )
+
+
+def _host_allowed(host: str, allowed: Iterable[str]) -> bool:
+    """Whether ``isHostnameAllowed`` lets ``host`` through (its auth and enabled checks passed).
+
+    rpc-server.c at 3.00, rpc-server.cc at 4.1.3: an IP address (with a port) or localhost
+    always passes, else a name of the list (wildcards allowed).
+    """
+    if not host:
+        return False
+    name = host.rsplit(":", 1)[0] if host.count(":") == 1 else host
+    try:
+        ipaddress.ip_address(name.strip("[]"))
+    except ValueError:
+        pass
+    else:
+        return True
+    if name in ("localhost", "localhost."):
+        return True
+    return any(fnmatch.fnmatchcase(name, pattern) for pattern in allowed)
 
 
 def build_app(ctx: BackendContext) -> web.Application:
@@ -445,42 +497,78 @@ def build_app(ctx: BackendContext) -> web.Application:
     methods = daemon.methods()
     spec = ctx.spec
     needs_auth = bool(spec.username or spec.password)
+    trait = daemon.flavor
+    threshold = spec.extra.get("anti_brute_force_threshold")
+    lock_after = (
+        (int(threshold) if threshold is not None else None)
+        if trait.lock_from_settings
+        else trait.lock_limit
+    )
+    host_whitelist = spec.extra.get("host_whitelist")
+
+    def common(headers: dict[str, str]) -> dict[str, str]:
+        """Headers every answer carries (``handle_request``: Server, and clickjacking on 4.1)."""
+        headers["Server"] = "Transmission"
+        if trait.clickjacking_headers:
+            headers["X-Frame-Options"] = "SAMEORIGIN"
+            headers["Content-Security-Policy"] = "frame-ancestors 'self'"
+        return headers
+
+    def html(status: int, text: str, headers: Iterable[tuple[str, str]] = ()) -> web.Response:
+        return _html(status, text, common(dict(headers)).items())
 
     def gate(request: web.Request, *, check_session: bool) -> web.Response | None:
+        locked = lock_after is not None and daemon.failed_logins >= lock_after
+        if trait.lock_limit is not None and (locked or ctx.faults.active(Fault.BANNED)):
+            return html(403, trait.forbidden_locked)
         if spec.extra.get("whitelist") == "deny":
-            return _html(403, _FORBIDDEN_WHITELIST)
-        if ctx.faults.active(Fault.BANNED):
-            return _html(403, _FORBIDDEN_BRUTE_FORCE)
+            return html(403, trait.forbidden_whitelist)
         if needs_auth and (
             ctx.faults.active(Fault.AUTH_REVOKED)
             or not _authorized(request, spec.username, spec.password)
         ):
-            return _html(
+            daemon.failed_logins += 1
+            return html(
                 401,
-                "<h1>401: Unauthorized</h1>Unauthorized User",
+                trait.unauthorized.format(n=daemon.failed_logins),
                 [("WWW-Authenticate", 'Basic realm="Transmission"')],
             )
+        daemon.failed_logins = 0
         if not check_session:
             return None
+        if (
+            not needs_auth
+            and host_whitelist is not None
+            and not _host_allowed(request.headers.get("Host", ""), host_whitelist)
+        ):
+            return html(421, trait.host_refused_body())
         sid = daemon.session_id
         given = (
             None if spec.extra.get("strip_session_header") else request.headers.get(SESSION_HEADER)
         )
         if given != sid:
-            return _html(409, _CONFLICT.format(sid=sid), [(SESSION_HEADER, sid)])
+            headers = [(SESSION_HEADER, sid)]
+            if trait.rpc_version_header and trait.rpc_version_semver:
+                headers.append(("X-Transmission-Rpc-Version", trait.rpc_version_semver))
+            return html(409, _CONFLICT.format(sid=sid, key=trait.conflict_key), headers)
         return None
+
+    def json_reply(reply: Args) -> web.Response:
+        text = json.dumps(reply, separators=(",", ":")) + ("\n" if trait.json_newline else "")
+        return web.Response(
+            text=text, content_type="application/json", charset="UTF-8", headers=common({})
+        )
 
     async def rpc(request: web.Request) -> web.Response:
         refused = gate(request, check_session=True)
         if refused is not None:
             return refused
-        headers = {SESSION_HEADER: daemon.session_id}
         try:
             body = json.loads(await request.read() or b"null")
         except ValueError:
             body = None
         if not isinstance(body, dict) or not isinstance(body.get("method"), str):
-            return web.json_response({"arguments": {}, "result": "no method name"}, headers=headers)
+            return json_reply({"arguments": {}, "result": "no method name"})
         reply: Args = {}
         if "tag" in body:
             reply["tag"] = body["tag"]
@@ -489,19 +577,19 @@ def build_app(ctx: BackendContext) -> web.Application:
         arguments = body.get("arguments")
         args: Args = arguments if isinstance(arguments, dict) else {}
         if handler is None:
-            reply |= {"arguments": {}, "result": "method name not recognized"}
+            reply |= {"arguments": {}, "result": trait.unknown_method}
         else:
             try:
                 reply |= {"arguments": handler(args), "result": "success"}
             except RpcError as err:
                 reply |= {"arguments": {}, "result": str(err)}
-        return web.json_response(reply, headers=headers)
+        return json_reply(reply)
 
     async def web_ui(request: web.Request) -> web.Response:
         refused = gate(request, check_session=False)
         if refused is not None:
             return refused
-        return _html(200, "<!DOCTYPE html><title>Transmission Web</title>")
+        return html(200, "<!DOCTYPE html><title>Transmission Web</title>")
 
     async def root(_: web.Request) -> web.Response:
         raise web.HTTPMovedPermanently("/transmission/web/")

@@ -17,6 +17,7 @@ from stepheybot_music_clients.errors import (
     BackendTimeoutError,
     CannotConnectError,
     InvalidAuthError,
+    ServerError,
     UnexpectedResponseError,
     WrongApplicationError,
 )
@@ -339,7 +340,7 @@ async def test_jackett_wrong_api_key(
 @pytest.mark.parametrize(
     "case",
     [
-        (Fault.HTTP_500, UnexpectedResponseError, "answered HTTP 500"),
+        (Fault.HTTP_500, ServerError, "internal error (HTTP 500)"),
         (Fault.MALFORMED_JSON, UnexpectedResponseError, "not valid JSON"),
         (Fault.TRUNCATED_JSON, UnexpectedResponseError, "not valid JSON"),
         (Fault.DOWN, CannotConnectError, "Cannot connect to Jackett"),
@@ -573,7 +574,7 @@ async def test_jackett_redirecting_elsewhere(session: aiohttp.ClientSession) -> 
 async def test_jackett_login_failing(session: aiohttp.ClientSession) -> None:
     async with serve(_odd_jackett("/", login_status=503)) as url:
         client = JackettClient(session, url, api_key=JACKETT_KEY)
-        with pytest.raises(UnexpectedResponseError, match="answered HTTP 503"):
+        with pytest.raises(UnexpectedResponseError, match=r"internal error \(HTTP 503\)"):
             await client.indexers()
 
 

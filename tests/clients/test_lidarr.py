@@ -22,6 +22,7 @@ from stepheybot_music_clients.errors import (
     BackendTimeoutError,
     CannotConnectError,
     InvalidAuthError,
+    ServerError,
     UnexpectedResponseError,
     WrongApplicationError,
 )
@@ -638,7 +639,7 @@ async def test_revoked_key(sim: Simulator, client: LidarrClient) -> None:
 @pytest.mark.parametrize(
     ("fault", "error", "text"),
     [
-        (Fault.HTTP_500, UnexpectedResponseError, "answered HTTP 500"),
+        (Fault.HTTP_500, ServerError, "internal error (HTTP 500)"),
         (Fault.MALFORMED_JSON, UnexpectedResponseError, "not valid JSON"),
         (Fault.TRUNCATED_JSON, UnexpectedResponseError, "not valid JSON"),
         (Fault.DOWN, CannotConnectError, "Cannot connect to Lidarr"),

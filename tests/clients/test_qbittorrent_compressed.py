@@ -165,4 +165,7 @@ async def test_compressed_error_body_is_decoded_for_the_message(
     scr.on("sync/maindata", encoded(gzip.compress(b"Internal failure"), "gzip", status=500))
     with pytest.raises(UnexpectedResponseError) as err:
         await make(http, url).sync()
-    assert "answered HTTP 500 to /api/v2/sync/maindata ('Internal failure')" in err.value.message
+    assert (
+        "internal error (HTTP 500) answering /api/v2/sync/maindata ('Internal failure')"
+        in err.value.message
+    )

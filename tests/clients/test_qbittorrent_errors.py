@@ -332,7 +332,7 @@ async def test_maindata_server_error(script, http) -> None:
     scr.on("sync/maindata", text("boom", 500))
     with pytest.raises(UnexpectedResponseError) as err:
         await make(http, url).sync()
-    assert "answered HTTP 500 to /api/v2/sync/maindata" in err.value.message
+    assert "internal error (HTTP 500) answering /api/v2/sync/maindata" in err.value.message
 
 
 @pytest.mark.parametrize(

@@ -269,8 +269,10 @@ async def test_stream_sends_the_file_and_honours_range(
     assert part.status == 206
     assert chunk == expected[100:200]
     assert part.headers["Content-Range"] == f"bytes 100-199/{len(expected)}"
+    async with client.stream(song.id, byte_range=f"bytes={len(expected) + 10}-") as past:
+        assert past.status == 416  # passed on to the player, not an error
     streamed = [u for u in recorder.rest() if u.path.endswith("/stream")]
-    assert len(streamed) == 2
+    assert len(streamed) == 3
     if client.auth_in_use is AuthMode.TOKEN:  # Navidrome: never the password, even encoded
         assert all("p" not in u.query and {"t", "s"} <= set(u.query) for u in streamed)
 
@@ -289,3 +291,17 @@ async def test_cover_art_is_an_image(session: aiohttp.ClientSession, library: Li
     art = await client.cover_art(covered[0].cover_art or "", size=300)
     assert art.content_type in ("image/jpeg", "image/png")
     assert art.body[:4] in (b"\xff\xd8\xff\xe0", b"\x89PNG")
+
+
+async def test_search_names_the_songs_type_and_covers(
+    session: aiohttp.ClientSession, library: Library
+) -> None:
+    client = client_of(session, library)
+    album = (await client.album_list(AlbumListType.ALPHABETICAL_BY_NAME, size=1))[0]
+    title = (await client.album(album.id)).songs[0].title
+    found = await client.search3(title, artist_count=0, album_count=0, song_count=5)
+    song = next(s for s in found.songs if s.title == title)
+    assert song.content_type is not None
+    assert song.content_type.startswith("audio/")
+    if library.sim is not None:  # supysonic's library has one cover, on another album
+        assert song.cover_art

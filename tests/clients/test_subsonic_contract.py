@@ -27,6 +27,7 @@ from stepheybot_music_clients.errors import (
     CannotConnectError,
     InvalidAuthError,
     IpBannedError,
+    ServerError,
     StackError,
     UnexpectedResponseError,
     WrongApplicationError,
@@ -796,8 +797,8 @@ def failed(code: int, message: str = "boom") -> web.Response:
         ),
         (
             lambda: web.Response(status=500, text="oops"),
-            UnexpectedResponseError,
-            "answered HTTP 500",
+            ServerError,
+            "internal error (HTTP 500)",
         ),
         (
             lambda: web.json_response({"subsonic-response": {"status": "ok"}}),

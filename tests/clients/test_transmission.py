@@ -29,6 +29,7 @@ from simulator import Fault, Scale, Simulator
 from simulator.backends import BackendSpec
 from simulator.model import Torrent as WorldTorrent
 from simulator.model import TorrentStatus
+from tests.compat import SIMULATOR, compat
 
 PASSWORD = "tr-secret-Pa55"
 MAGNET = "magnet:?xt=urn:btih:{}&dn=Test+Album+%5BFLAC%5D"
@@ -368,11 +369,44 @@ async def test_revoked_credentials(sim: Simulator, session: aiohttp.ClientSessio
         await client.torrents()
 
 
-async def test_brute_force_lock(sim: Simulator, session: aiohttp.ClientSession) -> None:
-    await sim.set_fault("transmission", Fault.BANNED)
-    with pytest.raises(LockedOutError) as caught:
-        await _client(sim, session).probe()
+async def test_brute_force_lock_on_300_says_so(session: aiohttp.ClientSession) -> None:
+    async with _sim(_spec(flavor="3.00")) as sim:
+        await sim.set_fault("transmission", Fault.BANNED)
+        with pytest.raises(LockedOutError) as caught:
+            await _client(sim, session).probe()
     assert "restart Transmission" in caught.value.message
+
+
+@compat(
+    "transmission",
+    "4.0",
+    proof=SIMULATOR,
+    source="transmission/transmission libtransmission/rpc-server.cc, rpcimpl.cc @ 4.0.6",
+)
+@pytest.mark.parametrize("flavor", ["4.0", "4.1"])
+async def test_brute_force_lock_on_4_is_told_by_the_failed_logins(
+    session: aiohttp.ClientSession, flavor: str
+) -> None:
+    async with _sim(_spec(flavor=flavor, anti_brute_force_threshold="2")) as sim:
+        wrong = _client(sim, session, password="wrong-password-1")
+        for _ in range(2):
+            with pytest.raises(InvalidAuthError):
+                await wrong.probe()
+        with pytest.raises(LockedOutError) as caught:
+            await _client(sim, session).probe()
+    assert "after 2 failed logins" in caught.value.message
+    assert "restart Transmission" in caught.value.message
+
+
+async def test_a_lock_by_another_program_reads_as_the_whitelist_on_4(
+    sim: Simulator, session: aiohttp.ClientSession
+) -> None:
+    # 4.x answers the lock and the whitelist alike; this client failed no login itself
+    await sim.set_fault("transmission", Fault.BANNED)
+    with pytest.raises(WhitelistRefusedError) as caught:
+        await _client(sim, session).probe()
+    assert "rpc-whitelist" in caught.value.message
+    assert "another program's failed logins" in caught.value.message
 
 
 async def test_whitelist_refusal(session: aiohttp.ClientSession) -> None:
@@ -428,6 +462,12 @@ async def test_url_may_include_the_rpc_path(sim: Simulator, session: aiohttp.Cli
     assert (await client.probe()).api_version == "17"
 
 
+@compat(
+    "transmission",
+    "2.94",
+    proof=SIMULATOR,
+    source="transmission/transmission libtransmission/rpc-server.c, rpcimpl.c @ 2.94",
+)
 async def test_old_daemon_without_labels(session: aiohttp.ClientSession) -> None:
     async with _sim(_spec(flavor="2.94")) as sim:
         client = _client(sim, session)
@@ -441,6 +481,15 @@ async def test_old_daemon_without_labels(session: aiohttp.ClientSession) -> None
         assert space.total_bytes is None
         added = await client.add(MAGNET.format("cd" * 20), labels=["music"])
         assert sim.world.torrents[added.hash].category == ""
+
+
+async def test_300_gets_its_labels_after_the_add(session: aiohttp.ClientSession) -> None:
+    async with _sim(_spec(flavor="3.00")) as sim:
+        client = _client(sim, session)
+        added = await client.add(MAGNET.format("ce" * 20), labels=["music", "flac"])
+        (torrent,) = await client.torrents([added.hash])
+        assert torrent.labels == ("music", "flac")
+        assert sim.world.torrents[added.hash].category == "music"
 
 
 async def test_times_are_aware(sim: Simulator, session: aiohttp.ClientSession) -> None:

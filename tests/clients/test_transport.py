@@ -14,6 +14,7 @@ from stepheybot_music_clients.errors import (
     BackendTimeoutError,
     CannotConnectError,
     InvalidAuthError,
+    ServerError,
     TlsError,
     UnexpectedResponseError,
 )
@@ -189,7 +190,7 @@ async def test_timeout_names_the_limit() -> None:
     ("code", "error", "match"),
     [
         (401, InvalidAuthError, "rejected the credentials"),
-        (500, UnexpectedResponseError, "answered HTTP 500"),
+        (500, ServerError, r"had an internal error \(HTTP 500\)"),
         (404, UnexpectedResponseError, "answered HTTP 404"),
     ],
 )

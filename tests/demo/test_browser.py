@@ -54,7 +54,7 @@ from demo.check import (
     tracked,
 )
 from demo.children import DemoError
-from demo.dashboard import LATEST_TITLE, REQUESTS_HEADING
+from demo.dashboard import CARD_HEADING, LATEST_TITLE, REQUESTS_HEADING
 from demo.ha_client import JSON, HomeAssistantApi
 from demo.homeassistant import DOMAIN, notifications
 from demo.homeassistant import log_in as api_log_in
@@ -394,7 +394,7 @@ async def test_dashboard_has_a_section_per_backend_with_values(
     tiles = await tiles_by_section(dashboard)
     expected = {SECTIONS[str(b.kind)] for b in running.stack.backends} | {"Simulated stack"}
     assert expected | {REQUESTS_HEADING} <= set(tiles), f"sections shown: {sorted(tiles)}"
-    assert next(iter(tiles)) == REQUESTS_HEADING, f"sections shown: {list(tiles)}"
+    assert list(tiles)[:2] == [CARD_HEADING, REQUESTS_HEADING], f"sections: {list(tiles)}"
     assert set(tiles[REQUESTS_HEADING]) == {"Requests in flight", "Request"}
     # an event entity is unknown until its first event: only the Request tile, only then
     never_fired = (await home_assistant.state("event.request"))["state"] == "unknown"
@@ -617,6 +617,139 @@ async def test_the_readmes_walkthrough_works_on_the_demo(
             )
             assert vpn_state["state"] == "off", vpn_state
     assert (await running.world())["vpn"]["status"] == "running"
+
+
+# --------------------------------------------------------------------------- the music card
+CARD = "stepheybot-music-card"
+OVERFLOW = """(card) => {
+  const root = card.shadowRoot;
+  const inner = root.querySelector('ha-card');
+  const wide = [...root.querySelectorAll('*')].filter(
+    (el) => el.getBoundingClientRect().right > inner.getBoundingClientRect().right + 1);
+  const box = card.getBoundingClientRect();
+  const others = [];
+  const visit = (root) => {
+    for (const el of root.querySelectorAll('*')) {
+      if (['hui-tile-card', 'hui-heading-card', 'hui-markdown-card'].includes(el.localName)) {
+        others.push(el);
+      } else if (el.shadowRoot && el !== card) visit(el.shadowRoot);
+    }
+  };
+  visit(document);
+  const overlapping = others.filter((el) => {
+    const r = el.getBoundingClientRect();
+    return r.width && r.height && !el.contains(card) && r.left < box.right - 1
+      && r.right > box.left + 1 && r.top < box.bottom - 1 && r.bottom > box.top + 1;
+  });
+  return {
+    overlaps: overlapping.map((el) => el.localName + ': ' + el.innerText?.slice(0, 40)),
+    page: document.documentElement.scrollWidth - window.innerWidth,
+    card: inner.scrollWidth - inner.clientWidth,
+    right: card.getBoundingClientRect().right - window.innerWidth,
+    wide: wide.map((el) => el.localName + '.' + el.className),
+  };
+}"""
+"""JavaScript: how far the page and the card overflow sideways (0 or less: not at all), and
+the dashboard's other cards the music card overlaps (none: it is as tall as its content)."""
+
+
+async def _card_text(page: Page) -> str:
+    text: str = await page.locator(CARD).first.evaluate(
+        "(card) => card.shadowRoot.querySelector('ha-card').innerText"
+    )
+    return text
+
+
+async def _fits(page: Page) -> None:
+    """No sideways scrolling at this width, and no other card under the music card."""
+    overflow = await page.locator(CARD).first.evaluate(OVERFLOW)
+    assert overflow["overlaps"] == [], overflow
+    assert overflow["page"] <= 0, overflow
+    assert overflow["card"] <= 0, overflow
+    assert overflow["right"] <= 0, overflow
+    assert overflow["wide"] == [], overflow
+
+
+async def _vpn(running: RunningDemo, up: bool) -> None:
+    url = running.info["control"].replace("/control/state", "/control/vpn")
+    async with running.http.post(url, json={"up": up}) as resp:
+        assert resp.status == 200, await resp.text()
+
+
+async def test_the_music_card_from_search_to_library_at_phone_and_desktop_width(
+    browser: BrowserContext, running: RunningDemo, shots: Path
+) -> None:
+    artist = (await running.world())["artists_to_request"][-1]
+    page = await browser.new_page()
+    await page.set_viewport_size({"width": 1400, "height": 1000})
+    await page.goto(running.info["dashboard"], wait_until="domcontentloaded")
+    card = page.locator(CARD).first
+    await card.locator(".chip.ok").wait_for(timeout=60_000)
+    assert (await card.locator(".chip").inner_text()).startswith("VPN on")
+    assert await card.locator(".attention").count() == 0, await _card_text(page)
+    await _fits(page)
+
+    # search for an artist and request its latest album, answered in place
+    await card.locator("input[type=search]").fill(artist)
+    await card.get_by_role("button", name="Search").click()
+    hit = card.locator("li.hit[data-kind=artist]").filter(has_text=artist).first
+    await hit.wait_for(timeout=60_000)
+    assert await card.locator("section.group h3").first.inner_text() in (
+        "Lidarr",
+        "Music Brain",
+        "Indexers",
+    )
+    await hit.get_by_role("button", name="Latest album").click()
+    answer = hit.locator(".answer")
+    await answer.wait_for(timeout=60_000)
+    said = await answer.inner_text()
+    assert artist in said, said
+
+    # it downloads: stage, a moving progress bar, speed
+    row = card.locator("li.request-row").filter(has_text=f"{artist} \u2013 ").first
+    await row.locator(".stage", has_text="Downloading").wait_for(timeout=LIBRARY_TIMEOUT * 1000)
+    bar = row.get_by_role("progressbar")
+    assert float(await bar.get_attribute("aria-valuenow") or 0) < 100
+    assert "/s" in await row.locator(".detail").inner_text()
+
+    # the VPN drops: a red chip, the attention strip, and the request says it stalled
+    await _vpn(running, up=False)
+    try:
+        await card.locator(".chip.bad", has_text="VPN down").wait_for(timeout=60_000)
+        await card.locator(".attention li[data-kind=vpn_down]").wait_for(timeout=60_000)
+        await row.locator(".stage", has_text="Stalled").wait_for(timeout=60_000)
+        stalled = card.locator(".attention li[data-kind=stalled]")
+        await stalled.wait_for(timeout=60_000)
+        assert f"{artist} \u2013 " in await stalled.inner_text()
+        assert "VPN is down" in await card.locator(".attention li[data-kind=vpn_down]").inner_text()
+        await _fits(page)
+        await screenshot(page, shots / "screenshot-music-card.png", whole=False)
+        # the neon theme, as the Music Brain's own UI looked
+        await card.evaluate("(c) => c.setConfig({ ...c._config, theme: 'neon' })")
+        await card.locator("ha-card.neon").wait_for()
+        neon = await card.screenshot(animations="disabled")
+        (shots / "screenshot-music-card-neon.png").write_bytes(neon)
+        await card.evaluate("(c) => c.setConfig({ ...c._config, theme: 'default' })")
+
+        await page.set_viewport_size({"width": 400, "height": 900})
+        await page.wait_for_timeout(1000)
+        await card.locator(".attention li[data-kind=vpn_down]").wait_for()
+        assert await row.locator(".stage").inner_text() == "Stalled"
+        assert await card.locator("input[type=search]").is_visible()
+        await _fits(page)
+        phone = await card.screenshot(animations="disabled")
+        (shots / "screenshot-music-card-phone.png").write_bytes(phone)
+    finally:
+        await _vpn(running, up=True)
+
+    # the VPN is back: the strip empties and the album reaches the library, still at 400 px
+    await card.locator(".chip.ok").wait_for(timeout=60_000)
+    await row.locator(".stage", has_text="In library").wait_for(timeout=LIBRARY_TIMEOUT * 1000)
+    assert await row.get_by_role("progressbar").get_attribute("aria-valuenow") == "100"
+    await page.wait_for_timeout(2000)
+    assert await card.locator(".attention").count() == 0, await _card_text(page)
+    await _fits(page)
+    await page.close()
 
 
 # --------------------------------------------------------------------------- Ctrl-C

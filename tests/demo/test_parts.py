@@ -17,9 +17,10 @@ from demo.__main__ import parse_args, story_after
 from demo.browser import chromium_path
 from demo.check import parse_metrics, rule_names
 from demo.children import Child, DemoError, wait_until
-from demo.dashboard import LATEST_TITLE, REQUESTS_HEADING, build_dashboard
+from demo.dashboard import CARD_HEADING, CARD_TYPE, LATEST_TITLE, REQUESTS_HEADING, build_dashboard
 from demo.homeassistant import (
     BLUEPRINT,
+    PLAY_SENTENCES,
     QUIET_LOGGERS,
     SENTENCES,
     home_assistant_child,
@@ -182,8 +183,13 @@ def test_the_dashboard_has_a_section_per_device_in_stack_order() -> None:
     view = build_dashboard(entry, devices, entities)["views"][0]
     assert view["type"] == "sections"
     headings = [s["cards"][0]["heading"] for s in view["sections"]]
-    assert headings == ["Home", "Navidrome", "Docker", "Containers"]
-    navidrome = view["sections"][1]["cards"][1:]
+    assert headings == [CARD_HEADING, "Home", "Navidrome", "Docker", "Containers"]
+    assert view["sections"][0]["cards"][1] == {
+        "type": CARD_TYPE,
+        "entry_id": entry,
+        "grid_options": {"columns": "full"},
+    }
+    navidrome = view["sections"][2]["cards"][1:]
     assert navidrome == [
         {"type": "tile", "entity": "sensor.navidrome_tracks", "name": "Tracks"},
         {
@@ -193,10 +199,10 @@ def test_the_dashboard_has_a_section_per_device_in_stack_order() -> None:
             "hide_state": True,
         },
     ]
-    graph = view["sections"][0]["cards"][-1]
+    graph = view["sections"][1]["cards"][-1]
     assert graph["type"] == "history-graph"
     assert graph["entities"] == ["sensor.home_download_speed"]
-    containers = view["sections"][3]["cards"][1]
+    containers = view["sections"][4]["cards"][1]
     assert containers["entities"] == [{"entity": "sensor.web_state", "name": "web"}]
 
 
@@ -239,8 +245,9 @@ def test_the_requests_section_comes_first_with_the_request_entities() -> None:
         },
     ]
     sections = build_dashboard(entry, devices, entities)["views"][0]["sections"]
-    assert [s["cards"][0]["heading"] for s in sections] == [REQUESTS_HEADING, "Home", "Lidarr"]
-    requests = sections[0]["cards"][1:]
+    headings = [s["cards"][0]["heading"] for s in sections]
+    assert headings == [CARD_HEADING, REQUESTS_HEADING, "Home", "Lidarr"]
+    requests = sections[1]["cards"][1:]
     assert [c["type"] for c in requests] == ["tile", "tile", "markdown", "calendar"]
     assert [c["entity"] for c in requests[:2]] == [
         "sensor.home_requests_in_flight",
@@ -252,8 +259,8 @@ def test_the_requests_section_comes_first_with_the_request_entities() -> None:
     assert "state_attr('sensor.home_requests_in_flight', 'requests')" in requests[2]["content"]
     assert requests[3]["entities"] == ["calendar.lidarr_releases"]
     # shown once: not again in their devices' sections
-    home = [c.get("entity") for c in sections[1]["cards"]]
-    lidarr = [c.get("entity") for c in sections[2]["cards"]]
+    home = [c.get("entity") for c in sections[2]["cards"]]
+    lidarr = [c.get("entity") for c in sections[3]["cards"]]
     assert "sensor.home_requests_in_flight" not in home
     assert "event.home_request" not in home
     assert lidarr == [None, "sensor.lidarr_queue"]
@@ -263,12 +270,12 @@ def test_a_stack_without_request_entities_has_no_requests_section() -> None:
     devices = [{"id": "d-nav", "name": "Navidrome", "model": "Navidrome", "config_entries": ["E"]}]
     entities = [{"entity_id": "sensor.navidrome_tracks", "device_id": "d-nav", "name": "Tracks"}]
     sections = build_dashboard("E", devices, entities)["views"][0]["sections"]
-    assert [s["cards"][0]["heading"] for s in sections] == ["Navidrome"]
+    assert [s["cards"][0]["heading"] for s in sections] == [CARD_HEADING, "Navidrome"]
 
 
 def test_the_config_dir_has_the_blueprint_the_sentences_and_automations(tmp_path: Path) -> None:
     write_config_dir(tmp_path, ROOT, 8123)
-    for shipped in (BLUEPRINT, SENTENCES):
+    for shipped in (BLUEPRINT, SENTENCES, PLAY_SENTENCES):
         assert (tmp_path / shipped).read_bytes() == (ROOT / shipped).read_bytes()
         assert not (tmp_path / shipped).is_symlink()  # a copy, as a user installs it
     configuration = (tmp_path / "configuration.yaml").read_text()
@@ -277,6 +284,13 @@ def test_the_config_dir_has_the_blueprint_the_sentences_and_automations(tmp_path
     loaded = yaml.safe_load(configuration.replace("!include ", ""))
     assert "conversation" in loaded
     assert "assist_pipeline" in loaded
+    # the living room speaker, from the demo's own integration linked in
+    assert loaded["media_player"] == [
+        {"platform": "demo_speaker", "name": "Living room speaker", "area": "Living room"}
+    ]
+    speaker = tmp_path / "custom_components/demo_speaker"
+    assert (speaker / "manifest.json").exists()
+    assert (speaker / "media_player.py").exists()
     automation = request_finished_automation("ENTRY")
     assert automation["use_blueprint"] == {
         "path": "stepheybot_music/request_finished.yaml",
@@ -331,6 +345,8 @@ def test_only_the_start_up_noise_of_unused_integrations_is_quieted(tmp_path: Pat
         "history",
         "conversation",
         "assist_pipeline",
+        "media_source",
+        "media_player",
         "logger",
         "automation",
     }

@@ -9,8 +9,12 @@ from __future__ import annotations
 
 import logging
 
+import aiohttp
 import pytest
 from stepheybot_music_clients.diagnosis import CHAIN
+from stepheybot_music_clients.listen_port import PortSync
+from stepheybot_music_clients.qbittorrent import QBittorrentClient
+from stepheybot_music_clients.transmission import TransmissionClient
 
 from simulator import Fault, Simulator
 from simulator.model import Torrent
@@ -20,6 +24,25 @@ from .conftest import ExporterStarter, RunningExporter, Scrape
 
 BLOCKED = "stepheybot_music_blocked"
 IMPORT_BLOCKED = "stepheybot_music_lidarr_import_blocked"
+MATCHES = "stepheybot_music_listen_port_matches_vpn"
+PORT = "stepheybot_music_vpn_forwarded_port"
+
+
+def clients(
+    sim: Simulator, session: aiohttp.ClientSession
+) -> dict[str, QBittorrentClient | TransmissionClient]:
+    """Clients of the simulated download clients, with the stack file's credentials."""
+    out: dict[str, QBittorrentClient | TransmissionClient] = {}
+    for spec in sim.specs:
+        if spec.kind == "qbittorrent":
+            out[spec.name] = QBittorrentClient(
+                session, sim.url(spec.name), username=spec.username, password=spec.password
+            )
+        elif spec.kind == "transmission":
+            out[spec.name] = TransmissionClient(
+                session, sim.url(spec.name), username=spec.username, password=spec.password
+            )
+    return out
 
 
 def causes(scrape: Scrape) -> dict[str, float]:
@@ -60,9 +83,41 @@ async def exporter(sim: Simulator, start_exporter: ExporterStarter) -> RunningEx
 async def test_a_healthy_stack_blocks_nothing(exporter: RunningExporter) -> None:
     scrape = await exporter.scrape()
     assert active(scrape) == []
-    # every cause the stack can check is 0; the listen ports are not read yet (absent)
-    assert set(causes(scrape)) == {c.value for c in CHAIN} - {"port_mismatch"}
+    assert set(causes(scrape)) == {c.value for c in CHAIN}  # every cause checked, each 0
     assert scrape.value(IMPORT_BLOCKED) == 0
+    assert scrape.value(MATCHES, client="qbittorrent") == 1
+    assert scrape.value(MATCHES, client="transmission") == 1
+
+
+async def test_a_vpn_reconnect_with_a_new_port_is_a_port_mismatch(
+    sim: Simulator, exporter: RunningExporter
+) -> None:
+    """gluetun reconnects and forwards a new port; the clients still listen on the old one."""
+    sim.world.change_vpn_ip()
+    scrape = await scrape_after(sim, exporter, 0)
+    assert scrape.value(PORT) == sim.world.vpn.forwarded_port
+    assert scrape.value(MATCHES, client="qbittorrent") == 0
+    assert scrape.value(MATCHES, client="transmission") == 0
+    assert active(scrape) == ["port_mismatch"]
+    async with aiohttp.ClientSession() as session:
+        for name, client in clients(sim, session).items():
+            result = await PortSync(client, name).sync(sim.world.vpn.forwarded_port)
+            assert result.changed
+    scrape = await scrape_after(sim, exporter, 0)
+    assert scrape.value(MATCHES, client="qbittorrent") == 1
+    assert scrape.value(MATCHES, client="transmission") == 1
+    assert active(scrape) == []
+
+
+async def test_one_client_behind_is_enough_for_a_mismatch(
+    sim: Simulator, exporter: RunningExporter
+) -> None:
+    sim.world.download_clients["transmission"].listen_port = 6881
+    await sim.set_fault("qbittorrent", Fault.DOWN)  # its port unknown: the other one decides
+    scrape = await scrape_after(sim, exporter, 0)
+    assert scrape.get(MATCHES, client="qbittorrent") is None
+    assert scrape.value(MATCHES, client="transmission") == 0
+    assert active(scrape) == ["port_mismatch"]
 
 
 async def test_vpn_down_is_named_and_clears(sim: Simulator, exporter: RunningExporter) -> None:
@@ -147,3 +202,21 @@ async def test_the_exporter_logs_the_cause_and_its_fix_once(
     assert len(blocked) == 1
     assert "(vpn_down): The VPN is down" in blocked[0]
     assert "Restart the gluetun container" in blocked[0]
+
+
+async def test_the_listen_port_is_read_again_only_when_it_may_be_wrong(
+    sim: Simulator, exporter: RunningExporter
+) -> None:
+    """qBittorrent's preferences are ~7 KB: read once while the port matches, each scrape not."""
+    stack = exporter.exporter.stacks[sim.stack_name]
+    collector = next(c for c in stack.collectors if c.name == "qbittorrent")
+    client = collector.client()
+    assert isinstance(client, QBittorrentClient)
+    for _ in range(3):
+        await scrape_after(sim, exporter, 5)
+    assert client.stats.by_path.get("/api/v2/app/preferences") == 1
+    sim.world.change_vpn_ip()  # the forwarded port moves away from the one read
+    await scrape_after(sim, exporter, 5)  # still the cached port: a mismatch
+    await scrape_after(sim, exporter, 5)  # read again, since it did not match
+    await scrape_after(sim, exporter, 5)  # and again: it still does not match
+    assert client.stats.by_path.get("/api/v2/app/preferences") == 3

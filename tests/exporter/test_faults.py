@@ -26,7 +26,7 @@ NO_AUTH = frozenset({"docker", "music_brain"})
 REASONS = {
     Fault.DOWN: {"unreachable"},
     Fault.SLOW: {"timeout"},
-    Fault.HTTP_500: {"bad_response"},
+    Fault.HTTP_500: {"server_error"},
     Fault.MALFORMED_JSON: {"bad_response", "wrong_application"},
     Fault.TRUNCATED_JSON: {"bad_response", "wrong_application"},
     Fault.AUTH_REVOKED: {"auth"},

@@ -141,7 +141,7 @@ async def test_prometheus_scrapes_the_exporter(
             for b in exporter.config.default_stack.backends
         }
         failure = await prometheus.query(
-            'stepheybot_music_backend_failure{job="music", reason="bad_response"}'
+            'stepheybot_music_backend_failure{job="music", reason="server_error"}'
         )
         assert [s["metric"]["backend"] for s in failure] == ["jackett"]
         downloaded = await prometheus.query(

@@ -68,7 +68,7 @@ async def test_later_scrapes_fetch_only_what_changed(tmp_path: Path) -> None:
             assert second.up(CLIENT) == 1
             _assert_music_states(sim, second)
             assert client.stats.by_path == {client.rpc_path: 3}  # stats, torrents, free space
-            assert listing > 100_000
+            assert listing > 50_000  # the full list, as a table (78 KB)
             assert client.stats.body_bytes < 10_000
             # the counts follow from the few torrents that travelled, not from all of them
             assert tally.recounts == 1

@@ -38,7 +38,7 @@ from stepheybot_music_clients.models import BackendKind
 from syrupy.assertion import SnapshotAssertion
 
 from custom_components.stepheybot_music.backends import BACKEND_TYPES
-from custom_components.stepheybot_music.const import DOMAIN
+from custom_components.stepheybot_music.const import CONF_PUSH, DOMAIN
 from simulator import Simulator
 from simulator.backends import BackendSpec
 from simulator.server import default_specs
@@ -133,14 +133,15 @@ def subentry(sim: Simulator, name: str) -> ConfigSubentryData:
 def stack_entry(
     sim: Simulator, names: Iterable[str] = ALL_BACKENDS, options: dict[str, Any] | None = None
 ) -> MockConfigEntry:
-    """A stack with the simulated backends ``names``."""
+    """A stack with the simulated backends ``names``; push off unless ``options`` turn it on
+    (its own tests, ``test_push.py``), so every other test sees polling alone."""
     return MockConfigEntry(
         domain=DOMAIN,
         title=STACK_TITLE,
         entry_id=ENTRY_ID,
         unique_id=STACK_TITLE.casefold(),
         data={},
-        options=options or {},
+        options={CONF_PUSH: False, **(options or {})},
         subentries_data=[subentry(sim, name) for name in names],
     )
 

@@ -115,15 +115,15 @@ async def test_a_refused_action_is_a_translated_error(hass: HomeAssistant, sim: 
     await sim.set_fault("lidarr", Fault.HTTP_500)
     with pytest.raises(HomeAssistantError) as caught:
         await _call(hass, BUTTON_DOMAIN, SERVICE_PRESS, "button.lidarr_rss_sync")
-    assert caught.value.translation_key == "unexpected_response"
+    assert caught.value.translation_key == "server_error"
     placeholders = caught.value.translation_placeholders
     assert placeholders is not None
     assert placeholders["backend"] == "Lidarr"
-    message = text("exceptions", "unexpected_response", "message", **placeholders)
+    message = text("exceptions", "server_error", "message", **placeholders)
     assert message.startswith(
-        "Lidarr sent an answer the integration does not understand. Lidarr at http://127.0.0.1:"
+        "Lidarr had an internal error: see its logs for the cause. Lidarr at http://127.0.0.1:"
     )
-    assert "answered HTTP 500" in message
+    assert "had an internal error (HTTP 500)" in message
 
     await sim.set_fault("transmission", Fault.MALFORMED_JSON)
     with pytest.raises(
@@ -150,6 +150,8 @@ async def test_the_same_failure_reads_alike_from_a_switch_and_an_action(
             blocking=True,
         )
     assert from_switch.value.translation_key == from_action.value.translation_key
-    assert from_switch.value.translation_key == "unexpected_response"
+    assert from_switch.value.translation_key == (
+        "server_error" if fault is Fault.HTTP_500 else "unexpected_response"
+    )
     assert str(from_switch.value) == str(from_action.value)
     assert str(from_switch.value).startswith("Transmission ")

@@ -19,15 +19,17 @@ from pytest_homeassistant_custom_component.typing import (
 )
 
 from custom_components.stepheybot_music.const import DOMAIN
-from simulator import Simulator
+from simulator import Fault, Simulator
 from simulator.model import Health
 
 from .conftest import ENTRY_ID, setup_stack
+from .helpers import poll
 from .service_helpers import error_text
 from .test_requesting import _albums, _findable, catalog_artist, request
 from .tracking import step
 
 MIB = 1024 * 1024
+GIB = 1024 * MIB
 SUBSCRIBE = {"type": f"{DOMAIN}/subscribe_card_state"}
 
 type State = dict[str, Any]
@@ -238,3 +240,49 @@ async def test_a_reload_ends_the_subscription(
     await client.send_json_auto_id({"type": "unsubscribe_events", "subscription": subscribed["id"]})
     assert (await client.receive_json())["success"]
     assert len(fresh._listeners) == listeners - 1
+
+
+async def test_the_attention_strip_names_what_needs_the_person(
+    hass: HomeAssistant,
+    sim: Simulator,
+    frozen: FrozenDateTimeFactory,
+    hass_ws_client: WebSocketGenerator,
+) -> None:
+    await setup_stack(hass, sim, ["navidrome", "lidarr", "qbittorrent", "jackett", "docker"])
+    client = await hass_ws_client(hass)
+
+    async def attention() -> list[dict[str, Any]]:
+        await client.send_json_auto_id({"type": f"{DOMAIN}/card_state"})
+        items: list[dict[str, Any]] = (await client.receive_json())["result"]["attention"]
+        return items
+
+    assert await attention() == []
+    await sim.set_fault("navidrome", Fault.DOWN)
+    await sim.set_fault("docker", Fault.HTTP_500)
+    sim.world.download_disk_free = GIB  # under 5 GiB, and under 5 % of Lidarr's root folder
+    failing = next(i for i in sim.world.indexers if i.enabled)
+    failing.failing = True
+    await poll(hass, frozen, 11 * 60)  # the indexers' slow interval
+
+    items = await attention()
+    assert [(i["kind"], i["backend"]) for i in items] == [
+        ("unavailable", "Navidrome"),
+        ("unavailable", "Docker"),
+        ("indexers", "Jackett"),
+        ("disk", "Lidarr"),
+        ("disk", "qBittorrent"),
+    ]
+    assert items[2]["names"] == [failing.name]
+    assert items[3]["names"] == ["/music"]
+
+    await sim.set_fault("lidarr", Fault.AUTH_REVOKED)
+    await poll(hass, frozen, 20)
+    items = await attention()
+    assert [(i["kind"], i["backend"]) for i in items][:2] == [
+        ("reauth", "Lidarr"),
+        ("unavailable", "Navidrome"),
+    ]
+    await client.send_json_auto_id({"type": f"{DOMAIN}/card_state"})
+    backends = {b["title"]: b for b in (await client.receive_json())["result"]["backends"]}
+    assert backends["Lidarr"]["reauth"] is True
+    assert backends["Navidrome"]["available"] is False

@@ -33,6 +33,7 @@ from custom_components.stepheybot_music.const import (
     CONF_CONTAINERS,
     CONF_FAST_INTERVAL,
     CONF_MUSIC_CATEGORY,
+    CONF_MUSIC_FOLDERS,
     CONF_NAME,
     CONF_SLOW_INTERVAL,
     CONF_SUBENTRY_ID,
@@ -334,10 +335,11 @@ async def test_add_unexpected_response(hass: HomeAssistant, sim: Simulator) -> N
     await _empty_stack(hass)
     await sim.set_fault("lidarr", Fault.HTTP_500)
     result = await _add(hass, "lidarr", form_input(sim, "lidarr"))
-    assert result["errors"] == {"base": "unexpected_response"}
+    assert result["errors"] == {"base": "server_error"}
     assert _error(result).startswith(
-        "Lidarr sent an answer the integration does not understand. Lidarr at http://"
+        "Lidarr had an internal error: see its logs for the cause. Lidarr at http://"
     )
+    assert "(HTTP 500)" in _error(result)
 
 
 class _FakeClient:
@@ -550,6 +552,28 @@ async def test_options(hass: HomeAssistant, sim: Simulator) -> None:
     assert runtime.settings.music_category == "lidarr"
     assert hass.states.get("sensor.navidrome_state") is None
     assert hass.states.get("sensor.qbittorrent_state").state == "running"
+
+
+async def test_music_folders_option(hass: HomeAssistant, sim: Simulator) -> None:
+    entry = await setup_stack(hass, sim, ["transmission"])
+    assert entry.runtime_data.settings.music_folders == ("/hot_downloads",)
+    result = await hass.config_entries.options.async_init(entry.entry_id)
+    schema = result["data_schema"].schema
+    folders = next(key for key in schema if key == CONF_MUSIC_FOLDERS)
+    assert folders.default() == ["/hot_downloads"]
+    options = {CONF_FAST_INTERVAL: 15, CONF_SLOW_INTERVAL: 10, CONF_MUSIC_CATEGORY: "music"}
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {**options, CONF_MUSIC_FOLDERS: ["hot_downloads"]}
+    )
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"] == {CONF_MUSIC_FOLDERS: "music_folder_not_absolute"}
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {**options, CONF_MUSIC_FOLDERS: ["/music/", " /music/ ", "/data"]}
+    )
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert entry.options[CONF_MUSIC_FOLDERS] == ["/music/", "/data"]
+    assert entry.runtime_data.settings.music_folders == ("/music/", "/data")
 
 
 async def test_options_of_a_stack_that_is_not_loaded(hass: HomeAssistant) -> None:

@@ -12,6 +12,7 @@ from stepheybot_music_clients.errors import (
     BackendRequestError,
     BackendTimeoutError,
     CannotConnectError,
+    ServerError,
     StackError,
     TlsError,
     UnexpectedResponseError,
@@ -35,7 +36,8 @@ from .helpers import text
         (TlsError("bad certificate"), "tls_error", "Lidarr: the TLS (HTTPS) connection failed."),
         (CannotConnectError("refused"), "cannot_connect", "Lidarr is unreachable."),
         (WrongApplicationError("not Lidarr"), "wrong_application", "Lidarr: something else"),
-        (UnexpectedResponseError("HTTP 500"), "unexpected_response", "Lidarr sent an answer"),
+        (UnexpectedResponseError("bad JSON"), "unexpected_response", "Lidarr sent an answer"),
+        (ServerError("HTTP 500"), "server_error", "Lidarr had an internal error"),
         (BackendRequestError("refused", code=400), "backend_error", "Lidarr refused the request."),
     ],
 )

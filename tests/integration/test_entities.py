@@ -27,6 +27,13 @@ TRACKING = {
 }
 """Every stack has them, whatever its backends (request tracking, the diagnosis)."""
 
+PORT_SYNC = {
+    f"{platform}.{client}_{key}"
+    for client in ("qbittorrent", "transmission")
+    for platform, key in (("binary_sensor", "port_matches_vpn"), ("button", "sync_forwarded_port"))
+}
+"""A download client's entities that need gluetun in the stack (issue 21)."""
+
 EXPECTED: dict[str, set[str]] = {
     "music_brain": {
         "binary_sensor.stepheybot_music_brain_reachable",
@@ -175,7 +182,9 @@ async def test_every_entity_of_a_full_stack(
         er.async_entries_for_config_entry(entity_registry, entry.entry_id),
         key=lambda item: item.entity_id,
     )
-    expected = set().union(*EXPECTED.values()) | {"binary_sensor.gluetun_vpn_leak"} | TRACKING
+    expected = (
+        set().union(*EXPECTED.values()) | {"binary_sensor.gluetun_vpn_leak"} | PORT_SYNC | TRACKING
+    )
     assert {entity.entity_id for entity in entities} == expected
     for entity in entities:
         assert entity == snapshot(name=f"{entity.entity_id}-entry")

@@ -439,7 +439,7 @@ async def test_download_refusals_are_spoken(
     )
     await sim.set_fault("lidarr", Fault.DOWN)
     said = await ask(hass, LATEST, artist=new_artist(sim).name)
-    assert said.startswith("Lidarr is unreachable.")
+    assert said == "Lidarr is unreachable; check that it runs."
     assert requests_of(hass) == []
 
 

@@ -344,7 +344,7 @@ async def test_request_download_errors(hass: HomeAssistant, sim: Simulator) -> N
     )
     await sim.set_fault("lidarr", Fault.DOWN)
     message = await error(hass, "request_download", artist=new_artist(sim).name)
-    assert message.startswith("Lidarr is unreachable.")
+    assert message == "Lidarr is unreachable; check that it runs."
     assert await ok(hass, "get_recent_requests") == {"requests": [], "total": 0}
 
 

@@ -16,6 +16,8 @@ from typing import Any
 
 import pytest
 from homeassistant.components import media_source
+from homeassistant.components.media_player.browse_media import SearchMediaQuery
+from homeassistant.components.media_player.const import MediaClass
 from homeassistant.components.media_player.errors import BrowseError
 from homeassistant.components.media_source import Unresolvable
 from homeassistant.core import HomeAssistant
@@ -202,3 +204,28 @@ async def test_bad_ids_are_clear_errors(hass: HomeAssistant, media: Simulator) -
         await browse(hass, f"{BACKEND}/album/0123")
     with pytest.raises(Unresolvable, match="open it instead"):
         await media_source.async_resolve_media(hass, f"{ROOT}/{BACKEND}/artists", None)
+
+
+async def test_search_finds_albums_and_songs_that_play(
+    hass: HomeAssistant, media: Simulator
+) -> None:
+    album = LibraryIndex(media.world).albums[0]
+    artist = media.world.artist_of(album).name
+    root = await browse(hass)
+    assert root.can_search
+    found = await media_source.async_search_media(
+        hass, f"{ROOT}/{BACKEND}", SearchMediaQuery(search_query=album.title)
+    )
+    titles = [r.title for r in found.result]
+    assert any(t.startswith(f"{artist} - {album.title}") for t in titles), titles
+    song = next(r for r in found.result if r.media_class == "track")
+    played = await media_source.async_resolve_media(hass, song.media_content_id, None)
+    assert played.mime_type == ("audio/mpeg" if album.quality.startswith("MP3") else "audio/flac")
+    only_albums = await media_source.async_search_media(
+        hass,
+        ROOT,
+        SearchMediaQuery(search_query=album.title, media_filter_classes=[MediaClass.ALBUM]),
+    )
+    assert only_albums.result
+    assert {r.media_class for r in only_albums.result} == {"album"}
+    assert_clean(json.dumps([r.as_dict() for r in found.result]), media)

@@ -61,6 +61,10 @@ def test_manifest_is_valid_for_hassfest_and_hacs() -> None:
     assert manifest["integration_type"] == "hub"
     assert manifest["config_flow"] is True
     assert manifest["requirements"] == []
+    # http: the card's static path and the media views; webhook: Lidarr's push (push/lidarr.py)
+    assert manifest["dependencies"] == ["http", "webhook"]
+    # cloud: a cloudhook, when subscribed; frontend: the card's module
+    assert manifest["after_dependencies"] == ["cloud", "frontend"]
     assert all(part.isdigit() for part in manifest["version"].split("."))
     allowed = {
         "domain", "name", "after_dependencies", "codeowners", "config_flow", "dependencies",

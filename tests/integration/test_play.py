@@ -27,6 +27,7 @@ from homeassistant.setup import async_setup_component
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
     MockModule,
+    async_mock_service,
     mock_integration,
     mock_platform,
 )
@@ -48,6 +49,7 @@ __all__ = ["tsim"]
 BACKENDS = ("navidrome", "lidarr", "qbittorrent")
 SPEAKER = "media_player.living_room_speaker"
 KITCHEN = "media_player.kitchen_radio"
+STUDY = "media_player.study_player"
 SENTENCES = Path(__file__).parents[2] / "custom_sentences/en"
 URLISH = re.compile(r"https?://|/api/|authSig|\.m3u")
 
@@ -70,6 +72,12 @@ async def home(
             "media_player": [
                 {"platform": "demo_speaker", "name": "Living room speaker", "area": "Living room"},
                 {"platform": "demo_speaker", "name": "Kitchen radio", "area": "Kitchen"},
+                {
+                    "platform": "demo_speaker",
+                    "name": "Study player",
+                    "area": "Study",
+                    "queue": True,
+                },
             ]
         },
     )
@@ -233,8 +241,13 @@ async def test_by_voice_not_in_the_library_says_so_and_announces_it(
     assert torrent is not None
     await step(hass, tsim, frozen, torrent.amount_left / tsim.world.download_speed + 1)
     await step(hass, tsim, frozen, tsim.world.import_delay + 1)
-    messages = [n["message"] for n in _notifications(hass)]
-    assert f"{album.title} by {artist.name} is in your library now." in messages
+    ready = f"{album.title} by {artist.name} is in your library now."
+    for _ in range(40):  # in_library once Navidrome has scanned it
+        if ready in [n["message"] for n in _notifications(hass)]:
+            break
+        await step(hass, tsim, frozen, 30)
+    assert ready in [n["message"] for n in _notifications(hass)]
+    assert tsim.world.albums[album.id].in_navidrome
     assert hass.states.get(SPEAKER).state == "idle"  # announced, not played
 
 
@@ -266,3 +279,116 @@ async def test_llm_tool_plays(hass: HomeAssistant, tsim: Simulator, home: MockCo
     assert data["players"] == [KITCHEN]
     assert not URLISH.search(str({k: v for k, v in data.items() if k != "media_content_id"}))
     assert hass.states.get(KITCHEN).state == "playing"
+
+
+@pytest.mark.parametrize(
+    ("template", "slots"),
+    [
+        ("play {album} by {artist} in the living room", {"area": "living room"}),
+        ("play the album {album} by {artist} on the kitchen radio", {"name": "Kitchen radio"}),
+        ("play {artist}'s album {album} in the kitchen", {"area": "kitchen"}),
+        ("play something by {artist} in the living room", {"what": "something"}),
+        ("play the latest album by {artist} on the kitchen radio", {"what": "latest"}),
+        ("play {artist}'s newest album in the living room", {"what": "latest"}),
+    ],
+)
+async def test_play_sentences_fill_the_right_slots(
+    hass: HomeAssistant,
+    tsim: Simulator,
+    home: MockConfigEntry,
+    template: str,
+    slots: dict[str, str],
+) -> None:
+    album = library_album(tsim)
+    artist = tsim.world.artist_of(album).name
+    text = template.format(album=album.title, artist=artist)
+    result = await conversation.async_converse(hass, text, None, Context(), language="en")
+    response = result.response
+    assert response.intent is not None, text
+    assert response.intent.intent_type == INTENT_PLAY, text
+    said = {name: slot["value"] for name, slot in response.intent.slots.items()}
+    assert said["artist"] == artist
+    if "{album}" in template:
+        assert said["album"] == album.title
+    for name, value in slots.items():
+        assert str(said[name]).casefold() == value.casefold(), said
+    assert response.speech["plain"]["speech"].startswith("Playing "), response.speech
+
+
+async def test_a_player_with_a_queue_gets_the_album_song_by_song(
+    hass: HomeAssistant, tsim: Simulator, home: MockConfigEntry
+) -> None:
+    album = library_album(tsim)
+    artist = tsim.world.artist_of(album).name
+    response = await hass.services.async_call(
+        DOMAIN,
+        "play",
+        {"config_entry_id": ENTRY_ID, "artist": artist, "album": album.title, "area": "study"},
+        blocking=True,
+        return_response=True,
+    )
+    assert response is not None
+    assert response["players"] == [STUDY]
+    study = speaker_entity(hass, STUDY)
+    tracks = list(tsim.world.tracks_of(album))
+    assert len(study.queue) == len(tracks)
+    assert all(f"/song/{t.id}/" in queued for queued, t in zip(study.queue, tracks, strict=True))
+    state = hass.states.get(STUDY)
+    assert state.state == "playing"
+    assert state.attributes["media_content_id"] == study.queue[0]
+
+
+async def test_names_match_the_way_they_are_said(
+    hass: HomeAssistant, tsim: Simulator, home: MockConfigEntry
+) -> None:
+    album = library_album(tsim)
+    artist = tsim.world.artist_of(album).name
+    said_artist = f"the {artist.upper()}" if not artist.casefold().startswith("the ") else artist
+    said_album = album.title.lower().replace(",", "").replace("'", "")
+    response = await answer(
+        hass, INTENT_PLAY, artist=said_artist, album=said_album, name="Kitchen radio"
+    )
+    speech = response.speech["plain"]["speech"]
+    assert speech == f"Playing {album.title} by {artist} on Kitchen radio."
+
+
+async def test_a_stack_without_navidrome_says_so(hass: HomeAssistant, tsim: Simulator) -> None:
+    await setup_stack(hass, tsim, ["lidarr"])
+    response = await answer(hass, INTENT_PLAY, artist="Anyone", album="Anything")
+    assert response.response_type is intent.IntentResponseType.ERROR
+    assert response.speech["plain"]["speech"] == (
+        "The Home music stack has no Navidrome to play music from."
+    )
+
+
+async def test_the_satellite_that_asked_announces_the_arrival(
+    hass: HomeAssistant, tsim: Simulator, home: MockConfigEntry, frozen: FrozenDateTimeFactory
+) -> None:
+    announced = async_mock_service(hass, "assist_satellite", "announce")
+    artist, album = catalog_album(tsim.world)
+    response = await intent.async_handle(
+        hass,
+        "test",
+        INTENT_PLAY,
+        {"artist": {"value": artist.name}, "album": {"value": album.title}},
+        satellite_id="assist_satellite.kitchen",
+        language="en",
+    )
+    assert response.speech["plain"]["speech"].endswith("I'll tell you when it's ready.")
+    await step(hass, tsim, frozen, SEARCH_SECONDS + 5)
+    torrent = tsim.world.torrent_for_album(album.id)
+    assert torrent is not None
+    await step(hass, tsim, frozen, torrent.amount_left / tsim.world.download_speed + 1)
+    assert not announced  # not before it is in the library
+    await step(hass, tsim, frozen, tsim.world.import_delay + 1)
+    for _ in range(40):  # in_library once Navidrome has scanned it
+        if announced:
+            break
+        await step(hass, tsim, frozen, 30)
+    assert [c.data for c in announced] == [
+        {
+            "entity_id": "assist_satellite.kitchen",
+            "message": f"{album.title} by {artist.name} is in your library now.",
+        }
+    ]
+    assert not _notifications(hass)  # said, so no notification

@@ -404,9 +404,7 @@ async def test_lidarr_refusal_names_lidarr(hass: HomeAssistant, sim: Simulator) 
     await setup_stack(hass, sim, ["lidarr"])
     await sim.set_fault("lidarr", Fault.HTTP_500)
     message = await refused(hass, HomeAssistantError, artist="Anyone")
-    assert message.startswith(
-        error_text("unexpected_response", backend="Lidarr", error="").rstrip()
-    )
+    assert message.startswith(error_text("server_error", backend="Lidarr", error="").rstrip())
     assert stored(hass) == []
 
 

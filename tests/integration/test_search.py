@@ -243,8 +243,8 @@ async def test_every_navidrome_is_searched(hass: HomeAssistant, sim: Simulator) 
     report = none.sources[SearchSource.LIBRARY]
     assert (report.status, report.count, none.results) == (SourceStatus.FAILED, 0, ())
     assert report.error == (
-        "Navidrome sent an answer the integration does not understand. "
-        "Navidrome two sent an answer the integration does not understand."
+        "Navidrome had an internal error; see its logs. "
+        "Navidrome two had an internal error; see its logs."
     )
 
 
@@ -578,7 +578,7 @@ async def test_bad_arguments(
 
 FAILURES = {
     Fault.DOWN: "{title} is unreachable; check that it runs.",
-    Fault.HTTP_500: "{title} sent an answer the integration does not understand.",
+    Fault.HTTP_500: "{title} had an internal error; see its logs.",
     Fault.MALFORMED_JSON: "{title} sent an answer the integration does not understand.",
     Fault.TRUNCATED_JSON: "{title} sent an answer the integration does not understand.",
     Fault.AUTH_REVOKED: (

@@ -67,6 +67,7 @@ async def test_every_action_is_registered(hass: HomeAssistant, sim: Simulator) -
             "resume_downloads",
             "start_scan",
             "search_upgrades",
+            "sync_forwarded_port",
         }
     )
 

@@ -22,6 +22,7 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from custom_components.stepheybot_music.const import DOMAIN
+from custom_components.stepheybot_music.play_actions import PLAY_ACTIONS
 from custom_components.stepheybot_music.services import ACTIONS, Action
 from custom_components.stepheybot_music.tracking.models import Stage
 from simulator import Simulator
@@ -70,6 +71,11 @@ def plausible(field: str, names: list[str]) -> st.SearchStrategy[Any]:
         "stage": st.lists(st.sampled_from([*Stage, "lost"]), max_size=3),
         "limit": st.integers(-3, 600) | st.sampled_from(["5", "x", "1e3"]),
         "request_id": st.text(max_size=30),
+        "media_player": st.lists(
+            st.sampled_from(["media_player.nowhere", "light.kitchen", "not an id"]), max_size=2
+        ),
+        "area": st.sampled_from(["living_room", "Kitchen", ""]) | st.text(max_size=20),
+        "when_ready": st.sampled_from(["nothing", "announce", "play", "later"]),
     }
     likely = by_field.get(field, texts)
     return st.one_of(likely, likely, likely, ANYTHING)
@@ -108,7 +114,10 @@ async def stack(hass: HomeAssistant, sim: Simulator) -> list[str]:
     return names
 
 
-@pytest.mark.parametrize("action", ACTIONS, ids=[a.name for a in ACTIONS])
+EVERY_ACTION = (*ACTIONS, *PLAY_ACTIONS)
+
+
+@pytest.mark.parametrize("action", EVERY_ACTION, ids=[a.name for a in EVERY_ACTION])
 @settings(
     max_examples=40,
     deadline=None,  # CALL_LIMIT bounds each call instead

@@ -165,6 +165,7 @@ def test_the_context_free_texts_are_the_same_in_forms_and_exceptions() -> None:
         "tls_error",
         "access_denied",
         "wrong_application",
+        "server_error",
         "unexpected_response",
         "backend_error",
     ):

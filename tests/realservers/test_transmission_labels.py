@@ -14,14 +14,17 @@ from __future__ import annotations
 import asyncio
 import base64
 from collections.abc import Callable
+from pathlib import Path
 
 import aiohttp
 import pytest
+import yaml
 from stepheybot_music_clients.downloads import TRANSMISSION
 from stepheybot_music_clients.transmission import TransmissionClient
 from stepheybot_music_clients.transmission.sync import TransmissionSync
 
 from tests.compat import REAL, compat
+from tests.exporter.conftest import exporter_config, running_exporter
 from tests.servers import transmission as tr
 
 pytestmark = pytest.mark.real_server
@@ -97,7 +100,7 @@ async def test_a_torrent_relabelled_by_another_program_is_seen(
 @compat("transmission", "3.00", proof=REAL, source="transmission-daemon 3.00 (Debian 12)")
 @pytest.mark.parametrize("version", tr.VERSIONS)
 async def test_the_size_is_what_is_selected_for_download(
-    transmission_server: TransmissionFactory, version: str
+    transmission_server: TransmissionFactory, version: str, tmp_path: Path
 ) -> None:
     server = transmission_server(version)
     files = {"01 Wanted.flac": 64 * 1024, "02 Wanted.flac": 32 * 1024, "Bonus.iso": 96 * 1024}
@@ -116,3 +119,22 @@ async def test_the_size_is_what_is_selected_for_download(
     assert got.size == torrent.total_size
     assert view.size == 96 * 1024
     assert got.size_when_done == 96 * 1024
+    # the exporter's per-torrent size is the selected bytes, as its README says
+    backend = {
+        "kind": "transmission",
+        "url": server.base_url,
+        "username": server.username,
+        "password": server.password,
+        "category": "*",
+    }
+    path = tmp_path / "stack.yaml"
+    path.write_text(yaml.safe_dump({"name": "real", "backends": [backend]}))
+    async with running_exporter(exporter_config(path, "--per-torrent")) as exporter:
+        scrape = await exporter.scrape()
+    size = scrape.value(
+        "stepheybot_music_torrent_size_bytes",
+        client="transmission",
+        hash=torrent.info_hash,
+        name="Selected Album",
+    )
+    assert size == 96 * 1024

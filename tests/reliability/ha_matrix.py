@@ -110,7 +110,7 @@ GENERIC = (Fault.DOWN, Fault.SLOW, Fault.HTTP_500, Fault.MALFORMED_JSON, Fault.T
 GENERIC_WHY = {
     Fault.DOWN: "cannot_connect",
     Fault.SLOW: "timeout",
-    Fault.HTTP_500: "unexpected_response",
+    Fault.HTTP_500: "server_error",
     Fault.MALFORMED_JSON: "unexpected_response",
     Fault.TRUNCATED_JSON: "unexpected_response",
 }
@@ -288,20 +288,26 @@ def _banned(backend: Backend, fault: Fault) -> Cell:
                     down=Down.ALL,
                     failure_line=True,
                     issue=True,
-                    issue_kind="locked_out",
+                    issue_kind="whitelist_refused",
                     sent=1,
                 ),
                 Step(
-                    action=Action.AGAIN, down=Down.ALL, issue=True, issue_kind="locked_out", sent=1
+                    action=Action.AGAIN,
+                    down=Down.ALL,
+                    issue=True,
+                    issue_kind="whitelist_refused",
+                    sent=1,
                 ),
                 Step(action=Action.CLEAR, down=Down.NONE, recovery_line=True),
             ),
             why=(
-                "the anti-brute-force lock answers every RPC with 403 until Transmission "
-                "restarts, before it reads the credentials (a refused request is not a login "
-                "attempt): the `locked_out` repair issue tells to restart it, no "
-                "reauthentication, and one request per poll, so the first poll after the "
-                "restart recovers and lifts the issue"
+                "Transmission 4.x answers its anti-brute-force lock with the same 403 as an "
+                "address outside rpc-whitelist, before it reads the credentials; Home Assistant "
+                "failed no login itself, so it raises the `whitelist_refused` repair issue, "
+                "which names both fixes (add the address, or restart Transmission if another "
+                "program's failed logins locked it); no reauthentication, one request per poll "
+                "(a refused request is no login attempt), and the first poll after the restart "
+                "recovers and lifts the issue (3.00 says which: `locked_out`)"
             ),
         )
     if name == "navidrome":

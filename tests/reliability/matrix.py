@@ -184,14 +184,14 @@ BY_ID = {b.id: b for b in BACKENDS}
 GENERIC_REASONS = {
     Fault.DOWN: "unreachable",
     Fault.SLOW: "timeout",
-    Fault.HTTP_500: "bad_response",
+    Fault.HTTP_500: "server_error",
     Fault.MALFORMED_JSON: "bad_response",
     Fault.TRUNCATED_JSON: "bad_response",
 }
 GENERIC_WHY = {
     Fault.DOWN: "the connection is refused",
     Fault.SLOW: "the backend's share of the scrape budget runs out",
-    Fault.HTTP_500: "a 5xx is a bad response",
+    Fault.HTTP_500: "a 5xx is the backend's own error (its log says why)",
     Fault.MALFORMED_JSON: "unparsable JSON is a bad response",
     Fault.TRUNCATED_JSON: "a cut body is a bad response",
 }
@@ -294,15 +294,19 @@ def _cell(backend: Backend, fault: Fault) -> Cell:
                 backend=backend,
                 fault=fault,
                 steps=(
-                    Step(action=Action.FAULT, up=False, reason="locked_out", sent=1),
-                    Step(action=Action.AGAIN, up=False, reason="locked_out", sent=1),
+                    Step(action=Action.FAULT, up=False, reason="whitelist_refused", sent=1),
+                    Step(action=Action.AGAIN, up=False, reason="whitelist_refused", sent=1),
                     Step(action=Action.CLEAR, up=True),
                 ),
                 why=(
-                    "Transmission's anti-brute-force lock answers every RPC with 403 until it "
-                    "restarts, before it reads the credentials, so a refused request costs "
-                    "nothing: `locked_out` (the message says to restart Transmission), one "
-                    "request per scrape, and the first scrape after the restart is up"
+                    "Transmission 4.x answers its anti-brute-force lock with the same 403 as an "
+                    "address outside rpc-whitelist, before it reads the credentials; the "
+                    "exporter failed no login itself, so it cannot tell them apart and reports "
+                    "`whitelist_refused`, whose message names both fixes (add the address, or "
+                    "restart Transmission if another program's failed logins locked it); a "
+                    "refused request costs nothing, so one request per scrape, and the first "
+                    "scrape after the restart is up (3.00, and 4.x after the exporter's own "
+                    "failed logins: `locked_out`)"
                 ),
             )
         if name == "navidrome":

@@ -27,6 +27,7 @@ from stepheybot_music_clients import login_policy
 from custom_components.stepheybot_music import backends as backend_types
 from custom_components.stepheybot_music import diagnostics
 from custom_components.stepheybot_music.const import DOMAIN
+from custom_components.stepheybot_music.play_actions import PLAY_ACTIONS
 from custom_components.stepheybot_music.services import ACTIONS
 from simulator import Fault, Simulator
 from simulator.backends import BackendSpec
@@ -48,6 +49,7 @@ ACTION_INPUT: dict[str, dict[str, Any]] = {
     "resume_downloads": {},
     "start_scan": {},
     "search_upgrades": {},
+    "play": {"artist": "Nobody Knows This Artist", "album": "Nor This Album"},
 }
 
 
@@ -110,7 +112,7 @@ class Seen:
 
     async def actions(self, entry: Any) -> None:
         """Call every action (with its response where it has one) and press every button."""
-        for action in ACTIONS:
+        for action in (*ACTIONS, *PLAY_ACTIONS):
             data = {"config_entry_id": entry.entry_id, **ACTION_INPUT[action.name]}
             try:
                 response = await self.hass.services.async_call(

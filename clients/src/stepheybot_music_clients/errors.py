@@ -36,8 +36,10 @@ class FailureReason(StrEnum):
     """The backend refused the host name in the URL (e.g. Transmission's rpc-host-whitelist)."""
     LOGIN_BACKOFF = "login_backoff"
     """No login was tried: the login policy holds it back after rejections."""
+    SERVER_ERROR = "server_error"
+    """The backend failed on its side: an HTTP 5xx (its own log says why)."""
     BAD_RESPONSE = "bad_response"
-    """An answer that cannot be understood (5xx, bad JSON, wrong shape)."""
+    """An answer that cannot be understood (bad JSON, wrong shape, broken HTTP)."""
     WRONG_APPLICATION = "wrong_application"
     """Something else answers at the URL."""
     ERROR = "error"
@@ -135,9 +137,23 @@ class HostRefusedError(StackError):
 
 
 class UnexpectedResponseError(StackError):
-    """The backend answered with something we cannot understand (5xx, bad JSON, wrong shape)."""
+    """The backend answered with something we cannot understand (bad JSON, wrong shape)."""
 
     reason = FailureReason.BAD_RESPONSE
+
+
+class ServerError(UnexpectedResponseError):
+    """The backend answered HTTP 5xx: an error on its side, not an answer misunderstood.
+
+    A subclass of :class:`UnexpectedResponseError` so that code treating any unusable answer
+    alike keeps doing so; its own ``reason`` tells the user to read the backend's log.
+    """
+
+    reason = FailureReason.SERVER_ERROR
+
+    def __init__(self, message: str, *, backend: str | None = None, status: int = 500) -> None:
+        super().__init__(message, backend=backend)
+        self.status = status
 
 
 class WrongApplicationError(UnexpectedResponseError):

@@ -29,6 +29,7 @@ from stepheybot_music_clients.errors import (
     BackendTimeoutError,
     CannotConnectError,
     InvalidAuthError,
+    ServerError,
     StackError,
     TlsError,
     UnexpectedResponseError,
@@ -383,6 +384,13 @@ class HttpClient:
                 f"{self.kind} at {self.url} rejected the credentials (HTTP {resp.status}). "
                 "Check the user name, password or API key.",
                 backend=self.kind,
+            )
+        if resp.status >= 500:
+            raise ServerError(
+                f"{self.kind} at {self.url} had an internal error (HTTP {resp.status}) answering "
+                f"{resp.url.path} ({snippet(resp.body)!r}): see {self.kind}'s logs.",
+                backend=self.kind,
+                status=resp.status,
             )
         raise UnexpectedResponseError(
             f"{self.kind} at {self.url} answered HTTP {resp.status} to {resp.url.path}"

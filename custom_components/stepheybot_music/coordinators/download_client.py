@@ -15,7 +15,7 @@ from collections.abc import Collection, Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from types import MappingProxyType
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from homeassistant.core import HomeAssistant
 from stepheybot_music_clients.downloads import (
@@ -30,6 +30,9 @@ from stepheybot_music_clients.errors import StackError
 from ..runtime import BackendRef, BackendRuntime, StackRuntimeData, StepheyBotConfigEntry
 from ..settings import StackSettings
 from .base import StackCoordinator
+
+if TYPE_CHECKING:
+    from ..port_sync import ListenPortCoordinator
 
 
 class TorrentBucket(StrEnum):
@@ -236,6 +239,8 @@ class DownloadClientRuntime(BackendRuntime):
     """A download client backend: one fast coordinator."""
 
     coordinator: DownloadClientCoordinator[Any, Any]
+    listen_port: ListenPortCoordinator | None = None
+    """Its listen port against gluetun's forwarded port (stacks with gluetun only)."""
 
 
 def download_state(runtime: StackRuntimeData, info_hash: str) -> TorrentBucket | None:

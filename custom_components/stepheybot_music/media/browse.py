@@ -89,7 +89,9 @@ def backend_node(lib: Library, *, children: bool) -> BrowseMediaSource:
             ),
         ]
     title = lib.title if lib.title == lib.entry.title else f"{lib.entry.title}: {lib.title}"
-    return _folder(me, title, MediaClass.DIRECTORY, children=kids)
+    node = _folder(me, title, MediaClass.DIRECTORY, children=kids)
+    node.can_search = True
+    return node
 
 
 def artist_node(lib: Library, artist: Artist) -> BrowseMediaSource:
@@ -237,3 +239,46 @@ async def browse(lib: Library, media_id: MediaId, cache: IndexCache) -> BrowseMe
             return playlist_node(lib, found_list.playlist, kids)
         case Kind.SONG:
             raise ValueError("a song is played, not browsed")
+
+
+SEARCH_SIZE = 20
+"""Artists, albums and songs asked of ``search3`` by one media browser search."""
+
+
+async def search(
+    lib: Library, text: str, classes: list[MediaClass] | None
+) -> list[BrowseMediaSource]:
+    """One ``search3``: artists, albums and songs whose names contain ``text``."""
+    wanted = set(classes or (MediaClass.ARTIST, MediaClass.ALBUM, MediaClass.TRACK))
+    found = await lib.client.search3(
+        text,
+        artist_count=SEARCH_SIZE if MediaClass.ARTIST in wanted else 0,
+        album_count=SEARCH_SIZE if MediaClass.ALBUM in wanted else 0,
+        song_count=SEARCH_SIZE if MediaClass.TRACK in wanted else 0,
+    )
+    nodes = [artist_node(lib, Artist(id=a.id, name=a.name)) for a in found.artists]
+    nodes += [
+        album_node(
+            lib,
+            Album(id=a.id, name=a.name, artist=a.artist, year=a.year, cover_art=a.cover_art),
+            with_artist=True,
+        )
+        for a in found.albums
+    ]
+    nodes += [
+        song_node(
+            lib,
+            Song(
+                id=s.id,
+                title=s.title,
+                artist=s.artist,
+                album=s.album,
+                track=s.track,
+                content_type=s.content_type,
+                cover_art=s.cover_art,
+            ),
+            with_artist=True,
+        )
+        for s in found.songs
+    ]
+    return nodes

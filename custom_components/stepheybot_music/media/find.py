@@ -14,6 +14,7 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from stepheybot_music_clients.errors import StackError
 from stepheybot_music_clients.subsonic import Album, SearchAlbum
 
 from .ids import Kind, MediaId, song_id
@@ -43,6 +44,16 @@ def _credits(artist: str) -> tuple[str, ...]:
     """Each artist of a credit such as "A & B" or "A feat. B"."""
     parts = re.split(r"\s*(?:&|,|;| and | feat\.? | featuring | with | x )\s*", artist, flags=re.I)
     return tuple(spoken_key(p) for p in parts if p)
+
+
+class LibraryUnavailableError(Exception):
+    """A library could not be searched; names it and keeps the client's error."""
+
+    def __init__(self, library: Library, error: StackError) -> None:
+        """``library`` failed with ``error``."""
+        super().__init__(str(error))
+        self.library = library
+        self.error = error
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,11 +86,14 @@ async def find(
     Without a title: the artist's latest album (``latest``) or any of their albums.
     """
     for lib in libraries:
-        found = await (
-            _titled(lib, artist, title)
-            if title
-            else _by_artist(lib, artist, latest, rng or random.Random())
-        )
+        try:
+            found = await (
+                _titled(lib, artist, title)
+                if title
+                else _by_artist(lib, artist, latest, rng or random.Random())
+            )
+        except StackError as err:
+            raise LibraryUnavailableError(lib, err) from err
         if found is not None:
             return found
     return None

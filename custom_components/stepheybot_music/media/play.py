@@ -20,16 +20,19 @@ from homeassistant.components import persistent_notification
 from homeassistant.core import Context, Event, HomeAssistant, callback
 from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers import area_registry as ar
+from homeassistant.helpers import device_registry as dr
+from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.event import async_call_later
 from stepheybot_music_clients.errors import StackError
 
 from ..const import DOMAIN
 from ..facts import spoken_stage, spoken_title
 from ..requesting import RequestStatus, async_request_download
-from ..runtime import StepheyBotConfigEntry
+from ..runtime import BackendRef, StepheyBotConfigEntry
 from ..tracking.models import EVENT_REQUEST, Stage, TrackedRequest
-from .find import Found, find
+from .find import Found, LibraryUnavailableError, find
 from .library import Library, libraries
+from .queue import async_start
 from .targets import TargetError, players
 
 _LOGGER = logging.getLogger(__package__)
@@ -62,7 +65,24 @@ class PlayStatus(StrEnum):
 
 
 class PlayError(HomeAssistantError):
-    """A "play" that cannot be done; the message is fit to be spoken."""
+    """A "play" that cannot be done; the message is fit to be spoken.
+
+    ``backend`` and ``cause`` are set when a backend failed (else the input or the home
+    cannot be played as asked: no such player, no Navidrome).
+    """
+
+    def __init__(
+        self, message: str, *, backend: BackendRef | None = None, cause: StackError | None = None
+    ) -> None:
+        """``message`` to say; the backend that failed and its error, if one did."""
+        super().__init__(message)
+        self.backend = backend
+        self.cause = cause
+
+
+def _unavailable(lib: Library, err: StackError, doing: str) -> PlayError:
+    ref = lib.entry.runtime_data.backends[lib.backend_id].ref
+    return PlayError(f"I couldn't {doing}: {err}", backend=ref, cause=err)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -134,14 +154,24 @@ def stack_libraries(hass: HomeAssistant, entry: StepheyBotConfigEntry) -> list[L
     return found
 
 
+def _area_of(hass: HomeAssistant, entity_id: str) -> str | None:
+    """The area of an entity: its own, else its device's."""
+    entry = er.async_get(hass).async_get(entity_id)
+    if entry is None:
+        return None
+    if entry.area_id:
+        return entry.area_id
+    device = dr.async_get(hass).async_get(entry.device_id) if entry.device_id else None
+    return device.area_id if device else None
+
+
 def _place(hass: HomeAssistant, where: Where, entity_ids: list[str]) -> str:
-    """``in the Living room`` or ``on Kitchen speaker``."""
-    area_id = where.area or (None if where.name or where.entity_ids else where.near_area)
-    if area_id:
-        area = ar.async_get(hass).async_get_area(area_id) or ar.async_get(
-            hass
-        ).async_get_area_by_name(area_id)
-        return f"in the {area.name if area else area_id}"
+    """``in the Living room`` (every player is there) or ``on Kitchen speaker``."""
+    areas = ar.async_get(hass)
+    named = where.area or (None if where.name or where.entity_ids else where.near_area)
+    area = (areas.async_get_area(named) or areas.async_get_area_by_name(named)) if named else None
+    if area is not None and all(_area_of(hass, e) == area.id for e in entity_ids):
+        return f"in the {area.name}"
     names = [s.name if (s := hass.states.get(e)) else e for e in entity_ids]
     return "on " + " and ".join(names)
 
@@ -154,17 +184,10 @@ async def async_play_found(
         entity_ids = where.players(hass)
     except TargetError as err:
         raise PlayError(str(err)) from err
-    await hass.services.async_call(
-        "media_player",
-        "play_media",
-        {
-            "entity_id": entity_ids,
-            "media_content_id": found.media_id.media_source_id,
-            "media_content_type": "music",
-        },
-        blocking=True,
-        context=context,
-    )
+    try:
+        await async_start(hass, found, entity_ids, context)
+    except StackError as err:
+        raise _unavailable(found.library, err, f"read {found.title} from the library") from err
     place = _place(hass, where, entity_ids)
     return PlayOutcome(
         status=PlayStatus.PLAYING,
@@ -197,8 +220,8 @@ async def async_play(
     libs = stack_libraries(hass, entry)
     try:
         found = await find(libs, artist=artist, title=album, latest=latest)
-    except StackError as err:
-        raise PlayError(f"I couldn't search the library: {err}") from err
+    except LibraryUnavailableError as err:
+        raise _unavailable(err.library, err.error, "search the library") from err
     if found is not None:
         return await async_play_found(hass, found, where, context)
     result = await async_request_download(
@@ -230,7 +253,11 @@ async def async_play(
     if when_ready is not WhenReady.NOTHING:
         watch(hass, entry, request, when_ready=when_ready, where=where, satellite_id=satellite_id)
     return PlayOutcome(
-        status=status, speech=speech + later, request=request, artist=artist, title=album
+        status=status,
+        speech=speech + later,
+        request=request,
+        artist=request.artist,
+        title=request.album or album,
     )
 
 
@@ -290,7 +317,12 @@ async def _async_ready(hass: HomeAssistant, watcher: Watcher, data: dict[str, An
 async def _async_play_when_scanned(
     hass: HomeAssistant, watcher: Watcher, data: dict[str, Any], *, attempt: int
 ) -> None:
-    """Play it once Navidrome has it: Lidarr's import comes before Navidrome's next scan."""
+    """Play it once Navidrome finds it.
+
+    ``in_library`` already waits for Navidrome to list it (``tracking.library_scan``), by its
+    name compared without case; the spoken-name search here may still miss it a moment
+    (another Navidrome of the stack, a title said differently), so it looks again a while.
+    """
     if await _async_play_ready(hass, watcher, data):
         return
     title = spoken_title(str(data.get("artist") or ""), data.get("album"))
@@ -325,7 +357,7 @@ async def _async_play_ready(hass: HomeAssistant, watcher: Watcher, data: dict[st
         if found is None:
             return False
         await async_play_found(hass, found, watcher.where, None)
-    except (StackError, HomeAssistantError) as err:
+    except (LibraryUnavailableError, HomeAssistantError) as err:
         _LOGGER.warning("Could not play %s once it was in the library: %s", data.get("title"), err)
         return False
     return True

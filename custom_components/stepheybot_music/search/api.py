@@ -19,13 +19,11 @@ from homeassistant.core import HomeAssistant
 from stepheybot_music_clients.errors import (
     BackendRequestError,
     BackendTimeoutError,
-    CannotConnectError,
-    InvalidAuthError,
-    IpBannedError,
+    FailureReason,
     StackError,
-    UnexpectedResponseError,
 )
 
+from ..spoken import spoken_error
 from .crowding import collapse, omitted_by_source, share
 from .models import (
     Availability,
@@ -57,19 +55,13 @@ type Outcome = list[Found] | str
 
 
 def failure_message(title: str, err: Exception, timeout: float) -> str:
-    """A short, secret-free sentence about a backend that failed a search."""
+    """A short, secret-free and URL-free sentence about a backend that failed a search."""
     if isinstance(err, TimeoutError | BackendTimeoutError):
         return f"{title} did not answer within {timeout:g} seconds."
-    if isinstance(err, CannotConnectError):
-        return f"{title} is unreachable; check that it runs."
-    if isinstance(err, InvalidAuthError):
-        return f"{title} rejected its credentials; reauthenticate it from the integration page."
-    if isinstance(err, IpBannedError):
-        return f"{title} has banned Home Assistant's IP address after failed logins."
-    if isinstance(err, UnexpectedResponseError):
-        return f"{title} sent an answer the integration does not understand."
     if isinstance(err, BackendRequestError):
         return f"{title} refused the search."
+    if isinstance(err, StackError) and err.reason is not FailureReason.ERROR:
+        return spoken_error(err, title)
     return f"{title} failed to search; see the Home Assistant log."
 
 

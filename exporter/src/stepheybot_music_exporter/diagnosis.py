@@ -95,7 +95,11 @@ def observe(
         vpn_running=None if vpn_up is None else vpn_up == 1,
         vpn_leak=None if leak is None else leak == 1,
         forwarded_port=None if forwarded is None else int(forwarded),
-        listen_ports=_known_if(listen, len(listen) == len(clients), holds=False),
+        listen_ports=_known_if(
+            listen,
+            len(listen) == len(clients),
+            bool(forwarded) and any(port != forwarded for port in listen.values()),
+        ),
         stalled_downloads=_known_if(stalled, all_stalled, any(stalled.values())),
         indexers_enabled=enabled if managers_read else None,
         indexers_failing=failing if managers_read else None,

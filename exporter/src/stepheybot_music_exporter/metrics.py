@@ -69,8 +69,8 @@ BACKEND_SCRAPE_DURATION = _gauge(
 BACKEND_FAILURE = _gauge(
     "backend_failure",
     "1 for the reason the backend failed in this scrape (unreachable, timeout, tls, auth, "
-    "banned, login_backoff, bad_response, wrong_application, error, internal); only present "
-    "while backend_up is 0.",
+    "banned, locked_out, whitelist_refused, host_refused, login_backoff, server_error, "
+    "bad_response, wrong_application, error, internal); only present while backend_up is 0.",
     "backend",
     "reason",
 )
@@ -248,6 +248,14 @@ BLOCKED = _gauge(
     "not readable) is absent, never 0; a cause the stack cannot have (no gluetun, no "
     "indexer manager, no Lidarr) is always 0.",
     "cause",
+)
+
+LISTEN_PORT_MATCHES_VPN = _gauge(
+    "listen_port_matches_vpn",
+    "1 when the download client listens for peers on the port gluetun forwarded, 0 when it "
+    "listens on another (no peer can connect; Home Assistant's sync_forwarded_port fixes it). "
+    "Present only while both ports are known and gluetun forwards one.",
+    "client",
 )
 
 # --------------------------------------------------------------------------- Docker

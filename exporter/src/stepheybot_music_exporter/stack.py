@@ -23,6 +23,8 @@ from stepheybot_music_clients.errors import (
     StackError,
     failure_reason,
 )
+from stepheybot_music_clients.listen_port import port_matches
+from stepheybot_music_clients.models import BackendKind
 from stepheybot_music_clients.stackfile import StackConfig
 
 from . import metrics as m
@@ -68,6 +70,9 @@ class StackCollector:
         """Create one long-lived collector per backend (nothing connects yet)."""
         self.stack = stack
         self._backends = [_Backend(make_collector(b, options)) for b in stack.backends]
+        has_vpn = any(b.kind is BackendKind.GLUETUN for b in stack.backends)
+        for backend in self._backends:
+            backend.collector.reads_listen_port = has_vpn
         self._inflight: asyncio.Task[Snapshot] | None = None
         self._last_cause: str | None = None
         self.collections = 0
@@ -114,6 +119,9 @@ class StackCollector:
             else:
                 samples.add(m.BACKEND_FAILURE, 1, backend=result.name, reason=result.reason)
         _add_derived(samples, facts)
+        forwarded = samples.get(m.VPN_FORWARDED_PORT)
+        for backend in self._backends:
+            backend.collector.vpn_forwarded = int(forwarded) if forwarded is not None else None
         self._report_diagnosis(diagnose_scrape(self.stack, samples, facts))
         return Snapshot(samples=samples, backends=tuple(r for r, _, _ in results))
 
@@ -216,7 +224,12 @@ class StackCollector:
 
 
 def _add_derived(samples: m.Samples, facts: Facts) -> None:
-    """Metrics that need two backends: the VPN leak check."""
+    """Metrics that need two backends: the VPN leak check, the listen ports against the VPN's."""
+    forwarded = samples.get(m.VPN_FORWARDED_PORT)
+    for client, port in facts.listen_ports.items():
+        matches = port_matches(int(forwarded) if forwarded is not None else None, port)
+        if matches is not None:
+            samples.add(m.LISTEN_PORT_MATCHES_VPN, 1 if matches else 0, client=client)
     if facts.vpn_public_ip is None or not facts.external_addresses:
         return
     leak = any(ip != facts.vpn_public_ip for ip in facts.external_addresses.values())

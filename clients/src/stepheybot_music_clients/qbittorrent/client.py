@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import json
 import re
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any, ClassVar, Literal, NoReturn
@@ -627,3 +628,25 @@ class QBittorrentClient(HttpClient):
         """Turn the alternative speed limits on or off (the API only has a toggle)."""
         if await self.alternative_speed_limits() != enabled:
             await self._post("transfer/toggleSpeedLimitsMode")
+
+    # --- listen port ---------------------------------------------------------------------
+
+    async def listen_port(self) -> int:
+        """The port qBittorrent listens on for peers (``app/preferences`` ``listen_port``).
+
+        0 means a random port at each start (``random_port``, deprecated since 5.0).
+        """
+        payload = await self._get_json("app/preferences")
+        with parsing(self.kind, "app/preferences"):
+            return int(payload["listen_port"])
+
+    async def set_listen_port(self, port: int) -> None:
+        """Listen for peers on ``port`` (saved in qBittorrent's settings, applied at once).
+
+        ``app/setPreferences`` takes one ``json`` form field; only ``listen_port`` is sent, so
+        no other setting changes (``src/webui/api/appcontroller.cpp``, release-4.5.2 and
+        release-5.1.4: ``session->setPort``).
+        """
+        if not 1 <= port <= 65535:
+            raise ValueError(f"{port} is not a TCP port")
+        await self._post("app/setPreferences", {"json": json.dumps({"listen_port": port})})

@@ -540,6 +540,7 @@ class SubsonicClient(HttpClient):
                         artist_id=a.get("artistId"),
                         song_count=_optional_int(a.get("songCount")),
                         year=_optional_int(a.get("year")),
+                        cover_art=str(a.get("coverArt") or "") or None,
                     )
                     for a in found.get("album", [])
                 ),
@@ -552,6 +553,8 @@ class SubsonicClient(HttpClient):
                         album_id=s.get("albumId"),
                         track=_optional_int(s.get("track")),
                         duration=_optional_int(s.get("duration")),
+                        content_type=str(s.get("contentType") or "") or None,
+                        cover_art=str(s.get("coverArt") or "") or None,
                     )
                     for s in found.get("song", [])
                 ),

@@ -108,6 +108,8 @@ class SearchAlbum:
     artist_id: str | None
     song_count: int | None
     year: int | None
+    cover_art: str | None = None
+    """The id to pass to ``getCoverArt`` (None: the server has none)."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -122,6 +124,9 @@ class SearchSong:
     track: int | None
     duration: int | None
     """Length in seconds."""
+    content_type: str | None = None
+    """The MIME type of the file as stored (e.g. ``audio/flac``)."""
+    cover_art: str | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -9,8 +9,9 @@ header) is broken, and is reported instead of looping.
 
 from __future__ import annotations
 
+import asyncio
 import base64
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, ClassVar
 
 import aiohttp
@@ -206,6 +207,34 @@ class TransmissionClient(HttpClient):
         """Call one RPC method and return its ``arguments``; raise unless it succeeded."""
         resp = await self._post({"method": method, "arguments": dict(arguments or {})})
         self._check(resp)
+        return self._arguments(method, resp)
+
+    async def rpc_in_worker[T](
+        self,
+        method: str,
+        arguments: Mapping[str, Any],
+        read: Callable[[dict[str, Any]], T],
+        *,
+        what: str,
+    ) -> T:
+        """:meth:`rpc`, with the reply decoded and ``read`` in a worker thread.
+
+        For replies big enough (every torrent of a big daemon: 2 MB of JSON at 10,000) that
+        decoding them in the event loop would stall it; ``read``'s shape errors are reported
+        as :func:`parsing` reports them, naming ``what``.
+        """
+        resp = await self._post({"method": method, "arguments": dict(arguments)})
+        self._check(resp)
+
+        def decode() -> T:
+            args = self._arguments(method, resp)
+            with parsing(self.kind, what):
+                return read(args)
+
+        return await asyncio.to_thread(decode)
+
+    def _arguments(self, method: str, resp: Response) -> dict[str, Any]:
+        """The ``arguments`` of a checked reply; raise unless it succeeded."""
         data = resp.json()
         if not isinstance(data, dict) or "result" not in data:
             raise WrongApplicationError(
@@ -396,3 +425,22 @@ class TransmissionClient(HttpClient):
     async def remove(self, ids: Sequence[TorrentId], *, delete_data: bool = False) -> None:
         """Remove torrents by id or hash, deleting their files when asked."""
         await self._act("torrent-remove", ids, {"delete-local-data": delete_data})
+
+    # ----------------------------------------------------------------- peer port
+
+    async def peer_port(self) -> int:
+        """The port the daemon listens on for peers (``session-get`` ``peer-port``)."""
+        args = await self.rpc("session-get", {"fields": ["peer-port"]})
+        with parsing(self.kind, "the session"):
+            return int(args["peer-port"])
+
+    async def set_peer_port(self, port: int) -> None:
+        """Listen for peers on ``port`` (``session-set`` ``peer-port``; 3.00 and 4.x).
+
+        The daemon saves it in its settings; with ``peer-port-random-on-start`` on it picks a
+        new random port at its next start (``docs/rpc-spec.md``, 4.1.0; 4.1 also accepts
+        the snake_case ``peer_port``, the kebab-case key is the one every release reads).
+        """
+        if not 1 <= port <= 65535:
+            raise ValueError(f"{port} is not a TCP port")
+        await self.rpc("session-set", {"peer-port": port})

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import contextlib
+import time
 from abc import ABC, abstractmethod
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import ClassVar
 
 import aiohttp
 from stepheybot_music_clients.factory import ClientSettings, StackClient, make_client_as
+from stepheybot_music_clients.listen_port import ListenPortWatch
 from stepheybot_music_clients.login_policy import LoginGuard, LoginPolicy
 from stepheybot_music_clients.models import BackendKind
 from stepheybot_music_clients.stackfile import BackendConfig
@@ -54,6 +57,10 @@ class Collector[ClientT: StackClient](ABC):
     """The class :func:`~stepheybot_music_clients.factory.make_client` builds for ``kind``."""
     logs_in: bool = False
     """True for backends with a login step whose failures may count towards an IP ban."""
+    reads_listen_port: bool = False
+    """Set by the stack when it has a VPN: a download client then reports its listen port."""
+    vpn_forwarded: int | None = None
+    """The port gluetun forwarded at the last scrape (set by the stack; None: not known)."""
 
     def __init__(self, backend: BackendConfig, options: CollectorOptions) -> None:
         """Prepare a collector; nothing connects before the first :meth:`collect`."""
@@ -61,6 +68,7 @@ class Collector[ClientT: StackClient](ABC):
         self.options = options
         self._session: aiohttp.ClientSession | None = None
         self._client: ClientT | None = None
+        self._listen_watch: ListenPortWatch | None = None
         self.login_guard: LoginGuard | None = (
             LoginGuard(
                 LoginPolicy(backoff=options.login_backoff, max_failures=options.max_login_failures)
@@ -109,6 +117,16 @@ class Collector[ClientT: StackClient](ABC):
             )
             self._client = make_client_as(self.client_type, self.kind, self.session(), settings)
         return self._client
+
+    async def listen_port(self, read: Callable[[], Awaitable[int]]) -> int:
+        """The download client's listen port, read again only when the watch says so."""
+        if self._listen_watch is None:
+            self._listen_watch = ListenPortWatch()
+        watch, now = self._listen_watch, time.monotonic()
+        port = watch.port
+        if port is None or watch.due(self.vpn_forwarded, now):
+            return watch.record(await read(), now)
+        return port
 
     @abstractmethod
     async def collect(self, out: Samples, facts: Facts) -> None:

@@ -68,6 +68,8 @@ class QBittorrentCollector(Collector[QBittorrentClient]):
             out.add(m.DOWNLOAD_FREE_DISK, state.free_space_on_disk, client=self.name)
         if state.last_external_address_v4:
             facts.external_addresses[self.name] = state.last_external_address_v4
+        if self.reads_listen_port:
+            facts.listen_ports[self.name] = await self.listen_port(self.client().listen_port)
 
     async def close(self) -> None:
         """Log out (qBittorrent keeps only 15 sessions), then release the HTTP session."""

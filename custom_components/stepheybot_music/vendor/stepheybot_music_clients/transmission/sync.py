@@ -30,6 +30,7 @@ from collections.abc import Callable, Iterable, Mapping
 from types import MappingProxyType
 from typing import TYPE_CHECKING
 
+from stepheybot_music_clients.transmission.listing import list_torrents
 from stepheybot_music_clients.transmission.models import (
     RPC_MARKS_EDITS,
     TORRENT_FIELDS,
@@ -227,9 +228,7 @@ class TransmissionSync:
     async def _list_all(self) -> None:
         refetch = list(self._refetch)
         sent = self._now()
-        args = await self.client.rpc("torrent-get", {"fields": list(TORRENT_FIELDS)})
-        with parsing(self.client.kind, "the torrent list"):
-            listed = parse_torrents(args["torrents"])
+        listed = await list_torrents(self.client)
         old = self._torrents
         torrents: dict[int, Torrent] = {}
         kept = 0
