@@ -11,8 +11,8 @@ diagnosed with only the causes that can hold that request back at its stage: a s
 download waits for the VPN, the port, peers or disk; a search for the indexers; an import for
 Lidarr or the disk.
 
-The forwarded port is read from gluetun but the clients' listen ports are not read yet, so
-``port_mismatch`` stays unknown (unless gluetun forwards no port).
+The clients' listen ports come from :mod:`.port_sync`'s coordinators; like the exporter, a
+mismatch read on one client holds even when another client's port could not be read.
 """
 
 from __future__ import annotations
@@ -81,6 +81,12 @@ def observe(runtime: StackRuntimeData) -> StackObservation:
             fresh_clients = [c.coordinator for c in clients if c.coordinator.fresh]
             vpn_leak = leaking(data, peer_addresses(fresh_clients))
 
+    listen: dict[str, int] = {}
+    for client in clients:  # read by port_sync's coordinator only in a stack with gluetun
+        port = client.listen_port
+        if port is not None and port.fresh:
+            listen[client.ref.title] = port.data.listen_port
+
     stalled: dict[str, int] = {}
     free: dict[str, int] = {}
     stalled_read = free_read = True
@@ -127,7 +133,11 @@ def observe(runtime: StackRuntimeData) -> StackObservation:
         vpn_running=vpn_running,
         vpn_leak=vpn_leak,
         forwarded_port=forwarded,
-        listen_ports=None,
+        listen_ports=_known_if(
+            listen,
+            len(listen) == len(clients),
+            bool(forwarded) and any(port != forwarded for port in listen.values()),
+        ),
         stalled_downloads=_known_if(stalled, stalled_read, any(stalled.values())),
         indexers_enabled=enabled,
         indexers_failing=failing,

@@ -226,7 +226,7 @@ async def test_each_cause_is_named_within_one_poll_and_cleared(
     request = entry.runtime_data.requests.store.get(request_id)
     assert request is not None
     assert request.album is not None
-    assert blocked_by(hass) not in INJECT
+    assert blocked_by(hass) == "none"
     (route, body), (lift_route, lift_body) = INJECT[cause]
     interval = SLOW if cause == "indexers_failing" else 15
 
@@ -259,7 +259,7 @@ async def test_each_cause_is_named_within_one_poll_and_cleared(
     await tsim.advance(5)
     await poll(hass, frozen, interval)
 
-    assert blocked_by(hass) != cause
+    assert blocked_by(hass) == "none"
     assert issue(hass, cause) is None
     answer = await ask(hass, INTENT_WHY_NOT_ARRIVED, music=request.album)
     assert (
@@ -435,3 +435,33 @@ async def test_a_failed_request_is_told_without_urls_or_http_codes(
     assert "http" not in answer.casefold()
     assert "503" not in answer
     assert "passkey" not in answer
+
+
+async def test_a_port_mismatch_is_named_and_fixed_by_the_action(
+    hass: HomeAssistant, tsim: Simulator, frozen: FrozenDateTimeFactory, intents_ready: None
+) -> None:
+    entry, request_id = await downloading(hass, tsim, frozen)
+    request = entry.runtime_data.requests.store.get(request_id)
+    assert request is not None
+    assert request.album is not None
+    assert blocked_by(hass) == "none"
+
+    await control(tsim, "vpn", change_ip=True)
+    await poll(hass, frozen, 15)
+    forwarded = tsim.world.vpn.forwarded_port
+    assert blocked_by(hass) == "port_mismatch"
+    raised = issue(hass, "port_mismatch")
+    assert raised is not None
+    assert f"not on {forwarded}, the port the VPN forwarded" in str(raised.translation_placeholders)
+    answer = await ask(hass, INTENT_WHY_NOT_ARRIVED, music=request.album)
+    assert answer.startswith(f"{request.album} by {request.artist} is stuck: qBittorrent listens")
+    assert "Sync the forwarded port, or set" in answer
+    found = await waiting(hass, request_id)
+    assert found is not None
+    assert found["cause"] == "port_mismatch"
+
+    await act(hass, "sync_forwarded_port", False)
+    await poll(hass, frozen, 15)
+    assert blocked_by(hass) == "none"
+    assert issue(hass, "port_mismatch") is None
+    assert await waiting(hass, request_id) is None
