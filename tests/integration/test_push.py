@@ -75,7 +75,7 @@ async def reachable(hass: HomeAssistant, hass_client_no_auth: ClientSessionGener
         assert await async_setup_component(hass, component, {})
     # as Home Assistant's own server does when it starts (components/http/server.py, start()):
     # the router never freezes, so the integration registers its views (card, media) later
-    hass.http.app._router.freeze = lambda: None  # type: ignore[method-assign]  # noqa: SLF001
+    hass.http.app._router.freeze = lambda: None  # type: ignore[method-assign]
     client = await hass_client_no_auth()
     url = str(client.make_url("")).rstrip("/")
     hass.config.internal_url = url
