@@ -167,9 +167,7 @@ async def test_sync_without_a_forwarded_port_says_what_to_turn_on(peer: Peer) ->
 @pytest.mark.parametrize("port", [0, -1, 65536])
 async def test_a_port_out_of_range_is_refused_before_any_request(peer: Peer, port: int) -> None:
     client = peer.sync.client
-    setter = (
-        client.set_listen_port if isinstance(client, QBittorrentClient) else client.set_peer_port
-    )
+    setter = client.set_listen_port
     with pytest.raises(ValueError, match="is not a TCP port"):
         await setter(port)
     assert client.stats.requests == 0

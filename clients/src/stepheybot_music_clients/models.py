@@ -11,6 +11,11 @@ LIBRARY_MAX_AGE = 6 * 3600.0
 (:class:`~stepheybot_music_clients.lidarr.LibraryWatch`). It lives here, not in ``lidarr``, so
 the exporter's options can name it without loading the Lidarr client."""
 
+MUSIC_FOLDERS = ("/hot_downloads",)
+"""Folders whose torrents are music whatever their label: the StepheyBot Music Brain adds its
+downloads to Transmission with ``download-dir`` ``/hot_downloads`` and no label. It lives here,
+not in ``downloads``, so the stack file can name it without loading the download clients."""
+
 
 class ApiEnum(StrEnum):
     """A StrEnum with an ``UNKNOWN`` member for values this client does not know yet."""

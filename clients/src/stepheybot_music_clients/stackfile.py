@@ -34,9 +34,8 @@ from typing import Any
 import voluptuous as vol
 import yaml
 
-from stepheybot_music_clients.downloads.view import MUSIC_FOLDERS
 from stepheybot_music_clients.errors import StackError
-from stepheybot_music_clients.models import BackendKind
+from stepheybot_music_clients.models import MUSIC_FOLDERS, BackendKind
 
 _FIELDS = (
     "url",

@@ -21,7 +21,8 @@ from functools import cache
 from types import MappingProxyType
 
 from stepheybot_music_clients.downloads.states import DownloadState
-from stepheybot_music_clients.downloads.view import MUSIC_FOLDERS, TorrentSource, is_music
+from stepheybot_music_clients.downloads.view import TorrentSource, is_music
+from stepheybot_music_clients.models import MUSIC_FOLDERS
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

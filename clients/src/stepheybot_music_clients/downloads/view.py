@@ -14,12 +14,10 @@ from typing import NamedTuple
 
 from stepheybot_music_clients import qbittorrent, transmission
 from stepheybot_music_clients.downloads.states import DownloadState, normalize
+from stepheybot_music_clients.models import MUSIC_FOLDERS
 
 ALL_CATEGORIES = "*"
 """A category of ``*`` takes in every torrent, not only those of one category or label."""
-MUSIC_FOLDERS = ("/hot_downloads",)
-"""Folders whose torrents are music whatever their label: the StepheyBot Music Brain adds its
-downloads to Transmission with ``download-dir`` ``/hot_downloads`` and no label."""
 
 
 def in_category(category: str, labels: Iterable[str]) -> bool:

@@ -12,10 +12,9 @@ sensor, button and action and for the exporter's ``listen_port_matches_vpn``.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import ClassVar, Protocol
 
 from stepheybot_music_clients.errors import BackendRequestError
-from stepheybot_music_clients.qbittorrent.client import QBittorrentClient
-from stepheybot_music_clients.transmission.client import TransmissionClient
 
 __all__ = [
     "LISTEN_PORT_MAX_AGE",
@@ -30,8 +29,22 @@ __all__ = [
 LISTEN_PORT_MAX_AGE = 300.0
 """Seconds a listen port read while it matched the VPN's is trusted before it is read again."""
 
-type PeerClient = QBittorrentClient | TransmissionClient
-"""A download client whose listen port can be read and set."""
+
+class PeerClient(Protocol):
+    """A download client whose listen port can be read and set (qBittorrent, Transmission).
+
+    A protocol, not the two classes: the exporter's :class:`ListenPortWatch` and
+    :func:`port_matches` then load no client package it does not scrape.
+    """
+
+    kind: ClassVar[str]
+    """Which application it is (its error messages name it)."""
+
+    async def listen_port(self) -> int:
+        """The port it listens on for peers now."""
+
+    async def set_listen_port(self, port: int) -> None:
+        """Listen for peers on ``port``."""
 
 
 class NoForwardedPortError(BackendRequestError):
@@ -124,9 +137,7 @@ class PortSync:
 
     async def listen_port(self) -> int:
         """The port the client listens on for peers now."""
-        if isinstance(self.client, QBittorrentClient):
-            return await self.client.listen_port()
-        return await self.client.peer_port()
+        return await self.client.listen_port()
 
     async def state(self, forwarded: int | None) -> PortState:
         """The client's listen port beside ``forwarded``."""
@@ -151,10 +162,7 @@ class PortSync:
         before = await self.listen_port()
         if before == forwarded:
             return PortSyncResult(client=self.name, before=before, after=before)
-        if isinstance(self.client, QBittorrentClient):
-            await self.client.set_listen_port(forwarded)
-        else:
-            await self.client.set_peer_port(forwarded)
+        await self.client.set_listen_port(forwarded)
         after = await self.listen_port()
         if after != forwarded:
             raise BackendRequestError(

@@ -78,4 +78,4 @@ class TransmissionCollector(Collector[TransmissionClient]):
         if free is not None:
             out.add(m.DOWNLOAD_FREE_DISK, free.free_bytes, client=self.name)
         if self.reads_listen_port:
-            facts.listen_ports[self.name] = await self.listen_port(client.peer_port)
+            facts.listen_ports[self.name] = await self.listen_port(client.listen_port)

@@ -12,7 +12,6 @@ from stepheybot_music_clients.downloads.states import STATES, DownloadState, nor
 from stepheybot_music_clients.downloads.tally import Tally, TorrentTally
 from stepheybot_music_clients.downloads.view import (
     ALL_CATEGORIES,
-    MUSIC_FOLDERS,
     QBITTORRENT,
     TRANSMISSION,
     QBittorrentSource,
@@ -24,6 +23,7 @@ from stepheybot_music_clients.downloads.view import (
     in_folders,
     is_music,
 )
+from stepheybot_music_clients.models import MUSIC_FOLDERS
 
 __all__ = [
     "ALL_CATEGORIES",

@@ -428,13 +428,13 @@ class TransmissionClient(HttpClient):
 
     # ----------------------------------------------------------------- peer port
 
-    async def peer_port(self) -> int:
+    async def listen_port(self) -> int:
         """The port the daemon listens on for peers (``session-get`` ``peer-port``)."""
         args = await self.rpc("session-get", {"fields": ["peer-port"]})
         with parsing(self.kind, "the session"):
             return int(args["peer-port"])
 
-    async def set_peer_port(self, port: int) -> None:
+    async def set_listen_port(self, port: int) -> None:
         """Listen for peers on ``port`` (``session-set`` ``peer-port``; 3.00 and 4.x).
 
         The daemon saves it in its settings; with ``peer-port-random-on-start`` on it picks a
