@@ -146,7 +146,10 @@ async def _setup_entry(hass: HomeAssistant, subentries: list[dict[str, Any]]) ->
         MockConfigEntry,
     )
 
-    entry = MockConfigEntry(domain="stepheybot_music", data={}, subentries_data=subentries)
+    # polling costs are measured here; push has its own benchmark (bench/push.py)
+    entry = MockConfigEntry(
+        domain="stepheybot_music", data={}, options={"push": False}, subentries_data=subentries
+    )
     entry.add_to_hass(hass)
 
     def unavailable() -> list[str]:

@@ -162,7 +162,9 @@ class OurHa(Subject):
             for b in self.backends
         ]
         started = time.perf_counter()
-        self.entry = await add_entry(self.hass, "stepheybot_music", {}, subentries=subentries)
+        self.entry = await add_entry(
+            self.hass, "stepheybot_music", {}, options={"push": False}, subentries=subentries
+        )
         self.setup_seconds = time.perf_counter() - started
         for backend in self.entry.runtime_data.backends.values():
             coordinators = list(backend.coordinators)

@@ -13,7 +13,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers import intent
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from custom_components.stepheybot_music.const import DOMAIN
+from custom_components.stepheybot_music.const import CONF_PUSH, DOMAIN
 from custom_components.stepheybot_music.facts import join_words, plural
 from custom_components.stepheybot_music.tracking.models import (
     FailureReason,
@@ -290,6 +290,7 @@ def _second_stack(sim: Simulator, title: str, names: list[str]) -> MockConfigEnt
         entry_id=f"01{title.upper().replace(' ', ''):0<24}"[:26],
         unique_id=title.casefold(),
         data={},
+        options={CONF_PUSH: False},
         subentries_data=[subentry(sim, name) for name in names],
     )
 

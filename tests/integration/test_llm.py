@@ -13,7 +13,7 @@ from homeassistant.helpers import llm
 from homeassistant.setup import async_setup_component
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from custom_components.stepheybot_music.const import DOMAIN
+from custom_components.stepheybot_music.const import CONF_PUSH, DOMAIN
 from custom_components.stepheybot_music.llm import API_ID
 from simulator import Fault, Simulator
 
@@ -188,6 +188,7 @@ async def test_several_stacks(hass: HomeAssistant, sim: Simulator) -> None:
         entry_id="01STUDIO00000000000000000A",
         unique_id="studio",
         data={},
+        options={CONF_PUSH: False},
         subentries_data=[subentry(sim, "navidrome")],
     )
     studio.add_to_hass(hass)

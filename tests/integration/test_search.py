@@ -31,7 +31,7 @@ from stepheybot_music_clients.errors import (
 from stepheybot_music_clients.music_brain import SearchResult as BrainResult
 from stepheybot_music_clients.music_brain import SearchSource as BrainSource
 
-from custom_components.stepheybot_music.const import DOMAIN
+from custom_components.stepheybot_music.const import CONF_PUSH, DOMAIN
 from custom_components.stepheybot_music.search import (
     Availability,
     ExpiredResultError,
@@ -227,6 +227,7 @@ async def test_every_navidrome_is_searched(hass: HomeAssistant, sim: Simulator) 
         title=STACK_TITLE,
         entry_id=ENTRY_ID,
         data={},
+        options={CONF_PUSH: False},
         subentries_data=[first, second],
     )
     entry.add_to_hass(hass)

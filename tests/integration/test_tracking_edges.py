@@ -13,7 +13,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.util import dt as dt_util
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from custom_components.stepheybot_music.const import DOMAIN
+from custom_components.stepheybot_music.const import CONF_PUSH, DOMAIN
 from custom_components.stepheybot_music.tracking.lidarr_route import NOTHING_FOUND_GRACE
 from custom_components.stepheybot_music.tracking.models import (
     Route,
@@ -321,6 +321,7 @@ async def test_without_scan_rights_the_request_waits_for_navidromes_own_scan(
             title=STACK_TITLE,
             entry_id=ENTRY_ID,
             data={},
+            options={CONF_PUSH: False},
             subentries_data=[subentry(sim, "qbittorrent"), listener],
         )
         entry.add_to_hass(hass)
