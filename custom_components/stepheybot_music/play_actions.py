@@ -60,7 +60,8 @@ PLAY_ACTIONS = (
             probatio.Required("artist"): cv.string,
             probatio.Optional("album"): cv.string,
             probatio.Optional("latest"): cv.boolean,
-            probatio.Optional("media_player"): cv.entity_ids,
+            # cv.entity_ids alone raises TypeError (not Invalid) on a number or a boolean
+            probatio.Optional("media_player"): probatio.All(cv.ensure_list_csv, [cv.entity_id]),
             probatio.Optional("area"): cv.string,
             probatio.Optional("when_ready"): cv.string,
         },
