@@ -11,7 +11,7 @@ from homeassistant.components.binary_sensor import (
     BinarySensorEntityDescription,
 )
 from homeassistant.components.binary_sensor.const import BinarySensorDeviceClass
-from homeassistant.core import HomeAssistant, callback
+from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from stepheybot_music_clients.listen_port import PortState, port_matches
 
@@ -173,7 +173,7 @@ class VpnLeakBinarySensor(BackendEntity[VpnData], FollowsCoordinators, BinarySen
         self._async_follow(self.coordinator.config_entry.entry_id)
 
 
-class PortMatchesVpnBinarySensor(BackendEntity[PortState], BinarySensorEntity):
+class PortMatchesVpnBinarySensor(BackendEntity[PortState], FollowsCoordinators, BinarySensorEntity):
     """On while the download client listens on the port gluetun forwards.
 
     The listen port comes from the client's listen-port coordinator, the forwarded port from
@@ -186,6 +186,7 @@ class PortMatchesVpnBinarySensor(BackendEntity[PortState], BinarySensorEntity):
     def __init__(self, coordinator: ListenPortCoordinator) -> None:
         """Compare ``coordinator``'s listen port with its gluetun's forwarded port."""
         super().__init__(coordinator, PORT_MATCHES_VPN)
+        self._followed = (coordinator.vpn,)
 
     @property
     def is_on(self) -> bool | None:
@@ -201,13 +202,9 @@ class PortMatchesVpnBinarySensor(BackendEntity[PortState], BinarySensorEntity):
         }
 
     async def async_added_to_hass(self) -> None:
-        """Also follow gluetun."""
+        """Also follow gluetun (its new coordinator when it reloads alone)."""
         await super().async_added_to_hass()
-        self.async_on_remove(self.coordinator.vpn.async_add_listener(self._handle_vpn_update))
-
-    @callback
-    def _handle_vpn_update(self) -> None:
-        self.async_write_ha_state()
+        self._async_follow(self.coordinator.config_entry.entry_id)
 
 
 BINARY_SENSORS = BackendEntities[BinarySensorEntity]()

@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from homeassistant.config_entries import ConfigEntry, ConfigSubentry
 from homeassistant.const import CONF_URL
@@ -21,7 +21,6 @@ from .settings import StackSettings
 if TYPE_CHECKING:
     from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-    from .backend_entities import BackendEntities
     from .coordinators.base import StackCoordinator
     from .diagnosis_watch import DiagnosisWatch
     from .push import Pusher
@@ -82,6 +81,18 @@ class BackendRuntime:
                 await self.close()
 
 
+class AddsBackendEntities(Protocol):
+    """What makes one backend's entities on a platform (to add a reloaded backend's again)."""
+
+    def async_add_backend(
+        self,
+        entry: StepheyBotConfigEntry,
+        backend: BackendRuntime,
+        async_add_entities: AddConfigEntryEntitiesCallback,
+    ) -> None:
+        """Add ``backend``'s entities of this platform."""
+
+
 @dataclass(kw_only=True)
 class StackRuntimeData:
     """Everything a loaded stack holds, in ``ConfigEntry.runtime_data``."""
@@ -93,6 +104,8 @@ class StackRuntimeData:
     """What the result ids of recent searches stand for (release links: only here), an hour."""
     push: dict[str, Pusher] = field(default_factory=dict)
     """By config subentry id: the backends that push (Lidarr, Navidrome; option ``push``)."""
+    push_starts: list[asyncio.Task[None]] = field(default_factory=list)
+    """Their start-ups (in the background), cancelled if the stack unloads first."""
     requests: RequestCoordinator = field(init=False)
     """The stack's download requests (set during the entry's set-up, before any platform)."""
     diagnosis: DiagnosisWatch = field(init=False)
@@ -100,7 +113,7 @@ class StackRuntimeData:
     built_from: dict[str, Any] = field(default_factory=dict)
     """The title, options and subentries the running stack was built from (:mod:`.backend_reload`
     tells from it whether one backend changed or the whole stack must reload)."""
-    entity_adders: list[tuple[BackendEntities[Any], AddConfigEntryEntitiesCallback]] = field(
+    entity_adders: list[tuple[AddsBackendEntities, AddConfigEntryEntitiesCallback]] = field(
         default_factory=list
     )
     """Each platform's backend entities and its ``async_add_entities``: to add a reloaded

@@ -41,7 +41,7 @@ from .coordinators.music_brain import BrainRequests, MusicBrainRuntime
 from .coordinators.navidrome import NavidromeRuntime, NavidromeStatus
 from .devices import container_device_info
 from .entity import BackendEntity, StackEntity, async_add_dynamic
-from .push.entity import PushSensor
+from .push.entity import PushSensors
 from .runtime import StackRuntimeData, StepheyBotConfigEntry
 from .tracking.in_flight import RequestsInFlightSensor
 
@@ -635,5 +635,4 @@ async def async_setup_entry(
     )
 
     SENSORS.async_add(entry, async_add_entities)
-    for subentry_id, pusher in runtime.push.items():
-        async_add_entities([PushSensor(pusher)], config_subentry_id=subentry_id)
+    PushSensors().async_add(entry, async_add_entities)

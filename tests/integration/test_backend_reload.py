@@ -16,6 +16,7 @@ from freezegun.api import FrozenDateTimeFactory
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import CONF_API_KEY, CONF_PASSWORD, EVENT_STATE_CHANGED
 from homeassistant.core import Event, HomeAssistant
+from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers import entity_platform
 from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.entity import Entity
@@ -144,4 +145,53 @@ async def test_reauthenticating_one_backend_leaves_the_others_alone(
     assert not set(changed) & others - {"binary_sensor.gluetun_vpn_leak"}, sorted(
         set(changed) & others
     )
+
+    # gluetun is compared with by the download clients' listen ports: they follow its new data
+    old_vpn = entry.runtime_data.backends[subentry_id("gluetun")].coordinator
+    changed, before = await reauthenticate(hass, sim, frozen, entry, "gluetun")
+    new_vpn = entry.runtime_data.backends[subentry_id("gluetun")].coordinator
+    assert new_vpn is not old_vpn
+    ports = [
+        backend.listen_port
+        for name in ("qbittorrent", "transmission")
+        if (backend := entry.runtime_data.backends[subentry_id(name)]).listen_port is not None
+    ]
+    assert ports
+    assert all(port.vpn is new_vpn for port in ports)
+    followers = [e for e in entities(hass).values() if isinstance(e, FollowsCoordinators)]
+    assert not any(old_vpn in f._followed for f in followers)
+    assert await hass.config_entries.async_unload(entry.entry_id)
+
+
+async def test_reconfiguring_one_backend_leaves_the_others_alone(
+    hass: HomeAssistant, sim: Simulator
+) -> None:
+    entry = await setup_stack(hass, sim, NAMES)
+    others = {
+        eid for name in NAMES if name != "lidarr" for eid in of_backend(hass, entry.entry_id, name)
+    }
+    before = entities(hass)
+    changed: list[str] = []
+    unsubscribe = hass.bus.async_listen(
+        EVENT_STATE_CHANGED, lambda event: changed.append(event.data["entity_id"])
+    )
+    result = await entry.start_subentry_reconfigure_flow(hass, subentry_id("lidarr"))
+    typed = {"name": "Lidarr (music)", "url": sim.url("lidarr"), "verify_ssl": True}
+    result = await hass.config_entries.subentries.async_configure(result["flow_id"], typed)
+    assert result["reason"] == "reconfigure_successful"
+    await hass.async_block_till_done(wait_background_tasks=True)
+    unsubscribe()
+
+    after = entities(hass)
+    shown = others & set(before)
+    assert all(after.get(eid) is before[eid] for eid in shown), "the others are not re-created"
+    assert not set(changed) & others, sorted(set(changed) & others)
+    device_id = dr.async_get_device_id_by_identifier(
+        hass, (DOMAIN, subentry_id("lidarr")), config_entry_id=entry.entry_id
+    )
+    device = dr.async_get(hass).async_get(device_id) if device_id else None
+    assert device is not None
+    assert device.name == "Lidarr (music)"
+    assert hass.states.get("sensor.lidarr_queue").state == "2"
+    assert entry.runtime_data.backends[subentry_id("lidarr")].ref.title == "Lidarr (music)"
     assert await hass.config_entries.async_unload(entry.entry_id)

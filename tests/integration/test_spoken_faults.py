@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 from homeassistant.core import Context, HomeAssistant
-from homeassistant.helpers import llm
+from homeassistant.helpers import intent, llm
 from stepheybot_music_clients import login_policy
 
 from custom_components.stepheybot_music import backends as backend_types
@@ -22,11 +22,13 @@ from custom_components.stepheybot_music.intents import (
     INTENT_DOWNLOAD_ALBUM,
     INTENT_DOWNLOAD_LATEST_ALBUM,
     INTENT_LIBRARY_COUNT,
+    INTENT_PREFIX,
     INTENT_RECENT_REQUESTS,
     INTENT_VPN_STATUS,
     INTENT_WHAT_IS_DOWNLOADING,
 )
 from custom_components.stepheybot_music.llm import API_ID
+from custom_components.stepheybot_music.play_intents import INTENT_PLAY
 from custom_components.stepheybot_music.spoken import spoken_error, without_urls
 from simulator import Fault, Simulator
 from tests.reliability.ha_stack import poll
@@ -46,6 +48,7 @@ INTENTS: tuple[tuple[str, dict[str, str]], ...] = (
     (INTENT_LIBRARY_COUNT, {}),
     (INTENT_VPN_STATUS, {}),
     (INTENT_RECENT_REQUESTS, {}),
+    (INTENT_PLAY, {"artist": NOBODY["artist"]}),
 )
 TOOLS: tuple[tuple[str, dict[str, Any]], ...] = (
     ("get_library_counts", {}),
@@ -54,6 +57,7 @@ TOOLS: tuple[tuple[str, dict[str, Any]], ...] = (
     ("get_recent_requests", {}),
     ("search_music", {"query": "the"}),
     ("request_download", NOBODY),
+    ("play_music", {"artist": NOBODY["artist"]}),
 )
 CONTEXT = llm.LLMContext(
     platform="test", context=Context(), language="en", assistant="conversation", device_id=None
@@ -64,11 +68,14 @@ ADDRESS = re.compile(r"://|\b\d{1,3}(?:\.\d{1,3}){3}\b|\blocalhost\b|:\d{2,5}\b"
 
 async def everything_said(hass: HomeAssistant) -> list[str]:
     """Every intent's speech and every tool's result, as text."""
+    registered = {h.intent_type for h in intent.async_get(hass) if h.intent_type}
+    assert {i for i in registered if i.startswith(INTENT_PREFIX)} == {i for i, _ in INTENTS}
+    api = await llm.async_get_api(hass, API_ID, CONTEXT)
+    assert {tool.name for tool in api.tools} == {tool for tool, _ in TOOLS}
     said: list[str] = []
     for intent_type, slots in INTENTS:
         response = await answer(hass, intent_type, **slots)
         said.append(f"{intent_type}: {response.speech['plain']['speech']}")
-    api = await llm.async_get_api(hass, API_ID, CONTEXT)
     for tool, args in TOOLS:
         result = await api.async_call_tool(llm.ToolInput(tool_name=tool, tool_args=args))
         said.append(f"{tool}: {json.dumps(result.data)}")

@@ -29,6 +29,7 @@ from ..const import DOMAIN
 from ..facts import spoken_stage, spoken_title
 from ..requesting import RequestStatus, async_request_download
 from ..runtime import BackendRef, StepheyBotConfigEntry
+from ..spoken import spoken_error
 from ..tracking.models import EVENT_REQUEST, Stage, TrackedRequest
 from .find import Found, LibraryUnavailableError, find
 from .library import Library, libraries
@@ -82,7 +83,8 @@ class PlayError(HomeAssistantError):
 
 def _unavailable(lib: Library, err: StackError, doing: str) -> PlayError:
     ref = lib.entry.runtime_data.backends[lib.backend_id].ref
-    return PlayError(f"I couldn't {doing}: {err}", backend=ref, cause=err)
+    # said aloud and given to LLMs: the backend's name, never its URL (the cause keeps it)
+    return PlayError(f"I couldn't {doing}: {spoken_error(err, ref.title)}", backend=ref, cause=err)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -7,12 +7,40 @@ from typing import TYPE_CHECKING, Any
 
 from homeassistant.components.sensor import SensorDeviceClass, SensorEntity
 from homeassistant.const import EntityCategory
+from homeassistant.core import callback
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from ..devices import backend_device_info
+from ..runtime import BackendRuntime, StepheyBotConfigEntry
 from .state import PushMode
 
 if TYPE_CHECKING:
     from . import Pusher
+
+
+class PushSensors:
+    """The push sensor of each backend that pushes (on the sensor platform)."""
+
+    @callback
+    def async_add(
+        self, entry: StepheyBotConfigEntry, async_add_entities: AddConfigEntryEntitiesCallback
+    ) -> None:
+        """Add every backend's; keep ``async_add_entities`` for a backend reloaded alone."""
+        entry.runtime_data.entity_adders.append((self, async_add_entities))
+        for backend in entry.runtime_data.backends.values():
+            self.async_add_backend(entry, backend, async_add_entities)
+
+    @callback
+    def async_add_backend(
+        self,
+        entry: StepheyBotConfigEntry,
+        backend: BackendRuntime,
+        async_add_entities: AddConfigEntryEntitiesCallback,
+    ) -> None:
+        """Add the push sensor of ``backend``, if it pushes."""
+        subentry_id = backend.ref.subentry_id
+        if (pusher := entry.runtime_data.push.get(subentry_id)) is not None:
+            async_add_entities([PushSensor(pusher)], config_subentry_id=subentry_id)
 
 
 class PushSensor(SensorEntity):
