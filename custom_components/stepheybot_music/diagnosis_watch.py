@@ -11,15 +11,17 @@ not known to be fixed.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from typing import Any
 
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.helpers import issue_registry as ir
+from homeassistant.helpers.dispatcher import async_dispatcher_connect
 from stepheybot_music_clients.diagnosis import Cause, Diagnosis, StackObservation, diagnose
 
 from .const import DOMAIN
 from .diagnosis import observe
-from .runtime import StepheyBotConfigEntry
+from .runtime import StepheyBotConfigEntry, signal_replaced
 
 NEEDS_PERSON: frozenset[Cause] = frozenset(
     {
@@ -49,29 +51,51 @@ class DiagnosisWatch:
         self.observation = StackObservation()
         self.diagnosis: Diagnosis = diagnose(self.observation)
         self._listeners: list[Callable[[], None]] = []
+        self._removers: list[CALLBACK_TYPE] = []
 
     @callback
     def async_start(self) -> CALLBACK_TYPE:
-        """Diagnose now and after every poll of the stack; returns what stops it."""
-        runtime = self.entry.runtime_data
-        removers = [
-            coordinator.async_add_listener(self.async_update)
-            for backend in runtime.backends.values()
-            for coordinator in backend.coordinators
-        ]
-        removers.append(runtime.requests.async_add_listener(self.async_update))
+        """Diagnose now and after every poll of the stack; returns what stops it.
+
+        A backend reloaded alone (:mod:`.backend_reload`) brings new coordinators: the watch
+        follows them (:func:`signal_replaced`).
+        """
+        self._follow()
+        stop_following = async_dispatcher_connect(
+            self.hass, signal_replaced(self.entry.entry_id), self._replaced
+        )
         self.async_update()
 
         @callback
         def stop() -> None:
-            for remove in removers:
-                remove()
+            stop_following()
+            self._unfollow()
             for cause in NEEDS_PERSON:
                 ir.async_delete_issue(
                     self.hass, DOMAIN, blocked_issue_id(cause, self.entry.entry_id)
                 )
 
         return stop
+
+    def _follow(self) -> None:
+        runtime = self.entry.runtime_data
+        self._removers = [
+            coordinator.async_add_listener(self.async_update)
+            for backend in runtime.backends.values()
+            for coordinator in backend.coordinators
+        ]
+        self._removers.append(runtime.requests.async_add_listener(self.async_update))
+
+    def _unfollow(self) -> None:
+        for remove in self._removers:
+            remove()
+        self._removers = []
+
+    @callback
+    def _replaced(self, _: Mapping[Any, Any]) -> None:
+        self._unfollow()
+        self._follow()
+        self.async_update()
 
     @callback
     def async_add_listener(self, listener: Callable[[], None]) -> CALLBACK_TYPE:

@@ -22,8 +22,10 @@ from homeassistant.helpers import llm
 from homeassistant.setup import async_setup_component
 from pytest_homeassistant_custom_component.common import async_capture_events
 
+from custom_components.stepheybot_music.backend_reload import async_reload_backend
 from custom_components.stepheybot_music.blocked_sensor import MUSIC_BLOCKED_BY
 from custom_components.stepheybot_music.const import DOMAIN
+from custom_components.stepheybot_music.coordinators.gluetun import GluetunRuntime
 from custom_components.stepheybot_music.diagnosis import SEARCH_SLOW, stack_diagnosis
 from custom_components.stepheybot_music.diagnosis_answers import INTENT_WHY_NOT_ARRIVED
 from custom_components.stepheybot_music.diagnosis_watch import NEEDS_PERSON
@@ -33,7 +35,7 @@ from custom_components.stepheybot_music.runtime import StepheyBotConfigEntry
 from custom_components.stepheybot_music.tracking.models import EVENT_REQUEST
 from simulator import Simulator
 
-from .conftest import ENTRY_ID, setup_stack
+from .conftest import ENTRY_ID, setup_stack, subentry_id
 from .helpers import poll, translations
 from .service_helpers import act
 from .tracking import catalog_album, request_album, step, tsim
@@ -465,3 +467,18 @@ async def test_a_port_mismatch_is_named_and_fixed_by_the_action(
     assert blocked_by(hass) == "none"
     assert issue(hass, "port_mismatch") is None
     assert await waiting(hass, request_id) is None
+
+
+async def test_the_diagnosis_follows_a_backend_reloaded_alone(
+    hass: HomeAssistant, tsim: Simulator, frozen: FrozenDateTimeFactory
+) -> None:
+    entry = await setup_stack(hass, tsim, options=OPTIONS)
+    await async_reload_backend(hass, entry, subentry_id("gluetun"))
+    await hass.async_block_till_done(wait_background_tasks=True)
+    vpn = entry.runtime_data.backends[subentry_id("gluetun")]
+    assert isinstance(vpn, GluetunRuntime)
+
+    await control(tsim, "vpn", up=False)
+    await vpn.coordinator.async_refresh()  # only the new coordinator polls
+    assert blocked_by(hass) == "vpn_down"
+    assert issue(hass, "vpn_down") is not None
