@@ -10,11 +10,13 @@ import { LitElement, css, html, nothing, type PropertyValues, type TemplateResul
 
 import {
   attentionLine,
+  canPlay,
   canRetry,
   groupResults,
   hitDetail,
   libraryLine,
   normalizeConfig,
+  playFields,
   progressPercent,
   requestDetail,
   requestFields,
@@ -173,14 +175,18 @@ export class StepheyBotMusicCard extends LitElement {
     }
   }
 
-  private async _request(key: string, fields: Record<string, unknown>): Promise<void> {
+  private async _request(
+    key: string,
+    fields: Record<string, unknown>,
+    service = "request_download",
+  ): Promise<void> {
     if (!this.hass) return;
     this._busy = { ...this._busy, [key]: true };
     try {
       const answer = await this.hass.callWS<{ response: RequestAnswer }>({
         type: "call_service",
         domain: DOMAIN,
-        service: "request_download",
+        service,
         service_data: { ...this._stackFields(), ...fields },
         return_response: true,
       });
@@ -299,7 +305,8 @@ export class StepheyBotMusicCard extends LitElement {
     const tone =
       request.stage === "failed" ? "bad" : request.stalled ? "warn" : request.stage === "in_library" ? "ok" : "";
     const key = `retry:${request.request_id}`;
-    const answer = this._answers[key];
+    const play = `play:${request.request_id}`;
+    const answer = this._answers[key] ?? this._answers[play];
     return html`<li class="request-row ${tone}" data-stage=${request.stage} ?data-stalled=${request.stalled}>
       <div class="line">
         <span class="name">${request.title}</span>
@@ -317,6 +324,15 @@ export class StepheyBotMusicCard extends LitElement {
       </div>
       <div class="line detail">
         <span>${requestDetail(request, language)}</span>
+        ${canPlay(request)
+          ? html`<button
+              class="play"
+              ?disabled=${this._busy[play]}
+              @click=${() => this._request(play, playFields(request, this._config?.media_player), "play")}
+            >
+              ${this._t("play")}
+            </button>`
+          : nothing}
         ${canRetry(request)
           ? html`<button
               class="retry"

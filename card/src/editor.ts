@@ -21,6 +21,7 @@ export const EDITOR_SCHEMA = [
       },
     },
   },
+  { name: "media_player", selector: { entity: { domain: "media_player" } } },
   { name: "show_attention", selector: { boolean: {} } },
   { name: "show_search", selector: { boolean: {} } },
   { name: "show_requests", selector: { boolean: {} } },
@@ -30,6 +31,7 @@ export const EDITOR_SCHEMA = [
 const LABELS: Record<string, StringKey> = {
   entry_id: "choose_stack",
   theme: "theme",
+  media_player: "media_player",
   show_attention: "show_attention",
   show_search: "show_search",
   show_requests: "show_requests",
@@ -65,6 +67,7 @@ export class StepheyBotMusicCardEditor extends LitElement {
     event.stopPropagation();
     const config = { ...event.detail.value };
     if (!config.entry_id) delete config.entry_id;
+    if (!config.media_player) delete config.media_player;
     this._config = config;
     this.dispatchEvent(new CustomEvent("config-changed", { detail: { config }, bubbles: true, composed: true }));
   }

@@ -77,6 +77,19 @@ export function canRetry(request: RequestState): boolean {
   return request.stage === "failed";
 }
 
+/** Whether the card offers to play a request: a download that reached the library. */
+export function canPlay(request: RequestState): boolean {
+  return request.stage === "in_library" && request.kind === "download";
+}
+
+/** The fields of the ``play`` action for a finished request (``media_player`` when chosen). */
+export function playFields(request: RequestState, mediaPlayer?: string): Record<string, string> {
+  const fields: Record<string, string> = { artist: request.artist };
+  if (request.album) fields.album = request.album;
+  if (mediaPlayer) fields.media_player = mediaPlayer;
+  return fields;
+}
+
 /** The fields of ``request_download`` that ask for a request again. */
 export function retryFields(request: RequestState): Record<string, string> {
   return request.album ? { artist: request.artist, album: request.album } : { artist: request.artist };
@@ -164,15 +177,16 @@ export function libraryLine(state: CardState, language?: string): string | null 
 }
 
 /** The config with every default filled in; throws on what cannot work. */
-export function normalizeConfig(config: Partial<CardConfig> | undefined): Required<Omit<CardConfig, "entry_id">> & {
-  entry_id?: string;
-} {
+export function normalizeConfig(
+  config: Partial<CardConfig> | undefined,
+): Required<Omit<CardConfig, "entry_id" | "media_player">> & { entry_id?: string; media_player?: string } {
   if (!config || typeof config !== "object") throw new Error("Invalid configuration");
   const theme = config.theme ?? "default";
   if (theme !== "default" && theme !== "neon") throw new Error(`Unknown theme: ${String(theme)}`);
   return {
     type: config.type ?? "custom:stepheybot-music-card",
     entry_id: config.entry_id || undefined,
+    media_player: config.media_player || undefined,
     theme,
     show_attention: config.show_attention ?? true,
     show_search: config.show_search ?? true,

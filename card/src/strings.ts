@@ -10,6 +10,8 @@ const EN = {
   request_latest: "Latest album",
   requesting: "Requesting…",
   retry: "Retry",
+  play: "Play",
+  media_player: "Play on",
   requests: "Requests",
   no_requests: "No requests in flight.",
   library: "Library",
@@ -64,6 +66,7 @@ const DE: Partial<Record<StringKey, string>> = {
   requests: "Anfragen",
   library: "Bibliothek",
   retry: "Erneut",
+  play: "Abspielen",
   vpn_down: "VPN getrennt",
 };
 

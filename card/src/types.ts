@@ -119,6 +119,8 @@ export interface CardConfig {
   show_search?: boolean;
   show_requests?: boolean;
   show_library?: boolean;
+  /** Where Play sends a finished album (media_player entity ids); none: the only player. */
+  media_player?: string;
 }
 
 /** The little of Home Assistant's frontend object the card uses. */

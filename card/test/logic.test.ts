@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 
 import {
   attentionLine,
+  canPlay,
   canRetry,
   formatBytes,
   formatEta,
@@ -9,6 +10,7 @@ import {
   groupResults,
   libraryLine,
   normalizeConfig,
+  playFields,
   progressPercent,
   requestDetail,
   requestFields,
@@ -183,6 +185,7 @@ describe("library and config", () => {
     expect(normalizeConfig({ type: "custom:stepheybot-music-card" })).toEqual({
       type: "custom:stepheybot-music-card",
       entry_id: undefined,
+      media_player: undefined,
       theme: "default",
       show_attention: true,
       show_search: true,
@@ -198,5 +201,20 @@ describe("library and config", () => {
     expect(localize("de-AT", "stalled")).toBe("Stalled");
     expect(localize("fr", "search")).toBe("Search");
     expect(localize(undefined, "eta", { time: "3 min" })).toBe("3 min left");
+  });
+});
+
+describe("play", () => {
+  it("offers Play for a download in the library, on the chosen player", () => {
+    const done = request({ stage: "in_library", progress: 1 });
+    expect(canPlay(done)).toBe(true);
+    expect(canPlay(request())).toBe(false);
+    expect(canPlay(request({ stage: "in_library", kind: "upgrade" }))).toBe(false);
+    expect(playFields(done)).toEqual({ artist: "The Iron Atlas", album: "Static Paper Radio" });
+    expect(playFields(done, "media_player.kitchen")).toEqual({
+      artist: "The Iron Atlas",
+      album: "Static Paper Radio",
+      media_player: "media_player.kitchen",
+    });
   });
 });

@@ -748,6 +748,13 @@ async def test_the_music_card_from_search_to_library_at_phone_and_desktop_width(
     await card.locator(".chip.ok").wait_for(timeout=60_000)
     await row.locator(".stage", has_text="In library").wait_for(timeout=LIBRARY_TIMEOUT * 1000)
     assert await row.get_by_role("progressbar").get_attribute("aria-valuenow") == "100"
+    # and can be played from there: the play action answers in place (no URL reaches the page)
+    await row.get_by_role("button", name="Play").click()
+    played = row.locator(".answer")
+    await played.wait_for(timeout=60_000)
+    said = await played.inner_text()
+    assert said.strip(), said
+    assert "http" not in said, said
     await page.wait_for_timeout(2000)
     assert await card.locator(".attention").count() == 0, await _card_text(page)
     await _fits(page)

@@ -327,6 +327,8 @@ async def test_library_hits_have_pictures_through_home_assistant(
     assert picture.status == 200
     assert picture.content_type == "image/png"
     assert (await picture.read()).startswith(b"\x89PNG\r\n\x1a\n")
+    assert picture.headers["X-Content-Type-Options"] == "nosniff"
+    assert picture.headers["Content-Security-Policy"].startswith("default-src 'none'")
     assert (await browser.get(path)).status == 401  # unsigned
     assert (await browser.get(cover.replace(item_id, "0" * 32))).status == 401  # not signed so
 

@@ -104,7 +104,12 @@ class CoverView(HomeAssistantView):
         return web.Response(
             body=art.body,
             content_type=art.content_type,
-            headers={"Cache-Control": "private, max-age=86400"},
+            # an image only: a hostile server's SVG must not run script in Home Assistant's origin
+            headers={
+                "Cache-Control": "private, max-age=86400",
+                "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'",
+                "X-Content-Type-Options": "nosniff",
+            },
         )
 
 
