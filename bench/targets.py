@@ -189,7 +189,7 @@ def evaluate_issue22(report: Report) -> list[Target]:
             for r in report.rows
             if r.subject == "our exporter"
             and r.backend == backend
-            and r.size >= TARGET_SIZE
+            and r.size == TARGET_SIZE
             and "VmHWM" in r.memory
         ]
         out.append(

@@ -228,6 +228,32 @@ async def check_home_assistant(demo: Demo) -> list[str]:
     return problems
 
 
+async def check_push(demo: Demo, wait: float = 60.0) -> list[str]:
+    """Lidarr and Navidrome push to Home Assistant (their Push sensors say ``healthy``)."""
+    info = demo.info
+    assert info.setup is not None
+    assert info.stack is not None
+    kinds = {b.kind for b in info.stack.backends} & {"lidarr", "navidrome"}
+    problems: list[str] = []
+    async with demo.home_assistant_api() as api:
+        entities = await our_entities(api, info.setup.entry_id)
+        pushes = [e["entity_id"] for e in entities if e.get("translation_key") == "push"]
+        if len(pushes) < len(kinds):
+            return [f"Home Assistant has the push sensors {pushes} for {sorted(kinds)}"]
+        for entity_id in pushes:
+            deadline = time.monotonic() + wait
+            state: JSON = {}
+            while time.monotonic() < deadline:
+                state = await api.get(f"/api/states/{entity_id}")
+                if state.get("state") == "healthy":
+                    break
+                await asyncio.sleep(1)
+            else:
+                problem = state.get("attributes", {}).get("problem")
+                problems.append(f"{entity_id} is {state.get('state')}: {problem}")
+    return problems
+
+
 async def _check_changes(api: HomeAssistantApi, ids: set[str], wait: float = 60.0) -> list[str]:
     """Some state of ours changes while the simulated stack downloads."""
 
@@ -406,6 +432,7 @@ async def run_checks(demo: Demo) -> list[str]:
         return [str(err)]
     checks = (
         check_home_assistant,
+        check_push,
         check_exporter,
         check_prometheus,
         check_download_totals,

@@ -29,6 +29,8 @@ _card_setup() {
     echo "error: npm ci failed in card/ (the npm registry must be reachable during setup)" >&2
     return 1
   }
+  # what node_modules was installed from, for _card_test to compare with the lock file
+  sha256sum <"$dir/package-lock.json" >"$dir/node_modules/.stepheybot-lock.sha256"
 }
 
 _card_test() {
@@ -36,10 +38,10 @@ _card_test() {
   _card_need_node || return 1
   local dir
   dir=$(_card_dir)
-  if [ ! -f "$dir/node_modules/.package-lock.json" ] \
-    || [ "$dir/package-lock.json" -nt "$dir/node_modules/.package-lock.json" ]; then
-    echo "error: card/node_modules is missing or older than card/package-lock.json: run" \
-      "scripts/setup (it runs npm ci in card/)" >&2
+  if [ "$(cat "$dir/node_modules/.stepheybot-lock.sha256" 2>/dev/null)" \
+    != "$(sha256sum <"$dir/package-lock.json")" ]; then
+    echo "error: card/node_modules is missing or was not installed from card/package-lock.json:" \
+      "run scripts/setup (it runs npm ci in card/)" >&2
     return 1
   fi
   echo "== music card: tsc"

@@ -17,7 +17,7 @@ from aiohttp import web
 
 from .faults import Fault
 from .model import ACTIVE_STATUSES, Health, Torrent, TorrentStatus
-from .world import World
+from .world import GIB, World
 
 if TYPE_CHECKING:
     from .server import Simulator
@@ -116,6 +116,24 @@ ROUTES = (
             "cut": "true or false (required): push cut or restored",
         },
         example={"backend": "lidarr", "cut": True},
+    ),
+    Route(
+        path="/control/blockers",
+        method="POST",
+        does=(
+            "Cause what keeps music from arriving: no peers, every indexer failing, Lidarr "
+            "refusing imports, a full disk (the VPN's causes are /control/vpn's)."
+        ),
+        body={
+            "peers": "true or false: peers send data (false: every unfinished download stalls)",
+            "indexers_failing": "true or false: every indexer of Jackett and Prowlarr fails",
+            "import_error": (
+                "Lidarr's message for the finished music downloads it refuses to import "
+                '(importFailed); "" imports them again'
+            ),
+            "disk_free_gib": "free space of the download and music disk, in GiB (0 or more)",
+        },
+        example={"disk_free_gib": 0.5},
     ),
 )
 """Every control route, in the order the README lists them."""
@@ -309,6 +327,33 @@ async def _push(sim: Simulator, route: Route, body: Json) -> Json:
     return {"backend": kind, "cut": kind in sim.world.push_cut}
 
 
+async def _blockers(sim: Simulator, route: Route, body: Json) -> Json:
+    world = sim.world
+    peers, failing = _flag(route, body, "peers"), _flag(route, body, "indexers_failing")
+    message = body.get("import_error")
+    if message is not None and not isinstance(message, str):
+        raise _refused(route, f"import_error must be a string, not {message!r}")
+    free = body.get("disk_free_gib")
+    if free is not None and (
+        isinstance(free, bool) or not isinstance(free, int | float) or free < 0
+    ):
+        raise _refused(route, f"disk_free_gib must be a number, 0 or more, not {free!r}")
+    if peers is not None:
+        world.peers = peers
+    if failing is not None:
+        world.set_indexers_failing(failing)
+    if message is not None:
+        world.refuse_imports(message)
+    if free is not None:
+        world.download_disk_free = int(free * GIB)
+    return {
+        "peers": world.peers,
+        "indexers_failing": sum(i.failing for i in world.indexers if i.enabled),
+        "import_error": world.import_refusal,
+        "disk_free_gib": round(world.download_disk_free / GIB, 3),
+    }
+
+
 type Change = Callable[[Simulator, Route, Json], Awaitable[Json]]
 
 _CHANGES: dict[str, Change] = {
@@ -317,6 +362,7 @@ _CHANGES: dict[str, Change] = {
     "/control/vpn": _vpn,
     "/control/container": _container,
     "/control/push": _push,
+    "/control/blockers": _blockers,
 }
 
 

@@ -138,6 +138,10 @@ class World:
         """The stack's download clients by backend name, in Lidarr's order (module doc)."""
         self.disk_total = 4000 * GIB
         self.download_disk_free = 750 * GIB
+        self.peers = True
+        """False: no peer sends anything (every unfinished download stalls, as with no seeds)."""
+        self.import_refusal = ""
+        """Lidarr refuses every finished music download with this message (``importFailed``)."""
         self.navidrome_scanning = False
         self.navidrome_scan_started: datetime | None = None
         self.navidrome_last_scan: datetime | None = None
@@ -840,6 +844,28 @@ class World:
         if leak is not None:
             self.vpn.leak = leak
 
+    def refuse_imports(self, message: str) -> None:
+        """Make Lidarr refuse every finished music download (``""``: import them again)."""
+        self.import_refusal = message
+        now = self.clock.now()
+        for torrent in self.lidarr_queue():
+            if torrent.progress < 1:
+                continue
+            if message:
+                if torrent.hash not in self._import_due:
+                    torrent.import_error = message
+                    self.touch(torrent)
+            elif torrent.import_error:
+                torrent.import_error = ""
+                self._import_due[torrent.hash] = now
+                self.touch(torrent)
+
+    def set_indexers_failing(self, failing: bool) -> None:
+        """Make every indexer fail (or work again), as Jackett and Prowlarr report it."""
+        for indexer in self.indexers:
+            indexer.failing = failing
+        self.log("every indexer failing" if failing else "indexers working")
+
     def change_vpn_ip(self) -> str:
         """Reconnect to another VPN server with a new public IP."""
         self.vpn.public_ip = f"185.65.{self.rng.randint(128, 140)}.{self.rng.randint(2, 250)}"
@@ -938,7 +964,7 @@ class World:
         speed = self.download_speed // (4 if self.alt_speed_limits else 1)
         for info_hash in list(self._active):
             torrent = self.torrents[info_hash]
-            if not self.vpn.up or torrent.seeds == 0:
+            if not self.vpn.up or not self.peers or torrent.seeds == 0:
                 if torrent.status is not TorrentStatus.STALLED_DOWNLOADING or torrent.dl_speed:
                     torrent.status = TorrentStatus.STALLED_DOWNLOADING
                     torrent.dl_speed = 0
@@ -972,6 +998,9 @@ class World:
             torrent = self.torrents.get(info_hash)
             if torrent is None or torrent.album_id is None:
                 continue
+            if self.import_refusal and not torrent.import_error:
+                torrent.import_error = self.import_refusal
+                self.touch(torrent)
             if torrent.import_error:
                 self.log(f"Lidarr could not import {torrent.name}: {torrent.import_error}")
                 continue

@@ -258,6 +258,9 @@ export class StepheyBotMusicCard extends LitElement {
     const fields = requestFields(hit);
     const answer = this._answers[hit.id];
     return html`<li class="hit" data-kind=${hit.kind}>
+      ${hit.cover
+        ? html`<img class="cover" src=${hit.cover} alt="" loading="lazy" width="40" height="40" />`
+        : nothing}
       <div class="text">
         <div class="name">${hit.title}</div>
         <div class="detail">${hitDetail(hit)}</div>
@@ -476,6 +479,13 @@ export class StepheyBotMusicCard extends LitElement {
       display: flex;
       align-items: center;
       gap: 8px;
+    }
+    .cover {
+      flex: 0 0 40px;
+      width: 40px;
+      height: 40px;
+      border-radius: 4px;
+      object-fit: cover;
     }
     .hit .text {
       flex: 1 1 auto;

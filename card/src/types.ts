@@ -94,6 +94,8 @@ export interface SearchHit {
   seeders: number | null;
   indexer: string | null;
   info_hash: string | null;
+  /** The picture's path in Home Assistant, signed for this session (library hits only). */
+  cover?: string | null;
 }
 
 export interface SearchResponse {

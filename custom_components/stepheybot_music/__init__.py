@@ -30,6 +30,8 @@ from .devices import (
     async_remove_unwatched_containers,
     removable_device,
 )
+from .diagnosis_answers import async_setup_diagnosis_intents
+from .diagnosis_watch import DiagnosisWatch
 from .frontend_card import async_register_card
 from .intents import async_setup_intents
 from .issues import async_clear_orphan_issues
@@ -63,6 +65,7 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
     async_setup_websocket(hass)
     await async_register_card(hass)
     async_setup_intents(hass)
+    async_setup_diagnosis_intents(hass)
     async_setup_llm_api(hass)
     async_setup_play_actions(hass)
     async_setup_play_intents(hass)
@@ -87,6 +90,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: StepheyBotConfigEntry) -
     store = RequestStore(hass, entry.entry_id)
     await store.async_load()
     runtime.requests = RequestCoordinator(hass, entry, store)
+    runtime.diagnosis = DiagnosisWatch(hass, entry)
 
     async_register_devices(hass, entry, runtime)
 
@@ -130,6 +134,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: StepheyBotConfigEntry) -
         *(c for backend in runtime.backends.values() for c in backend.coordinators),
     ):
         entry.async_on_unload(coordinator.async_add_listener(_keep_polling))
+    entry.async_on_unload(runtime.diagnosis.async_start())
     entry.async_create_background_task(
         hass, runtime.requests.async_refresh(), f"{DOMAIN} requests first refresh"
     )

@@ -14,6 +14,7 @@ from homeassistant.helpers import device_registry as dr
 
 from .coordinators.base import StackCoordinator
 from .devices import CONTAINER_MARK
+from .diagnosis import diagnostics as stack_diagnostics
 from .runtime import BackendRuntime, StepheyBotConfigEntry
 
 TO_REDACT = {
@@ -81,6 +82,7 @@ async def async_get_config_entry_diagnostics(
             for subentry_id, backend in entry.runtime_data.backends.items()
         },
         "requests": [request.as_dict() for request in entry.runtime_data.requests.store.all()],
+        "diagnosis": stack_diagnostics(entry.runtime_data),
     }
 
 

@@ -40,7 +40,7 @@ class RequestEvent(EventEntity):
 
     @callback
     def _handle_stage(self, request: TrackedRequest, previous: Stage | None) -> None:
-        self._trigger_event(request.stage.value, request.event_data(previous))
+        self._trigger_event(request.stage.value, self._requests.event_data(request, previous))
         self.async_write_ha_state()
 
 

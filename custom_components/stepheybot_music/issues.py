@@ -74,7 +74,7 @@ def async_clear_orphan_issues(hass: HomeAssistant, known_subentries: set[str]) -
     """Delete issues of backends that were removed from every stack."""
     registry = ir.async_get(hass)
     for (domain, ident), issue in list(registry.issues.items()):
-        if domain != DOMAIN or issue.data is None:
-            continue
+        if domain != DOMAIN or issue.data is None or "subentry_id" not in issue.data:
+            continue  # a stack's own issue (diagnosis_watch) is lifted with its stack
         if issue.data.get("subentry_id") not in known_subentries:
             ir.async_delete_issue(hass, DOMAIN, ident)

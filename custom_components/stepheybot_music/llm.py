@@ -367,3 +367,8 @@ def async_get_tools(hass: HomeAssistant, llm_context: llm.LLMContext, api_id: st
 from .llm_play import PlayMusicTool  # noqa: E402
 
 TOOLS += (PlayMusicTool,)
+
+# The diagnosis tool builds on StackTool above too (issue 21).
+from .llm_diagnosis import WhyNotArrivedTool  # noqa: E402
+
+TOOLS += (WhyNotArrivedTool,)

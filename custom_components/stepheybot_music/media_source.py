@@ -18,6 +18,7 @@ from homeassistant.components.media_source import (
     Unresolvable,
 )
 from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import HomeAssistantError
 from stepheybot_music_clients.errors import StackError
 
 from .const import DOMAIN
@@ -25,6 +26,13 @@ from .media.browse import backend_node, browse, search
 from .media.ids import PLAYLIST_MIME, BadMediaIdError, Kind, MediaId, m3u_path, stream_path
 from .media.library import IndexCache, Library, libraries, library
 from .media.views import register_views
+
+
+def _error[ErrorT: HomeAssistantError](cls: type[ErrorT], key: str, **placeholders: str) -> ErrorT:
+    """A translated media browser error (``exceptions.<key>``)."""
+    return cls(
+        translation_domain=DOMAIN, translation_key=key, translation_placeholders=placeholders
+    )
 
 
 async def async_get_media_source(hass: HomeAssistant) -> NavidromeMediaSource:
@@ -44,16 +52,16 @@ class NavidromeMediaSource(MediaSource):
         self.hass = hass
         self._indexes = IndexCache()
 
-    def _item(self, item: MediaSourceItem, error: type[Exception]) -> tuple[Library, MediaId]:
+    def _item(
+        self, item: MediaSourceItem, error: type[BrowseError] | type[Unresolvable]
+    ) -> tuple[Library, MediaId]:
         try:
             media_id = MediaId.parse(item.identifier)
         except BadMediaIdError as err:
-            raise error(f"Not a StepheyBot Music media id: {item.identifier}") from err
+            raise _error(error, "media_id_unknown", media_id=item.identifier[:80]) from err
         lib = library(self.hass, media_id.backend)
         if lib is None:
-            raise error(
-                "That Navidrome backend is not loaded (removed, or its stack is not running)."
-            )
+            raise _error(error, "media_backend_not_loaded")
         return lib, media_id
 
     async def async_resolve_media(self, item: MediaSourceItem) -> PlayMedia:
@@ -65,7 +73,7 @@ class NavidromeMediaSource(MediaSource):
             case Kind.ALBUM | Kind.PLAYLIST:
                 path = m3u_path(lib.backend_id, media_id.kind, media_id.args[0])
                 return PlayMedia(path, PLAYLIST_MIME)
-        raise Unresolvable(f"{media_id.kind or 'A backend'} cannot be played; open it instead.")
+        raise _error(Unresolvable, "media_not_playable", what=str(media_id.kind or "backend"))
 
     async def async_browse_media(self, item: MediaSourceItem) -> BrowseMediaSource:
         """The root (the Navidrome backends) or one page."""
@@ -88,11 +96,11 @@ class NavidromeMediaSource(MediaSource):
             return root
         lib, media_id = self._item(item, BrowseError)
         if media_id.kind is Kind.SONG:
-            raise BrowseError("A song is played, not opened.")
+            raise _error(BrowseError, "media_song_not_browsable")
         try:
             return await browse(lib, media_id, self._indexes)
         except StackError as err:
-            raise BrowseError(str(err)) from err
+            raise _error(BrowseError, "media_backend_failed", error=str(err)) from err
 
     async def async_search_media(
         self, item: MediaSourceItem, query: SearchMediaQuery
@@ -108,5 +116,5 @@ class NavidromeMediaSource(MediaSource):
             try:
                 results += await search(lib, query.search_query, query.media_filter_classes)
             except StackError as err:
-                raise BrowseError(str(err)) from err
+                raise _error(BrowseError, "media_backend_failed", error=str(err)) from err
         return SearchMedia(result=results)

@@ -17,7 +17,7 @@ from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers import intent
 
 from .facts import FactError, sentence
-from .intents import INTENT_PREFIX, DownloadIntent, Slots, _slot
+from .intents import INTENT_PREFIX, DownloadIntent, Slots
 from .media.play import PlayError, WhenReady, Where, async_play
 from .media.targets import area_of_device
 from .runtime import StepheyBotConfigEntry
@@ -26,6 +26,13 @@ from .spoken import spoken_error
 INTENT_PLAY = f"{INTENT_PREFIX}Play"
 WHAT = ("latest", "something")
 """The ``what`` slot: the artist's latest album, or any album of theirs."""
+
+
+def _slot(slots: Slots, name: str) -> str | None:
+    """A slot's text, trimmed; None when absent or blank."""
+    value = slots.get(name, {}).get("value")
+    text = str(value).strip() if value is not None else ""
+    return text or None
 
 
 class PlayIntent(DownloadIntent):

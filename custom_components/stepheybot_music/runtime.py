@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
     from .coordinators.base import StackCoordinator
+    from .diagnosis_watch import DiagnosisWatch
     from .push import Pusher
     from .tracking.coordinator import RequestCoordinator
 
@@ -103,8 +104,12 @@ class StackRuntimeData:
     """What the result ids of recent searches stand for (release links: only here), an hour."""
     push: dict[str, Pusher] = field(default_factory=dict)
     """By config subentry id: the backends that push (Lidarr, Navidrome; option ``push``)."""
+    push_starts: list[asyncio.Task[None]] = field(default_factory=list)
+    """Their start-ups (in the background), cancelled if the stack unloads first."""
     requests: RequestCoordinator = field(init=False)
     """The stack's download requests (set during the entry's set-up, before any platform)."""
+    diagnosis: DiagnosisWatch = field(init=False)
+    """Why music is not arriving, kept current (set with ``requests``)."""
     built_from: dict[str, Any] = field(default_factory=dict)
     """The title, options and subentries the running stack was built from (:mod:`.backend_reload`
     tells from it whether one backend changed or the whole stack must reload)."""

@@ -25,6 +25,7 @@ from stepheybot_music_clients.music_brain import LibraryStats as BrainLibrarySta
 from stepheybot_music_clients.subsonic import LibraryTotals
 
 from .backend_entities import BackendEntities
+from .blocked_sensor import MusicBlockedSensor
 from .coordinators.base import StackCoordinator
 from .coordinators.docker import DockerData, DockerRuntime
 from .coordinators.download_client import (
@@ -626,7 +627,7 @@ async def async_setup_entry(
 ) -> None:
     """Add the stack's sensors and every backend's."""
     runtime = entry.runtime_data
-    async_add_entities([RequestsInFlightSensor(entry)])
+    async_add_entities([RequestsInFlightSensor(entry), MusicBlockedSensor(entry)])
     async_add_entities(
         StackSensor(entry, description, sources)
         for description in (*STACK_SENSORS, *BRAIN_LIBRARY_SENSORS)

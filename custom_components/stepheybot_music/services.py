@@ -32,6 +32,7 @@ from .coordinators.download_client import DownloadClientRuntime
 from .coordinators.lidarr import LidarrRuntime
 from .coordinators.music_brain import MusicBrainRuntime
 from .coordinators.navidrome import NavidromeRuntime
+from .diagnosis import observe, request_dict
 from .requesting import async_request_download
 from .runtime import BackendRuntime, StepheyBotConfigEntry
 from .search import MAX_LIMIT, SearchKind, SearchSource, async_search
@@ -158,7 +159,9 @@ async def _get_requests(
     found = store.at(Stage(s) for s in stages) if stages else store.all()
     if in_flight is not None:
         found = [request for request in found if request.finished is not in_flight]
-    return {"requests": [request.as_dict() for request in found[:limit]]}
+    runtime = entry.runtime_data
+    observation = observe(runtime)  # one for every request listed
+    return {"requests": [request_dict(runtime, r, observation) for r in found[:limit]]}
 
 
 # --------------------------------------------------------------------------- downloads

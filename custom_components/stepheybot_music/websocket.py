@@ -6,7 +6,10 @@
   event-loop turn; when the stack unloads (a reload), the subscription ends with an event
   ``{"unloaded": true}`` and the card subscribes again;
 * ``stepheybot_music/search``: the ``search`` action itself (same checks, same answer,
-  same translated errors), so the card needs no second search.
+  same translated errors), so the card needs no second search; each hit also has ``cover``:
+  when the library has it, the path of its picture on the cover view (:mod:`.media.views`,
+  which asks Navidrome; registered here too, so it does not wait for the media browser),
+  signed for this session for an hour since an ``<img>`` sends no token; else None.
 
 Each takes ``entry_id`` (the stack); without it, the only loaded stack. Requests are made
 with the ``request_download`` action directly (it answers with what happened).
@@ -15,9 +18,11 @@ with the ``request_download`` action directly (it answers with what happened).
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import timedelta
 from typing import Any
 
 import probatio
+from homeassistant.components.http.auth import async_sign_path
 from homeassistant.components.websocket_api import async_register_command
 from homeassistant.components.websocket_api.connection import ActiveConnection
 from homeassistant.components.websocket_api.const import (
@@ -35,10 +40,17 @@ from homeassistant.helpers.dispatcher import async_dispatcher_connect
 from .card_state import card_state
 from .const import DOMAIN
 from .coordinators.base import StackCoordinator
+from .coordinators.navidrome import NavidromeRuntime
+from .media.ids import cover_path
+from .media.views import register_views
 from .runtime import StepheyBotConfigEntry, signal_replaced
+from .search import SearchError, resolve_result
 from .services import ATTR_CONFIG_ENTRY_ID, stack_of
 
 ATTR_ENTRY_ID = "entry_id"
+COVER_SIZE = 160
+"""Pixels per side of a hit's picture (the card shows 40 px; sharp on dense screens)."""
+COVER_SIGNED_FOR = timedelta(hours=1)
 
 
 @callback
@@ -47,6 +59,7 @@ def async_setup_websocket(hass: HomeAssistant) -> None:
     async_register_command(hass, ws_card_state)
     async_register_command(hass, ws_subscribe_card_state)
     async_register_command(hass, ws_search)
+    register_views(hass)  # the cover view the search's pictures point at (media source's too)
 
 
 def _stack(hass: HomeAssistant, entry_id: str | None) -> StepheyBotConfigEntry:
@@ -197,4 +210,36 @@ async def ws_search(hass: HomeAssistant, connection: ActiveConnection, msg: dict
     except HomeAssistantError as err:
         _send_error(connection, msg["id"], err)
         return
-    connection.send_result(msg["id"], response)
+    assert response is not None
+    results: list[dict[str, Any]] = response["results"]  # type: ignore[assignment]
+    covers = [_cover(hass, connection, entry, str(hit["id"])) for hit in results]
+    connection.send_result(
+        msg["id"],
+        {**response, "results": [{**h, "cover": c} for h, c in zip(results, covers, strict=True)]},
+    )
+
+
+def _cover(
+    hass: HomeAssistant, connection: ActiveConnection, entry: StepheyBotConfigEntry, hit_id: str
+) -> str | None:
+    """The signed path of a hit's picture, when the library has the hit (else None).
+
+    Navidrome takes the plain album or artist id as the picture's id (``core/artwork/
+    artwork.go`` ``getArtworkId`` @ v0.63.2). With several Navidromes, the first one's is asked.
+    """
+    navidromes = entry.runtime_data.of_type(NavidromeRuntime)
+    if not navidromes:
+        return None
+    try:
+        library_id = resolve_result(entry, hit_id).library_id
+    except SearchError:
+        return None
+    if library_id is None:
+        return None
+    path = cover_path(navidromes[0].ref.subentry_id, library_id)
+    return async_sign_path(
+        hass,
+        f"{path}?size={COVER_SIZE}",
+        COVER_SIGNED_FOR,
+        refresh_token_id=connection.refresh_token_id,
+    )

@@ -10,7 +10,8 @@ As in Lidarr 2.14.5.4824:
   ``********`` and that value sent back keeps the stored one.
 - src/NzbDrone.Core/Notifications/Webhook/WebhookSettings.cs: fields ``url``, ``method``
   (1 POST, 2 PUT), ``username``, ``password``, ``headers``; WebhookProxy.cs: JSON body, basic
-  auth when a user name or password is set, a failure is "Unable to post to webhook: ...";
+  auth when a user name or password is set, a failure is "Unable to post to webhook: ..."
+  (an HTTP error quotes the URL: src/NzbDrone.Common/Http/HttpException.cs);
   Webhook.cs Test() turns it into a validation failure on ``Url``.
 - WebhookBase.cs, Webhook*Payload.cs, WebhookEventType.cs: the bodies (camelCase, as Lidarr's
   STJson writes them): ``Test``, ``Grab`` (from the world's ``grabbed`` history),
@@ -221,8 +222,12 @@ class Notifications:
             ) as resp:
                 await resp.read()
                 self.sent.append((event, resp.status))
-                if resp.status >= 400:
-                    return f"Unable to post to webhook: HTTP {resp.status} ({resp.reason})"
+                if resp.status >= 400:  # HttpException.cs quotes the URL
+                    return (
+                        "Unable to post to webhook: HTTP request failed: "
+                        f"[{resp.status}:{(resp.reason or '').replace(' ', '')}] [{method}] "
+                        f"at [{values['url']}]"
+                    )
         except Exception as err:
             self.sent.append((event, 0))
             return f"Unable to post to webhook: {type(err).__name__}: {err}"

@@ -212,10 +212,23 @@ class Browsing:
             status=206, body=body[start : end + 1], content_type=content_type, headers=headers
         )
 
+    def _entity(self, item_id: str) -> bool:
+        """Whether ``item_id`` is the id of an album or artist in the library."""
+        index = self.nav.index()
+        return any(entity_id("album", a.mbid) == item_id for a in index.albums) or any(
+            entity_id("artist", a.mbid) == item_id for a in index.artists
+        )
+
     async def cover_art(self, request: web.Request, params: Params, user: User) -> web.Response:
-        """``getCoverArt``: a 1x1 PNG for any artwork id of a known kind."""
+        """``getCoverArt``: a 1x1 PNG for any artwork id of a known kind.
+
+        Like Navidrome, a plain album or artist id of the library works too (it looks the
+        entity up: ``core/artwork/artwork.go`` ``getArtworkId`` @ v0.63.2); the music card
+        asks by the id its search found.
+        """
         cover_id = required(params, "id")
-        if re.fullmatch(r"(al|ar|mf|pl)-[0-9a-z-]+_[0-9a-f]+", cover_id) is None:
+        known = re.fullmatch(r"(al|ar|mf|pl)-[0-9a-z-]+_[0-9a-f]+", cover_id) is not None
+        if not known and not self._entity(cover_id):
             raise SubsonicError(70, "Artwork not found")
         return web.Response(
             body=_png(cover_id),

@@ -38,6 +38,7 @@ from stepheybot_music_clients.lidarr import (
     TrackedDownloadState,
     TrackedDownloadStatus,
 )
+from stepheybot_music_clients.lidarr.imports import MESSAGES_KEPT, StuckImports, read_stuck_imports
 from stepheybot_music_clients.lidarr.models import library_stats
 from stepheybot_music_clients.models import BackendKind
 
@@ -720,3 +721,29 @@ async def test_unparseable_payload_is_unexpected_response(
         client = LidarrClient(session, url, api_key=KEY)
         with pytest.raises(UnexpectedResponseError, match="sent its queue in a shape"):
             await client.queue()
+
+
+# --- stuck imports (issue 21: one count for the exporter and Home Assistant) -----------------
+
+
+async def test_stuck_imports_are_counted_across_pages_with_lidarrs_message(
+    sim: Simulator, client: LidarrClient
+) -> None:
+    world = sim.world
+    queue = [t for t in world.lidarr_queue() if not t.import_error]
+    assert len(queue) >= 2, "the seeded world has music downloads in Lidarr's queue"
+    finished = queue[:2]
+    for torrent in finished:  # downloaded, waiting for Lidarr's import
+        torrent.progress, torrent.status = 1.0, TorrentStatus.SEEDING
+        world.touch(torrent)
+    before = await read_stuck_imports(client)
+    world.refuse_imports("Artist name mismatch, automatic import is not possible.")
+    stuck = await read_stuck_imports(client, page_size=1)
+    assert stuck.count == before.count + len(finished)
+    assert stuck.messages[0] == "Artist name mismatch, automatic import is not possible."
+    assert len(stuck.messages) <= MESSAGES_KEPT
+    whole = await client.queue(page=1, page_size=1000)
+    assert StuckImports.of(whole.records) == stuck  # one page or many: the same count
+
+    world.refuse_imports("")
+    assert (await read_stuck_imports(client)).count == before.count

@@ -406,6 +406,8 @@ async def test_dashboard_has_a_section_per_backend_with_values(
                 assert state == "Unknown", (section, name, state)
             else:
                 assert state not in ("Unavailable", "Unknown"), (section, tiles[section])
+    # the demo runs with push: Lidarr's and Navidrome's sections say it works
+    assert (tiles["Lidarr"].get("Push"), tiles["Navidrome"].get("Push")) == ("Healthy", "Healthy")
     text = await deep_text(dashboard)
     assert "Containers" in text
     assert "Music downloads" in text  # the history graph of the stack's speeds
@@ -710,7 +712,7 @@ async def test_the_music_card_from_search_to_library_at_phone_and_desktop_width(
     await row.locator(".stage", has_text="Downloading").wait_for(timeout=LIBRARY_TIMEOUT * 1000)
     bar = row.get_by_role("progressbar")
     assert float(await bar.get_attribute("aria-valuenow") or 0) < 100
-    assert "/s" in await row.locator(".detail").inner_text()
+    await row.locator(".detail", has_text="/s").wait_for(timeout=60_000)  # its torrent's speed
 
     # the VPN drops: a red chip, the attention strip, and the request says it stalled
     await _vpn(running, up=False)
@@ -748,6 +750,24 @@ async def test_the_music_card_from_search_to_library_at_phone_and_desktop_width(
     assert await row.get_by_role("progressbar").get_attribute("aria-valuenow") == "100"
     await page.wait_for_timeout(2000)
     assert await card.locator(".attention").count() == 0, await _card_text(page)
+    await _fits(page)
+
+    # in the library now: searched again, it shows with its cover, through Home Assistant
+    # (Lidarr has the files first; the cover comes with Navidrome's next scan)
+    hits = card.locator("section.group[data-group=library] li.hit").filter(has_text=artist)
+    img = hits.locator("img.cover").first
+    for _ in range(24):
+        await card.get_by_role("button", name="Search").click()
+        await card.get_by_role("button", name="Search").wait_for(timeout=60_000)
+        if await img.count():
+            break
+        await page.wait_for_timeout(5000)
+    await img.wait_for(timeout=10_000)
+    src = await img.get_attribute("src") or ""
+    assert src.startswith("/api/stepheybot_music/cover/"), src
+    assert "authSig=" in src, src
+    loaded = await img.evaluate("(i) => i.complete && i.naturalWidth > 0")
+    assert loaded, f"the cover at {src} did not load"
     await _fits(page)
     await page.close()
 

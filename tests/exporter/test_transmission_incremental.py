@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import time
 from collections import Counter
 from pathlib import Path
 
 from stepheybot_music_clients.transmission import TransmissionClient
 
-from simulator import Scale, Simulator
+from simulator import Fault, Scale, Simulator
 from simulator.model import TorrentStatus
 
 from .conftest import Scrape, exporter_config, running_exporter
@@ -73,3 +74,21 @@ async def test_later_scrapes_fetch_only_what_changed(tmp_path: Path) -> None:
             # the counts follow from the few torrents that travelled, not from all of them
             assert tally.recounts == 1
             assert 2 <= tally.looked_at - counted < counted // 10
+
+
+async def test_a_scrape_waits_for_two_round_trips_not_three(tmp_path: Path) -> None:
+    """The statistics go alone (a refused login: one failed attempt), then the torrent list
+    (it needs their torrent count and uptime) and the free space together. Every request
+    here takes 0.5 s."""
+    async with Simulator(seed=7, scale=Scale(torrents=20), slow_delay=0.5) as sim:
+        path = tmp_path / "stack.yaml"
+        sim.write_stack_file(path)
+        async with running_exporter(exporter_config(path)) as exporter:
+            first = await exporter.scrape()
+            assert first.up(CLIENT) == 1
+            await sim.set_fault(CLIENT, Fault.SLOW)
+            started = time.perf_counter()
+            second = await exporter.scrape()
+            took = time.perf_counter() - started
+            assert second.up(CLIENT) == 1
+            assert 1.0 <= took < 1.4, f"{took:.2f} s: not two round trips"

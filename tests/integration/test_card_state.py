@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
 from freezegun.api import FrozenDateTimeFactory
+from homeassistant.components.http.auth import async_sign_path
 from homeassistant.core import HomeAssistant
 from pytest_homeassistant_custom_component.typing import (
+    ClientSessionGenerator,
     MockHAClientWebSocket,
     WebSocketGenerator,
 )
@@ -22,7 +25,7 @@ from custom_components.stepheybot_music.const import DOMAIN
 from simulator import Fault, Simulator
 from simulator.model import Health
 
-from .conftest import ENTRY_ID, setup_stack
+from .conftest import ENTRY_ID, setup_stack, subentry_id
 from .helpers import poll
 from .service_helpers import error_text
 from .test_requesting import _albums, _findable, catalog_artist, request
@@ -188,7 +191,12 @@ async def test_search_is_the_search_action(
         blocking=True,
         return_response=True,
     )
-    assert answer["result"] == json.loads(json.dumps(action))
+    # the action's answer, each hit with the path of its picture (none outside the library)
+    result = answer["result"]
+    assert [h.pop("cover") for h in result["results"]] == [
+        None for h in result["results"] if h["availability"] != "in_library"
+    ]
+    assert result == json.loads(json.dumps(action))
     assert answer["result"]["results"], "the catalog artist's albums are found"
 
     await client.send_json_auto_id({"type": f"{DOMAIN}/search", "query": "   "})
@@ -286,3 +294,49 @@ async def test_the_attention_strip_names_what_needs_the_person(
     backends = {b["title"]: b for b in (await client.receive_json())["result"]["backends"]}
     assert backends["Lidarr"]["reauth"] is True
     assert backends["Navidrome"]["available"] is False
+
+
+async def test_library_hits_have_pictures_through_home_assistant(
+    hass: HomeAssistant,
+    sim: Simulator,
+    hass_ws_client: WebSocketGenerator,
+    hass_client_no_auth: ClientSessionGenerator,
+) -> None:
+    await setup_stack(hass, sim, ["navidrome", "lidarr"])  # no media_source: nobody browsed
+    album = next(iter(sim.world.navidrome_albums()))
+    client = await hass_ws_client(hass)
+    await client.send_json_auto_id(
+        {"type": f"{DOMAIN}/search", "query": album.title, "kind": "album", "limit": 10}
+    )
+    answer = await client.receive_json()
+    assert answer["success"], answer
+    hits = answer["result"]["results"]
+    in_library = [h for h in hits if h["availability"] == "in_library"]
+    assert in_library
+    assert all(h["cover"] for h in in_library)
+    assert all(h["cover"] is None for h in hits if h["availability"] != "in_library")
+    cover = next(h["cover"] for h in in_library if h["title"] == album.title)
+    path, _, query = cover.partition("?")
+    item_id = path.rsplit("/", 1)[1]
+    assert path == f"/api/{DOMAIN}/cover/{subentry_id('navidrome')}/{item_id}"
+    assert query.startswith("size=160&authSig=")  # nothing of Navidrome's credentials
+    assert sim.spec("navidrome").password not in cover
+
+    browser = await hass_client_no_auth()  # an <img>: no bearer token, only the signature
+    picture = await browser.get(cover)
+    assert picture.status == 200
+    assert picture.content_type == "image/png"
+    assert (await picture.read()).startswith(b"\x89PNG\r\n\x1a\n")
+    assert (await browser.get(path)).status == 401  # unsigned
+    assert (await browser.get(cover.replace(item_id, "0" * 32))).status == 401  # not signed so
+
+    def signed(item: str) -> str:
+        return async_sign_path(
+            hass, f"/api/{DOMAIN}/cover/{subentry_id('navidrome')}/{item}", timedelta(minutes=1)
+        )
+
+    assert (await browser.get(signed("0" * 32))).status == 404
+    await sim.set_fault("navidrome", Fault.DOWN)
+    down = await browser.get(signed(item_id))
+    assert down.status == 502
+    assert "Cannot connect to Navidrome" in await down.text()

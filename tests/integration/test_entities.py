@@ -20,8 +20,12 @@ from .conftest import ALL_BACKENDS, setup_stack, subentry_id
 from .helpers import poll
 
 STACK = "sensor.home_music_"
-TRACKING = {"event.home_music_request", f"{STACK}requests_in_flight"}
-"""Every stack has them, whatever its backends (request tracking)."""
+TRACKING = {
+    "event.home_music_request",
+    f"{STACK}requests_in_flight",
+    f"{STACK}music_blocked_by",
+}
+"""Every stack has them, whatever its backends (request tracking, the diagnosis)."""
 
 PORT_SYNC = {
     f"{platform}.{client}_{key}"

@@ -79,6 +79,7 @@ async def test_the_api_is_listed_with_its_tools(hass: HomeAssistant, sim: Simula
         "get_vpn_status",
         "get_recent_requests",
         "play_music",
+        "why_not_arrived",
     ]
     for tool in instance.tools:
         assert tool.integration == DOMAIN

@@ -28,7 +28,7 @@ from yarl import URL
 
 from custom_components.stepheybot_music.const import DOMAIN
 from custom_components.stepheybot_music.media.browse import PAGE
-from simulator import Simulator
+from simulator import Fault, Simulator
 from simulator.backends.navidrome_browsing import PLAYLISTS, audio_body, playlist_songs
 from simulator.backends.navidrome_library import LibraryIndex, entity_id
 
@@ -229,3 +229,37 @@ async def test_search_finds_albums_and_songs_that_play(
     assert only_albums.result
     assert {r.media_class for r in only_albums.result} == {"album"}
     assert_clean(json.dumps([r.as_dict() for r in found.result]), media)
+
+
+@pytest.mark.parametrize(
+    ("fault", "cause"),
+    [
+        (Fault.DOWN, "Cannot"),
+        (Fault.HTTP_500, "HTTP 500"),
+        (Fault.AUTH_REVOKED, "rejected the user name or password"),
+    ],
+)
+async def test_a_failing_navidrome_is_a_clear_error_everywhere(
+    hass: HomeAssistant,
+    media: Simulator,
+    hass_client: ClientSessionGenerator,
+    fault: Fault,
+    cause: str,
+) -> None:
+    album = LibraryIndex(media.world).albums[0]
+    songs = await browse(hass, f"{BACKEND}/album/{entity_id('album', album.mbid)}")
+    played = await media_source.async_resolve_media(hass, songs.children[0].media_content_id, None)
+    cover = songs.thumbnail
+    client = await hass_client()
+    media.faults("navidrome").set(fault)
+    with pytest.raises(BrowseError, match=cause) as caught:
+        await browse(hass, f"{BACKEND}/newest/0")
+    assert str(media.spec("navidrome").password) not in str(caught.value)
+    texts = []  # what a player may see: not even Navidrome's address
+    for path in (played.url, cover):
+        resp = await client.get(path)
+        assert resp.status == 502
+        text = await resp.text()
+        assert cause in text
+        texts.append(text)
+    assert_clean("\n".join(texts), media)

@@ -1,4 +1,4 @@
-"""The Music Brain's downloads count as music on real Transmission daemons (issue 16, finding 6).
+"""What counts as music on real Transmission daemons: the Brain's folder, and HA's own requests.
 
 The Brain adds its torrents with ``download-dir`` ``/hot_downloads`` and no label
 (``../shared/reference/music-brain-api.md``: the processor's ``torrent-add``). Three torrents
@@ -46,11 +46,8 @@ def _add(server: trx.TransmissionServer, name: str, **arguments: Any) -> str:
     return torrent.info_hash
 
 
-async def _home_assistant(
-    hass: HomeAssistant, server: trx.TransmissionServer, options: dict[str, Any]
-) -> tuple[str, ...]:
-    """The music torrents Home Assistant counts (their hashes), with these stack options."""
-    entry = MockConfigEntry(
+def _entry(server: trx.TransmissionServer, options: dict[str, Any]) -> MockConfigEntry:
+    return MockConfigEntry(
         domain=DOMAIN,
         title="Music folders",
         data={},
@@ -70,6 +67,13 @@ async def _home_assistant(
             )
         ],
     )
+
+
+async def _home_assistant(
+    hass: HomeAssistant, server: trx.TransmissionServer, options: dict[str, Any]
+) -> tuple[str, ...]:
+    """The music torrents Home Assistant counts (their hashes), with these stack options."""
+    entry = _entry(server, options)
     entry.add_to_hass(hass)
     assert await hass.config_entries.async_setup(entry.entry_id)
     await hass.async_block_till_done(wait_background_tasks=True)
@@ -122,3 +126,36 @@ async def test_the_brains_downloads_in_hot_downloads_are_music(
     assert await _exporter(tmp_path, server) == 2
     assert await _exporter(tmp_path, server, music_folders=[]) == 1
     assert await _exporter(tmp_path, server, music_folders=["/hot_downloads/"]) == 2
+
+
+@compat("transmission", "4.1", proof=REAL, source="transmission-daemon 4.1.x (Debian sid)")
+@compat("transmission", "3.00", proof=REAL, source="transmission-daemon 3.00 (Debian 12)")
+@pytest.mark.parametrize("version", trx.VERSIONS)
+async def test_a_download_requested_through_home_assistant_is_music(
+    hass: HomeAssistant,
+    transmission_server: Callable[..., trx.TransmissionServer],  # noqa: F811
+    version: str,
+) -> None:
+    # 3.00 ignores labels in torrent-add: before the fix the request had no label there
+    server = transmission_server(version)
+    entry = _entry(server, {CONF_MUSIC_FOLDERS: []})
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done(wait_background_tasks=True)
+    info_hash = "5d" * 20
+    response = await hass.services.async_call(
+        DOMAIN,
+        "request_download",
+        {"config_entry_id": entry.entry_id, "magnet": f"magnet:?xt=urn:btih:{info_hash}&dn=Asked"},
+        blocking=True,
+        return_response=True,
+    )
+    assert response is not None
+    assert response["status"] == "requested", response
+    listed = {t["hashString"]: t for t in trx.torrents(server, "labels")}
+    assert listed[info_hash]["labels"] == ["music"]
+    coordinator = entry.runtime_data.backends[SUBENTRY].fast[0]
+    assert isinstance(coordinator, DownloadClientCoordinator)
+    await coordinator.async_refresh()
+    assert coordinator.data.music_ids == (info_hash,)
+    assert await hass.config_entries.async_unload(entry.entry_id)

@@ -61,6 +61,7 @@ async def test_album_goes_through_every_stage_with_one_event_each(
             "stage": "searching",
             "progress": None,
             "download_state": None,
+            "waiting_for": None,
         }
     ]
 

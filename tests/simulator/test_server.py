@@ -149,6 +149,7 @@ CONTROL_ROUTES = {
     "/control/vpn": "POST",
     "/control/container": "POST",
     "/control/push": "POST",
+    "/control/blockers": "POST",
 }
 
 

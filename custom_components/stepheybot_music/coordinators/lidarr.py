@@ -22,6 +22,8 @@ from stepheybot_music_clients.lidarr import (
     LidarrCommand,
     QueueStatus,
     RootFolder,
+    StuckImports,
+    read_stuck_imports,
 )
 from stepheybot_music_clients.servarr import HealthItem, HealthType
 
@@ -73,10 +75,23 @@ class LidarrCoordinator[DataT](StackCoordinator[DataT]):
 
 
 class LidarrQueueCoordinator(LidarrCoordinator[QueueStatus]):
-    """``queue/status``: one small request, whatever the queue's size."""
+    """``queue/status``: one small request; the queue itself only while it holds items.
+
+    The queue's pages (one request for any ordinary queue) give :attr:`stuck_imports`, counted
+    by the client library as the exporter counts them. ``queue/status`` cannot stand in: its
+    ``warnings`` flag misses an ``importFailed`` without messages (Lidarr v2.14.5.4824
+    ``CompletedDownloadService.cs``, ``QueueStatusController.cs``).
+    """
+
+    stuck_imports: StuckImports | None = None
+    """The imports Lidarr waits on the person for, as of the last successful poll."""
 
     async def _async_fetch(self) -> QueueStatus:
-        return await self.client.queue_status()
+        status = await self.client.queue_status()
+        self.stuck_imports = (
+            await read_stuck_imports(self.client) if status.total_count else StuckImports()
+        )
+        return status
 
 
 class LidarrStatusCoordinator(LidarrCoordinator[LidarrStatus]):

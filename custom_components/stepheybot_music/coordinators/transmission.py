@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 
 from homeassistant.core import HomeAssistant
 from stepheybot_music_clients.downloads import TRANSMISSION
-from stepheybot_music_clients.transmission import Torrent, TransmissionClient
+from stepheybot_music_clients.transmission import FreeSpace, Torrent, TransmissionClient
 
 from ..runtime import BackendRef, StepheyBotConfigEntry
 from ..sessions import runtime_client
@@ -21,7 +22,7 @@ from .download_client import (
 
 
 class TransmissionCoordinator(DownloadClientCoordinator[int, Torrent]):
-    """Four small RPC calls per poll; the music torrents are those with the music label.
+    """Four small RPC calls per poll, the last two together; music torrents carry the music label.
 
     The torrent list is polled incrementally (``recently-active``): after the first poll only
     the torrents that changed in the last minute travel, and only they are counted again (the
@@ -41,10 +42,15 @@ class TransmissionCoordinator(DownloadClientCoordinator[int, Torrent]):
         self.client = client
 
     async def _async_fetch(self) -> DownloadClientData:
+        # the first calls go alone (a refused login is one failed attempt, not two), the
+        # torrent list and the free space together: three round trips, not four
         session = await self.client.session()
         stats = await self.client.session_stats()
-        snapshot = await self.client.sync(
-            torrent_count=stats.torrent_count, uptime=stats.current.seconds_active
+        snapshot, free = await asyncio.gather(
+            self.client.sync(
+                torrent_count=stats.torrent_count, uptime=stats.current.seconds_active
+            ),
+            self._free_space(session.download_dir),
         )
         tally = self._count(
             snapshot.torrents,
@@ -53,7 +59,6 @@ class TransmissionCoordinator(DownloadClientCoordinator[int, Torrent]):
             removed=snapshot.removed,
             full=snapshot.full,
         )
-        free = await self.client.free_space(session.download_dir) if session.download_dir else None
         return DownloadClientData(
             download_rate=stats.download_speed,
             upload_rate=stats.upload_speed,
@@ -70,6 +75,9 @@ class TransmissionCoordinator(DownloadClientCoordinator[int, Torrent]):
             music_states=tally.category_unfinished,
             version=session.version.split(" ", 1)[0],
         )
+
+    async def _free_space(self, path: str) -> FreeSpace | None:
+        return await self.client.free_space(path) if path else None
 
     async def async_add_link(self, link: str) -> AddedLink:
         """Add ``link`` with the music label; Transmission names the torrent it became."""

@@ -17,6 +17,7 @@ from aiohttp import ClientPayloadError, web
 from homeassistant.components.media_player.browse_media import async_process_play_media_url
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.http import HomeAssistantView
+from homeassistant.util.hass_dict import HassKey
 from stepheybot_music_clients.errors import BackendRequestError, StackError
 from stepheybot_music_clients.subsonic import Song
 
@@ -39,11 +40,17 @@ def _library(hass: HomeAssistant, backend_id: str) -> Library:
 
 
 def _failure(lib: Library, err: StackError) -> web.Response:
-    """A backend failure as an HTTP answer (its message names no credential)."""
+    """A backend failure as an HTTP answer: its cause and fix, without Navidrome's address.
+
+    Players see this text too: the client's messages name the server "<name> at <url>",
+    which is said here as the backend's title alone.
+    """
+    address = str(lib.client.url)
+    text = str(err).replace(f" at {address}", "").replace(address, lib.title)
     if isinstance(err, BackendRequestError) and err.code == _NOT_FOUND:
-        return web.Response(status=HTTPStatus.NOT_FOUND, text=f"{lib.title}: {err}")
+        return web.Response(status=HTTPStatus.NOT_FOUND, text=f"{lib.title}: {text}")
     _LOGGER.debug("%s media request failed: %s", lib.title, err)
-    return web.Response(status=HTTPStatus.BAD_GATEWAY, text=f"{lib.title}: {err}")
+    return web.Response(status=HTTPStatus.BAD_GATEWAY, text=f"{lib.title}: {text}")
 
 
 class StreamView(HomeAssistantView):
@@ -138,7 +145,17 @@ class M3uView(HomeAssistantView):
         return web.Response(text=m3u(self.hass, lib, songs), content_type=PLAYLIST_MIME)
 
 
+VIEWS_REGISTERED: HassKey[bool] = HassKey(f"{DOMAIN}_media_views")
+
+
 def register_views(hass: HomeAssistant) -> None:
-    """Register the three views (once, when the media source platform loads)."""
+    """Register the three views once (the media source's lazy load or the card, first).
+
+    The media source platform loads on the first browse; the music card's search points at
+    the cover view before that, so its commands register the views too.
+    """
+    if hass.data.get(VIEWS_REGISTERED):
+        return
+    hass.data[VIEWS_REGISTERED] = True
     for view in (StreamView(hass), CoverView(hass), M3uView(hass)):
         hass.http.register_view(view)

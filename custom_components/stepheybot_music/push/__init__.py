@@ -20,6 +20,7 @@ from ..backends import BACKEND_TYPES, client_settings
 from ..const import DOMAIN
 from ..coordinators.lidarr import LidarrRuntime
 from ..coordinators.navidrome import NavidromeRuntime
+from ..issues import IssueKind, async_clear_issue
 from ..runtime import BackendRuntime, StepheyBotConfigEntry
 from ..sessions import flow_session
 from .lidarr import LidarrPush, async_remove_webhook
@@ -68,19 +69,24 @@ async def async_start_push(hass: HomeAssistant, entry: StepheyBotConfigEntry) ->
             entry.async_create_background_task(
                 hass, _async_remove(hass, subentry_id, data), f"{DOMAIN} webhook removal"
             )
-    if not runtime.settings.push:
-        return
     for subentry_id, backend in runtime.backends.items():
-        pusher = make_pusher(hass, entry, backend)
+        pusher = make_pusher(hass, entry, backend) if runtime.settings.push else None
         if pusher is None:
+            # push turned off: a repair about it has nothing left to fix
+            async_clear_issue(hass, IssueKind.PUSH_UNAVAILABLE, subentry_id)
             continue
         runtime.push[subentry_id] = pusher
-        entry.async_create_background_task(hass, pusher.async_start(), f"{DOMAIN} push start")
+        runtime.push_starts.append(
+            entry.async_create_background_task(hass, pusher.async_start(), f"{DOMAIN} push start")
+        )
 
 
 async def async_stop_push(hass: HomeAssistant, entry: StepheyBotConfigEntry) -> None:
     """Stop every push of an unloading stack; remember which Lidarr had a webhook."""
     runtime = entry.runtime_data
+    for start in runtime.push_starts:
+        start.cancel()  # a reload soon after the set-up: stop means stop
+    runtime.push_starts.clear()
     webhooks = hass.data.setdefault(_WEBHOOKS, {}).setdefault(entry.entry_id, {})
     for subentry_id, pusher in runtime.push.items():
         await pusher.async_stop()

@@ -157,9 +157,9 @@ def _cloud(hass: HomeAssistant) -> Any | None:
     return cloud if cloud.async_active_subscription(hass) else None
 
 
-def _shown(url: str, webhook_id: str) -> str:
-    """A URL fit for a message: the webhook id (the path's secret) hidden."""
-    return url.replace(webhook_id, "…")
+def _shown(text: str, webhook_id: str) -> str:
+    """A URL or message fit to show: the webhook id (the URL's secret) hidden."""
+    return text.replace(webhook_id, "…") if webhook_id else text
 
 
 class LidarrPush:
@@ -196,6 +196,8 @@ class LidarrPush:
         """Register the webhook, make Lidarr's notification, start the periodic check."""
         ids = await self._ids.async_get(self.backend.ref.subentry_id)
         self._webhook_id = ids["webhook_id"]
+        # a reload that stopped the previous set-up of this backend before it had registered
+        webhook.async_unregister(self.hass, self._webhook_id)
         webhook.async_register(
             self.hass,
             DOMAIN,
@@ -241,7 +243,9 @@ class LidarrPush:
                     WebhookTarget(url=target_url, username=USERNAME, password=self._secret),
                 )
             except BackendRequestError as err:
-                refused.append(f"{_shown(target_url, self._webhook_id)}: {err}")
+                # Lidarr's reason may quote the URL (its HttpException does): hide the id
+                reason = _shown(str(err), self._webhook_id)
+                refused.append(f"{_shown(target_url, self._webhook_id)}: {reason}")
                 continue
             except StackError as err:
                 # Lidarr itself does not answer: its coordinators say so; try again later
@@ -290,7 +294,10 @@ class LidarrPush:
                 self._notification_id = None
                 await self._async_connect()
                 return
-            self.state.broken(f"Lidarr cannot deliver its calls to Home Assistant: {err}", FIX_URL)
+            reason = _shown(str(err), self._webhook_id)
+            self.state.broken(
+                f"Lidarr cannot deliver its calls to Home Assistant: {reason}", FIX_URL
+            )
             return
         except StackError as err:
             _LOGGER.debug("%s: webhook check skipped: %s", self.state.ref.title, err)

@@ -23,6 +23,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime, timedelta
+from typing import Any
 
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator
@@ -32,6 +33,7 @@ from stepheybot_music_clients.errors import StackError
 from ..coordinators.download_client import DownloadClientRuntime, download_state
 from ..coordinators.lidarr import LidarrRuntime
 from ..coordinators.music_brain import MusicBrainRuntime
+from ..diagnosis import waiting_for
 from ..runtime import BackendRuntime, StepheyBotConfigEntry
 from . import brain_route, client_route
 from .advance import failed
@@ -215,10 +217,17 @@ class RequestCoordinator(DataUpdateCoordinator[list[TrackedRequest]]):
         self._scan.forget(request.request_id)
         self._lidarr.forget(request.request_id)
 
+    def event_data(self, request: TrackedRequest, previous: Stage | None) -> dict[str, Any]:
+        """A stage event's data: the request's, with what it waits for (see ``diagnosis``)."""
+        waiting = waiting_for(self.config_entry.runtime_data, request)
+        return request.event_data(previous) | {
+            "waiting_for": waiting.as_dict() if waiting else None
+        }
+
     def _announce(self, request: TrackedRequest, previous: Stage | None) -> None:
         self.hass.bus.async_fire(
             EVENT_REQUEST,
-            {"entry_id": self.config_entry.entry_id, **request.event_data(previous)},
+            {"entry_id": self.config_entry.entry_id, **self.event_data(request, previous)},
         )
         for listener in list(self._stage_listeners):
             listener(request, previous)

@@ -9,6 +9,7 @@ from homeassistant.components.sensor import SensorEntity, SensorEntityDescriptio
 from homeassistant.helpers.update_coordinator import CoordinatorEntity
 
 from ..devices import stack_device_info
+from ..diagnosis import waiting_for
 from ..runtime import StepheyBotConfigEntry
 from .coordinator import RequestCoordinator
 
@@ -34,6 +35,12 @@ class RequestsInFlightSensor(CoordinatorEntity[RequestCoordinator], SensorEntity
         self._attr_unique_id = f"{entry.entry_id}_{REQUESTS_IN_FLIGHT.key}"
         self._attr_device_info = stack_device_info(entry)
 
+    async def async_added_to_hass(self) -> None:
+        """Follow the diagnosis too: a request's ``waiting_for`` changes with the stack."""
+        await super().async_added_to_hass()
+        watch = self.coordinator.config_entry.runtime_data.diagnosis
+        self.async_on_remove(watch.async_add_listener(self.async_write_ha_state))
+
     @property
     def available(self) -> bool:
         """Always: the requests are known even while their backends are down."""
@@ -46,15 +53,22 @@ class RequestsInFlightSensor(CoordinatorEntity[RequestCoordinator], SensorEntity
 
     @property
     def extra_state_attributes(self) -> Mapping[str, Any]:
-        """The newest requests in flight: title, stage, progress, download state (no secret)."""
-        return {
-            "requests": [
+        """The newest requests in flight: title, stage, progress, download state, waiting for.
+
+        ``waiting_for`` is what holds a request back (``diagnosis``), None while it moves.
+        """
+        runtime = self.coordinator.config_entry.runtime_data
+        observation = runtime.diagnosis.observation
+        listed = []
+        for r in (self.coordinator.data or ())[:LISTED]:
+            waiting = waiting_for(runtime, r, observation=observation)
+            listed.append(
                 {
                     "title": r.title,
                     "stage": r.stage.value,
                     "progress": r.progress,
                     "download_state": r.download_state.value if r.download_state else None,
+                    "waiting_for": waiting.as_dict() if waiting else None,
                 }
-                for r in (self.coordinator.data or ())[:LISTED]
-            ]
-        }
+            )
+        return {"requests": listed}

@@ -14,10 +14,10 @@ from collections.abc import Mapping
 from stepheybot_music_clients.diagnosis import (
     CHAIN,
     DISK_FULL_BYTES,
-    Cause,
     Diagnosis,
     StackObservation,
     diagnose,
+    not_applicable,
 )
 from stepheybot_music_clients.models import BackendKind
 from stepheybot_music_clients.stackfile import StackConfig
@@ -58,24 +58,11 @@ def observe(
     stack: StackConfig, samples: m.Samples, facts: Facts, *, disk_full_bytes: int = DISK_FULL_BYTES
 ) -> StackObservation:
     """What this scrape knows about ``stack``, for :func:`diagnose`."""
-    kinds = {b.kind for b in stack.backends}
     gluetuns = _names(stack, frozenset({BackendKind.GLUETUN}))
     clients = _names(stack, DOWNLOAD_CLIENTS)
     managers = _names(stack, INDEXER_MANAGERS)
     lidarrs = _names(stack, frozenset({BackendKind.LIDARR}))
     gluetun_up = all(_up(samples, name) for name in gluetuns)
-
-    not_applicable: set[Cause] = set()
-    if not gluetuns:
-        not_applicable |= {Cause.VPN_DOWN, Cause.VPN_LEAK, Cause.PORT_MISMATCH}
-    if not clients:
-        not_applicable |= {Cause.VPN_LEAK, Cause.PORT_MISMATCH, Cause.NO_PEERS}
-    if not managers:
-        not_applicable.add(Cause.INDEXERS_FAILING)
-    if BackendKind.LIDARR not in kinds:
-        not_applicable.add(Cause.IMPORT_BLOCKED)
-    if not clients and not lidarrs:
-        not_applicable.add(Cause.DISK_FULL)
 
     vpn_up = samples.get(m.VPN_UP) if gluetun_up else None
     leak = samples.get(m.VPN_LEAK)
@@ -122,7 +109,7 @@ def observe(
             all_free and lidarr_read,
             any(v < disk_full_bytes for v in places.values()),
         ),
-        not_applicable=frozenset(not_applicable),
+        not_applicable=not_applicable({b.kind for b in stack.backends}),
     )
 
 

@@ -3,6 +3,12 @@
 from __future__ import annotations
 
 from stepheybot_music_clients.lidarr.client import LidarrClient
+from stepheybot_music_clients.lidarr.imports import (
+    IMPORT_STUCK,
+    QUEUE_PAGE_SIZE,
+    StuckImports,
+    read_stuck_imports,
+)
 from stepheybot_music_clients.lidarr.library_watch import LibrarySignals, LibraryWatch
 from stepheybot_music_clients.lidarr.models import (
     Album,
@@ -33,7 +39,9 @@ from stepheybot_music_clients.lidarr.models import (
 from stepheybot_music_clients.models import LIBRARY_MAX_AGE
 
 __all__ = [
+    "IMPORT_STUCK",
     "LIBRARY_MAX_AGE",
+    "QUEUE_PAGE_SIZE",
     "Album",
     "Artist",
     "ArtistStatistics",
@@ -58,7 +66,9 @@ __all__ = [
     "QueueStatus",
     "RootFolder",
     "StatusMessage",
+    "StuckImports",
     "SystemStatus",
     "TrackedDownloadState",
     "TrackedDownloadStatus",
+    "read_stuck_imports",
 ]

@@ -16,9 +16,11 @@ Every text is fit to be spoken (no URLs), and every finding says what to do.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
+
+from stepheybot_music_clients.models import BackendKind
 
 __all__ = [
     "CHAIN",
@@ -29,6 +31,7 @@ __all__ = [
     "Finding",
     "StackObservation",
     "diagnose",
+    "not_applicable",
     "spoken",
 ]
 
@@ -168,6 +171,32 @@ class Diagnosis:
             "Nothing is blocking music: the VPN, the download clients, the indexers, "
             "Lidarr's imports and the disks look fine."
         )
+
+
+_DOWNLOAD_CLIENTS = frozenset({BackendKind.QBITTORRENT, BackendKind.TRANSMISSION})
+_INDEXER_MANAGERS = frozenset({BackendKind.JACKETT, BackendKind.PROWLARR})
+
+
+def not_applicable(kinds: Collection[BackendKind]) -> frozenset[Cause]:
+    """The causes a stack made of backends of ``kinds`` cannot have.
+
+    No gluetun: no VPN nor port cause; no download client: no leak, port or peers; no
+    Jackett or Prowlarr: no indexer cause; no Lidarr: no blocked import; neither a download
+    client nor Lidarr: no disk to fill.
+    """
+    present = set(kinds)
+    out: set[Cause] = set()
+    if BackendKind.GLUETUN not in present:
+        out |= {Cause.VPN_DOWN, Cause.VPN_LEAK, Cause.PORT_MISMATCH}
+    if not present & _DOWNLOAD_CLIENTS:
+        out |= {Cause.VPN_LEAK, Cause.PORT_MISMATCH, Cause.NO_PEERS}
+    if not present & _INDEXER_MANAGERS:
+        out.add(Cause.INDEXERS_FAILING)
+    if BackendKind.LIDARR not in present:
+        out.add(Cause.IMPORT_BLOCKED)
+    if not present & (_DOWNLOAD_CLIENTS | {BackendKind.LIDARR}):
+        out.add(Cause.DISK_FULL)
+    return frozenset(out)
 
 
 _URL = re.compile(r"\b(?:[a-z][a-z0-9+.-]*://|www\.)\S+", re.IGNORECASE)

@@ -9,34 +9,25 @@ from collections import Counter
 from datetime import UTC, datetime, timedelta
 
 from stepheybot_music_clients.lidarr import (
+    QUEUE_PAGE_SIZE,
     DownloadStatus,
     HealthType,
     LibrarySignals,
     LibraryStats,
     LibraryWatch,
     LidarrClient,
-    TrackedDownloadState,
+    StuckImports,
 )
 from stepheybot_music_clients.models import BackendKind
 
 from .. import metrics as m
 from .base import Collector, Facts
 
-QUEUE_PAGE_SIZE = 1000
 ARTIST_REFRESH_GRACE = 2.0
 """Seconds a scrape waits for a started artist-list refresh before serving cached counts."""
 QUEUE_STATUSES = tuple(status.value for status in DownloadStatus)
 """Every ``status`` of ``stepheybot_music_lidarr_queue``; all are exported, 0 included."""
 HEALTH_LEVELS = ("notice", "warning", "error")
-IMPORT_STUCK = frozenset({TrackedDownloadState.IMPORT_BLOCKED, TrackedDownloadState.IMPORT_FAILED})
-"""Queue states of a finished download Lidarr will not import without the person.
-
-Lidarr v2.14.5.4824 ``src/NzbDrone.Core/Download/CompletedDownloadService.cs``: ``importBlocked``
-(the enum value exists since v2.10) when the artist does not match, the download cannot be
-parsed, no file is eligible or the files are rejected; ``importFailed`` when some tracks were
-not imported (also restored from the ``DownloadImportIncomplete`` history event,
-``TrackedDownloadService.cs``). Both carry status messages and stay until the person acts.
-"""
 UPCOMING_DAYS = 7
 """``stepheybot_music_lidarr_upcoming_albums``: release dates from today (UTC) this many days on."""
 
@@ -108,17 +99,20 @@ class LidarrCollector(Collector[LidarrClient]):
         return len(await self.client().calendar(start, end))
 
     async def _queue_statuses(self) -> tuple[Counter[str], int]:
-        """Queue items by status, and those whose import is stuck; every page (usually one)."""
+        """Queue items by status, and the stuck imports (counted as Home Assistant does).
+
+        Every page (usually one); :class:`StuckImports` is the client library's count.
+        """
         counts: Counter[str] = Counter()
-        stuck = 0
+        stuck = StuckImports()
         page_number, seen = 1, 0
         while True:
             page = await self.client().queue(page=page_number, page_size=QUEUE_PAGE_SIZE)
             counts.update(item.status.value for item in page.records)
-            stuck += sum(item.tracked_download_state in IMPORT_STUCK for item in page.records)
+            stuck = stuck.plus(StuckImports.of(page.records))
             seen += len(page.records)
             if not page.records or seen >= page.total_records:
-                return counts, stuck
+                return counts, stuck.count
             page_number += 1
 
     @property

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from stepheybot_music_clients.downloads import TRANSMISSION, TorrentTally
 from stepheybot_music_clients.models import BackendKind
-from stepheybot_music_clients.transmission import Torrent, TransmissionClient
+from stepheybot_music_clients.transmission import FreeSpace, Torrent, TransmissionClient
 
 from .. import metrics as m
 from .base import Collector, Facts
@@ -12,7 +14,7 @@ from .downloads import add_state_counts, add_torrent_samples, add_transfer_sampl
 
 
 class TransmissionCollector(Collector[TransmissionClient]):
-    """``session-stats`` plus one incremental ``torrent-get`` per scrape.
+    """``session-stats``, then one incremental ``torrent-get`` and ``free-space`` together.
 
     The client keeps the torrent list between scrapes and asks only for the torrents that
     changed in the last minute (``recently-active``; see ``TransmissionSync``), and the counts
@@ -30,16 +32,21 @@ class TransmissionCollector(Collector[TransmissionClient]):
     _download_dir: str | None = None
     _tally: TorrentTally[int, Torrent] | None = None
 
+    async def _free_space(self, client: TransmissionClient) -> FreeSpace | None:
+        return await client.free_space(self._download_dir) if self._download_dir else None
+
     async def collect(self, out: m.Samples, facts: Facts) -> None:
         """Torrents with the category's label by state, rates and all-time totals."""
         client = self.client()
         if self._download_dir is None:
             self._download_dir = (await client.session()).download_dir
+        # the statistics go alone (a refused login is one failed attempt, not two), then the
+        # torrent list and the free space together: two round trips, not three
         stats = await client.session_stats()
-        snapshot = await client.sync(
-            torrent_count=stats.torrent_count, uptime=stats.current.seconds_active
+        snapshot, free = await asyncio.gather(
+            client.sync(torrent_count=stats.torrent_count, uptime=stats.current.seconds_active),
+            self._free_space(client),
         )
-        free = await client.free_space(self._download_dir) if self._download_dir else None
         if self._tally is None:
             self._tally = TorrentTally(
                 TRANSMISSION,

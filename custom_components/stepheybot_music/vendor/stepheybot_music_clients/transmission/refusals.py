@@ -70,8 +70,9 @@ def forbidden(where: str, body: str, *, failed_logins: int, backend: str) -> Sta
         )
         return LockedOutError(
             f"{where} locked its RPC for every client {seen} (anti-brute-force protection, "
-            "HTTP 403). The lock lasts until Transmission restarts: set the right RPC user "
-            "name and password (rpc-username, rpc-password) here, then restart Transmission.",
+            "HTTP 403). The lock lasts until Transmission restarts: give StepheyBot Music the "
+            "right RPC user name and password (rpc-username, rpc-password), then restart "
+            "Transmission.",
             backend=backend,
         )
     return WhitelistRefusedError(
