@@ -11,15 +11,18 @@ not known to be fixed.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from typing import Any
 
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.helpers import issue_registry as ir
+from homeassistant.helpers.dispatcher import async_dispatcher_connect
 from stepheybot_music_clients.diagnosis import Cause, Diagnosis, StackObservation, diagnose
 
 from .const import DOMAIN
+from .coordinators.base import StackCoordinator
 from .diagnosis import observe
-from .runtime import StepheyBotConfigEntry
+from .runtime import StepheyBotConfigEntry, signal_replaced
 
 NEEDS_PERSON: frozenset[Cause] = frozenset(
     {
@@ -60,6 +63,16 @@ class DiagnosisWatch:
             for coordinator in backend.coordinators
         ]
         removers.append(runtime.requests.async_add_listener(self.async_update))
+
+        @callback
+        def replaced(new: Mapping[Any, StackCoordinator[Any]]) -> None:
+            """A backend reloaded alone (:mod:`.backend_reload`): follow its new coordinators."""
+            removers.extend(c.async_add_listener(self.async_update) for c in new.values())
+            self.async_update()
+
+        removers.append(
+            async_dispatcher_connect(self.hass, signal_replaced(self.entry.entry_id), replaced)
+        )
         self.async_update()
 
         @callback
