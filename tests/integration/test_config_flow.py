@@ -342,6 +342,19 @@ async def test_add_unexpected_response(hass: HomeAssistant, sim: Simulator) -> N
     assert "(HTTP 500)" in _error(result)
 
 
+@pytest.mark.parametrize("name", ALL_BACKENDS)
+async def test_add_server_error_of_every_backend(
+    hass: HomeAssistant, sim: Simulator, name: str
+) -> None:
+    """An HTTP 500 is the backend's own error, whichever backend: see its logs."""
+    await _empty_stack(hass)
+    await sim.set_fault(name, Fault.HTTP_500)
+    result = await _add(hass, sim.spec(name).kind, form_input(sim, name))
+    assert result["errors"] == {"base": "server_error"}, _error(result)
+    assert "had an internal error" in _error(result)
+    assert "(HTTP 500)" in _error(result)
+
+
 class _FakeClient:
     """A client whose probe answers what a test needs (no HTTP involved)."""
 

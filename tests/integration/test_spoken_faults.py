@@ -18,6 +18,7 @@ from homeassistant.helpers import intent, llm
 from stepheybot_music_clients import login_policy
 
 from custom_components.stepheybot_music import backends as backend_types
+from custom_components.stepheybot_music.diagnosis_answers import INTENT_WHY_NOT_ARRIVED
 from custom_components.stepheybot_music.intents import (
     INTENT_DOWNLOAD_ALBUM,
     INTENT_DOWNLOAD_LATEST_ALBUM,
@@ -49,6 +50,8 @@ INTENTS: tuple[tuple[str, dict[str, str]], ...] = (
     (INTENT_VPN_STATUS, {}),
     (INTENT_RECENT_REQUESTS, {}),
     (INTENT_PLAY, {"artist": NOBODY["artist"]}),
+    (INTENT_WHY_NOT_ARRIVED, {}),
+    (INTENT_WHY_NOT_ARRIVED, {"music": NOBODY["album"]}),
 )
 TOOLS: tuple[tuple[str, dict[str, Any]], ...] = (
     ("get_library_counts", {}),
@@ -58,6 +61,7 @@ TOOLS: tuple[tuple[str, dict[str, Any]], ...] = (
     ("search_music", {"query": "the"}),
     ("request_download", NOBODY),
     ("play_music", {"artist": NOBODY["artist"]}),
+    ("why_not_arrived", {}),
 )
 CONTEXT = llm.LLMContext(
     platform="test", context=Context(), language="en", assistant="conversation", device_id=None

@@ -386,16 +386,20 @@ class HttpClient:
                 backend=self.kind,
             )
         if resp.status >= 500:
-            raise ServerError(
-                f"{self.kind} at {self.url} had an internal error (HTTP {resp.status}) answering "
-                f"{resp.url.path} ({snippet(resp.body)!r}): see {self.kind}'s logs.",
-                backend=self.kind,
-                status=resp.status,
-            )
+            raise self.server_error(resp)
         raise UnexpectedResponseError(
             f"{self.kind} at {self.url} answered HTTP {resp.status} to {resp.url.path}"
             f" ({snippet(resp.body)!r}). Check its logs.",
             backend=self.kind,
+        )
+
+    def server_error(self, resp: Response) -> ServerError:
+        """The error of an HTTP 5xx answer: the backend failed on its side (its log says why)."""
+        return ServerError(
+            f"{self.kind} at {self.url} had an internal error (HTTP {resp.status}) answering "
+            f"{resp.url.path} ({snippet(resp.body)!r}): see {self.kind}'s logs.",
+            backend=self.kind,
+            status=resp.status,
         )
 
     async def get_json(

@@ -273,7 +273,10 @@ class QBittorrentClient(HttpClient):
                 backend=self.kind,
             )
 
-    def _not_qbittorrent(self, resp: Response) -> WrongApplicationError:
+    def _not_qbittorrent(self, resp: Response) -> UnexpectedResponseError:
+        """An answer qBittorrent never gives; a 5xx is its own failure, not another program."""
+        if resp.status >= 500:
+            return self.server_error(resp)
         return WrongApplicationError(
             f"The application at {self.url} is not a qBittorrent Web UI: {resp.url.path} "
             f"answered HTTP {resp.status} ({snippet(resp.body)!r}). Check the URL and port "
