@@ -49,6 +49,7 @@ ACTION_INPUT: dict[str, dict[str, Any]] = {
     "resume_downloads": {},
     "start_scan": {},
     "search_upgrades": {},
+    "sync_forwarded_port": {},
     "play": {"artist": "Nobody Knows This Artist", "album": "Nor This Album"},
 }
 
