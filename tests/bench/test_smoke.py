@@ -202,7 +202,8 @@ def test_transmission_change_and_full_relist(smoke: dict[str, Any]) -> None:
         assert change["extra"]["changed_per_round"] == SMOKE_SIZE // 100
         assert all(s["body_bytes"] > steady for s in change["samples"]), subject
         for sample in _row(smoke, "restart", subject, TR)["samples"]:
-            assert sample["body_bytes"] >= SMOKE_SIZE * 300, subject
+            # every torrent, as a table: about 180 B each
+            assert sample["body_bytes"] >= SMOKE_SIZE * 100, subject
     held = {(h["backend"], h["subject"]): h for h in smoke["held"]}
     for key in (
         ("qbittorrent", "our HA integration"),
