@@ -13,8 +13,10 @@ from __future__ import annotations
 
 import logging
 import time
+from typing import Any
 
 from homeassistant.core import HomeAssistant, callback
+from stepheybot_music_clients.errors import StackError
 from stepheybot_music_clients.listen_port import (
     ListenPortWatch,
     PortState,
@@ -44,12 +46,19 @@ class ListenPortCoordinator(StackCoordinator[PortState]):
         *,
         sync: PortSync,
         vpn: GluetunCoordinator,
+        client: StackCoordinator[Any],
         settings: StackSettings,
     ) -> None:
-        """Poll at the fast interval, and after every change of ``vpn``'s data."""
+        """Poll at the fast interval, and after every change of ``vpn``'s data.
+
+        ``client`` is the download client's own coordinator: a port kept from an earlier
+        read is told only while that one answers, never of a client that is down.
+        """
         super().__init__(hass, entry, backend, role="listen port", interval=settings.fast_interval)
         self.sync = sync
         self.vpn = vpn
+        self.client = client
+        self._client_answered = True
         self.auto_sync = settings.sync_forwarded_port
         self.watch = ListenPortWatch()
         self._last_forwarded: int | None = None
@@ -68,6 +77,13 @@ class ListenPortCoordinator(StackCoordinator[PortState]):
         port = self.watch.port
         if port is None or self.watch.due(forwarded, now):
             port = self.watch.record(await self.sync.listen_port(), now)
+        elif not self.client.last_update_success:
+            # the kept port is not fresh: fail as the client's own poll did (one truth)
+            failure = self.client.last_exception
+            cause = failure.__cause__ if failure is not None else None
+            if isinstance(cause, StackError):
+                raise cause
+            port = self.watch.record(await self.sync.listen_port(), now)
         if self.auto_sync and forwarded and port != forwarded:
             result = await self.sync.sync(forwarded)
             port = self.watch.record(result.after, time.monotonic())
@@ -85,6 +101,14 @@ class ListenPortCoordinator(StackCoordinator[PortState]):
         self.watch.record(result.after, time.monotonic())
         await self.async_refresh()
         return result
+
+    @callback
+    def async_client_updated(self) -> None:
+        """Refresh when the download client stopped or started answering its own poll."""
+        answered = self.client.last_update_success
+        if answered != self._client_answered:
+            self._client_answered = answered
+            self.hass.async_create_task(self.async_request_refresh())
 
     @callback
     def async_vpn_updated(self) -> None:
@@ -118,10 +142,12 @@ def attach_listen_ports(
             backend.ref,
             sync=PortSync(coordinator.client, backend.ref.title),
             vpn=vpn,
+            client=coordinator,
             settings=runtime.settings,
         )
         backend.listen_port = port
         backend.fast = (*backend.fast, port)
         entry.async_on_unload(vpn.async_add_listener(port.async_vpn_updated))
+        entry.async_on_unload(coordinator.async_add_listener(port.async_client_updated))
         made.append(port)
     return made

@@ -49,8 +49,14 @@ ROUTES = {
     "transmission": Route.DOWNLOAD_CLIENT,
 }
 """Backends that carry tracked requests here: each cell has one in flight on them."""
-FED_BY = {"binary_sensor.gluetun_vpn_leak": "qbittorrent"}
-"""Entities of another backend that also need the faulted one (gluetun's IP vs qBittorrent's)."""
+FED_BY = {
+    "binary_sensor.gluetun_vpn_leak": ("qbittorrent", "unavailable"),
+    "binary_sensor.qbittorrent_port_matches_vpn": ("gluetun", "unknown"),
+    "binary_sensor.transmission_port_matches_vpn": ("gluetun", "unknown"),
+}
+"""Entities of another backend that also need the faulted one, and what they show while it is
+down: gluetun's IP against qBittorrent's; a client's listen port against gluetun's forwarded
+port, which cannot be compared (unknown) while gluetun does not answer."""
 
 
 def specs(names: list[str], flavor: str) -> list[BackendSpec]:
@@ -217,7 +223,7 @@ class CellRun:
             e: (self.others_before[e], s)
             for e, s in others_now.items()
             if s != self.others_before[e]
-            and not (FED_BY.get(e) == self.name and s == "unavailable" and step.down is Down.ALL)
+            and not (FED_BY.get(e) == (self.name, s) and step.down is Down.ALL)
         }
         assert not changed, f"{where}: other backends changed: {changed}"
 
