@@ -55,9 +55,15 @@ export function stageLabel(request: RequestState, language?: string): string {
   return localize(language, `stage_${request.stage}` as StringKey);
 }
 
-/** The small line under a request: speed and time left, or why it stopped. */
+/** The small line under a request: speed and time left, or why it stopped (the diagnosis). */
 export function requestDetail(request: RequestState, language?: string): string {
-  if (request.stage === "failed" || (request.stalled && request.stage === "downloading")) {
+  if (request.stage === "failed") return request.message ?? localize(language, "stalled_why");
+  // the diagnosis names the cause and the fix (in Home Assistant's language, like Assist)
+  if (request.waiting_for) {
+    const { text, fix } = request.waiting_for;
+    return fix ? `${text} ${fix}` : text;
+  }
+  if (request.stalled && request.stage === "downloading") {
     return request.message ?? localize(language, "stalled_why");
   }
   const parts: string[] = [];

@@ -27,6 +27,13 @@ export interface VpnState {
 
 export type Stage = "requested" | "searching" | "downloading" | "importing" | "in_library" | "failed";
 
+/** Why a request does not progress, as Home Assistant's diagnosis says it (no URLs). */
+export interface WaitingFor {
+  cause: string;
+  text: string;
+  fix: string | null;
+}
+
 export interface RequestState {
   request_id: string;
   title: string;
@@ -41,6 +48,8 @@ export interface RequestState {
   stalled: boolean;
   failure: string | null;
   message: string | null;
+  /** What holds it back (the stack's diagnosis), null while it moves. */
+  waiting_for: WaitingFor | null;
   created_at: string;
   stage_changed_at: string;
   progress_changed_at: string;

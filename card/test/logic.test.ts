@@ -36,6 +36,7 @@ function request(overrides: Partial<RequestState> = {}): RequestState {
     stalled: false,
     failure: null,
     message: null,
+    waiting_for: null,
     created_at: "2026-11-24T12:00:00+00:00",
     stage_changed_at: "2026-11-24T12:00:30+00:00",
     progress_changed_at: "2026-11-24T12:00:30+00:00",
@@ -101,6 +102,20 @@ describe("requests", () => {
     expect(requestDetail(stalled)).toBe(localize("en", "stalled_why"));
     expect(stageLabel(request())).toBe("Downloading");
     expect(requestDetail(request())).toBe("8.0 MiB/s · 17 s left · 299 MiB");
+  });
+
+  it("says what holds a request back and the fix, when the diagnosis knows", () => {
+    const waiting = request({
+      stalled: true,
+      speed: 0,
+      waiting_for: { cause: "vpn_down", text: "The VPN is down.", fix: "Restart gluetun." },
+    });
+    expect(requestDetail(waiting)).toBe("The VPN is down. Restart gluetun.");
+    const searching = request({
+      stage: "searching",
+      waiting_for: { cause: "unknown", text: "Lidarr is still searching.", fix: null },
+    });
+    expect(requestDetail(searching)).toBe("Lidarr is still searching.");
   });
 
   it("offers a retry of a failed request with the same artist and album", () => {

@@ -23,6 +23,7 @@ from .coordinators.indexers import IndexerRuntime
 from .coordinators.lidarr import LidarrRuntime
 from .coordinators.music_brain import MusicBrainRuntime
 from .coordinators.navidrome import NavidromeRuntime
+from .diagnosis import WaitingFor, observe, waiting_for
 from .runtime import BackendRuntime, StepheyBotConfigEntry
 from .tracking.models import FailureReason, Stage, TrackedRequest
 
@@ -82,8 +83,14 @@ def _torrents(entry: StepheyBotConfigEntry) -> dict[str, TorrentView]:
     return found
 
 
-def request_state(request: TrackedRequest, torrent: TorrentView | None) -> dict[str, Any]:
-    """One request as the card lists it; ``stalled`` from its torrent's state or failure."""
+def request_state(
+    request: TrackedRequest, torrent: TorrentView | None, waiting: WaitingFor | None = None
+) -> dict[str, Any]:
+    """One request as the card lists it; ``stalled`` from its torrent's state or failure.
+
+    ``waiting`` is what holds it back (the diagnosis, :func:`.diagnosis.waiting_for`), the
+    same ``waiting_for`` that get_requests, the sensor and Assist give.
+    """
     downloading = request.stage is Stage.DOWNLOADING
     return {
         "request_id": request.request_id,
@@ -100,6 +107,7 @@ def request_state(request: TrackedRequest, torrent: TorrentView | None) -> dict[
         or (downloading and torrent is not None and torrent.state is DownloadState.STALLED),
         "failure": request.failure.value if request.failure else None,
         "message": request.message,
+        "waiting_for": waiting.as_dict() if waiting is not None else None,
         "created_at": request.created_at.isoformat(),
         "stage_changed_at": request.stage_changed_at.isoformat(),
         "progress_changed_at": request.progress_changed_at.isoformat(),
@@ -107,11 +115,21 @@ def request_state(request: TrackedRequest, torrent: TorrentView | None) -> dict[
 
 
 def _requests(entry: StepheyBotConfigEntry) -> list[dict[str, Any]]:
-    store = entry.runtime_data.requests.store
+    runtime = entry.runtime_data
+    store = runtime.requests.store
     torrents = _torrents(entry)
-    shown = store.in_flight() + [r for r in store.all() if r.finished][:MAX_FINISHED]
+    in_flight = store.in_flight()
+    observation = observe(runtime) if in_flight else None  # one observation for all of them
     return [
-        request_state(r, torrents.get(r.torrent_hash) if r.torrent_hash else None) for r in shown
+        request_state(
+            r,
+            torrents.get(r.torrent_hash) if r.torrent_hash else None,
+            waiting_for(runtime, r, observation=observation) if observation else None,
+        )
+        for r in in_flight
+    ] + [
+        request_state(r, torrents.get(r.torrent_hash) if r.torrent_hash else None)
+        for r in [r for r in store.all() if r.finished][:MAX_FINISHED]
     ]
 
 

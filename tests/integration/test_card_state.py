@@ -27,7 +27,7 @@ from simulator.model import Health
 
 from .conftest import ENTRY_ID, setup_stack, subentry_id
 from .helpers import poll
-from .service_helpers import error_text
+from .service_helpers import act, error_text
 from .test_requesting import _albums, _findable, catalog_artist, request
 from .tracking import step
 
@@ -133,6 +133,15 @@ async def test_the_card_follows_a_request_and_the_stack(
     stalled = _request(state, title)
     assert stalled["stage"] == "downloading"
     assert stalled["speed"] == 0
+    # why, as get_requests, the sensor and Assist say it (one diagnosis)
+    assert stalled["waiting_for"]["cause"] == "vpn_down"
+    [listed] = [
+        r
+        for r in (await act(hass, "get_requests"))["requests"]
+        if r["request_id"] == stalled["request_id"]
+    ]
+    assert stalled["waiting_for"] == listed["waiting_for"]
+    assert "http" not in stalled["waiting_for"]["text"]
     assert state["vpn"][0]["connected"] is False
     assert _kinds(state) == ["vpn_down", "stalled"]
     assert state["attention"][0] == {"kind": "vpn_down", "backend": "gluetun", "names": ["stopped"]}
@@ -159,6 +168,7 @@ async def test_the_card_follows_a_request_and_the_stack(
     )
     assert state["attention"] == []
     done = _request(state, title)
+    assert done["waiting_for"] is None
     assert done["progress"] == 1.0
     assert done["speed"] is None
 
