@@ -15,6 +15,7 @@ from simulator import Simulator
 
 from .conftest import ENTRY_ID, setup_stack
 from .helpers import poll
+from .test_services import _music_by_client, _music_in_each_client
 from .voice import (
     SENTENCES,
     ask,
@@ -208,3 +209,25 @@ async def test_the_vpn_answer_fits_the_question(
     await setup_stack(hass, sim, ["gluetun"])
     result = await converse(hass, text)
     assert result.response.speech["plain"]["speech"] == speech
+
+
+async def test_pausing_by_voice_pauses_the_music_downloads(
+    hass: HomeAssistant, sim: Simulator
+) -> None:
+    """ "pause the music downloads" stops every music torrent; "resume downloads" restarts them."""
+    _music_in_each_client(sim)
+    await setup_conversation(hass)
+    await setup_stack(hass, sim, ["qbittorrent"])
+    music = [sim.world.torrents[h] for h in _music_by_client(sim)["qBittorrent"]]
+    assert music
+
+    result = await converse(hass, "pause the music downloads")
+    assert result.response.speech["plain"]["speech"] == (
+        "OK, I paused the music downloads on qBittorrent."
+    )
+    assert all(t.status.startswith("stopped") for t in music)
+    result = await converse(hass, "start downloading again")
+    assert result.response.speech["plain"]["speech"] == (
+        "OK, I resumed the music downloads on qBittorrent."
+    )
+    assert not any(t.status.startswith("stopped") for t in music)
