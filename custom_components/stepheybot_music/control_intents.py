@@ -14,7 +14,6 @@ import probatio
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers import intent
-from stepheybot_music_clients.errors import StackError
 
 from .const import DOMAIN
 from .coordinators.download_client import DownloadClientRuntime
@@ -90,10 +89,9 @@ class _RunningIntent(StackIntentHandler):
                 DOMAIN, action, {"config_entry_id": entry.entry_id}, blocking=True
             )
         except HomeAssistantError as err:
-            # the action's error reads the client's whole message (its HTTP status, its
-            # settings file); the client error under it has a one-sentence spoken form
-            cause = err.__cause__ if isinstance(err.__cause__, StackError) else err
-            raise FactError(spoken_error(cause)) from err
+            # its translation key has a one-sentence spoken form naming the backend as the
+            # user named it (the action's text reads an HTTP status and a settings file)
+            raise FactError(spoken_error(err)) from err
         names = [client.ref.title for client in entry.runtime_data.of_type(DownloadClientRuntime)]
         done = "resumed" if self.running else "paused"
         return f"OK, I {done} the music downloads on {join_words(names)}."
