@@ -23,6 +23,7 @@ from homeassistant.helpers.typing import ConfigType
 
 from .backend_reload import async_apply_changes, snapshot
 from .const import DOMAIN
+from .control_intents import async_setup_control_intents
 from .coordinators import BUILDERS
 from .coordinators.health import backend_health, forget_removed
 from .devices import (
@@ -66,6 +67,7 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
     await async_register_card(hass)
     async_setup_intents(hass)
     async_setup_diagnosis_intents(hass)
+    async_setup_control_intents(hass)
     async_setup_llm_api(hass)
     async_setup_play_actions(hass)
     async_setup_play_intents(hass)

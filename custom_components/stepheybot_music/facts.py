@@ -38,11 +38,26 @@ class FactError(Exception):
 # --------------------------------------------------------------------------- words
 
 
+NUMBER_WORDS = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
+"""How a voice says a count under ten; from ten on, digits read as well as words."""
+
+
+def spoken_number(count: int) -> str:
+    """``three``, ``12``: a count as an answer says it (words under ten, as style guides do)."""
+    return NUMBER_WORDS[count] if 0 <= count < len(NUMBER_WORDS) else str(count)
+
+
 def plural(count: int, noun: str, *, none: str = "no") -> str:
-    """``no albums``, ``1 album``, ``2 albums``."""
+    """``no albums``, ``one album``, ``two albums``, ``412 albums``."""
     if count == 0:
         return f"{none} {noun}s"
-    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
+    number = spoken_number(count)
+    return f"{number} {noun}" if count == 1 else f"{number} {noun}s"
+
+
+def capitalized(text: str) -> str:
+    """``text`` with its first letter upper case: a count that opens a sentence."""
+    return text[:1].upper() + text[1:]
 
 
 def join_words(words: Sequence[str], conjunction: str = "and") -> str:
@@ -355,7 +370,7 @@ class ClientDownloads:
             every = "" if count == 1 else "both " if count == 2 else "all "
             return f"{said}, {every}{DOWNLOAD_STATE_WORDS[state]}."
         parts = [
-            f"{n} {DOWNLOAD_STATE_WORDS[state]}"
+            f"{spoken_number(n)} {DOWNLOAD_STATE_WORDS[state]}"
             for state in TorrentBucket
             if (n := self.states.get(state, 0))
         ]

@@ -19,6 +19,7 @@ from homeassistant.helpers import intent
 from .facts import (
     FactError,
     VpnState,
+    capitalized,
     client_downloads,
     in_flight_requests,
     is_are,
@@ -27,6 +28,7 @@ from .facts import (
     pick_stack,
     plural,
     recent_requests,
+    spoken_number,
     spoken_stage,
     spoken_title,
     vpn_states,
@@ -195,7 +197,7 @@ class WhatIsDownloadingIntent(StackIntentHandler):
             count = len(requests)
             their = "its" if count == 1 else "their"
             sentences.append(
-                f"{plural(count, 'request')} {is_are(count)} on {their} way: "
+                f"{capitalized(plural(count, 'request'))} {is_are(count)} on {their} way: "
                 f"{_spoken_requests(requests)}."
             )
         reachable = [client for client in clients if client.reachable]
@@ -225,7 +227,7 @@ class RecentRequestsIntent(StackIntentHandler):
         said = _spoken_requests(shown, RECENT)
         if len(shown) == 1:
             return f"Your last request: {said}."
-        return f"Your last {len(shown)} requests: {said}."
+        return f"Your last {spoken_number(len(shown))} requests: {said}."
 
 
 class DownloadIntent(StackIntentHandler):

@@ -29,6 +29,18 @@ SPOKEN: dict[str, str] = {
     "ip_banned": (
         "{backend} has banned Home Assistant's IP address after failed logins, for {wait}."
     ),
+    "locked_out": (
+        "{backend} has locked out every login after too many failed ones; "
+        "check its user name and password, then restart it."
+    ),
+    "whitelist_refused": (
+        "{backend} refuses Home Assistant's address; add it to the whitelist in its settings, "
+        "or restart it if other programs' failed logins locked it."
+    ),
+    "host_refused": (
+        "{backend} refuses the host name Home Assistant uses for it; "
+        "use its IP address, or add the name to its host whitelist."
+    ),
     "no_password_set": "{backend} has no password set; set one, then reauthenticate it.",
     "server_error": "{backend} had an internal error; see its logs.",
     "unexpected_response": "{backend} sent an answer the integration does not understand.",

@@ -362,7 +362,7 @@ async def test_assist_understands_the_shipped_sentences(
     assert downloading["response_type"] == "action_done", downloading
     speech = downloading["speech"]["plain"]["speech"]
     assert speech.startswith(
-        f"1 request is on its way: {request['album']} by {request['artist']}, "
+        f"One request is on its way: {request['album']} by {request['artist']}, "
     ), speech
 
 

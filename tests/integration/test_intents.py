@@ -88,7 +88,7 @@ async def tiny_sim(
     ("tiny_sim", "expected"),
     [
         (0, "Your library has no artists, no albums and no songs."),
-        (1, "Your library has 1 artist, 1 album and 1 song."),
+        (1, "Your library has one artist, one album and one song."),
     ],
     indirect=["tiny_sim"],
 )
@@ -485,13 +485,13 @@ async def test_recent_requests(hass: HomeAssistant, sim: Simulator) -> None:
     store.put(_request(2, Stage.FAILED, failure=FailureReason.NOTHING_FOUND))
     store.put(_request(3, Stage.DOWNLOADING, progress=0.456))
     assert await ask(hass, RECENT) == (
-        "Your last 3 requests: Album 3 by Artist 3, downloading, 46 percent; "
+        "Your last three requests: Album 3 by Artist 3, downloading, 46 percent; "
         "Album 2 by Artist 2, failed, nothing found; and Album 1 by Artist 1, in your library."
     )
     for n in range(4, 9):
         store.put(_request(n, Stage.SEARCHING))
     said = await ask(hass, RECENT)
-    assert said.startswith("Your last 5 requests: Album 8 by Artist 8, searching; ")
+    assert said.startswith("Your last five requests: Album 8 by Artist 8, searching; ")
     assert said.endswith("and Album 4 by Artist 4, searching.")
 
 
@@ -502,13 +502,13 @@ async def test_what_is_downloading_with_requests(hass: HomeAssistant, sim: Simul
     store = hass.config_entries.async_entries(DOMAIN)[0].runtime_data.requests.store
     store.put(_request(1, Stage.SEARCHING))
     assert await ask(hass, DOWNLOADING) == (
-        "1 request is on its way: Album 1 by Artist 1, searching."
+        "One request is on its way: Album 1 by Artist 1, searching."
     )
     for n in range(2, 6):
         store.put(_request(n, Stage.DOWNLOADING, progress=n / 10))
     store.put(_request(6, Stage.IN_LIBRARY))
     assert await ask(hass, DOWNLOADING) == (
-        "5 requests are on their way: Album 5 by Artist 5, downloading, 50 percent; "
+        "Five requests are on their way: Album 5 by Artist 5, downloading, 50 percent; "
         "Album 4 by Artist 4, downloading, 40 percent; "
-        "Album 3 by Artist 3, downloading, 30 percent; and 2 others."
+        "Album 3 by Artist 3, downloading, 30 percent; and two others."
     )

@@ -18,6 +18,12 @@ from homeassistant.helpers import intent, llm
 from stepheybot_music_clients import login_policy
 
 from custom_components.stepheybot_music import backends as backend_types
+from custom_components.stepheybot_music.client_errors import KEYS
+from custom_components.stepheybot_music.control_intents import (
+    INTENT_DOWNLOAD_ARTIST,
+    INTENT_PAUSE_DOWNLOADS,
+    INTENT_RESUME_DOWNLOADS,
+)
 from custom_components.stepheybot_music.diagnosis_answers import INTENT_WHY_NOT_ARRIVED
 from custom_components.stepheybot_music.intents import (
     INTENT_DOWNLOAD_ALBUM,
@@ -30,7 +36,7 @@ from custom_components.stepheybot_music.intents import (
 )
 from custom_components.stepheybot_music.llm import API_ID
 from custom_components.stepheybot_music.play_intents import INTENT_PLAY
-from custom_components.stepheybot_music.spoken import spoken_error, without_urls
+from custom_components.stepheybot_music.spoken import SPOKEN, spoken_error, without_urls
 from simulator import Fault, Simulator
 from tests.reliability.ha_stack import poll
 
@@ -52,6 +58,9 @@ INTENTS: tuple[tuple[str, dict[str, str]], ...] = (
     (INTENT_PLAY, {"artist": NOBODY["artist"]}),
     (INTENT_WHY_NOT_ARRIVED, {}),
     (INTENT_WHY_NOT_ARRIVED, {"music": NOBODY["album"]}),
+    (INTENT_DOWNLOAD_ARTIST, {"artist": NOBODY["artist"]}),
+    (INTENT_PAUSE_DOWNLOADS, {}),
+    (INTENT_RESUME_DOWNLOADS, {}),
 )
 TOOLS: tuple[tuple[str, dict[str, Any]], ...] = (
     ("get_library_counts", {}),
@@ -68,6 +77,17 @@ CONTEXT = llm.LLMContext(
 )
 ADDRESS = re.compile(r"://|\b\d{1,3}(?:\.\d{1,3}){3}\b|\blocalhost\b|:\d{2,5}\b")
 """What a spoken answer may not hold: a scheme, an IP address, a host name, a port."""
+UNSPOKEN = re.compile(
+    r"\bHTTPS?\b|\b\d+(?:\.\d+)?\s*(?:[KMGT]i?B|bytes?|B/s)\b"
+    r"|\b\d (?:artist|album|song|request|music download|other)s?\b"
+)
+"""What a voice would not say either: an HTTP status, a byte unit, a count under ten in digits."""
+
+
+def unfit(said: str) -> bool:
+    """An address anywhere; in an intent's speech also what a voice would not say."""
+    spoken = said.startswith("StepheyBotMusic")
+    return bool(ADDRESS.search(said) or (spoken and UNSPOKEN.search(said)))
 
 
 async def everything_said(hass: HomeAssistant) -> list[str]:
@@ -98,14 +118,13 @@ async def test_no_spoken_answer_reads_a_url(
         await hass.config_entries.async_setup(entry.entry_id)
         await hass.async_block_till_done(wait_background_tasks=True)
         await poll(hass, entry)
+        leaks.extend(f"no fault: {said}" for said in await everything_said(hass) if unfit(said))
         for name in ALL_BACKENDS:
             for fault in FAULTS:
                 await sim.set_fault(name, fault)
                 await poll(hass, entry)
                 leaks.extend(
-                    f"{name} {fault}: {said}"
-                    for said in await everything_said(hass)
-                    if ADDRESS.search(said)
+                    f"{name} {fault}: {said}" for said in await everything_said(hass) if unfit(said)
                 )
                 await sim.clear_fault(name)
                 if entry.async_get_active_flows(hass, {"reauth"}) or fault is Fault.BANNED:
@@ -130,3 +149,8 @@ async def test_no_spoken_answer_reads_a_url(
 def test_any_other_text_loses_its_urls(text: str, spoken: str) -> None:
     assert spoken_error(Exception(text)) == spoken
     assert not ADDRESS.search(without_urls(text))
+
+
+def test_every_client_failure_has_a_spoken_sentence() -> None:
+    """Else it is said as "X refused the request.", which names no cause and no fix."""
+    assert set(KEYS.values()) <= set(SPOKEN)

@@ -298,8 +298,8 @@ async def test_a_stuck_download_says_so(
     assert stuck[0].dl_speed == 0
     percent = round((tracked.progress or 0) * 100)
     assert await ask(hass, "StepheyBotMusicWhatIsDownloading") == (
-        f"1 request is on its way: {album.title} by {artist.name}, stalled, {percent} percent. "
-        "qBittorrent has 1 music download, stalled. "
+        f"One request is on its way: {album.title} by {artist.name}, stalled, {percent} percent. "
+        "qBittorrent has one music download, stalled. "
         f"Lidarr has {plural(len(world.lidarr_queue()), 'album')} in its queue."
     )
     # a second stuck download
@@ -311,7 +311,7 @@ async def test_a_stuck_download_says_so(
     assert other is not None
     await step(hass, tsim, frozen, 5)
     said = await ask(hass, "StepheyBotMusicWhatIsDownloading")
-    assert "qBittorrent has 2 music downloads, both stalled." in said
+    assert "qBittorrent has two music downloads, both stalled." in said
 
     # paused in the client: the request says paused; the stage (and its events) stay
     count = len(events)
@@ -324,7 +324,7 @@ async def test_a_stuck_download_says_so(
     assert len(events) == count
     said = await ask(hass, "StepheyBotMusicWhatIsDownloading")
     assert f"{album.title} by {artist.name}, paused, {percent} percent." in said
-    assert "qBittorrent has 2 music downloads: 1 stalled and 1 paused." in said
+    assert "qBittorrent has two music downloads: one stalled and one paused." in said
 
 
 async def test_a_stuck_download_says_so_from_lidarrs_queue(
