@@ -142,6 +142,8 @@ class World:
         """False: no peer sends anything (every unfinished download stalls, as with no seeds)."""
         self.import_refusal = ""
         """Lidarr refuses every finished music download with this message (``importFailed``)."""
+        self.metadata_down = False
+        """Lidarr's health relays the Lidarr team's notice that the metadata server is down."""
         self.navidrome_scanning = False
         self.navidrome_scan_started: datetime | None = None
         self.navidrome_last_scan: datetime | None = None

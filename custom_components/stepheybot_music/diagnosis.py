@@ -8,8 +8,8 @@ old (:attr:`StackCoordinator.fresh`) leaves its facts unknown, never clear.
 
 For one request that is not progressing (:func:`waiting_for`), the same observation is
 diagnosed with only the causes that can hold that request back at its stage: a stalled
-download waits for the VPN, the port, peers or disk; a search for the indexers; an import for
-Lidarr or the disk.
+download waits for the VPN, the port, peers or disk; a search for the indexers or Lidarr's
+metadata server; an import for Lidarr or the disk.
 
 The clients' listen ports come from :mod:`.port_sync`'s coordinators; like the exporter, a
 mismatch read on one client holds even when another client's port could not be read.
@@ -29,6 +29,7 @@ from stepheybot_music_clients.diagnosis import (
     DiagnosisStatus,
     StackObservation,
     diagnose,
+    metadata_outage,
     not_applicable,
 )
 from stepheybot_music_clients.downloads import DownloadState
@@ -36,7 +37,7 @@ from stepheybot_music_clients.downloads import DownloadState
 from .coordinators.download_client import DownloadClientRuntime, TorrentBucket
 from .coordinators.gluetun import GluetunRuntime, leaking, peer_addresses
 from .coordinators.indexers import IndexerRuntime
-from .coordinators.lidarr import LidarrRuntime
+from .coordinators.lidarr import PROBLEM_HEALTH, LidarrRuntime
 from .runtime import StackRuntimeData
 from .tracking.models import Route, Stage, TrackedRequest
 
@@ -51,8 +52,8 @@ UNKNOWN = "unknown"
 """``waiting_for.cause`` when the request does not progress and no cause is known."""
 
 STAGE_CAUSES: dict[Stage, frozenset[Cause]] = {
-    Stage.REQUESTED: frozenset({Cause.INDEXERS_FAILING}),
-    Stage.SEARCHING: frozenset({Cause.INDEXERS_FAILING}),
+    Stage.REQUESTED: frozenset({Cause.INDEXERS_FAILING, Cause.METADATA_DOWN}),
+    Stage.SEARCHING: frozenset({Cause.INDEXERS_FAILING, Cause.METADATA_DOWN}),
     Stage.DOWNLOADING: frozenset(
         {Cause.VPN_DOWN, Cause.VPN_LEAK, Cause.PORT_MISMATCH, Cause.NO_PEERS, Cause.DISK_FULL}
     ),
@@ -114,6 +115,7 @@ def observe(runtime: StackRuntimeData) -> StackObservation:
 
     blocked: int | None = 0
     messages: tuple[str, ...] = ()
+    metadata_down: bool | None = False
     for lidarr in lidarrs:
         stuck = lidarr.queue.stuck_imports if lidarr.queue.fresh else None
         if stuck is None or blocked is None:
@@ -123,7 +125,13 @@ def observe(runtime: StackRuntimeData) -> StackObservation:
             messages += stuck.messages
         if not lidarr.status.fresh:
             free_read = False
+            metadata_down = True if metadata_down else None
             continue
+        if any(
+            metadata_outage(item.source, item.message, problem=item.type in PROBLEM_HEALTH)
+            for item in lidarr.status.data.health
+        ):
+            metadata_down = True
         for folder in lidarr.status.data.root_folders:
             if folder.free_bytes is not None:
                 free[f"the music folder {folder.path}"] = folder.free_bytes
@@ -143,6 +151,7 @@ def observe(runtime: StackRuntimeData) -> StackObservation:
         indexers_failing=failing,
         import_blocked=blocked,
         import_messages=messages,
+        metadata_down=metadata_down,
         free_disk=_known_if(free, free_read, any(v < DISK_FULL_BYTES for v in free.values())),
         not_applicable=not_applicable(kinds),
     )
@@ -230,6 +239,8 @@ def waiting_for(
         return None
     if request.route is Route.DOWNLOAD_CLIENT or request.torrent_hash is not None:
         relevant -= {Cause.INDEXERS_FAILING}  # a link (its hash known from the start): no search
+    if request.route is not Route.LIDARR:
+        relevant -= {Cause.METADATA_DOWN}  # only Lidarr looks albums up on its metadata server
     obs = observation if observation is not None else observe(runtime)
     if request.stage is Stage.DOWNLOADING and request.download_state is TorrentBucket.STALLED:
         holder = _holder(runtime, request.torrent_hash) or "Lidarr's download client"

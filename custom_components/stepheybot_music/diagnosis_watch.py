@@ -30,6 +30,7 @@ NEEDS_PERSON: frozenset[Cause] = frozenset(
         Cause.PORT_MISMATCH,
         Cause.INDEXERS_FAILING,
         Cause.IMPORT_BLOCKED,
+        Cause.METADATA_DOWN,
         Cause.DISK_FULL,
     }
 )

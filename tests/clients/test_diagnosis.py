@@ -13,6 +13,7 @@ from stepheybot_music_clients.diagnosis import (
     DiagnosisStatus,
     StackObservation,
     diagnose,
+    metadata_outage,
     spoken,
 )
 
@@ -27,6 +28,7 @@ HEALTHY = StackObservation(
     indexers_enabled=3,
     indexers_failing=1,
     import_blocked=0,
+    metadata_down=False,
     free_disk={"qBittorrent's save path": 500 * GIB, "the music folder /music": 2000 * GIB},
 )
 """Every fact read, nothing wrong (one of three indexers failing is not every indexer)."""
@@ -41,6 +43,7 @@ BROKEN: dict[Cause, dict[str, object]] = {
         "import_blocked": 1,
         "import_messages": ("Has unmatched tracks, see https://wiki.servarr.com/lidarr",),
     },
+    Cause.METADATA_DOWN: {"metadata_down": True},
     Cause.DISK_FULL: {"free_disk": {"qBittorrent's save path": 200 * 1024**2}},
 }
 """For each cause, the facts that make it hold on an otherwise healthy stack."""
@@ -64,6 +67,7 @@ def test_chain_covers_every_cause_in_the_issue_order() -> None:
         "no_peers",
         "indexers_failing",
         "import_blocked",
+        "metadata_down",
         "disk_full",
     ]
     assert set(BROKEN) == set(CHAIN)
@@ -146,6 +150,7 @@ def test_state_of_each_cause_is_true_for_the_finding_only_and_none_when_unread()
         Cause.NO_PEERS: True,
         Cause.INDEXERS_FAILING: False,
         Cause.IMPORT_BLOCKED: False,
+        Cause.METADATA_DOWN: False,
         Cause.DISK_FULL: False,
     }
 
@@ -194,3 +199,20 @@ def test_disk_full_threshold() -> None:
 )
 def test_spoken_removes_urls(text: str, said: str) -> None:
     assert spoken(text) == said
+
+
+@pytest.mark.parametrize(
+    ("source", "message", "problem", "outage"),
+    [
+        ("ServerSideNotificationService", "Lidarr's metadata server is down", True, True),
+        ("ServerSideNotificationService", "Unable to communicate with LidarrAPI", True, True),
+        ("ServerSideNotificationService", "Metadata server outage", False, False),
+        ("ServerSideNotificationService", "Please update to the latest version", True, False),
+        ("IndexerStatusCheck", "Indexer metadata unavailable", True, False),
+    ],
+)
+def test_metadata_outage_is_a_server_notice_naming_the_metadata_server(
+    source: str, message: str, problem: bool, outage: bool
+) -> None:
+    """Lidarr v2.14.5.4824 has no metadata health check: only the relayed server notice tells."""
+    assert metadata_outage(source, message, problem=problem) is outage

@@ -84,6 +84,7 @@ def observe(
 
     lidarr_read = all(_up(samples, name) for name in lidarrs)
     blocked = samples.get(m.LIDARR_IMPORT_BLOCKED) if lidarr_read else None
+    metadata_down = samples.get(m.LIDARR_METADATA_DOWN) if lidarr_read else None
 
     free, all_free = _per_client(samples, m.DOWNLOAD_FREE_DISK, clients)
     places = {f"{client}'s download folder": value for client, value in free.items()}
@@ -104,6 +105,7 @@ def observe(
         indexers_enabled=enabled if managers_read else None,
         indexers_failing=failing if managers_read else None,
         import_blocked=None if blocked is None else int(blocked),
+        metadata_down=None if metadata_down is None else metadata_down == 1,
         free_disk=_known_if(
             places,
             all_free and lidarr_read,
