@@ -32,6 +32,7 @@ NEEDS_PERSON: frozenset[Cause] = frozenset(
         Cause.IMPORT_BLOCKED,
         Cause.METADATA_DOWN,
         Cause.DISK_FULL,
+        Cause.NOT_SCANNED,
     }
 )
 """Causes with a repair issue. ``no_peers`` has none: waiting for seeders is the remedy."""

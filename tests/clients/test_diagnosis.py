@@ -30,6 +30,7 @@ HEALTHY = StackObservation(
     import_blocked=0,
     metadata_down=False,
     free_disk={"qBittorrent's save path": 500 * GIB, "the music folder /music": 2000 * GIB},
+    not_scanned={"Navidrome": 0},
 )
 """Every fact read, nothing wrong (one of three indexers failing is not every indexer)."""
 
@@ -45,6 +46,7 @@ BROKEN: dict[Cause, dict[str, object]] = {
     },
     Cause.METADATA_DOWN: {"metadata_down": True},
     Cause.DISK_FULL: {"free_disk": {"qBittorrent's save path": 200 * 1024**2}},
+    Cause.NOT_SCANNED: {"not_scanned": {"Navidrome": 2}},
 }
 """For each cause, the facts that make it hold on an otherwise healthy stack."""
 
@@ -69,6 +71,7 @@ def test_chain_covers_every_cause_in_the_issue_order() -> None:
         "import_blocked",
         "metadata_down",
         "disk_full",
+        "not_scanned",
     ]
     assert set(BROKEN) == set(CHAIN)
 
@@ -152,6 +155,7 @@ def test_state_of_each_cause_is_true_for_the_finding_only_and_none_when_unread()
         Cause.IMPORT_BLOCKED: False,
         Cause.METADATA_DOWN: False,
         Cause.DISK_FULL: False,
+        Cause.NOT_SCANNED: False,
     }
 
 
@@ -216,3 +220,13 @@ def test_metadata_outage_is_a_server_notice_naming_the_metadata_server(
 ) -> None:
     """Lidarr v2.14.5.4824 has no metadata health check: only the relayed server notice tells."""
     assert metadata_outage(source, message, problem=problem) is outage
+
+
+def test_not_scanned_names_the_server_and_the_scan_action() -> None:
+    result = diagnose(replace(HEALTHY, not_scanned={"Navidrome": 1}))
+    assert result.finding is not None
+    assert result.finding.text == (
+        "Navidrome has not listed 1 imported album, and it is not scanning the library."
+    )
+    assert result.finding.action == "start_scan"
+    assert "Start a library scan of Navidrome" in result.finding.fix

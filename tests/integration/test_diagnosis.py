@@ -508,3 +508,44 @@ async def test_the_diagnosis_follows_a_backend_reloaded_alone(
     await vpn.coordinator.async_refresh()  # only the new coordinator polls
     assert blocked_by(hass) == "vpn_down"
     assert issue(hass, "vpn_down") is not None
+
+
+async def test_an_import_navidrome_does_not_scan_is_not_scanned_until_a_scan_starts(
+    hass: HomeAssistant, tsim: Simulator, frozen: FrozenDateTimeFactory, intents_ready: None
+) -> None:
+    """Lidarr imported the album; Navidrome neither lists it nor scans: start a scan."""
+    entry = await setup_stack(hass, tsim, options=OPTIONS)
+    await control(tsim, "blockers", scans_off=True)
+    artist, album = catalog_album(tsim.world)
+    request = await request_album(entry, artist, album)
+    for _ in range(60):
+        await step(hass, tsim, frozen, 60)
+        if blocked_by(hass) == "not_scanned":
+            break
+    stored = entry.runtime_data.requests.store.get(request.request_id)
+    assert stored is not None
+    assert stored.stage.value == "importing"
+    assert hass.states.get(BLOCKED_BY).attributes["text"] == (  # type: ignore[union-attr]
+        "Navidrome has not listed 1 imported album, and it is not scanning the library."
+    )
+    found = await waiting(hass, request.request_id)
+    assert found is not None
+    assert found["cause"] == "not_scanned"
+    assert "Start a library scan of Navidrome" in found["fix"]
+    raised = issue(hass, "not_scanned")
+    assert raised is not None
+    answer = await ask(hass, INTENT_WHY_NOT_ARRIVED, music=album.title)
+    assert "is stuck: Navidrome has not listed 1 imported album" in answer
+
+    await control(tsim, "blockers", scans_off=False)
+    await act(hass, "start_scan", response=False)
+    await step(hass, tsim, frozen, 5)
+    assert blocked_by(hass) == "none"
+    assert issue(hass, "not_scanned") is None
+    for _ in range(10):
+        await step(hass, tsim, frozen, 30)
+        stored = entry.runtime_data.requests.store.get(request.request_id)
+        if stored is not None and stored.finished:
+            break
+    assert stored is not None
+    assert stored.stage.value == "in_library"

@@ -5,6 +5,12 @@ collectors wrote in this scrape (and what they told each other), and
 :func:`stepheybot_music_clients.diagnosis.diagnose` names the cause, as it does for Home
 Assistant. A backend that failed in this scrape leaves its facts unknown, so their causes
 are absent from the metric rather than 0.
+
+``not_scanned`` (Navidrome has not listed an album Lidarr imported ten minutes ago) is never
+exported: it needs to know which album each request waits for and since when, which Home
+Assistant's request tracking knows and one scrape does not. Comparing Navidrome's last scan
+with Lidarr's last import would need Lidarr's history on every scrape, and still could not
+tell an album Navidrome listed without a full scan (its watcher) from one it missed.
 """
 
 from __future__ import annotations
@@ -14,6 +20,7 @@ from collections.abc import Mapping
 from stepheybot_music_clients.diagnosis import (
     CHAIN,
     DISK_FULL_BYTES,
+    Cause,
     Diagnosis,
     StackObservation,
     diagnose,
@@ -27,6 +34,8 @@ from .collectors.base import Facts
 
 DOWNLOAD_CLIENTS = frozenset({BackendKind.QBITTORRENT, BackendKind.TRANSMISSION})
 INDEXER_MANAGERS = frozenset({BackendKind.JACKETT, BackendKind.PROWLARR})
+NOT_EXPORTED = frozenset({Cause.NOT_SCANNED})
+"""Causes one scrape cannot tell (module doc): skipped, and absent from the metric."""
 
 
 def _names(stack: StackConfig, kinds: frozenset[BackendKind]) -> list[str]:
@@ -111,13 +120,15 @@ def observe(
             all_free and lidarr_read,
             any(v < disk_full_bytes for v in places.values()),
         ),
-        not_applicable=not_applicable({b.kind for b in stack.backends}),
+        not_applicable=not_applicable({b.kind for b in stack.backends}) | NOT_EXPORTED,
     )
 
 
 def add_blocked(samples: m.Samples, diagnosis: Diagnosis) -> None:
     """``stepheybot_music_blocked``: 1 for the finding's cause, 0 for the others, unread absent."""
     for cause in CHAIN:
+        if cause in NOT_EXPORTED:
+            continue
         state = diagnosis.state_of(cause)
         if state is not None:
             samples.add(m.BLOCKED, 1 if state else 0, cause=cause.value)

@@ -3,7 +3,7 @@
 When an album does not arrive, the cause shows in a different application each time: the VPN
 dropped or leaks, the download client listens on a port the VPN does not forward, no peer
 sends anything, every indexer fails, Lidarr blocked the import, Lidarr's metadata server is
-down, the disk is full. Home
+down, the disk is full, the music server did not scan what Lidarr imported. Home
 Assistant (request attributes, repairs, Assist) and the exporter (``stepheybot_music_blocked``)
 both build a :class:`StackObservation` from what they already read and call :func:`diagnose`,
 so they name the same cause with the same words (issue 21).
@@ -53,6 +53,7 @@ class Cause(StrEnum):
     IMPORT_BLOCKED = "import_blocked"
     METADATA_DOWN = "metadata_down"
     DISK_FULL = "disk_full"
+    NOT_SCANNED = "not_scanned"
 
 
 CHAIN: tuple[Cause, ...] = tuple(Cause)
@@ -100,6 +101,9 @@ class StackObservation:
     """Lidarr's health says its metadata server is down (:func:`metadata_outage`)."""
     free_disk: Mapping[str, int] | None = None
     """Free bytes by place (a download client's save path, a Lidarr root folder)."""
+    not_scanned: Mapping[str, int] | None = None
+    """Per music server, the imported albums it has not listed for a while and is not scanning
+    for (only a front end that follows requests can tell: Home Assistant)."""
     not_applicable: frozenset[Cause] = frozenset()
     """Causes this stack cannot have: no gluetun (VPN and port causes), no indexer manager."""
 
@@ -175,7 +179,8 @@ class Diagnosis:
             )
         return (
             "Nothing is blocking music: the VPN, the download clients, the indexers, "
-            "Lidarr's imports, its metadata server and the disks look fine."
+            "Lidarr's imports, its metadata server, the disks and the music server's scans "
+            "look fine."
         )
 
 
@@ -188,7 +193,7 @@ def not_applicable(kinds: Collection[BackendKind]) -> frozenset[Cause]:
 
     No gluetun: no VPN nor port cause; no download client: no leak, port or peers; no
     Jackett or Prowlarr: no indexer cause; no Lidarr: no blocked import nor metadata server;
-    neither a download client nor Lidarr: no disk to fill.
+    neither a download client nor Lidarr: no disk to fill; no Navidrome: no scan to miss.
     """
     present = set(kinds)
     out: set[Cause] = set()
@@ -202,6 +207,8 @@ def not_applicable(kinds: Collection[BackendKind]) -> frozenset[Cause]:
         out |= {Cause.IMPORT_BLOCKED, Cause.METADATA_DOWN}
     if not present & (_DOWNLOAD_CLIENTS | {BackendKind.LIDARR}):
         out.add(Cause.DISK_FULL)
+    if BackendKind.NAVIDROME not in present:
+        out.add(Cause.NOT_SCANNED)
     return frozenset(out)
 
 
@@ -256,6 +263,7 @@ _UNKNOWN_WHAT: dict[Cause, str] = {
     Cause.IMPORT_BLOCKED: "Lidarr's queue",
     Cause.METADATA_DOWN: "Lidarr's health",
     Cause.DISK_FULL: "the free disk space",
+    Cause.NOT_SCANNED: "the music server's scans",
 }
 
 type _Check = Callable[[StackObservation, int], Finding | bool | None]
@@ -396,6 +404,28 @@ def _disk_full(obs: StackObservation, threshold: int) -> Finding | bool | None:
     )
 
 
+def _not_scanned(obs: StackObservation, _: int) -> Finding | bool | None:
+    if obs.not_scanned is None:
+        return None
+    waiting = {server: n for server, n in obs.not_scanned.items() if n > 0}
+    if not waiting:
+        return False
+    parts = [
+        f"{server} has not listed {_plural(n, 'imported album', 'imported albums')}"
+        for server, n in waiting.items()
+    ]
+    servers = _join(list(waiting))
+    return Finding(
+        cause=Cause.NOT_SCANNED,
+        text=f"{_join(parts)}, and it is not scanning the library.",
+        fix=(
+            f"Start a library scan of {servers}: press its Start scan button or run the "
+            "start scan action."
+        ),
+        action="start_scan",
+    )
+
+
 _CHECKS: dict[Cause, _Check] = {
     Cause.VPN_DOWN: _vpn_down,
     Cause.VPN_LEAK: _vpn_leak,
@@ -405,6 +435,7 @@ _CHECKS: dict[Cause, _Check] = {
     Cause.IMPORT_BLOCKED: _import_blocked,
     Cause.METADATA_DOWN: _metadata_down,
     Cause.DISK_FULL: _disk_full,
+    Cause.NOT_SCANNED: _not_scanned,
 }
 
 
