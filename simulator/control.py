@@ -122,7 +122,8 @@ ROUTES = (
         method="POST",
         does=(
             "Cause what keeps music from arriving: no peers, every indexer failing, Lidarr "
-            "refusing imports, a full disk (the VPN's causes are /control/vpn's)."
+            "refusing imports, Lidarr's metadata server down, a full disk, Navidrome not "
+            "scanning (the VPN's causes are /control/vpn's)."
         ),
         body={
             "peers": "true or false: peers send data (false: every unfinished download stalls)",
@@ -131,7 +132,15 @@ ROUTES = (
                 "Lidarr's message for the finished music downloads it refuses to import "
                 '(importFailed); "" imports them again'
             ),
+            "metadata_down": (
+                "true or false: Lidarr's health relays the notice that its metadata server "
+                "is down (ServerSideNotificationService)"
+            ),
             "disk_free_gib": "free space of the download and music disk, in GiB (0 or more)",
+            "scans_off": (
+                "true or false: Navidrome scans nothing by itself and refuses startScan "
+                "(false: startScan works again; nothing missed is scanned until one starts)"
+            ),
         },
         example={"disk_free_gib": 0.5},
     ),
@@ -330,6 +339,8 @@ async def _push(sim: Simulator, route: Route, body: Json) -> Json:
 async def _blockers(sim: Simulator, route: Route, body: Json) -> Json:
     world = sim.world
     peers, failing = _flag(route, body, "peers"), _flag(route, body, "indexers_failing")
+    metadata_down = _flag(route, body, "metadata_down")
+    scans_off = _flag(route, body, "scans_off")
     message = body.get("import_error")
     if message is not None and not isinstance(message, str):
         raise _refused(route, f"import_error must be a string, not {message!r}")
@@ -344,13 +355,19 @@ async def _blockers(sim: Simulator, route: Route, body: Json) -> Json:
         world.set_indexers_failing(failing)
     if message is not None:
         world.refuse_imports(message)
+    if metadata_down is not None:
+        world.metadata_down = metadata_down
+    if scans_off is not None:
+        world.navidrome_scans_off = scans_off
     if free is not None:
         world.download_disk_free = int(free * GIB)
     return {
         "peers": world.peers,
         "indexers_failing": sum(i.failing for i in world.indexers if i.enabled),
         "import_error": world.import_refusal,
+        "metadata_down": world.metadata_down,
         "disk_free_gib": round(world.download_disk_free / GIB, 3),
+        "scans_off": world.navidrome_scans_off,
     }
 
 

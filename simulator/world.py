@@ -142,7 +142,11 @@ class World:
         """False: no peer sends anything (every unfinished download stalls, as with no seeds)."""
         self.import_refusal = ""
         """Lidarr refuses every finished music download with this message (``importFailed``)."""
+        self.metadata_down = False
+        """Lidarr's health relays the Lidarr team's notice that the metadata server is down."""
         self.navidrome_scanning = False
+        self.navidrome_scans_off = False
+        """Navidrome scans nothing by itself (no watcher) and refuses ``startScan``."""
         self.navidrome_scan_started: datetime | None = None
         self.navidrome_last_scan: datetime | None = None
         self.navidrome_scan_due: datetime | None = None
@@ -1029,7 +1033,8 @@ class World:
     def _progress_scan(self, now: datetime) -> None:
         if self.navidrome_scan_due is not None and now >= self.navidrome_scan_due:
             self.navidrome_scan_due = None
-            self.start_scan()
+            if not self.navidrome_scans_off:
+                self.start_scan()
         if not self.navidrome_scanning or self.navidrome_scan_started is None:
             return
         if (now - self.navidrome_scan_started).total_seconds() < self.scan_duration:

@@ -8,8 +8,9 @@ old (:attr:`StackCoordinator.fresh`) leaves its facts unknown, never clear.
 
 For one request that is not progressing (:func:`waiting_for`), the same observation is
 diagnosed with only the causes that can hold that request back at its stage: a stalled
-download waits for the VPN, the port, peers or disk; a search for the indexers; an import for
-Lidarr or the disk.
+download waits for the VPN, the port, peers or disk; a search for the indexers or Lidarr's
+metadata server; an import for Lidarr, the disk, or the music server's scan (once Lidarr
+imported it, Navidrome must list it: :data:`NOT_SCANNED_AFTER`).
 
 The clients' listen ports come from :mod:`.port_sync`'s coordinators; like the exporter, a
 mismatch read on one client holds even when another client's port could not be read.
@@ -29,6 +30,7 @@ from stepheybot_music_clients.diagnosis import (
     DiagnosisStatus,
     StackObservation,
     diagnose,
+    metadata_outage,
     not_applicable,
 )
 from stepheybot_music_clients.downloads import DownloadState
@@ -36,7 +38,8 @@ from stepheybot_music_clients.downloads import DownloadState
 from .coordinators.download_client import DownloadClientRuntime, TorrentBucket
 from .coordinators.gluetun import GluetunRuntime, leaking, peer_addresses
 from .coordinators.indexers import IndexerRuntime
-from .coordinators.lidarr import LidarrRuntime
+from .coordinators.lidarr import PROBLEM_HEALTH, LidarrRuntime
+from .coordinators.navidrome import NavidromeRuntime
 from .runtime import StackRuntimeData
 from .tracking.models import Route, Stage, TrackedRequest
 
@@ -47,16 +50,20 @@ IMPORT_SLOW = timedelta(minutes=10)
 DOWNLOAD_SLOW = timedelta(minutes=10)
 """A download whose progress has not moved for this long is diagnosed as not progressing."""
 
+NOT_SCANNED_AFTER = timedelta(minutes=10)
+"""An imported album Navidrome has not listed for this long, while it is not scanning, is
+``not_scanned`` (a scan of a new album takes seconds to a few minutes)."""
+
 UNKNOWN = "unknown"
 """``waiting_for.cause`` when the request does not progress and no cause is known."""
 
 STAGE_CAUSES: dict[Stage, frozenset[Cause]] = {
-    Stage.REQUESTED: frozenset({Cause.INDEXERS_FAILING}),
-    Stage.SEARCHING: frozenset({Cause.INDEXERS_FAILING}),
+    Stage.REQUESTED: frozenset({Cause.INDEXERS_FAILING, Cause.METADATA_DOWN}),
+    Stage.SEARCHING: frozenset({Cause.INDEXERS_FAILING, Cause.METADATA_DOWN}),
     Stage.DOWNLOADING: frozenset(
         {Cause.VPN_DOWN, Cause.VPN_LEAK, Cause.PORT_MISMATCH, Cause.NO_PEERS, Cause.DISK_FULL}
     ),
-    Stage.IMPORTING: frozenset({Cause.IMPORT_BLOCKED, Cause.DISK_FULL}),
+    Stage.IMPORTING: frozenset({Cause.IMPORT_BLOCKED, Cause.DISK_FULL, Cause.NOT_SCANNED}),
 }
 """The causes that can hold back a request at each stage in flight."""
 
@@ -114,6 +121,7 @@ def observe(runtime: StackRuntimeData) -> StackObservation:
 
     blocked: int | None = 0
     messages: tuple[str, ...] = ()
+    metadata_down: bool | None = False
     for lidarr in lidarrs:
         stuck = lidarr.queue.stuck_imports if lidarr.queue.fresh else None
         if stuck is None or blocked is None:
@@ -123,12 +131,24 @@ def observe(runtime: StackRuntimeData) -> StackObservation:
             messages += stuck.messages
         if not lidarr.status.fresh:
             free_read = False
+            metadata_down = True if metadata_down else None
             continue
+        if any(
+            metadata_outage(item.source, item.message, problem=item.type in PROBLEM_HEALTH)
+            for item in lidarr.status.data.health
+        ):
+            metadata_down = True
         for folder in lidarr.status.data.root_folders:
             if folder.free_bytes is not None:
                 free[f"the music folder {folder.path}"] = folder.free_bytes
 
     kinds = {backend.ref.kind for backend in runtime.backends.values()}
+    now = dt_util.utcnow()
+    unscanned = [_unscanned(runtime, r, now) for r in runtime.requests.store.in_flight()]
+    navidrome = next(iter(runtime.of_type(NavidromeRuntime)), None)
+    not_scanned: dict[str, int] | None = None
+    if navidrome is not None and (None not in unscanned or True in unscanned):
+        not_scanned = {navidrome.ref.title: sum(u is True for u in unscanned)}
     return StackObservation(
         vpn_running=vpn_running,
         vpn_leak=vpn_leak,
@@ -143,9 +163,30 @@ def observe(runtime: StackRuntimeData) -> StackObservation:
         indexers_failing=failing,
         import_blocked=blocked,
         import_messages=messages,
+        metadata_down=metadata_down,
         free_disk=_known_if(free, free_read, any(v < DISK_FULL_BYTES for v in free.values())),
+        not_scanned=not_scanned,
         not_applicable=not_applicable(kinds),
     )
+
+
+def _unscanned(runtime: StackRuntimeData, request: TrackedRequest, now: datetime) -> bool | None:
+    """Whether Navidrome has not listed the import, nor scans (None: scan status unknown).
+
+    Only after :data:`NOT_SCANNED_AFTER` of waiting.
+    The tracking asks Navidrome for the album at every poll (``search3``) and keeps the
+    request at ``importing`` until it is listed or a scan since has ended: a request still
+    waiting (:meth:`LibraryScan.waiting_since`) is one Navidrome does not list.
+    """
+    since = runtime.requests.scan.waiting_since(request.request_id)
+    if request.stage is not Stage.IMPORTING or since is None or now - since < NOT_SCANNED_AFTER:
+        return False
+    navidrome = runtime.requests.scan.navidrome
+    if navidrome is None:
+        return False
+    if not navidrome.status.fresh:
+        return None
+    return not navidrome.status.data.scanning
 
 
 def _known_if(read: dict[str, int], complete: bool, holds: bool) -> dict[str, int] | None:
@@ -230,7 +271,12 @@ def waiting_for(
         return None
     if request.route is Route.DOWNLOAD_CLIENT or request.torrent_hash is not None:
         relevant -= {Cause.INDEXERS_FAILING}  # a link (its hash known from the start): no search
+    if request.route is not Route.LIDARR:
+        relevant -= {Cause.METADATA_DOWN}  # only Lidarr looks albums up on its metadata server
     obs = observation if observation is not None else observe(runtime)
+    if request.stage is Stage.IMPORTING and obs.not_scanned is not None:
+        unscanned = _unscanned(runtime, request, now or dt_util.utcnow())
+        obs = replace(obs, not_scanned={name: int(bool(unscanned)) for name in obs.not_scanned})
     if request.stage is Stage.DOWNLOADING and request.download_state is TorrentBucket.STALLED:
         holder = _holder(runtime, request.torrent_hash) or "Lidarr's download client"
         obs = replace(obs, stalled_downloads={holder: 1})

@@ -30,7 +30,9 @@ NEEDS_PERSON: frozenset[Cause] = frozenset(
         Cause.PORT_MISMATCH,
         Cause.INDEXERS_FAILING,
         Cause.IMPORT_BLOCKED,
+        Cause.METADATA_DOWN,
         Cause.DISK_FULL,
+        Cause.NOT_SCANNED,
     }
 )
 """Causes with a repair issue. ``no_peers`` has none: waiting for seeders is the remedy."""

@@ -144,7 +144,7 @@ def _blocked() -> Row:
                 "(its backend is down): unknown, not clear.",
                 Query(f"max by (cause) ({metric('blocked')})", "{{cause}}"),
                 unit="none",
-                width=8,
+                width=12,
                 height=5,
                 mappings=value_map((0, "clear", "green"), (1, "BLOCKED", "red")),
                 thresholds=RED_FROM_ONE,
@@ -158,6 +158,19 @@ def _blocked() -> Row:
                 width=4,
                 height=5,
                 thresholds=RED_FROM_ONE,
+            ),
+            stat(
+                "Metadata server",
+                "Whether Lidarr's health relays the Lidarr team's notice that its metadata "
+                "server is down (ServerSideNotificationService): DOWN means new albums cannot be "
+                "looked up or searched until the team brings it back.",
+                Query(f"max({metric('lidarr_metadata_down')})", "metadata"),
+                unit="none",
+                width=4,
+                height=5,
+                mappings=value_map((0, "UP", "green"), (1, "DOWN", "red")),
+                thresholds=RED_FROM_ONE,
+                color_mode="background",
             ),
             stat(
                 "Port matches VPN",
@@ -177,7 +190,7 @@ def _blocked() -> Row:
                 "When each cause blocked music (red) and when it was clear (green).",
                 Query(f"max by (cause) ({metric('blocked')})", "{{cause}}"),
                 mappings=value_map((0, "clear", "green"), (1, "BLOCKED", "red")),
-                width=8,
+                width=24,
                 height=5,
             ),
         ],

@@ -417,6 +417,20 @@ class LidarrState:
                     "wikiUrl": f"{WIKI}#unable-to-communicate-with-download-client",
                 }
             )
+        if self.world.metadata_down:
+            # Lidarr v2.14.5.4824 has no metadata-server check of its own: the outage reaches
+            # the health list as the team's notice (HealthCheck/ServerSideNotificationService.cs)
+            items.append(
+                {
+                    "source": "ServerSideNotificationService",
+                    "type": "error",
+                    "message": (
+                        "Lidarr's metadata server is unavailable: searching for and adding "
+                        "albums fail until it is back"
+                    ),
+                    "wikiUrl": "https://lidarr.audio/",
+                }
+            )
         free = self.world.download_disk_free
         if free < LOW_SPACE:
             items.append(

@@ -419,7 +419,7 @@ class Navidrome:
 
     async def start_scan(self, params: Params, user: User) -> Payload:
         """``startScan`` (admins only): start a world scan that takes simulated time."""
-        if not user.admin:
+        if not user.admin or self.world.navidrome_scans_off:
             raise SubsonicError(50)
         if not self.world.navidrome_scanning:
             self._scan_type = "full" if params.get("fullScan") == "true" else "quick"

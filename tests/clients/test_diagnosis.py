@@ -13,6 +13,7 @@ from stepheybot_music_clients.diagnosis import (
     DiagnosisStatus,
     StackObservation,
     diagnose,
+    metadata_outage,
     spoken,
 )
 
@@ -27,7 +28,9 @@ HEALTHY = StackObservation(
     indexers_enabled=3,
     indexers_failing=1,
     import_blocked=0,
+    metadata_down=False,
     free_disk={"qBittorrent's save path": 500 * GIB, "the music folder /music": 2000 * GIB},
+    not_scanned={"Navidrome": 0},
 )
 """Every fact read, nothing wrong (one of three indexers failing is not every indexer)."""
 
@@ -41,7 +44,9 @@ BROKEN: dict[Cause, dict[str, object]] = {
         "import_blocked": 1,
         "import_messages": ("Has unmatched tracks, see https://wiki.servarr.com/lidarr",),
     },
+    Cause.METADATA_DOWN: {"metadata_down": True},
     Cause.DISK_FULL: {"free_disk": {"qBittorrent's save path": 200 * 1024**2}},
+    Cause.NOT_SCANNED: {"not_scanned": {"Navidrome": 2}},
 }
 """For each cause, the facts that make it hold on an otherwise healthy stack."""
 
@@ -64,7 +69,9 @@ def test_chain_covers_every_cause_in_the_issue_order() -> None:
         "no_peers",
         "indexers_failing",
         "import_blocked",
+        "metadata_down",
         "disk_full",
+        "not_scanned",
     ]
     assert set(BROKEN) == set(CHAIN)
 
@@ -146,7 +153,9 @@ def test_state_of_each_cause_is_true_for_the_finding_only_and_none_when_unread()
         Cause.NO_PEERS: True,
         Cause.INDEXERS_FAILING: False,
         Cause.IMPORT_BLOCKED: False,
+        Cause.METADATA_DOWN: False,
         Cause.DISK_FULL: False,
+        Cause.NOT_SCANNED: False,
     }
 
 
@@ -194,3 +203,30 @@ def test_disk_full_threshold() -> None:
 )
 def test_spoken_removes_urls(text: str, said: str) -> None:
     assert spoken(text) == said
+
+
+@pytest.mark.parametrize(
+    ("source", "message", "problem", "outage"),
+    [
+        ("ServerSideNotificationService", "Lidarr's metadata server is down", True, True),
+        ("ServerSideNotificationService", "Unable to communicate with LidarrAPI", True, True),
+        ("ServerSideNotificationService", "Metadata server outage", False, False),
+        ("ServerSideNotificationService", "Please update to the latest version", True, False),
+        ("IndexerStatusCheck", "Indexer metadata unavailable", True, False),
+    ],
+)
+def test_metadata_outage_is_a_server_notice_naming_the_metadata_server(
+    source: str, message: str, problem: bool, outage: bool
+) -> None:
+    """Lidarr v2.14.5.4824 has no metadata health check: only the relayed server notice tells."""
+    assert metadata_outage(source, message, problem=problem) is outage
+
+
+def test_not_scanned_names_the_server_and_the_scan_action() -> None:
+    result = diagnose(replace(HEALTHY, not_scanned={"Navidrome": 1}))
+    assert result.finding is not None
+    assert result.finding.text == (
+        "Navidrome has not listed 1 imported album, and it is not scanning the library."
+    )
+    assert result.finding.action == "start_scan"
+    assert "Start a library scan of Navidrome" in result.finding.fix

@@ -24,6 +24,7 @@ from .conftest import ExporterStarter, RunningExporter, Scrape
 
 BLOCKED = "stepheybot_music_blocked"
 IMPORT_BLOCKED = "stepheybot_music_lidarr_import_blocked"
+METADATA_DOWN = "stepheybot_music_lidarr_metadata_down"
 MATCHES = "stepheybot_music_listen_port_matches_vpn"
 PORT = "stepheybot_music_vpn_forwarded_port"
 
@@ -83,7 +84,8 @@ async def exporter(sim: Simulator, start_exporter: ExporterStarter) -> RunningEx
 async def test_a_healthy_stack_blocks_nothing(exporter: RunningExporter) -> None:
     scrape = await exporter.scrape()
     assert active(scrape) == []
-    assert set(causes(scrape)) == {c.value for c in CHAIN}  # every cause checked, each 0
+    # every cause checked, each 0, but not_scanned: only Home Assistant's requests tell it
+    assert set(causes(scrape)) == {c.value for c in CHAIN} - {"not_scanned"}
     assert scrape.value(IMPORT_BLOCKED) == 0
     assert scrape.value(MATCHES, client="qbittorrent") == 1
     assert scrape.value(MATCHES, client="transmission") == 1
@@ -162,6 +164,18 @@ async def test_import_blocked(sim: Simulator, exporter: RunningExporter) -> None
     sim.world.remove_torrent(torrent.hash)  # the person removes it from the queue
     scrape = await scrape_after(sim, exporter, 0)
     assert scrape.value(IMPORT_BLOCKED) == 0
+    assert active(scrape) == []
+
+
+async def test_metadata_down(sim: Simulator, exporter: RunningExporter) -> None:
+    """Lidarr's health relays the metadata server's outage (ServerSideNotificationService)."""
+    sim.world.metadata_down = True
+    scrape = await scrape_after(sim, exporter, 0)
+    assert scrape.value(METADATA_DOWN) == 1
+    assert active(scrape) == ["metadata_down"]
+    sim.world.metadata_down = False
+    scrape = await scrape_after(sim, exporter, 0)
+    assert scrape.value(METADATA_DOWN) == 0
     assert active(scrape) == []
 
 

@@ -158,6 +158,26 @@ async def test_a_search_waits_for_the_indexers_at_once(
     assert await waiting(hass, request.request_id) is None
 
 
+async def test_a_search_waits_for_lidarrs_metadata_server_at_once(
+    hass: HomeAssistant, tsim: Simulator, frozen: FrozenDateTimeFactory
+) -> None:
+    """Told from the ServerSideNotificationService item of Lidarr's health (v2.14.5.4824)."""
+    entry = await setup_stack(hass, tsim, options=OPTIONS)
+    artist, album = catalog_album(tsim.world)
+    await control(tsim, "blockers", metadata_down=True)
+    await poll(hass, frozen, SLOW)
+    request = await request_album(entry, artist, album)
+    found = await waiting(hass, request.request_id)
+    assert found is not None
+    assert found["cause"] == "metadata_down"
+    assert found["text"].startswith("Lidarr's metadata server is down")
+    assert "Lidarr team" in found["fix"]
+
+    await control(tsim, "blockers", metadata_down=False)
+    await poll(hass, frozen, SLOW)
+    assert await waiting(hass, request.request_id) is None
+
+
 async def test_an_import_lidarr_refuses_blocks_the_stack(
     hass: HomeAssistant, tsim: Simulator, frozen: FrozenDateTimeFactory
 ) -> None:
@@ -191,6 +211,10 @@ INJECT: dict[str, tuple[tuple[str, dict[str, Any]], tuple[str, dict[str, Any]]]]
         ("blockers", {"indexers_failing": True}),
         ("blockers", {"indexers_failing": False}),
     ),
+    "metadata_down": (
+        ("blockers", {"metadata_down": True}),
+        ("blockers", {"metadata_down": False}),
+    ),
     "disk_full": (("blockers", {"disk_free_gib": 0.25}), ("blockers", {"disk_free_gib": 500})),
 }
 """How each cause is caused and lifted through the control endpoint (route, body)."""
@@ -200,6 +224,7 @@ SPOKEN: dict[str, str] = {
     "vpn_leak": "A download client's traffic does not go through the VPN.",
     "no_peers": "qBittorrent has ",
     "indexers_failing": "Every indexer is failing",
+    "metadata_down": "Lidarr's metadata server is down",
     "disk_full": "The disk is full: ",
 }
 
@@ -230,7 +255,8 @@ async def test_each_cause_is_named_within_one_poll_and_cleared(
     assert request.album is not None
     assert blocked_by(hass) == "none"
     (route, body), (lift_route, lift_body) = INJECT[cause]
-    interval = SLOW if cause == "indexers_failing" else 15
+    searching = {"indexers_failing", "metadata_down"}  # causes that hold back a search only
+    interval = SLOW if cause in searching else 15
 
     await control(tsim, route, **body)
     await tsim.advance(5)  # the world lives on (downloads stall)
@@ -252,7 +278,7 @@ async def test_each_cause_is_named_within_one_poll_and_cleared(
             "stack": "Home music",
             "details": attributes["text"],
         }
-    if cause != "indexers_failing":  # a download does not wait for the indexers
+    if cause not in searching:  # a download waits neither for the indexers nor for metadata
         answer = await ask(hass, INTENT_WHY_NOT_ARRIVED, music=request.album)
         assert answer.startswith(f"{request.album} by {request.artist} is stuck: ")
         assert SPOKEN[cause] in answer
@@ -482,3 +508,44 @@ async def test_the_diagnosis_follows_a_backend_reloaded_alone(
     await vpn.coordinator.async_refresh()  # only the new coordinator polls
     assert blocked_by(hass) == "vpn_down"
     assert issue(hass, "vpn_down") is not None
+
+
+async def test_an_import_navidrome_does_not_scan_is_not_scanned_until_a_scan_starts(
+    hass: HomeAssistant, tsim: Simulator, frozen: FrozenDateTimeFactory, intents_ready: None
+) -> None:
+    """Lidarr imported the album; Navidrome neither lists it nor scans: start a scan."""
+    entry = await setup_stack(hass, tsim, options=OPTIONS)
+    await control(tsim, "blockers", scans_off=True)
+    artist, album = catalog_album(tsim.world)
+    request = await request_album(entry, artist, album)
+    for _ in range(60):
+        await step(hass, tsim, frozen, 60)
+        if blocked_by(hass) == "not_scanned":
+            break
+    stored = entry.runtime_data.requests.store.get(request.request_id)
+    assert stored is not None
+    assert stored.stage.value == "importing"
+    assert hass.states.get(BLOCKED_BY).attributes["text"] == (  # type: ignore[union-attr]
+        "Navidrome has not listed 1 imported album, and it is not scanning the library."
+    )
+    found = await waiting(hass, request.request_id)
+    assert found is not None
+    assert found["cause"] == "not_scanned"
+    assert "Start a library scan of Navidrome" in found["fix"]
+    raised = issue(hass, "not_scanned")
+    assert raised is not None
+    answer = await ask(hass, INTENT_WHY_NOT_ARRIVED, music=album.title)
+    assert "is stuck: Navidrome has not listed 1 imported album" in answer
+
+    await control(tsim, "blockers", scans_off=False)
+    await act(hass, "start_scan", response=False)
+    await step(hass, tsim, frozen, 5)
+    assert blocked_by(hass) == "none"
+    assert issue(hass, "not_scanned") is None
+    for _ in range(10):
+        await step(hass, tsim, frozen, 30)
+        stored = entry.runtime_data.requests.store.get(request.request_id)
+        if stored is not None and stored.finished:
+            break
+    assert stored is not None
+    assert stored.stage.value == "in_library"

@@ -85,6 +85,11 @@ class RequestCoordinator(DataUpdateCoordinator[list[TrackedRequest]]):
 
     # ---------------------------------------------------------------- API
 
+    @property
+    def scan(self) -> LibraryScan:
+        """What the requests waiting for a library scan wait on (read by the diagnosis)."""
+        return self._scan
+
     async def async_submit(self, request: TrackedRequest) -> TrackedRequest:
         """Store a new request, announce it (``requested``) and advance it soon."""
         self.store.put(request)

@@ -56,6 +56,8 @@ class LibraryScan:
         """Per request: Navidrome's last scan time before the scan it waits for."""
         self._started: datetime | None = None
         """The baseline of a scan started during this poll (others may join it)."""
+        self._since: dict[str, datetime] = {}
+        """Per request: when it began waiting for a scan (its download or Lidarr's import done)."""
 
     @property
     def navidrome(self) -> NavidromeRuntime | None:
@@ -69,6 +71,15 @@ class LibraryScan:
     def forget(self, request_id: str) -> None:
         """Drop what is remembered about a request that left ``importing``."""
         self._baselines.pop(request_id, None)
+        self._since.pop(request_id, None)
+
+    def waiting_since(self, request_id: str) -> datetime | None:
+        """When ``request_id`` began waiting for the music server to list it, if it does.
+
+        Held in memory, like the baselines: after a restart it starts again (and so does
+        the scan it waits for).
+        """
+        return self._since.get(request_id)
 
     async def async_settle(self, request: TrackedRequest, now: datetime) -> TrackedRequest:
         """``request`` (downloaded) at ``importing``, or ``in_library`` once scanned."""
@@ -76,6 +87,7 @@ class LibraryScan:
         navidrome = self.navidrome
         if navidrome is None:
             return at(request, Stage.IN_LIBRARY, now)
+        self._since.setdefault(request.request_id, now)
         status = navidrome.status
         data = status.data
         if not status.last_update_success or data is None:

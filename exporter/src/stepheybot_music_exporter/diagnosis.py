@@ -5,6 +5,12 @@ collectors wrote in this scrape (and what they told each other), and
 :func:`stepheybot_music_clients.diagnosis.diagnose` names the cause, as it does for Home
 Assistant. A backend that failed in this scrape leaves its facts unknown, so their causes
 are absent from the metric rather than 0.
+
+``not_scanned`` (Navidrome has not listed an album Lidarr imported ten minutes ago) is never
+exported: it needs to know which album each request waits for and since when, which Home
+Assistant's request tracking knows and one scrape does not. Comparing Navidrome's last scan
+with Lidarr's last import would need Lidarr's history on every scrape, and still could not
+tell an album Navidrome listed without a full scan (its watcher) from one it missed.
 """
 
 from __future__ import annotations
@@ -14,6 +20,7 @@ from collections.abc import Mapping
 from stepheybot_music_clients.diagnosis import (
     CHAIN,
     DISK_FULL_BYTES,
+    Cause,
     Diagnosis,
     StackObservation,
     diagnose,
@@ -27,6 +34,8 @@ from .collectors.base import Facts
 
 DOWNLOAD_CLIENTS = frozenset({BackendKind.QBITTORRENT, BackendKind.TRANSMISSION})
 INDEXER_MANAGERS = frozenset({BackendKind.JACKETT, BackendKind.PROWLARR})
+NOT_EXPORTED = frozenset({Cause.NOT_SCANNED})
+"""Causes one scrape cannot tell (module doc): skipped, and absent from the metric."""
 
 
 def _names(stack: StackConfig, kinds: frozenset[BackendKind]) -> list[str]:
@@ -84,6 +93,7 @@ def observe(
 
     lidarr_read = all(_up(samples, name) for name in lidarrs)
     blocked = samples.get(m.LIDARR_IMPORT_BLOCKED) if lidarr_read else None
+    metadata_down = samples.get(m.LIDARR_METADATA_DOWN) if lidarr_read else None
 
     free, all_free = _per_client(samples, m.DOWNLOAD_FREE_DISK, clients)
     places = {f"{client}'s download folder": value for client, value in free.items()}
@@ -104,18 +114,21 @@ def observe(
         indexers_enabled=enabled if managers_read else None,
         indexers_failing=failing if managers_read else None,
         import_blocked=None if blocked is None else int(blocked),
+        metadata_down=None if metadata_down is None else metadata_down == 1,
         free_disk=_known_if(
             places,
             all_free and lidarr_read,
             any(v < disk_full_bytes for v in places.values()),
         ),
-        not_applicable=not_applicable({b.kind for b in stack.backends}),
+        not_applicable=not_applicable({b.kind for b in stack.backends}) | NOT_EXPORTED,
     )
 
 
 def add_blocked(samples: m.Samples, diagnosis: Diagnosis) -> None:
     """``stepheybot_music_blocked``: 1 for the finding's cause, 0 for the others, unread absent."""
     for cause in CHAIN:
+        if cause in NOT_EXPORTED:
+            continue
         state = diagnosis.state_of(cause)
         if state is not None:
             samples.add(m.BLOCKED, 1 if state else 0, cause=cause.value)

@@ -202,6 +202,11 @@ LIDARR_IMPORT_BLOCKED = _gauge(
     "Finished downloads in Lidarr's queue that it cannot import (trackedDownloadState "
     "importBlocked or importFailed): they wait for a manual import or removal.",
 )
+LIDARR_METADATA_DOWN = _gauge(
+    "lidarr_metadata_down",
+    "1 while Lidarr's health relays the notice that its metadata server is down "
+    "(ServerSideNotificationService): it cannot look up or search for new albums.",
+)
 LIDARR_HEALTH_ISSUES = _gauge(
     "lidarr_health_issues",
     "Problems Lidarr's System > Status page lists, by level (notice, warning, error).",

@@ -2,7 +2,8 @@
 
 When an album does not arrive, the cause shows in a different application each time: the VPN
 dropped or leaks, the download client listens on a port the VPN does not forward, no peer
-sends anything, every indexer fails, Lidarr blocked the import, the disk is full. Home
+sends anything, every indexer fails, Lidarr blocked the import, Lidarr's metadata server is
+down, the disk is full, the music server did not scan what Lidarr imported. Home
 Assistant (request attributes, repairs, Assist) and the exporter (``stepheybot_music_blocked``)
 both build a :class:`StackObservation` from what they already read and call :func:`diagnose`,
 so they name the same cause with the same words (issue 21).
@@ -25,12 +26,14 @@ from stepheybot_music_clients.models import BackendKind
 __all__ = [
     "CHAIN",
     "DISK_FULL_BYTES",
+    "METADATA_NOTICE_SOURCE",
     "Cause",
     "Diagnosis",
     "DiagnosisStatus",
     "Finding",
     "StackObservation",
     "diagnose",
+    "metadata_outage",
     "not_applicable",
     "spoken",
 ]
@@ -48,7 +51,9 @@ class Cause(StrEnum):
     NO_PEERS = "no_peers"
     INDEXERS_FAILING = "indexers_failing"
     IMPORT_BLOCKED = "import_blocked"
+    METADATA_DOWN = "metadata_down"
     DISK_FULL = "disk_full"
+    NOT_SCANNED = "not_scanned"
 
 
 CHAIN: tuple[Cause, ...] = tuple(Cause)
@@ -92,8 +97,13 @@ class StackObservation:
     """Lidarr queue items whose import is blocked or failed (``importBlocked``/``importFailed``)."""
     import_messages: tuple[str, ...] = ()
     """Lidarr's status messages of those items, the first ones first."""
+    metadata_down: bool | None = None
+    """Lidarr's health says its metadata server is down (:func:`metadata_outage`)."""
     free_disk: Mapping[str, int] | None = None
     """Free bytes by place (a download client's save path, a Lidarr root folder)."""
+    not_scanned: Mapping[str, int] | None = None
+    """Per music server, the imported albums it has not listed for a while and is not scanning
+    for (only a front end that follows requests can tell: Home Assistant)."""
     not_applicable: frozenset[Cause] = frozenset()
     """Causes this stack cannot have: no gluetun (VPN and port causes), no indexer manager."""
 
@@ -169,7 +179,8 @@ class Diagnosis:
             )
         return (
             "Nothing is blocking music: the VPN, the download clients, the indexers, "
-            "Lidarr's imports and the disks look fine."
+            "Lidarr's imports, its metadata server, the disks and the music server's scans "
+            "look fine."
         )
 
 
@@ -181,8 +192,8 @@ def not_applicable(kinds: Collection[BackendKind]) -> frozenset[Cause]:
     """The causes a stack made of backends of ``kinds`` cannot have.
 
     No gluetun: no VPN nor port cause; no download client: no leak, port or peers; no
-    Jackett or Prowlarr: no indexer cause; no Lidarr: no blocked import; neither a download
-    client nor Lidarr: no disk to fill.
+    Jackett or Prowlarr: no indexer cause; no Lidarr: no blocked import nor metadata server;
+    neither a download client nor Lidarr: no disk to fill; no Navidrome: no scan to miss.
     """
     present = set(kinds)
     out: set[Cause] = set()
@@ -193,10 +204,36 @@ def not_applicable(kinds: Collection[BackendKind]) -> frozenset[Cause]:
     if not present & _INDEXER_MANAGERS:
         out.add(Cause.INDEXERS_FAILING)
     if BackendKind.LIDARR not in present:
-        out.add(Cause.IMPORT_BLOCKED)
+        out |= {Cause.IMPORT_BLOCKED, Cause.METADATA_DOWN}
     if not present & (_DOWNLOAD_CLIENTS | {BackendKind.LIDARR}):
         out.add(Cause.DISK_FULL)
+    if BackendKind.NAVIDROME not in present:
+        out.add(Cause.NOT_SCANNED)
     return frozenset(out)
+
+
+METADATA_NOTICE_SOURCE = "ServerSideNotificationService"
+"""The only health check through which Lidarr reports its metadata server being down.
+
+Lidarr v2.14.5.4824 has no health check of its own for the metadata server (LidarrAPI, read
+by ``MetadataSource/SkyHook/SkyHookProxy.cs``): its failures surface only as errors of the
+search or refresh that hit them. What ``/api/v1/health`` can carry is the notice the Lidarr
+team publishes through Servarr's services, relayed as a health item by
+``HealthCheck/ServerSideNotificationService.cs`` (same tag), which is how an outage of the
+metadata server is announced to every install.
+"""
+
+_METADATA_WORDS = re.compile(r"\bmetadata\b|\blidarrapi\b|\bskyhook\b", re.IGNORECASE)
+
+
+def metadata_outage(source: str, message: str, *, problem: bool = True) -> bool:
+    """Whether one health item (``source``, ``message``) says the metadata server is down.
+
+    ``problem`` is whether the item is a warning or an error (a notice is not an outage).
+    Only :data:`METADATA_NOTICE_SOURCE`'s items that name the metadata server count: that
+    check also relays unrelated notices (a version to update, say).
+    """
+    return problem and source == METADATA_NOTICE_SOURCE and bool(_METADATA_WORDS.search(message))
 
 
 _URL = re.compile(r"\b(?:[a-z][a-z0-9+.-]*://|www\.)\S+", re.IGNORECASE)
@@ -224,7 +261,9 @@ _UNKNOWN_WHAT: dict[Cause, str] = {
     Cause.NO_PEERS: "the downloads",
     Cause.INDEXERS_FAILING: "the indexers",
     Cause.IMPORT_BLOCKED: "Lidarr's queue",
+    Cause.METADATA_DOWN: "Lidarr's health",
     Cause.DISK_FULL: "the free disk space",
+    Cause.NOT_SCANNED: "the music server's scans",
 }
 
 type _Check = Callable[[StackObservation, int], Finding | bool | None]
@@ -336,6 +375,21 @@ def _import_blocked(obs: StackObservation, _: int) -> Finding | bool | None:
     )
 
 
+def _metadata_down(obs: StackObservation, _: int) -> Finding | bool | None:
+    if obs.metadata_down is None or not obs.metadata_down:
+        return obs.metadata_down
+    return Finding(
+        cause=Cause.METADATA_DOWN,
+        text=(
+            "Lidarr's metadata server is down, so Lidarr cannot look up or search for new albums."
+        ),
+        fix=(
+            "Wait for the Lidarr team to bring it back; Lidarr's System Status page says "
+            "when. Requests already downloading are not affected."
+        ),
+    )
+
+
 def _disk_full(obs: StackObservation, threshold: int) -> Finding | bool | None:
     if obs.free_disk is None:
         return None
@@ -350,6 +404,28 @@ def _disk_full(obs: StackObservation, threshold: int) -> Finding | bool | None:
     )
 
 
+def _not_scanned(obs: StackObservation, _: int) -> Finding | bool | None:
+    if obs.not_scanned is None:
+        return None
+    waiting = {server: n for server, n in obs.not_scanned.items() if n > 0}
+    if not waiting:
+        return False
+    parts = [
+        f"{server} has not listed {_plural(n, 'imported album', 'imported albums')}"
+        for server, n in waiting.items()
+    ]
+    servers = _join(list(waiting))
+    return Finding(
+        cause=Cause.NOT_SCANNED,
+        text=f"{_join(parts)}, and it is not scanning the library.",
+        fix=(
+            f"Start a library scan of {servers}: press its Start scan button or run the "
+            "start scan action."
+        ),
+        action="start_scan",
+    )
+
+
 _CHECKS: dict[Cause, _Check] = {
     Cause.VPN_DOWN: _vpn_down,
     Cause.VPN_LEAK: _vpn_leak,
@@ -357,7 +433,9 @@ _CHECKS: dict[Cause, _Check] = {
     Cause.NO_PEERS: _no_peers,
     Cause.INDEXERS_FAILING: _indexers_failing,
     Cause.IMPORT_BLOCKED: _import_blocked,
+    Cause.METADATA_DOWN: _metadata_down,
     Cause.DISK_FULL: _disk_full,
+    Cause.NOT_SCANNED: _not_scanned,
 }
 
 

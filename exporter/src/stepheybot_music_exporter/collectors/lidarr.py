@@ -8,6 +8,7 @@ import time
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 
+from stepheybot_music_clients.diagnosis import metadata_outage
 from stepheybot_music_clients.lidarr import (
     QUEUE_PAGE_SIZE,
     DownloadStatus,
@@ -85,6 +86,12 @@ class LidarrCollector(Collector[LidarrClient]):
         levels = Counter(item.type.value for item in health if item.type is not HealthType.OK)
         for level in HEALTH_LEVELS:
             out.add(m.LIDARR_HEALTH_ISSUES, levels[level], level=level)
+        problems = (HealthType.WARNING, HealthType.ERROR)
+        down = any(
+            metadata_outage(item.source, item.message, problem=item.type in problems)
+            for item in health
+        )
+        out.add(m.LIDARR_METADATA_DOWN, int(down))
         if self._artists is not None:
             out.add(m.LIDARR_ARTISTS, self._artists.artists)
             out.add(m.LIDARR_MONITORED_ARTISTS, self._artists.monitored_artists)
