@@ -825,6 +825,12 @@ async def test_tile_names_fit_a_red_vpn_and_containers_named_apart(
         await page.wait_for_timeout(1500)
         assert await page.evaluate(TRUNCATED) == [], f"names cut off at {width} px"
     assert await page.evaluate(VPN_ALERT) == []  # the VPN runs: no alert
+    # the music card loaded its words from the integration's translations into the frontend
+    localized = await page.evaluate(
+        "(key) => document.querySelector('home-assistant').hass.localize(key)",
+        f"component.{DOMAIN}.selector.card.options.search",
+    )
+    assert localized == "Search"
 
     # the VPN drops: a red alert in the VPN's section, at both widths
     await _vpn(running, up=False)
