@@ -4,7 +4,9 @@ Built from the device and entity registries, so it shows whatever entities the
 integration creates: first the integration's music card, then the requests (Requests in
 flight, the Request event, the latest request's stage and the Lidarr release calendar), then
 one section per device, in the order a music stack flows (totals, library, downloads,
-indexers, VPN, containers).
+indexers, VPN, containers), and last the sections with nothing to say (every value zero).
+Tiles have names short enough to fit at 1400 px and at 400 px (their section names the
+device), and a dropped VPN shows as a red alert above the VPN tile.
 """
 
 from __future__ import annotations
@@ -15,6 +17,8 @@ JSON = dict[str, Any]
 
 STACK_MODEL = "Music stack"
 CONTAINER_MODEL = "Container"
+CONTAINER_SUFFIX = " container"
+"""How the integration's English names a container's device ("gluetun container")."""
 ORDER = (
     STACK_MODEL,
     "StepheyBot Music Brain",
@@ -39,6 +43,53 @@ LATEST_TITLE = "Latest request"
 CARD_HEADING = "Music"
 CARD_TYPE = "custom:stepheybot-music-card"
 """The integration's own card: search, request, follow, and what needs attention."""
+VPN_KEY = "vpn_connected"
+VPN_DOWN_TITLE = "VPN down"
+VPN_DOWN_TEXT = (
+    "Downloads wait until gluetun's tunnel runs again: restart the gluetun container "
+    "and read its log."
+)
+SHORT_NAMES = {
+    "download_speed": "Download",
+    "total_download_speed": "Download",
+    "upload_speed": "Upload",
+    "total_upload_speed": "Upload",
+    "torrents_downloading": "Downloading",
+    "torrents_seeding": "Seeding",
+    "torrents_stalled": "Stalled",
+    "torrents_paused": "Paused",
+    "torrents_queued": "Queued",
+    "torrents_checking": "Checking",
+    "torrents_errored": "Errored",
+    "connection_status": "Connection",
+    "alltime_download": "Downloaded",
+    "alltime_upload": "Uploaded",
+    "missing_albums": "Missing",
+    "monitored_artists": "Monitored",
+    "root_folder_free_space": "Free space",
+    "free_space": "Free space",
+    "forwarded_port": "Port",
+    "active_music_downloads": "Downloads",
+    "library_artists": "Artists",
+    "library_albums": "Albums",
+    "library_tracks": "Tracks",
+    "requests_queued": "Queued",
+    "requests_active": "Active",
+    "requests_completed": "Completed",
+    "requests_failed": "Failed",
+    "cutoff_unmet_albums": "Below cutoff",
+    "requests_in_flight": "In flight",
+    "music_blocked_by": "Blocked by",
+    "failing_indexers": "Failing",
+    "container_problem": "Problem",
+    "port_matches_vpn": "Port match",
+    "search_missing": "Find missing",
+    "search_upgrades": "Upgrade",
+    "sync_forwarded_port": "Sync port",
+    "alternative_speed_limits": "Alt. speeds",
+    "music_downloads": "Allowed",
+}
+"""``translation_key`` -> the tile's name where the entity's is too long for a tile."""
 
 
 def _rank(device: JSON) -> tuple[int, str]:
@@ -51,9 +102,10 @@ def _heading(text: str, icon: str) -> JSON:
 
 
 def _tile(entity: JSON) -> JSON:
-    """A tile named by the entity alone (its section already names the device)."""
+    """A tile named by the entity alone (its section already names the device), shortly."""
     tile: JSON = {"type": "tile", "entity": entity["entity_id"]}
-    name = entity.get("name") or entity.get("original_name")
+    short = SHORT_NAMES.get(str(entity.get("translation_key")))
+    name = entity.get("name") or short or entity.get("original_name")
     if name:
         tile["name"] = name
     if str(entity["entity_id"]).startswith("button."):
@@ -61,8 +113,24 @@ def _tile(entity: JSON) -> JSON:
     return tile
 
 
+def _vpn_down(entity_id: str) -> JSON:
+    """A red alert, full width, shown only while the VPN is not connected."""
+    return {
+        "type": "markdown",
+        "content": (
+            f'<ha-alert alert-type="error" title="{VPN_DOWN_TITLE}">{VPN_DOWN_TEXT}</ha-alert>'
+        ),
+        "text_only": True,
+        "visibility": [{"condition": "state", "entity": entity_id, "state_not": "on"}],
+        "grid_options": {"columns": "full"},
+    }
+
+
 def _device_section(device: JSON, entities: list[JSON]) -> JSON:
     cards: list[JSON] = [_heading(str(device["name"]), _icon(device))]
+    cards += [
+        _vpn_down(str(e["entity_id"])) for e in entities if e.get("translation_key") == VPN_KEY
+    ]
     cards += [_tile(entity) for entity in entities]
     if device.get("model") == STACK_MODEL:
         speeds = [e["entity_id"] for e in entities if e.get("translation_key") in SPEED_KEYS]
@@ -79,11 +147,16 @@ def _device_section(device: JSON, entities: list[JSON]) -> JSON:
     return {"type": "grid", "cards": cards}
 
 
+def _container_name(device: JSON) -> str:
+    """The container's own name: its section's heading already says these are containers."""
+    return str(device["name"]).removesuffix(CONTAINER_SUFFIX)
+
+
 def _containers_section(containers: list[tuple[JSON, list[JSON]]]) -> JSON:
     cards: list[JSON] = [_heading("Containers", "mdi:docker")]
     for key, title in (("container_state", "State"), ("container_health", "Health")):
         rows = [
-            {"entity": entity["entity_id"], "name": str(device["name"])}
+            {"entity": entity["entity_id"], "name": _container_name(device)}
             for device, entities in containers
             for entity in entities
             if entity.get("translation_key") == key
@@ -196,8 +269,27 @@ def _card_section(entry_id: str) -> JSON:
     }
 
 
-def build_dashboard(entry_id: str, devices: list[JSON], entities: list[JSON]) -> JSON:
-    """The Lovelace configuration of the demo's dashboard."""
+def _says_nothing(entities: list[JSON], states: dict[str, str]) -> bool:
+    """Whether a device only reads zeros (a Music Brain nobody has used yet).
+
+    Its buttons say nothing either way; a switch or a binary sensor always says something.
+    """
+    said = [str(e["entity_id"]) for e in entities if not str(e["entity_id"]).startswith("button.")]
+    if not said or not all(entity_id.startswith("sensor.") for entity_id in said):
+        return False
+    try:
+        return all(float(states.get(entity_id) or "nan") == 0 for entity_id in said)
+    except ValueError:
+        return False
+
+
+def build_dashboard(
+    entry_id: str,
+    devices: list[JSON],
+    entities: list[JSON],
+    states: dict[str, str] | None = None,
+) -> JSON:
+    """The Lovelace configuration of the demo's dashboard (``states``: entity id -> state)."""
     ours = sorted((d for d in devices if entry_id in d.get("config_entries", [])), key=_rank)
     device_ids = {d["id"] for d in ours}
     shown = [
@@ -212,16 +304,20 @@ def build_dashboard(entry_id: str, devices: list[JSON], entities: list[JSON]) ->
     if requests:
         shown = [e for e in shown if _role(e) not in REQUEST_ROLES]
     containers: list[tuple[JSON, list[JSON]]] = []
+    quiet: list[JSON] = []
     for device in ours:
         of_device = [e for e in shown if e.get("device_id") == device["id"]]
         if not of_device:
             continue
         if device.get("model") == CONTAINER_MODEL:
             containers.append((device, of_device))
+        elif _says_nothing(of_device, states or {}):
+            quiet.append(_device_section(device, of_device))
         else:
             sections.append(_device_section(device, of_device))
     if containers:
         sections.append(_containers_section(containers))
+    sections += quiet
     return {
         "title": "Music stack",
         "views": [

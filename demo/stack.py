@@ -296,7 +296,8 @@ class Demo:
             await wait_until_live(api, setup)
             entities = await our_entities(api, setup.entry_id)
             devices = await api.command("config/device_registry/list")
-            dashboard = build_dashboard(setup.entry_id, devices, entities)
+            states = {s["entity_id"]: s["state"] for s in await api.get("/api/states")}
+            dashboard = build_dashboard(setup.entry_id, devices, entities, states)
             await create_dashboard(api, DASHBOARD_PATH, "Music stack", dashboard)
             await ignore_known_repairs(api)
         self.info.dashboard_url = f"{url}/{DASHBOARD_PATH}/{dashboard['views'][0]['path']}"

@@ -24,7 +24,7 @@ import {
   stageLabel,
   vpnChip,
 } from "./logic";
-import { localize, type StringKey } from "./strings";
+import { localize, useTranslations, type StringKey } from "./strings";
 import type {
   CardConfig,
   CardState,
@@ -54,6 +54,7 @@ export class StepheyBotMusicCard extends LitElement {
   };
 
   declare hass?: HomeAssistant;
+  private _translationsFor?: string;
   declare _config?: Config;
   declare _state?: CardState;
   declare _error?: string;
@@ -111,8 +112,23 @@ export class StepheyBotMusicCard extends LitElement {
     this._unsubscribeNow();
   }
 
+  /** Loads the integration's translations (the card's words) for the user's language. */
+  private _loadTranslations(): void {
+    const hass = this.hass;
+    if (!hass?.loadBackendTranslation || this._translationsFor === hass.language) return;
+    this._translationsFor = hass.language;
+    hass
+      .loadBackendTranslation("selector", DOMAIN)
+      .then(() => {
+        useTranslations((key, values) => this.hass?.localize?.(key, values) ?? "");
+        this.requestUpdate();
+      })
+      .catch(() => undefined); // the English fallback stays
+  }
+
   protected override updated(changed: PropertyValues): void {
     const wanted = this._config?.entry_id ?? "";
+    if (changed.has("hass")) this._loadTranslations();
     if ((changed.has("hass") || changed.has("_config")) && this.hass && this._config) {
       if (this._unsubscribe === undefined || this._subscribedTo !== wanted) this._subscribe();
     }

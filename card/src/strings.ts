@@ -1,6 +1,12 @@
-/** The card's words, by language (English is the fallback for every key). */
+/** The card's words. They live in the integration's translations
+ * (custom_components/stepheybot_music/translations/<language>.json, `selector.card.options`,
+ * a category Home Assistant's frontend loads for any integration); the card asks for them with
+ * `hass.loadBackendTranslation` and reads them with `hass.localize`. This English table is
+ * only the fallback until they are loaded (a test keeps it equal to en.json). */
 
-const EN = {
+export const TRANSLATION_PREFIX = "component.stepheybot_music.selector.card.options.";
+
+export const EN = {
   title: "Music",
   search_placeholder: "Artist or album",
   search: "Search",
@@ -58,27 +64,24 @@ const EN = {
 
 export type StringKey = keyof typeof EN;
 
-const DE: Partial<Record<StringKey, string>> = {
-  title: "Musik",
-  search_placeholder: "Künstler oder Album",
-  search: "Suchen",
-  request: "Anfordern",
-  requests: "Anfragen",
-  library: "Bibliothek",
-  retry: "Erneut",
-  play: "Abspielen",
-  vpn_down: "VPN getrennt",
-};
 
-const LANGUAGES: Record<string, Partial<Record<StringKey, string>>> = { en: EN, de: DE };
+type Lookup = (key: string, values: Record<string, string | number>) => string;
 
-/** The text of ``key`` in ``language`` (or English), with ``{name}`` placeholders filled. */
+let backend: Lookup | undefined;
+
+/** Use Home Assistant's loaded translations (``hass.localize``) from now on. */
+export function useTranslations(lookup: Lookup | undefined): void {
+  backend = lookup;
+}
+
+/** The text of ``key`` in Home Assistant's language (or English), with ``{name}`` placeholders
+ * filled. ``language`` is kept for callers; the translations loaded are the user's language. */
 export function localize(
-  language: string | undefined,
+  _language: string | undefined,
   key: StringKey,
   values: Record<string, string | number> = {},
 ): string {
-  const table = LANGUAGES[(language ?? "en").split("-")[0]] ?? EN;
-  const template = table[key] ?? EN[key];
-  return template.replace(/\{(\w+)\}/g, (_, name: string) => String(values[name] ?? ""));
+  const translated = backend?.(TRANSLATION_PREFIX + key, values);
+  if (translated) return translated;
+  return EN[key].replace(/\{(\w+)\}/g, (_, name: string) => String(values[name] ?? ""));
 }

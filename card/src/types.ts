@@ -139,4 +139,8 @@ export interface HomeAssistant {
     subscribeMessage<T>(callback: (message: T) => void, message: Record<string, unknown>): Promise<() => Promise<void>>;
   };
   callWS<T>(message: Record<string, unknown>): Promise<T>;
+  /** The frontend's translations: ``component.<domain>.<category>.…`` once loaded. */
+  localize?(key: string, values?: Record<string, string | number>): string;
+  /** Loads a category of an integration's translations into ``localize`` (HA's frontend). */
+  loadBackendTranslation?(category: string, integration?: string | string[]): Promise<unknown>;
 }

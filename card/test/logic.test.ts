@@ -18,7 +18,14 @@ import {
   stageLabel,
   vpnChip,
 } from "../src/logic";
-import { localize } from "../src/strings";
+import de from "../../custom_components/stepheybot_music/translations/de.json";
+import en from "../../custom_components/stepheybot_music/translations/en.json";
+import { EN, localize, TRANSLATION_PREFIX, useTranslations } from "../src/strings";
+
+/** The card's words in custom_components/stepheybot_music/translations/<language>.json. */
+function translations(language: "en" | "de"): Record<string, string> {
+  return (language === "en" ? en : de).selector.card.options;
+}
 import type { CardState, RequestState, SearchHit, VpnState } from "../src/types";
 
 function request(overrides: Partial<RequestState> = {}): RequestState {
@@ -211,11 +218,32 @@ describe("library and config", () => {
     expect(() => normalizeConfig(undefined)).toThrow();
   });
 
-  it("falls back to English for a language or key it lacks", () => {
-    expect(localize("de", "search")).toBe("Suchen");
-    expect(localize("de-AT", "stalled")).toBe("Stalled");
-    expect(localize("fr", "search")).toBe("Search");
+  it("speaks Home Assistant's loaded translations, English until they are loaded", () => {
+    expect(localize("de", "search")).toBe("Search");
     expect(localize(undefined, "eta", { time: "3 min" })).toBe("3 min left");
+    const german = translations("de");
+    // what hass.localize answers: the loaded text, "" for a key it does not know
+    useTranslations((key, values) =>
+      (german[key.slice(TRANSLATION_PREFIX.length)] ?? "").replace(/\{(\w+)\}/g, (_, n: string) =>
+        String(values[n] ?? ""),
+      ),
+    );
+    try {
+      expect(localize("de", "search")).toBe("Suchen");
+      expect(localize("de", "stalled")).toBe("Stalled"); // not translated: English
+    } finally {
+      useTranslations(undefined);
+    }
+    expect(localize("de", "search")).toBe("Search");
+  });
+
+  it("has the integration's translations as its English, and German with the same placeholders", () => {
+    expect(translations("en")).toEqual(EN);
+    const placeholders = (text: string) => [...text.matchAll(/\{(\w+)\}/g)].map((m) => m[1]).sort();
+    for (const [key, text] of Object.entries(translations("de"))) {
+      expect(Object.keys(EN)).toContain(key);
+      expect(placeholders(text)).toEqual(placeholders(EN[key as keyof typeof EN]));
+    }
   });
 });
 

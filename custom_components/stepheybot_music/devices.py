@@ -49,10 +49,15 @@ def container_identifier(ref: BackendRef, container: str) -> str:
 
 
 def container_device_info(hass: HomeAssistant, ref: BackendRef, container: str) -> DeviceInfo:
-    """The device of one watched container, below its Docker backend's device."""
+    """The device of one watched container, below its Docker backend's device.
+
+    Named "<container> container" (translated), so the gluetun container's device is never
+    mistaken for the gluetun backend's, which is called "gluetun" too.
+    """
     return DeviceInfo(
         identifiers={(DOMAIN, container_identifier(ref, container))},
-        name=container,
+        translation_key="container",
+        translation_placeholders={"name": container},
         manufacturer="Docker",
         model="Container",
         via_device_id=dr.async_get_device_id_by_identifier(

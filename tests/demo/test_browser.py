@@ -54,7 +54,7 @@ from demo.check import (
     tracked,
 )
 from demo.children import DemoError
-from demo.dashboard import CARD_HEADING, LATEST_TITLE, REQUESTS_HEADING
+from demo.dashboard import CARD_HEADING, LATEST_TITLE, REQUESTS_HEADING, VPN_DOWN_TITLE
 from demo.ha_client import JSON, HomeAssistantApi
 from demo.homeassistant import DOMAIN, notifications
 from demo.homeassistant import log_in as api_log_in
@@ -89,13 +89,7 @@ SECTIONS = {
     "docker": "Docker",
 }
 """The dashboard section (device name) of each kind of backend."""
-TORRENT_TILES = (
-    "Downloading torrents",
-    "Seeding torrents",
-    "Stalled torrents",
-    "Paused torrents",
-    "Errored torrents",
-)
+TORRENT_TILES = ("Downloading", "Seeding", "Stalled", "Paused", "Errored")
 
 
 @dataclass
@@ -395,7 +389,7 @@ async def test_dashboard_has_a_section_per_backend_with_values(
     expected = {SECTIONS[str(b.kind)] for b in running.stack.backends} | {"Simulated stack"}
     assert expected | {REQUESTS_HEADING} <= set(tiles), f"sections shown: {sorted(tiles)}"
     assert list(tiles)[:2] == [CARD_HEADING, REQUESTS_HEADING], f"sections: {list(tiles)}"
-    assert set(tiles[REQUESTS_HEADING]) == {"Requests in flight", "Request"}
+    assert set(tiles[REQUESTS_HEADING]) == {"In flight", "Request"}
     # an event entity is unknown until its first event: only the Request tile, only then
     never_fired = (await home_assistant.state("event.request"))["state"] == "unknown"
     for section in expected | {REQUESTS_HEADING}:
@@ -442,7 +436,7 @@ async def test_dashboard_follows_the_request_while_it_downloads(
             (await markdown_cards(dashboard)).get(LATEST_TITLE, ""),
             {c: sum(_number(tiles[c][name]) for name in TORRENT_TILES) for c in clients},
             {c: world["download_clients"][c.lower()]["torrents"] for c in clients},
-            _number(tiles["Simulated stack"]["Active music downloads"]),
+            _number(tiles["Simulated stack"]["Downloads"]),
             world["downloads"]["music_active"],
         )
 
@@ -498,7 +492,7 @@ async def test_the_request_reaches_the_library_and_home_assistant_says_so(
     )
     assert in_library.search(cards[LATEST_TITLE]), cards
     tiles = (await tiles_by_section(dashboard))[REQUESTS_HEADING]
-    assert _number(tiles["Requests in flight"]) == 0, tiles
+    assert _number(tiles["In flight"]) == 0, tiles
 
 
 async def test_backend_errors_reach_the_demo_with_home_assistants_reason(
@@ -776,6 +770,96 @@ async def test_the_music_card_from_search_to_library_at_phone_and_desktop_width(
     loaded = await img.evaluate("(i) => i.complete && i.naturalWidth > 0")
     assert loaded, f"the cover at {src} did not load"
     await _fits(page)
+    await page.close()
+
+
+# --------------------------------------------------------------------------- names and VPN
+TRUNCATED = """() => {
+  const found = [];
+  const cut = (el) => el.clientWidth > 0 && el.scrollWidth > el.clientWidth;
+  const visit = (root) => {
+    for (const el of root.querySelectorAll('*')) {
+      if (el.localName === 'hui-tile-card') {
+        if (!el.getBoundingClientRect().width) continue;  // hidden by its visibility
+        const info = el.shadowRoot.querySelector('ha-tile-info');
+        const name = el.shadowRoot.querySelector('[slot=primary]');
+        const slots = [...info.shadowRoot.querySelectorAll('.primary, .info, .primary *')];
+        if ([name, ...slots].some(cut)) found.push(name.innerText);
+      } else if (el.shadowRoot) visit(el.shadowRoot);
+    }
+  };
+  visit(document);
+  return found;
+}"""
+"""JavaScript: the names of the visible tiles cut off (text wider than its box)."""
+VPN_ALERT = """() => {
+  const found = [];
+  const visit = (root) => {
+    for (const el of root.querySelectorAll('*')) {
+      if (el.localName === 'ha-alert' && el.getBoundingClientRect().height > 0) {
+        const icon = el.shadowRoot.querySelector('.icon');
+        found.push({ title: el.title, color: getComputedStyle(icon).color,
+                     type: el.getAttribute('alert-type') });
+      } else if (el.shadowRoot) visit(el.shadowRoot);
+    }
+  };
+  visit(document);
+  return found;
+}"""
+"""JavaScript: the visible alerts of the dashboard, with their icon's colour."""
+
+
+def _red(css: str) -> bool:
+    red, green, blue = (int(v) for v in re.findall(r"\d+", css)[:3])
+    return red > 150 and green < 120 and blue < 120
+
+
+async def test_tile_names_fit_a_red_vpn_and_containers_named_apart(
+    browser: BrowserContext, running: RunningDemo, home_assistant: HomeAssistant
+) -> None:
+    page = await browser.new_page()
+    await page.goto(running.info["dashboard"], wait_until="domcontentloaded")
+    await _settled(lambda: tiles_by_section(page), lambda tiles: bool(tiles.get("gluetun")))
+    for width in (1400, 400):
+        await page.set_viewport_size({"width": width, "height": 1000})
+        await page.wait_for_timeout(1500)
+        assert await page.evaluate(TRUNCATED) == [], f"names cut off at {width} px"
+    assert await page.evaluate(VPN_ALERT) == []  # the VPN runs: no alert
+    # the music card loaded its words from the integration's translations into the frontend
+    localized = await page.evaluate(
+        "(key) => document.querySelector('home-assistant').hass.localize(key)",
+        f"component.{DOMAIN}.selector.card.options.search",
+    )
+    assert localized == "Search"
+
+    # the VPN drops: a red alert in the VPN's section, at both widths
+    await _vpn(running, up=False)
+    try:
+        alerts = await _settled(lambda: page.evaluate(VPN_ALERT), bool)
+        for width in (400, 1400):
+            await page.set_viewport_size({"width": width, "height": 1000})
+            await page.wait_for_timeout(1000)
+            alerts = await page.evaluate(VPN_ALERT)
+            assert [(a["title"], a["type"]) for a in alerts] == [(VPN_DOWN_TITLE, "error")]
+            assert _red(alerts[0]["color"]), alerts
+            tiles = await tiles_by_section(page)
+            assert tiles["gluetun"]["VPN"] == "Disconnected", tiles["gluetun"]
+    finally:
+        await _vpn(running, up=True)
+    assert await _settled(lambda: page.evaluate(VPN_ALERT), lambda a: a == []) == []
+
+    # the gluetun container and the gluetun backend: two devices, two names
+    async with home_assistant.api:
+        devices = [
+            d
+            for d in await home_assistant.api.command("config/device_registry/list")
+            if home_assistant.entry_id in d["config_entries"]
+        ]
+    names = [str(d["name_by_user"] or d["name"]) for d in devices]
+    assert len(names) == len(set(names)), sorted(names)
+    by_model = {(d["model"], d["name"]) for d in devices}
+    assert ("gluetun", "gluetun") in by_model, sorted(by_model)
+    assert ("Container", "gluetun container") in by_model, sorted(by_model)
     await page.close()
 
 

@@ -273,6 +273,64 @@ def test_a_stack_without_request_entities_has_no_requests_section() -> None:
     assert [s["cards"][0]["heading"] for s in sections] == [CARD_HEADING, "Navidrome"]
 
 
+def test_tiles_are_named_shortly_a_dropped_vpn_is_red_and_quiet_sections_come_last() -> None:
+    devices = [
+        {
+            "id": "d-brain",
+            "name": "Brain",
+            "model": "StepheyBot Music Brain",
+            "config_entries": ["E"],
+        },
+        {"id": "d-vpn", "name": "gluetun", "model": "gluetun", "config_entries": ["E"]},
+        {"id": "d-box", "name": "gluetun container", "model": "Container", "config_entries": ["E"]},
+    ]
+    entities = [
+        {
+            "entity_id": "sensor.brain_failed_requests",
+            "device_id": "d-brain",
+            "original_name": "Failed requests",
+            "translation_key": "requests_failed",
+        },
+        {
+            "entity_id": "binary_sensor.gluetun_vpn",
+            "device_id": "d-vpn",
+            "original_name": "VPN",
+            "translation_key": "vpn_connected",
+        },
+        {
+            "entity_id": "sensor.gluetun_forwarded_port",
+            "device_id": "d-vpn",
+            "original_name": "Forwarded port",
+            "name": "My port",  # the user's own name wins
+            "translation_key": "forwarded_port",
+        },
+        {
+            "entity_id": "sensor.gluetun_container_state",
+            "device_id": "d-box",
+            "original_name": "State",
+            "translation_key": "container_state",
+        },
+    ]
+    states = {"sensor.brain_failed_requests": "0", "sensor.gluetun_forwarded_port": "0"}
+    sections = build_dashboard("E", devices, entities, states)["views"][0]["sections"]
+    headings = [s["cards"][0]["heading"] for s in sections]
+    assert headings == [CARD_HEADING, "gluetun", "Containers", "Brain"]
+    alert, vpn, port = sections[1]["cards"][1:]
+    assert alert["type"] == "markdown"
+    assert 'alert-type="error"' in alert["content"]
+    assert alert["visibility"] == [
+        {"condition": "state", "entity": "binary_sensor.gluetun_vpn", "state_not": "on"}
+    ]
+    assert (vpn["name"], port["name"]) == ("VPN", "My port")
+    assert sections[3]["cards"][1]["name"] == "Failed"
+    assert sections[2]["cards"][1]["entities"] == [
+        {"entity": "sensor.gluetun_container_state", "name": "gluetun"}
+    ]
+    # without states (or with a value), the Music Brain keeps its place
+    sections = build_dashboard("E", devices, entities)["views"][0]["sections"]
+    assert [s["cards"][0]["heading"] for s in sections][1] == "Brain"
+
+
 def test_the_config_dir_has_the_blueprint_the_sentences_and_automations(tmp_path: Path) -> None:
     write_config_dir(tmp_path, ROOT, 8123)
     for shipped in (BLUEPRINT, SENTENCES, PLAY_SENTENCES):

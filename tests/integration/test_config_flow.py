@@ -563,8 +563,8 @@ async def test_options(hass: HomeAssistant, sim: Simulator) -> None:
     runtime = entry.runtime_data
     assert runtime.settings.fast_interval == timedelta(seconds=30)
     assert runtime.settings.music_category == "lidarr"
-    assert hass.states.get("sensor.navidrome_state") is None
-    assert hass.states.get("sensor.qbittorrent_state").state == "running"
+    assert hass.states.get("sensor.navidrome_container_state") is None
+    assert hass.states.get("sensor.qbittorrent_container_state").state == "running"
 
 
 async def test_music_folders_option(hass: HomeAssistant, sim: Simulator) -> None:

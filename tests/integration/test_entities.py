@@ -133,7 +133,7 @@ EXPECTED: dict[str, set[str]] = {
     "docker": {
         "binary_sensor.docker_container_problem",
         *(
-            f"sensor.{name.replace('-', '_')}_state"
+            f"sensor.{name.replace('-', '_')}_container_state"
             for name in (
                 "gluetun",
                 "qbittorrent",
@@ -146,7 +146,7 @@ EXPECTED: dict[str, set[str]] = {
             )
         ),
         *(
-            f"sensor.{name.replace('-', '_')}_health"
+            f"sensor.{name.replace('-', '_')}_container_health"
             for name in ("gluetun", "navidrome", "stepheybot-music")
         ),
     },
@@ -244,8 +244,8 @@ async def test_states_match_the_simulated_world(
     assert state("sensor.gluetun_forwarded_port") == str(world.vpn.forwarded_port)
     assert state("binary_sensor.gluetun_vpn_leak") == "off"
     assert state("sensor.jackett_indexers") == str(sum(1 for i in world.indexers if i.enabled))
-    assert state("sensor.qbittorrent_state") == world.containers["qbittorrent"].state
-    assert state("sensor.navidrome_health") == world.containers["navidrome"].health
+    assert state("sensor.qbittorrent_container_state") == world.containers["qbittorrent"].state
+    assert state("sensor.navidrome_container_health") == world.containers["navidrome"].health
 
 
 @pytest.mark.parametrize("name", ALL_BACKENDS)
@@ -297,7 +297,7 @@ async def test_devices_hang_below_the_stack(
         (DOMAIN, f"{docker}_container_gluetun"), entry.entry_id
     )
     assert container is not None
-    assert container.name == "gluetun"
+    assert container.name == "gluetun container"  # not to be mistaken for the backend
     assert container.config_subentry_id == docker
     assert (
         container.via_device_id

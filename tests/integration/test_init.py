@@ -173,13 +173,13 @@ async def test_containers_are_keyed_by_name(
     sim.world.recreate_container("navidrome")
     await poll(hass, frozen, 20)
     # a recreated container keeps its entities; its healthcheck is starting again
-    assert _state(hass, "sensor.navidrome_state") == "running"
-    assert _state(hass, "sensor.navidrome_health") == "starting"
+    assert _state(hass, "sensor.navidrome_container_state") == "running"
+    assert _state(hass, "sensor.navidrome_container_health") == "starting"
 
     sim.world.set_container_state("qbittorrent", "exited", exit_code=137)
     sim.world.set_container_health("gluetun", Health.UNHEALTHY)
     await poll(hass, frozen, 20)
-    assert _state(hass, "sensor.qbittorrent_state") == "exited"
+    assert _state(hass, "sensor.qbittorrent_container_state") == "exited"
     problem = hass.states.get("binary_sensor.docker_container_problem")
     assert problem is not None
     assert problem.state == "on"
@@ -204,11 +204,11 @@ async def test_new_containers_appear_and_gone_ones_can_be_deleted(
         health=Health.NONE,
     )
     await poll(hass, frozen, 20)
-    assert _state(hass, "sensor.beets_state") == "running"
-    assert hass.states.get("sensor.beets_health") is None
+    assert _state(hass, "sensor.beets_container_state") == "running"
+    assert hass.states.get("sensor.beets_container_health") is None
     sim.world.set_container_health("beets", Health.HEALTHY)
     await poll(hass, frozen, 20)
-    assert _state(hass, "sensor.beets_health") == "healthy"
+    assert _state(hass, "sensor.beets_container_health") == "healthy"
 
     assert await async_setup_component(hass, "config", {})
     client = await hass_ws_client(hass)
@@ -236,11 +236,11 @@ async def test_new_containers_appear_and_gone_ones_can_be_deleted(
 
     del sim.world.containers["beets"]
     await poll(hass, frozen, 20)
-    assert _state(hass, "sensor.beets_state") == "unavailable"
+    assert _state(hass, "sensor.beets_container_state") == "unavailable"
     assert await remove(beets)
     await hass.async_block_till_done()
     assert _container_device(device_registry, "beets") is None
-    assert hass.states.get("sensor.beets_state") is None
+    assert hass.states.get("sensor.beets_container_state") is None
 
     # the name comes back (a new container): so do its device and entities
     sim.world.containers["beets"] = Container(
@@ -252,7 +252,7 @@ async def test_new_containers_appear_and_gone_ones_can_be_deleted(
         health=Health.NONE,
     )
     await poll(hass, frozen, 20)
-    assert _state(hass, "sensor.beets_state") == "running"
+    assert _state(hass, "sensor.beets_container_state") == "running"
 
 
 async def test_docker_unreachable_keeps_container_entities(
@@ -266,7 +266,7 @@ async def test_docker_unreachable_keeps_container_entities(
     sim.world.containers.pop("jackett")
     await sim.set_fault("docker", Fault.HTTP_500)
     await poll(hass, frozen, 20)
-    assert _state(hass, "sensor.gluetun_state") == "unavailable"
+    assert _state(hass, "sensor.gluetun_container_state") == "unavailable"
     gluetun = _container_device(device_registry, "gluetun")
     assert gluetun is not None
 
@@ -284,8 +284,8 @@ async def test_docker_unreachable_keeps_container_entities(
 
     await sim.clear_fault("docker")
     await poll(hass, frozen, 20)
-    assert _state(hass, "sensor.gluetun_state") == "running"
-    assert _state(hass, "sensor.jackett_state") == "unavailable"
+    assert _state(hass, "sensor.gluetun_container_state") == "running"
+    assert _state(hass, "sensor.jackett_container_state") == "unavailable"
     jackett = _container_device(device_registry, "jackett")
     assert jackett is not None
 
@@ -312,7 +312,7 @@ async def test_unwatched_containers_lose_their_devices(
     await hass.async_block_till_done(wait_background_tasks=True)
     assert _container_device(device_registry, "prowlarr") is None
     assert _container_device(device_registry, "gluetun") is not None
-    assert hass.states.get("sensor.prowlarr_state") is None
+    assert hass.states.get("sensor.prowlarr_container_state") is None
 
 
 # --------------------------------------------------------------------------- VPN
