@@ -216,7 +216,9 @@ def _wait_until_up(server: QbtServer, timeout: float) -> None:
         if status == 200:
             return
         if time.monotonic() > deadline:
-            raise RuntimeError(f"qBittorrent at {server.url} did not come up in {timeout:g} s")
+            logs = sorted(server.profile.rglob("*.log"))
+            tail = "".join(f"\n{log}:\n{log.read_text(errors='replace')[-1500:]}" for log in logs)
+            raise NotUpError(f"qBittorrent at {server.url} did not come up in {timeout:g} s{tail}")
         time.sleep(0.1)
 
 
@@ -227,6 +229,15 @@ def _wait_for_temporary_password(server: QbtServer, timeout: float) -> str:
             return match.group(1)
         time.sleep(0.05)
     raise RuntimeError("qBittorrent printed no temporary password")
+
+
+class NotUpError(RuntimeError):
+    """The server runs but its Web UI never answered (e.g. its port was taken meanwhile)."""
+
+
+START_ATTEMPTS = 3
+"""Fresh ports per attempt: a port found free can be taken by another program before the
+server binds it, and qBittorrent then keeps running without a Web UI instead of exiting."""
 
 
 def start_server(
@@ -244,6 +255,33 @@ def start_server(
     ``password=None`` leaves the password unset: 5.3 then makes up a temporary one (read back
     from its stdout into :attr:`QbtServer.password`), 4.5.2 uses ``adminadmin``.
     """
+    for attempt in range(1, START_ATTEMPTS + 1):
+        try:
+            return _start_once(
+                generation,
+                password=password,
+                max_fail_count=max_fail_count,
+                ban_duration=ban_duration,
+                session_timeout=session_timeout,
+                extra_preferences=extra_preferences,
+                timeout=timeout,
+            )
+        except NotUpError:
+            if attempt == START_ATTEMPTS:
+                raise
+    raise AssertionError("unreachable")
+
+
+def _start_once(
+    generation: str,
+    *,
+    password: str | None,
+    max_fail_count: int | None,
+    ban_duration: int | None,
+    session_timeout: int | None,
+    extra_preferences: dict[str, str] | None,
+    timeout: float,
+) -> QbtServer:
     binary = BINARIES[generation]
     profile = Path(tempfile.mkdtemp(prefix=f"qbt{generation.replace('.', '')}-"))
     webui_port, session_port = free_port(), free_port()
