@@ -199,7 +199,10 @@ def _role(entity: JSON) -> str:
 
 
 def latest_request_markdown(event_id: str | None, in_flight_id: str | None) -> str:
-    """Markdown (a template) with the latest request's stage and every request in flight."""
+    """Markdown (a template) with the latest request's stage and every request in flight.
+
+    A download says what its torrent does ("stalled", "paused", "queued"), as the card does.
+    """
     lines: list[str] = []
     if event_id:
         lines += [
@@ -219,8 +222,11 @@ def latest_request_markdown(event_id: str | None, in_flight_id: str | None) -> s
             f"{{% set flying = state_attr('{in_flight_id}', 'requests') or [] %}}",
             "{% if flying %}In flight:",
             "{% for r in flying %}",
-            "- {{ r.title }}: {{ r.stage | replace('_', ' ') }}"
-            "{% if r.stage == 'downloading' and r.progress is not none %}, "
+            "{% set downloading = r.stage == 'downloading' %}"
+            "- {{ r.title }}: "
+            "{{ (r.download_state if downloading and r.download_state else r.stage)"
+            " | replace('_', ' ') }}"
+            "{% if downloading and r.progress is not none %}, "
             "{{ (r.progress * 100) | round }} %{% endif %}",
             "{% endfor %}{% endif %}",
         ]
@@ -269,16 +275,32 @@ def _card_section(entry_id: str) -> JSON:
     }
 
 
+QUIET_STATES = {"connectivity": "on", "problem": "off"}
+"""A binary sensor's device class -> the state in which it has nothing to say (all is well)."""
+
+
 def _says_nothing(entities: list[JSON], states: dict[str, str]) -> bool:
     """Whether a device only reads zeros (a Music Brain nobody has used yet).
 
-    Its buttons say nothing either way; a switch or a binary sensor always says something.
+    Its buttons say nothing either way, and neither does a connectivity sensor that is
+    connected or a problem sensor without a problem; any other entity always says something.
     """
-    said = [str(e["entity_id"]) for e in entities if not str(e["entity_id"]).startswith("button.")]
-    if not said or not all(entity_id.startswith("sensor.") for entity_id in said):
+    said = [e for e in entities if not str(e["entity_id"]).startswith("button.")]
+    sensors = [str(e["entity_id"]) for e in said if str(e["entity_id"]).startswith("sensor.")]
+    if not sensors:
         return False
+    for entity in said:
+        entity_id = str(entity["entity_id"])
+        if entity_id.startswith("sensor."):
+            continue
+        device_class = entity.get("device_class") or entity.get("original_device_class")
+        quiet = QUIET_STATES.get(str(device_class))
+        if not entity_id.startswith("binary_sensor.") or quiet is None:
+            return False
+        if states.get(entity_id) != quiet:
+            return False
     try:
-        return all(float(states.get(entity_id) or "nan") == 0 for entity_id in said)
+        return all(float(states.get(entity_id) or "nan") == 0 for entity_id in sensors)
     except ValueError:
         return False
 

@@ -296,7 +296,11 @@ class Demo:
             await wait_until_live(api, setup)
             entities = await our_entities(api, setup.entry_id)
             devices = await api.command("config/device_registry/list")
-            states = {s["entity_id"]: s["state"] for s in await api.get("/api/states")}
+            everything = await api.get("/api/states")
+            states = {s["entity_id"]: s["state"] for s in everything}
+            # the registry's list leaves device classes out; the states carry them
+            classes = {s["entity_id"]: s["attributes"].get("device_class") for s in everything}
+            entities = [{**e, "device_class": classes.get(e["entity_id"])} for e in entities]
             dashboard = build_dashboard(setup.entry_id, devices, entities, states)
             await create_dashboard(api, DASHBOARD_PATH, "Music stack", dashboard)
             await ignore_known_repairs(api)

@@ -12,12 +12,21 @@ from pathlib import Path
 
 import pytest
 import yaml
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers.template import Template
 
 from demo.__main__ import parse_args, story_after
 from demo.browser import chromium_path
 from demo.check import parse_metrics, rule_names
 from demo.children import Child, DemoError, wait_until
-from demo.dashboard import CARD_HEADING, CARD_TYPE, LATEST_TITLE, REQUESTS_HEADING, build_dashboard
+from demo.dashboard import (
+    CARD_HEADING,
+    CARD_TYPE,
+    LATEST_TITLE,
+    REQUESTS_HEADING,
+    build_dashboard,
+    latest_request_markdown,
+)
 from demo.homeassistant import (
     BLUEPRINT,
     PLAY_SENTENCES,
@@ -266,6 +275,36 @@ def test_the_requests_section_comes_first_with_the_request_entities() -> None:
     assert lidarr == [None, "sensor.lidarr_queue"]
 
 
+async def test_the_latest_request_says_what_a_download_does(hass: HomeAssistant) -> None:
+    """Rendered by Home Assistant: a stalled download reads "stalled", as on the card."""
+    hass.states.async_set(
+        "event.home_request",
+        "2026-12-05T10:00:00+00:00",
+        {"title": "Wolves - Blue Silence", "event_type": "downloading", "message": None},
+    )
+    flying = [
+        {"title": "Wolves - Blue Silence", "stage": "downloading", "progress": 0.06},
+        {"title": "Paper - Bloom", "stage": "importing", "progress": 1.0},
+    ]
+    template = latest_request_markdown("event.home_request", "sensor.home_requests_in_flight")
+
+    def render(download_states: tuple[str | None, str | None]) -> list[str]:
+        pairs = zip(flying, download_states, strict=True)
+        requests = [{**r, "download_state": d} for r, d in pairs]
+        hass.states.async_set("sensor.home_requests_in_flight", "2", {"requests": requests})
+        text = Template(template, hass).async_render(parse_result=False)
+        return [line.strip() for line in text.splitlines() if line.strip()]
+
+    assert render(("stalled", "seeding")) == [
+        "**Wolves - Blue Silence**: downloading",
+        "In flight:",
+        "- Wolves - Blue Silence: stalled, 6 %",
+        "- Paper - Bloom: importing",  # a finished torrent's seeding is not the request's stage
+    ]
+    assert render((None, None))[2] == "- Wolves - Blue Silence: downloading, 6 %"
+    assert render(("paused", None))[2] == "- Wolves - Blue Silence: paused, 6 %"
+
+
 def test_a_stack_without_request_entities_has_no_requests_section() -> None:
     devices = [{"id": "d-nav", "name": "Navidrome", "model": "Navidrome", "config_entries": ["E"]}]
     entities = [{"entity_id": "sensor.navidrome_tracks", "device_id": "d-nav", "name": "Tracks"}]
@@ -292,6 +331,13 @@ def test_tiles_are_named_shortly_a_dropped_vpn_is_red_and_quiet_sections_come_la
             "translation_key": "requests_failed",
         },
         {
+            "entity_id": "binary_sensor.brain_reachable",
+            "device_id": "d-brain",
+            "original_name": "Reachable",
+            "original_device_class": "connectivity",
+            "translation_key": "reachable",
+        },
+        {
             "entity_id": "binary_sensor.gluetun_vpn",
             "device_id": "d-vpn",
             "original_name": "VPN",
@@ -311,7 +357,11 @@ def test_tiles_are_named_shortly_a_dropped_vpn_is_red_and_quiet_sections_come_la
             "translation_key": "container_state",
         },
     ]
-    states = {"sensor.brain_failed_requests": "0", "sensor.gluetun_forwarded_port": "0"}
+    states = {
+        "sensor.brain_failed_requests": "0",
+        "binary_sensor.brain_reachable": "on",  # connected: nothing to say
+        "sensor.gluetun_forwarded_port": "0",
+    }
     sections = build_dashboard("E", devices, entities, states)["views"][0]["sections"]
     headings = [s["cards"][0]["heading"] for s in sections]
     assert headings == [CARD_HEADING, "gluetun", "Containers", "Brain"]
@@ -328,6 +378,10 @@ def test_tiles_are_named_shortly_a_dropped_vpn_is_red_and_quiet_sections_come_la
     ]
     # without states (or with a value), the Music Brain keeps its place
     sections = build_dashboard("E", devices, entities)["views"][0]["sections"]
+    assert [s["cards"][0]["heading"] for s in sections][1] == "Brain"
+    # an unreachable Music Brain has something to say, zeros or not
+    states["binary_sensor.brain_reachable"] = "off"
+    sections = build_dashboard("E", devices, entities, states)["views"][0]["sections"]
     assert [s["cards"][0]["heading"] for s in sections][1] == "Brain"
 
 
