@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 from freezegun.api import FrozenDateTimeFactory
-from homeassistant.components import conversation, media_source
+from homeassistant.components import conversation, media_source, persistent_notification
 from homeassistant.components.persistent_notification import (
     _async_get_or_create_notifications,
 )
@@ -248,6 +248,13 @@ async def test_by_voice_not_in_the_library_says_so_and_announces_it(
         await step(hass, tsim, frozen, 30)
     assert ready in [n["message"] for n in _notifications(hass)]
     assert tsim.world.albums[album.id].in_navidrome
+    # the request-finished blueprint's notification (one per request) leaves the answer be
+    said = next(n for n in _notifications(hass) if n["message"] == ready)
+    request_id = said["notification_id"].removeprefix(f"{DOMAIN}_").removesuffix("_answer")
+    persistent_notification.async_create(
+        hass, "ready to play", notification_id=f"{DOMAIN}_{request_id}"
+    )
+    assert ready in [n["message"] for n in _notifications(hass)]
     assert hass.states.get(SPEAKER).state == "idle"  # announced, not played
 
 

@@ -380,5 +380,8 @@ async def _async_announce(hass: HomeAssistant, watcher: Watcher, message: str) -
         else:
             return
     persistent_notification.async_create(
-        hass, message, title="StepheyBot Music", notification_id=f"{DOMAIN}_{watcher.request_id}"
+        hass,
+        message,
+        title="StepheyBot Music",
+        notification_id=f"{DOMAIN}_{watcher.request_id}_answer",
     )
