@@ -17,6 +17,9 @@ JSON = dict[str, Any]
 
 STACK_MODEL = "Music stack"
 CONTAINER_MODEL = "Container"
+CONTAINER_COLUMNS = 2
+"""Containers per row: two leave room for a name such as "stepheybot-music-brain" at 400 px
+(a phone) and in a section's width at 1400 px; four cut it off."""
 CONTAINER_SUFFIX = " container"
 """How the integration's English names a container's device ("gluetun container")."""
 ORDER = (
@@ -166,7 +169,7 @@ def _containers_section(containers: list[tuple[JSON, list[JSON]]]) -> JSON:
                 {
                     "type": "glance",
                     "title": title,
-                    "columns": 4,
+                    "columns": CONTAINER_COLUMNS,
                     "entities": rows,
                     "grid_options": {"columns": "full"},
                 }

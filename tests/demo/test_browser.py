@@ -789,13 +789,17 @@ TRUNCATED = """() => {
         const name = el.shadowRoot.querySelector('[slot=primary]');
         const slots = [...info.shadowRoot.querySelectorAll('.primary, .info, .primary *')];
         if ([name, ...slots].some(cut)) found.push(name.innerText);
+      } else if (el.localName === 'hui-glance-card') {
+        for (const name of el.shadowRoot.querySelectorAll('.name')) {
+          if (cut(name)) found.push(name.innerText);
+        }
       } else if (el.shadowRoot) visit(el.shadowRoot);
     }
   };
   visit(document);
   return found;
 }"""
-"""JavaScript: the names of the visible tiles cut off (text wider than its box)."""
+"""JavaScript: the names of the visible tiles and glance entries cut off (text wider than its box)."""
 VPN_ALERT = """() => {
   const found = [];
   const visit = (root) => {
