@@ -799,7 +799,7 @@ TRUNCATED = """() => {
   visit(document);
   return found;
 }"""
-"""JavaScript: the names of the visible tiles and glance entries cut off (text wider than its box)."""
+"""JavaScript: the visible tile and glance names cut off (text wider than its box)."""
 VPN_ALERT = """() => {
   const found = [];
   const visit = (root) => {
